@@ -1,0 +1,239 @@
+// vipgate: VRRP + NAT load balancing gateway on DPDK.
+//
+//   vipgate [EAL options] -- -c FILE [-i] [--control-socket PATH]
+//                            [--log-level LEVEL] [--check-config]
+//
+// EAL options come first (as for testpmd); vipgate adds the --vdev / -a /
+// --no-pci options its config implies, so ports are named once, in the
+// config.
+
+#include <rte_debug.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include <boost/program_options.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "console/commands.hpp"
+#include "console/control_socket.hpp"
+#include "console/interactive.hpp"
+#include "control/control_plane.hpp"
+#include "control/telemetry.hpp"
+#include "dataplane/dataplane.hpp"
+#include "vipgate_version.h"
+
+namespace po = boost::program_options;
+using namespace vipgate;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+constexpr const char* default_socket = "/run/vipgate/vipgate.sock";
+
+void usage(std::ostream& os, const po::options_description& opts) {
+    os << "Usage: vipgate [EAL options] -- -c FILE [options]\n"
+          "\n"
+          "vipgate shares virtual IPs with VRRP and load-balances flows to them;\n"
+          "this build answers ARP and ICMP echo for its port addresses and keeps a\n"
+          "neighbour table (see README.md for what is implemented).\n"
+          "\n"
+          "EAL options (before --) are DPDK's: -l/--lcores (the first lcore is the\n"
+          "control core, every other one a worker), --no-huge -m MB, --file-prefix,\n"
+          "... Ports come from the config: vipgate adds --vdev for virtual devices,\n"
+          "-a for PCI ports, and --no-pci when the config names no PCI port.\n"
+          "Without --, every argument is a vipgate option and EAL runs with defaults.\n"
+          "\n"
+       << opts
+       << "\n"
+          "Examples:\n"
+          "  vipgate -l 0-1 --no-huge -m 512 -- -c conf/demo.yaml -i\n"
+          "  vipgate --check-config -c /etc/vipgate/vipgate.yaml\n";
+}
+
+spdlog::level::level_enum parse_level(const std::string& s, bool& ok) {
+    ok = true;
+    if (s == "trace")
+        return spdlog::level::trace;
+    if (s == "debug")
+        return spdlog::level::debug;
+    if (s == "info")
+        return spdlog::level::info;
+    if (s == "warn" || s == "warning")
+        return spdlog::level::warn;
+    if (s == "error")
+        return spdlog::level::err;
+    if (s == "critical")
+        return spdlog::level::critical;
+    if (s == "off")
+        return spdlog::level::off;
+    ok = false;
+    return spdlog::level::info;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // Split at the first "--": EAL's arguments before, ours after.
+    std::vector<std::string> eal_user, ours;
+    int split = -1;
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]) == "--") {
+            split = i;
+            break;
+        }
+    for (int i = 1; i < argc; ++i) {
+        if (split < 0 || i > split)
+            ours.emplace_back(argv[i]);
+        else if (i < split)
+            eal_user.emplace_back(argv[i]);
+    }
+
+    std::string config_file, socket_path = default_socket, log_level = "info";
+    bool interactive = false, check_only = false;
+    po::options_description opts("vipgate options (after --)");
+    opts.add_options()                                                    //
+        ("help,h", "print this help and exit")                            //
+        ("version,V", "print the version and exit")                       //
+        ("config,c", po::value(&config_file), "YAML configuration file (required)") //
+        ("interactive,i", po::bool_switch(&interactive),
+         "start the interactive console (prompt 'vipgate> ')") //
+        ("control-socket", po::value(&socket_path)->default_value(default_socket),
+         "Unix socket for vipgatectl (mode 0600); 'none' disables it") //
+        ("log-level", po::value(&log_level)->default_value("info"),
+         "trace, debug, info, warn, error, critical or off") //
+        ("check-config", po::bool_switch(&check_only),
+         "validate the configuration, print a summary and exit (non-zero on errors)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(ours).options(opts).run(), vm);
+        po::notify(vm);
+    } catch (const std::exception& e) {
+        std::cerr << "vipgate: " << e.what() << "\n(try 'vipgate --help')\n";
+        return 2;
+    }
+    if (vm.count("help")) {
+        usage(std::cout, opts);
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "vipgate " << VIPGATE_VERSION << "\n";
+        return 0;
+    }
+
+    auto logger = spdlog::stderr_color_mt("vipgate");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    bool level_ok = false;
+    spdlog::set_level(parse_level(log_level, level_ok));
+    if (!level_ok) {
+        std::cerr << "vipgate: --log-level '" << log_level
+                  << "' is not one of trace, debug, info, warn, error, critical, off\n";
+        return 2;
+    }
+    if (config_file.empty()) {
+        std::cerr << "vipgate: no configuration: give -c FILE (try 'vipgate --help')\n";
+        return 2;
+    }
+
+    auto cfg = config::load_file(config_file);
+    if (!cfg) {
+        std::cerr << cfg.message();
+        if (!cfg.message().empty() && cfg.message().back() != '\n')
+            std::cerr << "\n";
+        std::cerr << "vipgate: configuration " << config_file << " is not valid\n";
+        return 2;
+    }
+    if (check_only) {
+        std::cout << config_file << ": OK: " << cfg->ports.size() << " port(s)";
+        for (const auto& p : cfg->ports)
+            std::cout << "\n  " << p.name << " " << p.address.to_string() << " on " << p.device;
+        std::cout << "\n";
+        return 0;
+    }
+
+    // EAL: the operator's arguments plus the devices the config names.
+    std::vector<std::string> eal = {argv[0]};
+    eal.insert(eal.end(), eal_user.begin(), eal_user.end());
+    for (auto& a : dataplane::dataplane::eal_args_for(*cfg, eal_user))
+        eal.push_back(std::move(a));
+    std::string eal_line;
+    for (std::size_t i = 1; i < eal.size(); ++i)
+        eal_line += (i > 1 ? " " : "") + eal[i];
+    spdlog::info("vipgate {} starting; config {}; EAL: {}", VIPGATE_VERSION, config_file, eal_line);
+    std::vector<char*> eal_argv;
+    for (auto& a : eal)
+        eal_argv.push_back(a.data());
+    eal_argv.push_back(nullptr);
+    int eal_argc = static_cast<int>(eal.size());
+    if (rte_eal_init(eal_argc, eal_argv.data()) < 0)
+        rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    int rc = 0;
+    {
+        auto dp = dataplane::dataplane::create(*cfg);
+        if (!dp) {
+            spdlog::error("{}", dp.message());
+            rte_eal_cleanup();
+            return 1;
+        }
+        if (auto r = (*dp)->start(); !r) {
+            spdlog::error("{}", r.message());
+            (*dp)->stop();
+            rte_eal_cleanup();
+            return 1;
+        }
+        // The control plane is deliberately leaked: DPDK's telemetry thread
+        // may still hold a pointer to it while EAL shuts down.
+        auto* cp = new control::control_plane(*cfg, **dp);
+        console::engine eng;
+        console::register_commands(eng, *cp);
+        console::control_socket sock(*cp, eng);
+        if (socket_path != "none") {
+            if (auto r = sock.open(socket_path); !r) {
+                spdlog::error("control socket: {}", r.message());
+                (*dp)->stop();
+                rte_eal_cleanup();
+                return 1;
+            }
+        }
+        control::register_telemetry(cp);
+        console::interactive con(*cp, eng);
+        if (interactive) {
+            if (auto r = con.start(); !r)
+                spdlog::error("{}", r.message());
+        }
+        spdlog::info("vipgate running: {} port(s), {} worker(s){}", (*dp)->ports().size(),
+                     (*dp)->worker_count(), interactive ? "; type 'help' for commands" : "");
+
+        rc = cp->run(&g_stop);
+
+        con.stop();
+        control::unregister_telemetry();
+        sock.close();
+        (*dp)->stop();
+        // Final counters, as testpmd prints its forward statistics.
+        std::string final_report = eng.execute("show lcores").text + eng.execute("show stats").text;
+        std::fputs("---- final counters ----\n", stdout);
+        std::fputs(final_report.c_str(), stdout);
+        std::fflush(stdout);
+        spdlog::info("vipgate stopped ({})", cp->stop_reason());
+    }
+    rte_eal_cleanup();
+    return rc;
+}

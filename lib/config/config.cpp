@@ -1,0 +1,380 @@
+// The YAML loader: one field table per section, read with yaml_util's
+// read_fields, then the checks that span several values (unique port names,
+// devices and addresses). To add a top-level section: write its table (or a
+// reader for a sequence of items), add one line to top_fields(), and document
+// it in docs/config.md.
+
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <system_error>
+
+#include "config/yaml_util.hpp"
+
+namespace vipgate::config {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// ---- ports ------------------------------------------------------------------
+
+constexpr std::string_view name_expected =
+    "a port name of 1 to 32 characters: a letter, then letters, digits, '_', '.' or '-'";
+constexpr std::string_view device_expected =
+    "a DPDK vdev such as \"net_af_packet0,iface=eth1\" (driver name starting with net_) or a "
+    "PCI address such as 0000:03:00.0 or 03:00.0";
+constexpr std::string_view address_expected =
+    "the port's unicast IPv4 address with its prefix length 1..32, such as 192.168.44.44/24";
+constexpr std::size_t max_name_length = 32;
+
+bool valid_port_name(std::string_view s) {
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (s.empty() || s.size() > max_name_length || !alpha(s.front())) {
+        return false;
+    }
+    for (char c : s) {
+        if (!alpha(c) && !digit(c) && c != '_' && c != '.' && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct device_info {
+    std::string device; // as stored in port_config (PCI part normalised)
+    std::string id;     // what DPDK names the device: vdev name or canonical PCI address
+    bool is_pci = false;
+};
+
+// DPDK devargs: "<name>[,key=value...]" where name is a vdev driver instance
+// (net_af_packet0) or a PCI address. Returns the reason phrase on failure.
+result<device_info> parse_device(std::string_view text) {
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            return make_error("contains whitespace");
+        }
+    }
+    const auto comma = text.find(',');
+    const std::string_view head = text.substr(0, comma);
+    const std::string_view args =
+        comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (comma != std::string_view::npos) {
+        if (args.empty() || args.front() == ',' || args.back() == ',' ||
+            args.find(",,") != std::string_view::npos) {
+            return make_error("has an empty device argument");
+        }
+    }
+    device_info info;
+    if (auto pci = normalize_pci_address(head)) {
+        info.is_pci = true;
+        info.id = *pci;
+        info.device = *pci;
+        if (!args.empty()) {
+            info.device += ',';
+            info.device += args;
+        }
+        return info;
+    }
+    constexpr std::string_view prefix = "net_";
+    if (head.size() <= prefix.size() || head.substr(0, prefix.size()) != prefix) {
+        return make_error("is neither a net_ vdev nor a PCI address");
+    }
+    for (char c : head) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '_';
+        if (!ok) {
+            return make_error("has an invalid vdev name " + quote(head));
+        }
+    }
+    info.id = std::string(head);
+    info.device = std::string(text);
+    return info;
+}
+
+const std::vector<field<port_config>>& port_fields() {
+    static const std::vector<field<port_config>> fields = {
+        required(field<port_config>{
+            "name", std::string(name_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, port_config& out) {
+                auto s = read_string(d, n, p, name_expected);
+                if (!s) {
+                    return;
+                }
+                if (!valid_port_name(*s)) {
+                    d.error(n, subject(p) + describe(n) + " is not a valid port name",
+                            name_expected);
+                    return;
+                }
+                out.name = std::move(*s);
+            }}),
+        required(field<port_config>{
+            "device", std::string(device_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, port_config& out) {
+                auto s = read_string(d, n, p, device_expected);
+                if (!s) {
+                    return;
+                }
+                auto dev = parse_device(*s);
+                if (!dev.ok()) {
+                    d.error(n, subject(p) + describe(n) + ' ' + dev.message(), device_expected);
+                    return;
+                }
+                out.device = std::move(dev->device);
+                out.is_pci = dev->is_pci;
+            }}),
+        required(field<port_config>{
+            "address", std::string(address_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, port_config& out) {
+                auto a = read_ipv4_prefix(d, n, p, 1, 32);
+                if (!a) {
+                    return;
+                }
+                if (auto why = host_address_problem(*a)) {
+                    d.error(n, subject(p) + describe(n) + ' ' + *why, address_expected);
+                    return;
+                }
+                out.address = *a;
+            }}),
+    };
+    return fields;
+}
+
+const std::string& ports_expected() {
+    static const std::string s =
+        "a sequence of at least one port, each a map with keys " + join_keys(field_keys(port_fields()));
+    return s;
+}
+
+// Remembers the first holder of a unique value, to report the second.
+struct first_use {
+    std::string path;
+    source_location at;
+};
+
+std::string first_text(const first_use& f) {
+    return f.path + " at line " + std::to_string(f.at.line) + ", column " +
+           std::to_string(f.at.column);
+}
+
+void read_ports(diagnostics& diag, const YAML::Node& seq, const std::string& path,
+                config& out) {
+    std::map<std::string, first_use> names;
+    std::map<std::string, first_use> devices;
+    std::map<std::uint32_t, first_use> addresses;
+    read_sequence(diag, seq, path, ports_expected(), 1,
+                  [&](const YAML::Node& item, const std::string& item_path) {
+                      port_config port;
+                      port.where = diag.where(item);
+                      if (!read_fields(diag, item, item_path, port_fields(), port)) {
+                          return;
+                      }
+                      // Uniqueness: only values that were read successfully
+                      // take part, so one bad value is reported once.
+                      if (!port.name.empty()) {
+                          const YAML::Node n = item["name"];
+                          auto [it, fresh] = names.try_emplace(
+                              port.name, first_use{child_path(item_path, "name"), diag.where(n)});
+                          if (!fresh) {
+                              diag.error(n,
+                                         subject(child_path(item_path, "name")) +
+                                             "duplicate port name '" + port.name +
+                                             "' (first used by " + first_text(it->second) + ")",
+                                         "a unique name for every port");
+                          }
+                      }
+                      if (!port.device.empty()) {
+                          const YAML::Node n = item["device"];
+                          // Re-derive the DPDK device name: the stored string
+                          // may carry arguments.
+                          auto dev = parse_device(port.device);
+                          const std::string id = dev.ok() ? dev->id : port.device;
+                          auto [it, fresh] = devices.try_emplace(
+                              id, first_use{child_path(item_path, "device"), diag.where(n)});
+                          if (!fresh) {
+                              diag.error(n,
+                                         subject(child_path(item_path, "device")) +
+                                             "duplicate device '" + id + "' (first used by " +
+                                             first_text(it->second) + ")",
+                                         "a different DPDK device for every port");
+                          }
+                      }
+                      if (port.address.addr.value != 0) {
+                          const YAML::Node n = item["address"];
+                          auto [it, fresh] = addresses.try_emplace(
+                              port.address.addr.value,
+                              first_use{child_path(item_path, "address"), diag.where(n)});
+                          if (!fresh) {
+                              diag.error(n,
+                                         subject(child_path(item_path, "address")) +
+                                             "duplicate address " + port.address.addr.to_string() +
+                                             " (first used by " + first_text(it->second) + ")",
+                                         "a different address on every port");
+                          }
+                      }
+                      out.ports.push_back(std::move(port));
+                  });
+}
+
+// ---- dataplane ----------------------------------------------------------------
+
+const std::vector<field<dataplane_config>>& dataplane_fields() {
+    using d = dataplane_config;
+    static const std::vector<field<d>> fields = {
+        uint_field("workers", &d::workers,
+                   {.min = 0, .max = 64, .keyword = "auto", .keyword_value = 0}),
+        uint_field("mbufs", &d::mbufs, {.min = 1023, .max = 16777215}),
+        // DPDK caps the per-lcore cache at RTE_MEMPOOL_CACHE_MAX_SIZE (512)
+        // and at mbufs / 1.5, which 1023 mbufs already satisfy.
+        uint_field("mbuf_cache", &d::mbuf_cache, {.min = 0, .max = 512}),
+        uint_field("rx_descriptors", &d::rx_descriptors,
+                   {.min = 64, .max = 16384, .power_of_two = true}),
+        uint_field("tx_descriptors", &d::tx_descriptors,
+                   {.min = 64, .max = 16384, .power_of_two = true}),
+        uint_field("burst", &d::burst, {.min = 1, .max = 256}),
+        // rte_ring sizes are powers of two (without RING_F_EXACT_SZ).
+        uint_field("punt_ring_size", &d::punt_ring_size,
+                   {.min = 64, .max = 65536, .power_of_two = true}),
+        uint_field("control_tx_ring_size", &d::control_tx_ring_size,
+                   {.min = 64, .max = 65536, .power_of_two = true}),
+        bool_field("idle_sleep", &d::idle_sleep),
+        uint_field("idle_sleep_us", &d::idle_sleep_us, {.min = 1, .max = 100000}),
+        uint_field("idle_polls", &d::idle_polls, {.min = 1, .max = 1000000}),
+    };
+    return fields;
+}
+
+// A burst larger than a descriptor ring can never be filled in one call.
+void check_dataplane(diagnostics& diag, const YAML::Node& map, const std::string& path,
+                     dataplane_config& dp) {
+    const unsigned smallest = std::min(dp.rx_descriptors, dp.tx_descriptors);
+    if (dp.burst <= smallest) {
+        return;
+    }
+    const YAML::Node burst = map["burst"];
+    const YAML::Node at = burst ? burst : map;
+    diag.error(at,
+               subject(child_path(path, "burst")) + std::to_string(dp.burst) +
+                   " is larger than the descriptor ring (" + std::to_string(smallest) + ")",
+               "a burst no larger than rx_descriptors and tx_descriptors");
+}
+
+// ---- neighbours ---------------------------------------------------------------
+
+const std::vector<field<neighbour_config>>& neighbour_fields() {
+    using n = neighbour_config;
+    static const std::vector<field<n>> fields = {
+        uint_field("max_entries", &n::max_entries, {.min = 16, .max = 1048576}),
+        duration_count_field<std::chrono::seconds>("reachable_time", &n::reachable_time_s,
+                                                   {.min = 1s, .max = 24h}),
+        duration_count_field<std::chrono::milliseconds>("retry_interval", &n::retry_interval_ms,
+                                                        {.min = 10ms, .max = 60s}),
+        uint_field("retries", &n::retries, {.min = 1, .max = 100}),
+    };
+    return fields;
+}
+
+// ---- top level ----------------------------------------------------------------------
+
+const std::vector<field<config>>& top_fields() {
+    static const std::vector<field<config>> fields = {
+        required(field<config>{"ports", ports_expected(), read_ports}),
+        section_field("dataplane", &config::dataplane, dataplane_fields(), check_dataplane),
+        section_field("neighbours", &config::neighbours, neighbour_fields()),
+    };
+    return fields;
+}
+
+template <class T>
+void append_keys(std::vector<std::string>& out, std::string_view parent,
+                 const std::vector<field<T>>& fields) {
+    for (const auto& k : field_keys(fields)) {
+        out.push_back(child_path(parent, k));
+    }
+}
+
+void read_document(diagnostics& diag, const std::string& text, config& cfg) {
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    const std::string expected = detail::map_expected(field_keys(top_fields()));
+    if (docs.empty()) {
+        diag.error(source_location{diag.file(), 1, 1}, "the file has no YAML document", expected);
+        return;
+    }
+    if (docs.size() > 1) {
+        diag.error(docs[1], "a second YAML document starts here", "a single document");
+    }
+    const YAML::Node& root = docs.front();
+    if (root.IsNull()) {
+        diag.error(root, "top level: has no value", expected);
+        return;
+    }
+    read_fields(diag, root, "", top_fields(), cfg);
+}
+
+} // namespace
+
+result<config> load_string(const std::string& text, const std::string& filename) {
+    diagnostics diag(filename);
+    config cfg;
+    cfg.source_file = filename;
+    try {
+        read_document(diag, text, cfg);
+    } catch (const YAML::Exception& e) {
+        // ParserException and friends carry the position of the problem.
+        diag.error(diag.where(e.mark), "YAML syntax error: " + e.msg, "well-formed YAML");
+    } catch (const std::exception& e) {
+        diag.error(source_location{filename, 0, 0}, std::string("cannot load: ") + e.what(), "");
+    } catch (...) {
+        diag.error(source_location{filename, 0, 0}, "cannot load: unknown exception", "");
+    }
+    if (!diag.ok()) {
+        return make_error(diag.message());
+    }
+    return cfg;
+}
+
+std::vector<std::string> schema_keys() {
+    std::vector<std::string> keys;
+    append_keys(keys, "", top_fields());
+    append_keys(keys, "ports[]", port_fields());
+    append_keys(keys, "dataplane", dataplane_fields());
+    append_keys(keys, "neighbours", neighbour_fields());
+    return keys;
+}
+
+result<config> load_file(const std::string& path) {
+    // A configuration is small; anything bigger is a mistake (wrong file).
+    constexpr std::size_t max_size = 16u << 20;
+    try {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (f == nullptr) {
+            return make_error(path + ": cannot open: " +
+                              std::generic_category().message(errno) +
+                              "; expected a readable YAML file");
+        }
+        std::string text;
+        char buf[65536];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= max_size) {
+            text.append(buf, n);
+        }
+        const int read_errno = std::ferror(f) ? errno : 0;
+        std::fclose(f);
+        if (read_errno != 0) {
+            return make_error(path + ": cannot read: " +
+                              std::generic_category().message(read_errno) +
+                              "; expected a readable YAML file");
+        }
+        if (text.size() > max_size) {
+            return make_error(path + ": is larger than 16 MiB; expected a YAML configuration file");
+        }
+        return load_string(text, path);
+    } catch (const std::exception& e) {
+        return make_error(path + ": cannot load: " + e.what());
+    }
+}
+
+} // namespace vipgate::config

@@ -1,0 +1,505 @@
+#include "control/control_plane.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "net/builder.hpp"
+#include "net/headers.hpp"
+
+namespace vipgate::control {
+
+namespace {
+
+neigh::limits neighbour_limits(const config::neighbour_config& n) {
+    neigh::limits l;
+    l.max_entries = n.max_entries;
+    l.reachable_time = std::chrono::seconds(n.reachable_time_s);
+    l.retry_interval = std::chrono::milliseconds(n.retry_interval_ms);
+    l.retries = n.retries;
+    return l;
+}
+
+} // namespace
+
+bool log_limiter::allow(usec now, std::uint64_t& suppressed) {
+    if (now - window_start_ >= period_) {
+        window_start_ = now;
+        in_window_ = 0;
+    }
+    if (in_window_ < burst_) {
+        ++in_window_;
+        suppressed = suppressed_;
+        suppressed_ = 0;
+        return true;
+    }
+    ++suppressed_;
+    return false;
+}
+
+usec control_plane::now() {
+    return std::chrono::duration_cast<usec>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+control_plane::control_plane(const config::config& cfg, dataplane::dataplane& dp)
+    : cfg_(cfg), dp_(dp), neighbours_(neighbour_limits(cfg.neighbours)), started_at_(now()) {
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ >= 0)
+        watch_fd(wake_fd_, POLLIN, [this](short) {
+            std::uint64_t v;
+            while (::read(wake_fd_, &v, sizeof v) > 0) {
+            }
+        });
+    link_up_.assign(dp_.ports().size(), false);
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+        link_up_[i] = dp_.link(i).up;
+    worker_base_.resize(dp_.worker_count());
+    for (auto& b : worker_base_)
+        b.drop.assign(pipeline::drop_reason_count, 0);
+    port_base_.resize(dp_.ports().size());
+    stats_cleared_at_ = started_at_;
+}
+
+control_plane::~control_plane() {
+    if (wake_fd_ >= 0)
+        ::close(wake_fd_);
+}
+
+void control_plane::watch_fd(int fd, short events, fd_callback cb) {
+    unwatch_fd(fd);
+    fds_.push_back({fd, events, std::move(cb)});
+}
+
+void control_plane::set_fd_events(int fd, short events) {
+    for (auto& w : fds_)
+        if (w.fd == fd)
+            w.events = events;
+}
+
+void control_plane::unwatch_fd(int fd) {
+    fds_.erase(std::remove_if(fds_.begin(), fds_.end(), [fd](const watched& w) { return w.fd == fd; }),
+               fds_.end());
+}
+
+void control_plane::request_stop(const std::string& reason) {
+    if (!stop_requested_) {
+        stop_requested_ = true;
+        stop_reason_ = reason;
+        spdlog::info("stopping: {}", reason);
+    }
+}
+
+usec control_plane::next_wakeup(usec now_us) const {
+    // The loop never sleeps longer than 1 ms: punt rings have no fd to wait
+    // on, and 1 ms keeps ARP/VRRP handling prompt without spinning.
+    usec wake = now_us + std::chrono::milliseconds(1);
+    if (auto d = neighbours_.next_deadline(); d && *d < wake)
+        wake = *d;
+    return wake;
+}
+
+void control_plane::run_once(usec max_wait) {
+    ++counters_.loops;
+    usec t = now();
+
+    // 1. What the workers punted (bounded so a flood cannot starve timers).
+    dp_.drain_punts([this](const dataplane::punted_frame& f) { handle_punt(f); }, 1024);
+
+    // 2. Neighbour resolution.
+    for (const auto& p : neighbours_.tick(t))
+        send_arp_request(p.port, p.target);
+
+    // 3. Link state.
+    if (t >= next_link_check_) {
+        check_links();
+        next_link_check_ = t + std::chrono::seconds(1);
+    }
+
+    // 4. Snapshots the workers no longer see; calls from other threads.
+    dp_.reclaim();
+    serve_cross_thread_calls();
+
+    // 5. Wait for fds or the next deadline.
+    usec wake = std::min(next_wakeup(t), t + max_wait);
+    usec wait = wake > t ? wake - t : usec{0};
+    std::vector<pollfd> pfds;
+    pfds.reserve(fds_.size());
+    for (const auto& w : fds_)
+        pfds.push_back({w.fd, w.events, 0});
+    timespec ts{static_cast<time_t>(wait.count() / 1000000),
+                static_cast<long>((wait.count() % 1000000) * 1000)};
+    int n = ::ppoll(pfds.data(), pfds.size(), &ts, nullptr);
+    if (n > 0) {
+        // Callbacks may add or remove fds: copy the ready ones first.
+        std::vector<std::pair<int, short>> ready;
+        for (const auto& p : pfds)
+            if (p.revents != 0)
+                ready.emplace_back(p.fd, p.revents);
+        for (const auto& [fd, rev] : ready) {
+            for (auto& w : fds_) {
+                if (w.fd == fd) {
+                    auto cb = w.cb; // keep alive if the callback unwatches itself
+                    cb(rev);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+int control_plane::run(const std::atomic<bool>* external_stop) {
+    while (!stop_requested_) {
+        if (external_stop != nullptr && external_stop->load()) {
+            request_stop("signal");
+            break;
+        }
+        run_once(std::chrono::milliseconds(1));
+    }
+    // Anyone still waiting in call_sync gets an answer.
+    serve_cross_thread_calls();
+    return 0;
+}
+
+json control_plane::call_sync(std::function<json()> fn, usec timeout) {
+    auto call = std::make_shared<pending_call>();
+    call->fn = std::move(fn);
+    {
+        std::lock_guard<std::mutex> g(calls_mutex_);
+        calls_.push_back(call);
+    }
+    if (wake_fd_ >= 0) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(wake_fd_, &one, sizeof one);
+    }
+    std::unique_lock<std::mutex> lk(calls_mutex_);
+    if (!calls_cv_.wait_for(lk, timeout, [&] { return call->done; })) {
+        json e = json::object();
+        e.set("error", "control core did not answer in time");
+        return e;
+    }
+    return call->result;
+}
+
+void control_plane::serve_cross_thread_calls() {
+    std::deque<std::shared_ptr<pending_call>> todo;
+    {
+        std::lock_guard<std::mutex> g(calls_mutex_);
+        todo.swap(calls_);
+    }
+    if (todo.empty())
+        return;
+    for (auto& c : todo) {
+        json r;
+        try {
+            r = c->fn();
+        } catch (const std::exception& e) {
+            r = json::object();
+            r.set("error", e.what());
+        }
+        std::lock_guard<std::mutex> g(calls_mutex_);
+        c->result = std::move(r);
+        c->done = true;
+    }
+    calls_cv_.notify_all();
+}
+
+void control_plane::check_links() {
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        auto l = dp_.link(i);
+        if (l.up != link_up_[i]) {
+            spdlog::info("port {}: link {}", dp_.ports()[i].name, l.up ? "up" : "down");
+            link_up_[i] = l.up;
+        }
+    }
+}
+
+std::uint16_t control_plane::port_index(const std::string& name) const {
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+        if (dp_.ports()[i].name == name)
+            return i;
+    return 0xffff;
+}
+
+result<void> control_plane::resolve(net::ipv4_addr ip) {
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        const auto& a = dp_.ports()[i].cfg.address;
+        if (a.contains(ip)) {
+            if (ip == a.addr)
+                return make_error(ip.to_string() + " is port " + dp_.ports()[i].name +
+                                  "'s own address");
+            if (!neighbours_.resolve(i, ip, now()))
+                return make_error("neighbour table full (" +
+                                  std::to_string(neighbours_.settings().max_entries) + " entries)");
+            return {};
+        }
+    }
+    return make_error(ip.to_string() + " is in no port's subnet");
+}
+
+void control_plane::handle_punt(const dataplane::punted_frame& f) {
+    ++counters_.punts_handled;
+    switch (f.kind) {
+    case pipeline::punt_kind::arp:
+        handle_arp(f);
+        break;
+    default:
+        ++counters_.unknown_punts;
+        break;
+    }
+    dataplane::dataplane::free(f.mbuf);
+}
+
+void control_plane::handle_arp(const dataplane::punted_frame& f) {
+    ++counters_.arp_punts;
+    std::span<const std::uint8_t> frame(f.data, f.length);
+    if (frame.size() < net::eth_header_len || f.port_index >= dp_.ports().size()) {
+        ++counters_.arp_malformed;
+        return;
+    }
+    std::size_t off = net::eth_header_len;
+    std::uint16_t et = net::load_be16(frame.data() + 12);
+    if (net::is_vlan_tpid(et)) {
+        if (frame.size() < off + net::vlan_tag_len) {
+            ++counters_.arp_malformed;
+            return;
+        }
+        et = net::load_be16(frame.data() + 16);
+        off += net::vlan_tag_len;
+    }
+    if (et != net::ethertype_arp || frame.size() < off + net::arp_len) {
+        ++counters_.arp_malformed;
+        return;
+    }
+    net::arp_cview arp(frame.subspan(off, net::arp_len));
+    const auto& port = dp_.ports()[f.port_index];
+    net::ipv4_addr spa = arp.spa();
+    net::mac_addr sha = arp.sha();
+
+    // Someone else claiming one of our addresses is worth a (rate-limited) log.
+    const auto& owned = dp_.current().ports[f.port_index].owned;
+    if (sha != port.mac && std::find(owned.begin(), owned.end(), spa) != owned.end()) {
+        ++counters_.arp_conflicts;
+        static log_limiter lim(5, std::chrono::seconds(10));
+        std::uint64_t skipped = 0;
+        if (lim.allow(now(), skipped))
+            spdlog::warn("port {}: {} claims {}, an address this port owns ({} similar "
+                         "messages suppressed)",
+                         port.name, sha.to_string(), spa.to_string(), skipped);
+        return;
+    }
+    if (!port.cfg.address.contains(spa)) {
+        ++counters_.arp_not_in_subnet;
+        return;
+    }
+    auto r = neighbours_.learn(f.port_index, spa, sha, now());
+    if (r == neigh::learn_result::added)
+        spdlog::debug("neighbour {} is {} on port {}", spa.to_string(), sha.to_string(), port.name);
+    else if (r == neigh::learn_result::updated)
+        spdlog::info("neighbour {} moved to {} on port {}", spa.to_string(), sha.to_string(),
+                     port.name);
+}
+
+void control_plane::send_arp_request(std::uint16_t port, net::ipv4_addr target) {
+    const auto& p = dp_.ports().at(port);
+    rte_mbuf* m = dp_.alloc_frame();
+    if (m == nullptr) {
+        ++counters_.control_tx_alloc_failed;
+        return;
+    }
+    std::uint8_t* data = dp_.frame_data(m, net::eth_min_frame_len);
+    if (data == nullptr) {
+        dataplane::dataplane::free(m);
+        ++counters_.control_tx_alloc_failed;
+        return;
+    }
+    std::span<std::uint8_t> out(data, net::eth_min_frame_len);
+    std::fill(out.begin(), out.end(), std::uint8_t{0});
+    std::size_t n = net::build_arp_request(out, p.mac, p.cfg.address.addr, target);
+    if (n == 0) {
+        dataplane::dataplane::free(m);
+        return;
+    }
+    if (dp_.send(port, m))
+        ++counters_.arp_requests_sent;
+}
+
+// ---------------------------------------------------------------- reports --
+
+json control_plane::report_summary() {
+    json o = json::object();
+    o.set("uptime_s", static_cast<std::uint64_t>(
+                          std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
+    o.set("ports", static_cast<std::uint64_t>(dp_.ports().size()));
+    o.set("workers", dp_.worker_count());
+    o.set("config", cfg_.source_file);
+    return o;
+}
+
+json control_plane::report_ports() {
+    json rows = json::array();
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        const auto& p = dp_.ports()[i];
+        auto l = dp_.link(i);
+        json r = json::object();
+        r.set("name", p.name);
+        r.set("port_id", static_cast<unsigned>(p.port_id));
+        r.set("device", p.eal_name);
+        r.set("driver", p.driver);
+        r.set("mac", p.mac.to_string());
+        r.set("address", p.cfg.address.to_string());
+        r.set("link", l.up ? "up" : "down");
+        r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
+        r.set("queues", dp_.worker_count());
+        rows.push(std::move(r));
+    }
+    return rows;
+}
+
+json control_plane::report_port_stats() {
+    json rows = json::array();
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        const auto& p = dp_.ports()[i];
+        rte_eth_stats s{};
+        rte_eth_stats_get(p.port_id, &s);
+        const auto& b = port_base_[i];
+        json r = json::object();
+        r.set("name", p.name);
+        r.set("port_id", static_cast<unsigned>(p.port_id));
+        r.set("rx_packets", s.ipackets - b.ipackets);
+        r.set("rx_bytes", s.ibytes - b.ibytes);
+        r.set("rx_missed", s.imissed - b.imissed);
+        r.set("rx_errors", s.ierrors - b.ierrors);
+        r.set("rx_nombuf", s.rx_nombuf - b.rx_nombuf);
+        r.set("tx_packets", s.opackets - b.opackets);
+        r.set("tx_bytes", s.obytes - b.obytes);
+        r.set("tx_errors", s.oerrors - b.oerrors);
+        rows.push(std::move(r));
+    }
+    return rows;
+}
+
+json control_plane::report_lcores() {
+    json rows = json::array();
+    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
+        const auto& s = dp_.stats(w);
+        const auto& b = worker_base_[w];
+        std::uint64_t polls = s.polls.get() - b.polls;
+        std::uint64_t busy = s.busy_polls.get() - b.busy_polls;
+        json r = json::object();
+        r.set("worker", w);
+        r.set("lcore", dp_.worker_lcore(w));
+        r.set("rx_packets", s.rx_packets.get() - b.rx);
+        r.set("tx_packets", s.tx_packets.get() - b.tx);
+        r.set("replies", s.replies.get() - b.replies);
+        r.set("punts", s.punts.get() - b.punts);
+        r.set("control_tx", s.control_tx.get() - b.control_tx);
+        r.set("drops", s.drops.get() - b.drops);
+        r.set("polls", polls);
+        r.set("busy_pct", polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
+        r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
+        rows.push(std::move(r));
+    }
+    return rows;
+}
+
+json control_plane::report_stats() {
+    json o = json::object();
+    json drops = json::object();
+    std::uint64_t total = 0;
+    for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
+        std::uint64_t v = 0;
+        for (unsigned w = 0; w < dp_.worker_count(); ++w)
+            v += dp_.stats(w).drop[r].get() - worker_base_[w].drop[r];
+        total += v;
+        drops.set(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
+    }
+    o.set("drops_total", total);
+    o.set("drops", std::move(drops));
+    const auto& c = counters_;
+    const auto& b = counters_base_;
+    json ctl = json::object();
+    ctl.set("punts_handled", c.punts_handled - b.punts_handled);
+    ctl.set("arp_punts", c.arp_punts - b.arp_punts);
+    ctl.set("arp_malformed", c.arp_malformed - b.arp_malformed);
+    ctl.set("arp_not_in_subnet", c.arp_not_in_subnet - b.arp_not_in_subnet);
+    ctl.set("arp_conflicts", c.arp_conflicts - b.arp_conflicts);
+    ctl.set("unknown_punts", c.unknown_punts - b.unknown_punts);
+    ctl.set("arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent);
+    ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
+    ctl.set("control_tx_ring_full", dp_.control_tx_dropped());
+    ctl.set("punt_ring_backlog", dp_.punt_ring_count());
+    o.set("control", std::move(ctl));
+    const auto& ns = neighbours_.stats();
+    json n = json::object();
+    n.set("entries", static_cast<std::uint64_t>(neighbours_.size()));
+    n.set("learnt", ns.learnt);
+    n.set("mac_changes", ns.mac_changes);
+    n.set("table_full", ns.table_full);
+    n.set("requests_sent", ns.requests_sent);
+    n.set("resolutions_failed", ns.resolutions_failed);
+    n.set("expired", ns.expired);
+    o.set("neighbours", std::move(n));
+    o.set("since_s", static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
+    return o;
+}
+
+json control_plane::report_arp() {
+    json rows = json::array();
+    usec t = now();
+    for (const auto& e : neighbours_.entries()) {
+        json r = json::object();
+        r.set("address", e.ip.to_string());
+        r.set("mac", e.st == neigh::state::incomplete || e.st == neigh::state::failed
+                         ? std::string("-")
+                         : e.mac.to_string());
+        r.set("port", e.port < dp_.ports().size() ? dp_.ports()[e.port].name : std::string("?"));
+        r.set("state", neigh::state_name(e.st));
+        r.set("age_s", e.st == neigh::state::static_
+                           ? json(nullptr)
+                           : json(static_cast<std::uint64_t>(
+                                 std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count())));
+        r.set("probes", e.probes);
+        rows.push(std::move(r));
+    }
+    return rows;
+}
+
+void control_plane::clear_stats() {
+    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
+        const auto& s = dp_.stats(w);
+        auto& b = worker_base_[w];
+        b.rx = s.rx_packets.get();
+        b.rx_bytes = s.rx_bytes.get();
+        b.tx = s.tx_packets.get();
+        b.replies = s.replies.get();
+        b.punts = s.punts.get();
+        b.control_tx = s.control_tx.get();
+        b.drops = s.drops.get();
+        b.polls = s.polls.get();
+        b.busy_polls = s.busy_polls.get();
+        b.idle_sleeps = s.idle_sleeps.get();
+        for (std::size_t r = 0; r < pipeline::drop_reason_count; ++r)
+            b.drop[r] = s.drop[r].get();
+    }
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        rte_eth_stats s{};
+        rte_eth_stats_get(dp_.ports()[i].port_id, &s);
+        port_base_[i] = {s.ipackets, s.opackets, s.ibytes, s.obytes,
+                         s.imissed,  s.ierrors,  s.oerrors, s.rx_nombuf};
+    }
+    counters_base_ = counters_;
+    stats_cleared_at_ = now();
+    spdlog::info("statistics cleared");
+}
+
+} // namespace vipgate::control

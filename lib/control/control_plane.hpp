@@ -1,0 +1,152 @@
+#pragma once
+// The control core (DPDK main lcore): neighbour table, statistics, console
+// and control socket, telemetry, and (later) VRRP and health checks. One
+// thread owns all of this state; other threads (telemetry) reach it only
+// through call_sync(), which runs a function on the control core.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "config/config.hpp"
+#include "dataplane/dataplane.hpp"
+#include "neigh/neighbour_table.hpp"
+
+namespace vipgate::control {
+
+using usec = std::chrono::microseconds;
+
+// Counters of the control core itself (written and read on the control core).
+struct control_counters {
+    std::uint64_t punts_handled = 0;
+    std::uint64_t arp_punts = 0;
+    std::uint64_t arp_malformed = 0;     // a punted ARP the control core could not use
+    std::uint64_t arp_not_in_subnet = 0; // sender outside the port's subnet: not learnt
+    std::uint64_t arp_conflicts = 0;     // someone else claims one of our addresses
+    std::uint64_t unknown_punts = 0;
+    std::uint64_t arp_requests_sent = 0;
+    std::uint64_t control_tx_alloc_failed = 0;
+    std::uint64_t loops = 0;
+};
+
+class control_plane {
+  public:
+    control_plane(const config::config& cfg, dataplane::dataplane& dp);
+    ~control_plane();
+
+    // ---- event loop ----
+    using fd_callback = std::function<void(short revents)>;
+    void watch_fd(int fd, short events, fd_callback cb);
+    void set_fd_events(int fd, short events);
+    void unwatch_fd(int fd);
+    // Run until request_stop() or the external stop flag; returns 0.
+    int run(const std::atomic<bool>* external_stop = nullptr);
+    void request_stop(const std::string& reason);
+    bool stopping() const { return stop_requested_; }
+    const std::string& stop_reason() const { return stop_reason_; }
+    // Run one iteration without waiting (tests drive the loop with this).
+    void run_once(usec max_wait);
+
+    // From any other thread: run `fn` on the control core and wait for its
+    // result (at most `timeout`; returns an object with "error" on timeout).
+    json call_sync(std::function<json()> fn, usec timeout = std::chrono::seconds(2));
+
+    // ---- state, control core only ----
+    static usec now();
+    usec started_at() const { return started_at_; }
+    dataplane::dataplane& dp() { return dp_; }
+    const config::config& cfg() const { return cfg_; }
+    neigh::table& neighbours() { return neighbours_; }
+    const control_counters& counters() const { return counters_; }
+
+    // Ask for `ip` to be resolved on the port whose subnet holds it.
+    result<void> resolve(net::ipv4_addr ip);
+    std::uint16_t port_index(const std::string& name) const; // 0xffff if unknown
+
+    // ---- reports (one structured value each; rendered by console/telemetry) ----
+    json report_ports();
+    json report_port_stats();
+    json report_lcores();
+    json report_stats();
+    json report_arp();
+    json report_summary(); // one-line status: uptime, ports, workers
+    void clear_stats();
+
+  private:
+    void handle_punt(const dataplane::punted_frame& f);
+    void handle_arp(const dataplane::punted_frame& f);
+    void send_arp_request(std::uint16_t port, net::ipv4_addr target);
+    void check_links();
+    void serve_cross_thread_calls();
+    usec next_wakeup(usec now_us) const;
+
+    config::config cfg_;
+    dataplane::dataplane& dp_;
+    neigh::table neighbours_;
+    control_counters counters_;
+    usec started_at_;
+
+    struct watched {
+        int fd;
+        short events;
+        fd_callback cb;
+    };
+    std::vector<watched> fds_;
+    bool stop_requested_ = false;
+    std::string stop_reason_;
+
+    // Cross-thread calls (telemetry thread -> control core).
+    struct pending_call {
+        std::function<json()> fn;
+        json result;
+        bool done = false;
+    };
+    std::mutex calls_mutex_;
+    std::condition_variable calls_cv_;
+    std::deque<std::shared_ptr<pending_call>> calls_;
+    int wake_fd_ = -1; // eventfd: wakes the loop when a call arrives
+
+    // Link state, polled once a second.
+    std::vector<bool> link_up_;
+    usec next_link_check_{0};
+
+    // "clear stats": baselines (the counters themselves have other writers).
+    struct worker_baseline {
+        std::uint64_t rx = 0, rx_bytes = 0, tx = 0, replies = 0, punts = 0, control_tx = 0,
+                      drops = 0, polls = 0, busy_polls = 0, idle_sleeps = 0;
+        std::vector<std::uint64_t> drop;
+    };
+    std::vector<worker_baseline> worker_base_;
+    struct port_baseline {
+        std::uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0, imissed = 0,
+                      ierrors = 0, oerrors = 0, rx_nombuf = 0;
+    };
+    std::vector<port_baseline> port_base_;
+    control_counters counters_base_;
+    usec stats_cleared_at_{0};
+};
+
+// Rate limit for log lines on the control core: at most `burst` per `period`.
+class log_limiter {
+  public:
+    log_limiter(unsigned burst, usec period) : burst_(burst), period_(period) {}
+    // true: log it now. `suppressed` holds how many were skipped since.
+    bool allow(usec now, std::uint64_t& suppressed);
+
+  private:
+    unsigned burst_;
+    usec period_;
+    usec window_start_{0};
+    unsigned in_window_ = 0;
+    std::uint64_t suppressed_ = 0;
+};
+
+} // namespace vipgate::control

@@ -1,0 +1,16 @@
+#pragma once
+// DPDK telemetry endpoints under /vipgate/..., readable with
+// dpdk-telemetry.py. Callbacks run on DPDK's telemetry thread; they ask the
+// control core for a report through control_plane::call_sync().
+
+#include "control/control_plane.hpp"
+
+namespace vipgate::control {
+
+// Register /vipgate/ports, /vipgate/lcores, /vipgate/stats, /vipgate/arp and
+// /vipgate/info. Call once after EAL init. `cp` must outlive EAL.
+void register_telemetry(control_plane* cp);
+// Stop answering (before the control plane goes away).
+void unregister_telemetry();
+
+} // namespace vipgate::control

@@ -1,0 +1,388 @@
+#include "dataplane/dataplane.hpp"
+
+#include <rte_bus_pci.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/worker_ctx.hpp"
+
+namespace vipgate::dataplane {
+
+void snapshot::finalize() {
+    for (std::size_t i = 0; i < ports.size() && i < owned.size(); ++i)
+        ports[i].owned = std::span<const net::ipv4_addr>(owned[i].data(), owned[i].size());
+    ctx.ports = std::span<const pipeline::port_view>(ports.data(), ports.size());
+}
+
+namespace {
+
+std::string errno_text(int err) { return rte_strerror(err < 0 ? -err : err); }
+
+// "net_af_packet0,iface=x" -> "net_af_packet0"
+std::string vdev_name(const std::string& device) { return device.substr(0, device.find(',')); }
+
+// "03:00.0" -> "0000:03:00.0"
+std::string canonical_pci(const std::string& device) {
+    std::size_t colons = static_cast<std::size_t>(std::count(device.begin(), device.end(), ':'));
+    return colons == 1 ? "0000:" + device : device;
+}
+
+bool has_kv(const std::string& device, const std::string& key) {
+    std::size_t pos = device.find(',');
+    while (pos != std::string::npos) {
+        std::size_t end = device.find(',', pos + 1);
+        std::string kv = device.substr(pos + 1, end == std::string::npos ? std::string::npos
+                                                                          : end - pos - 1);
+        if (kv.rfind(key + "=", 0) == 0)
+            return true;
+        pos = end;
+    }
+    return false;
+}
+
+} // namespace
+
+std::vector<std::string> dataplane::eal_args_for(const config::config& cfg,
+                                                 const std::vector<std::string>& user_args) {
+    std::vector<std::string> out;
+    bool user_pci_choice = false;
+    for (const auto& a : user_args) {
+        if (a == "-a" || a == "-b" || a == "--no-pci" || a.rfind("--allow", 0) == 0 ||
+            a.rfind("--block", 0) == 0 || a.rfind("-a", 0) == 0 || a.rfind("-b", 0) == 0)
+            user_pci_choice = true;
+    }
+    bool any_pci = false;
+    unsigned workers = cfg.dataplane.workers;
+    for (const auto& p : cfg.ports) {
+        if (p.is_pci) {
+            any_pci = true;
+            if (!user_pci_choice) {
+                out.push_back("-a");
+                out.push_back(canonical_pci(p.device));
+            }
+        } else {
+            std::string dev = p.device;
+            // af_packet: one queue pair per worker unless the operator chose.
+            if (dev.rfind("net_af_packet", 0) == 0 && !has_kv(dev, "qpairs") && workers > 1)
+                dev += ",qpairs=" + std::to_string(workers);
+            out.push_back("--vdev");
+            out.push_back(dev);
+        }
+    }
+    if (!any_pci && !user_pci_choice)
+        out.push_back("--no-pci");
+    return out;
+}
+
+dataplane::~dataplane() {
+    stop();
+    for (auto& r : retired_)
+        delete r.s;
+    retired_.clear();
+    delete current_raw_;
+    for (auto& w : workers_)
+        rte_ring_free(w->punt);
+    rte_ring_free(control_tx_);
+    rte_free(qsbr_);
+    for (auto& p : ports_)
+        rte_eth_dev_close(p.port_id);
+    rte_mempool_free(pool_);
+}
+
+result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) {
+    std::unique_ptr<dataplane> dp(new dataplane());
+    dp->settings_ = cfg.dataplane;
+
+    if (cfg.ports.size() > max_ports)
+        return make_error("at most " + std::to_string(max_ports) + " ports are supported, config has " +
+                          std::to_string(cfg.ports.size()));
+
+    // Workers: every EAL lcore but the main one, or the first N of them.
+    std::vector<unsigned> lcores;
+    unsigned lc;
+    RTE_LCORE_FOREACH_WORKER(lc) { lcores.push_back(lc); }
+    if (lcores.empty())
+        return make_error("no worker lcore: give EAL at least two lcores (e.g. -l 0-1, or --lcores "
+                          "'0@0,1@1'); lcore " +
+                          std::to_string(rte_get_main_lcore()) + " is the control core");
+    unsigned wanted = cfg.dataplane.workers == 0 ? static_cast<unsigned>(lcores.size())
+                                                 : cfg.dataplane.workers;
+    if (wanted > lcores.size())
+        return make_error("dataplane.workers is " + std::to_string(wanted) + " but EAL has only " +
+                          std::to_string(lcores.size()) +
+                          " worker lcore(s); give more with -l/--lcores or lower the count");
+    if (wanted < lcores.size())
+        spdlog::warn("{} worker lcore(s) left idle: dataplane.workers is {}", lcores.size() - wanted,
+                     wanted);
+
+    // One pool for everything: RX, replies and control TX.
+    dp->pool_ = rte_pktmbuf_pool_create("vipgate_mbufs", cfg.dataplane.mbufs,
+                                        std::min<unsigned>(cfg.dataplane.mbuf_cache,
+                                                           RTE_MEMPOOL_CACHE_MAX_SIZE),
+                                        0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                        static_cast<int>(rte_socket_id()));
+    if (dp->pool_ == nullptr)
+        return make_error("cannot create the mbuf pool (" + std::to_string(cfg.dataplane.mbufs) +
+                          " mbufs): " + errno_text(rte_errno) +
+                          "; with --no-huge give EAL more memory (-m) or lower dataplane.mbufs");
+
+    // Workers and their punt rings.
+    for (unsigned w = 0; w < wanted; ++w) {
+        auto ctx = std::make_unique<worker_ctx>();
+        ctx->index = w;
+        ctx->lcore = lcores[w];
+        ctx->dp = dp.get();
+        std::string rname = "vg_punt_" + std::to_string(w);
+        ctx->punt = rte_ring_create(rname.c_str(), cfg.dataplane.punt_ring_size,
+                                    static_cast<int>(rte_socket_id()),
+                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ctx->punt == nullptr)
+            return make_error("cannot create ring " + rname + ": " + errno_text(rte_errno));
+        dp->workers_.push_back(std::move(ctx));
+    }
+    dp->control_tx_ = rte_ring_create("vg_control_tx", cfg.dataplane.control_tx_ring_size,
+                                      static_cast<int>(rte_socket_id()),
+                                      RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (dp->control_tx_ == nullptr)
+        return make_error("cannot create the control TX ring: " + errno_text(rte_errno));
+
+    // RCU for snapshot reclamation: one reader slot per worker.
+    std::size_t sz = rte_rcu_qsbr_get_memsize(wanted);
+    dp->qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("vg_qsbr", sz, RTE_CACHE_LINE_SIZE));
+    if (dp->qsbr_ == nullptr || rte_rcu_qsbr_init(dp->qsbr_, wanted) != 0)
+        return make_error("cannot set up RCU: " + errno_text(rte_errno));
+    for (unsigned w = 0; w < wanted; ++w)
+        rte_rcu_qsbr_thread_register(dp->qsbr_, w);
+
+    // Ports, in config order (vipgate's port index = position in the config).
+    for (const auto& pc : cfg.ports) {
+        port_info p;
+        p.name = pc.name;
+        p.device = pc.device;
+        p.cfg = pc;
+        p.eal_name = pc.is_pci ? canonical_pci(pc.device) : vdev_name(pc.device);
+        std::uint16_t pid = 0;
+        int rc = rte_eth_dev_get_port_by_name(p.eal_name.c_str(), &pid);
+        if (rc != 0)
+            return make_error("port " + pc.name + " (" + pc.where.to_string() + "): no DPDK device " +
+                              p.eal_name + " — " +
+                              (pc.is_pci ? "is it bound to vfio-pci/uio (dpdk-devbind.py --status)?"
+                                         : "did EAL create the vdev? check the device string and "
+                                           "the EAL log above"));
+        p.port_id = pid;
+        auto r = dp->setup_port(p, wanted);
+        if (!r)
+            return r.err();
+        dp->ports_.push_back(std::move(p));
+    }
+
+    // First snapshot: every port answers for its own address.
+    auto s = std::make_unique<snapshot>();
+    for (const auto& p : dp->ports_) {
+        s->owned.push_back({p.cfg.address.addr});
+        pipeline::port_view v;
+        v.mac = p.mac;
+        v.address = p.cfg.address.addr;
+        s->ports.push_back(v);
+    }
+    s->finalize();
+    dp->current_raw_ = s.release();
+    dp->current_.store(dp->current_raw_, std::memory_order_release);
+    return dp;
+}
+
+result<void> dataplane::setup_port(port_info& p, unsigned queues) {
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(p.port_id, &info);
+    if (rc != 0)
+        return make_error("port " + p.name + ": cannot read device info: " + errno_text(rc));
+    p.driver = info.driver_name ? info.driver_name : "?";
+    if (info.max_rx_queues < queues || info.max_tx_queues < queues)
+        return make_error("port " + p.name + " (" + p.eal_name + ", driver " + p.driver +
+                          ") has at most " + std::to_string(info.max_rx_queues) + " RX / " +
+                          std::to_string(info.max_tx_queues) + " TX queues but " +
+                          std::to_string(queues) +
+                          " workers need one each; give the vdev more queues (e.g. qpairs=N for "
+                          "net_af_packet) or use fewer workers");
+    rte_eth_conf conf{};
+    rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
+                               static_cast<std::uint16_t>(queues), &conf);
+    if (rc != 0)
+        return make_error("port " + p.name + ": configure failed: " + errno_text(rc));
+    std::uint16_t nrx = settings_.rx_descriptors, ntx = settings_.tx_descriptors;
+    rc = rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &nrx, &ntx);
+    if (rc != 0)
+        return make_error("port " + p.name + ": descriptor counts rejected: " + errno_text(rc));
+    int socket = rte_eth_dev_socket_id(p.port_id);
+    if (socket < 0)
+        socket = static_cast<int>(rte_socket_id());
+    for (unsigned q = 0; q < queues; ++q) {
+        rc = rte_eth_rx_queue_setup(p.port_id, static_cast<std::uint16_t>(q), nrx,
+                                    static_cast<unsigned>(socket), nullptr, pool_);
+        if (rc != 0)
+            return make_error("port " + p.name + ": RX queue " + std::to_string(q) +
+                              " setup failed: " + errno_text(rc));
+        rc = rte_eth_tx_queue_setup(p.port_id, static_cast<std::uint16_t>(q), ntx,
+                                    static_cast<unsigned>(socket), nullptr);
+        if (rc != 0)
+            return make_error("port " + p.name + ": TX queue " + std::to_string(q) +
+                              " setup failed: " + errno_text(rc));
+    }
+    rte_ether_addr mac{};
+    rc = rte_eth_macaddr_get(p.port_id, &mac);
+    if (rc != 0)
+        return make_error("port " + p.name + ": cannot read MAC address: " + errno_text(rc));
+    std::memcpy(p.mac.bytes.data(), mac.addr_bytes, 6);
+    return {};
+}
+
+result<void> dataplane::start() {
+    for (auto& p : ports_) {
+        int rc = rte_eth_dev_start(p.port_id);
+        if (rc != 0)
+            return make_error("port " + p.name + ": start failed: " + errno_text(rc));
+        // VRRP multicast and (later) virtual MACs must reach us; the pipeline
+        // filters by destination MAC itself.
+        rc = rte_eth_promiscuous_enable(p.port_id);
+        if (rc != 0)
+            spdlog::debug("port {}: promiscuous mode not available ({})", p.name,
+                          errno_text(rc));
+        link_state l = link(static_cast<std::uint16_t>(&p - ports_.data()));
+        spdlog::info("port {} ({}, driver {}, port id {}): mac {} address {} link {}{}", p.name,
+                     p.eal_name, p.driver, p.port_id, p.mac.to_string(),
+                     p.cfg.address.to_string(), l.up ? "up" : "down",
+                     l.up && l.speed_mbps ? " " + std::to_string(l.speed_mbps) + " Mb/s" : "");
+    }
+    stop_.store(false);
+    for (auto& w : workers_) {
+        int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore);
+        if (rc != 0)
+            return make_error("cannot launch worker " + std::to_string(w->index) + " on lcore " +
+                              std::to_string(w->lcore) + ": " + errno_text(rc));
+        spdlog::info("worker {} running on lcore {}{}", w->index, w->lcore,
+                     settings_.idle_sleep ? " (sleeps when idle)" : " (busy-poll)");
+    }
+    started_ = true;
+    return {};
+}
+
+void dataplane::stop() {
+    if (!started_ || stopped_)
+        return;
+    stopped_ = true;
+    stop_.store(true, std::memory_order_release);
+    for (auto& w : workers_)
+        rte_eal_wait_lcore(w->lcore);
+    for (auto& p : ports_)
+        rte_eth_dev_stop(p.port_id);
+    // Frames still queued to the control core or for control TX.
+    rte_mbuf* m = nullptr;
+    for (auto& w : workers_)
+        while (rte_ring_sc_dequeue(w->punt, reinterpret_cast<void**>(&m)) == 0)
+            rte_pktmbuf_free(m);
+    while (rte_ring_sc_dequeue(control_tx_, reinterpret_cast<void**>(&m)) == 0)
+        rte_pktmbuf_free(m);
+}
+
+unsigned dataplane::worker_lcore(unsigned w) const { return workers_.at(w)->lcore; }
+const worker_stats& dataplane::stats(unsigned w) const { return workers_.at(w)->stats; }
+
+link_state dataplane::link(std::uint16_t port_index) const {
+    link_state out;
+    rte_eth_link l{};
+    if (rte_eth_link_get_nowait(ports_.at(port_index).port_id, &l) == 0) {
+        out.up = l.link_status == RTE_ETH_LINK_UP;
+        out.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
+        out.full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+    }
+    return out;
+}
+
+void dataplane::publish(std::unique_ptr<snapshot> s) {
+    s->finalize();
+    snapshot* old = current_raw_;
+    current_raw_ = s.release();
+    current_.store(current_raw_, std::memory_order_release);
+    if (old != nullptr)
+        retired_.push_back({old, rte_rcu_qsbr_start(qsbr_)});
+}
+
+void dataplane::reclaim() {
+    auto it = retired_.begin();
+    while (it != retired_.end()) {
+        if (rte_rcu_qsbr_check(qsbr_, it->token, false) == 1) {
+            delete it->s;
+            it = retired_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& fn,
+                                unsigned budget) {
+    unsigned done = 0;
+    rte_mbuf* burst[32];
+    for (auto& w : workers_) {
+        while (done < budget) {
+            unsigned n = rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(burst),
+                                                   std::min(32u, budget - done), nullptr);
+            if (n == 0)
+                break;
+            for (unsigned i = 0; i < n; ++i) {
+                rte_mbuf* m = burst[i];
+                punted_frame f;
+                f.mbuf = m;
+                f.port_index = static_cast<std::uint16_t>(m->hash.usr >> 8);
+                f.kind = static_cast<pipeline::punt_kind>(m->hash.usr & 0xff);
+                f.data = rte_pktmbuf_mtod(m, const std::uint8_t*);
+                f.length = m->data_len;
+                fn(f);
+            }
+            done += n;
+        }
+    }
+    return done;
+}
+
+std::uint64_t dataplane::punt_ring_count() const {
+    std::uint64_t n = 0;
+    for (const auto& w : workers_)
+        n += rte_ring_count(w->punt);
+    return n;
+}
+
+rte_mbuf* dataplane::alloc_frame() { return rte_pktmbuf_alloc(pool_); }
+
+std::uint8_t* dataplane::frame_data(rte_mbuf* m, std::uint16_t length) {
+    if (rte_pktmbuf_tailroom(m) < length)
+        return nullptr;
+    char* p = rte_pktmbuf_append(m, length);
+    return reinterpret_cast<std::uint8_t*>(p);
+}
+
+bool dataplane::send(std::uint16_t port_index, rte_mbuf* m) {
+    m->port = ports_.at(port_index).port_id;
+    if (rte_ring_sp_enqueue(control_tx_, m) != 0) {
+        rte_pktmbuf_free(m);
+        ++control_tx_dropped_;
+        return false;
+    }
+    ++control_tx_sent_;
+    return true;
+}
+
+void dataplane::free(rte_mbuf* m) { rte_pktmbuf_free(m); }
+
+} // namespace vipgate::dataplane

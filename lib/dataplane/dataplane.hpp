@@ -1,0 +1,144 @@
+#pragma once
+// The DPDK shell: ports, queues, mempool, rings and the worker lcores.
+// Only this library, lib/control, lib/console and app/ include rte_*.h.
+//
+// Threads:
+//   control core (main lcore) - calls everything in this class except the
+//                               worker loop; publishes snapshots, drains
+//                               punt rings, enqueues control TX.
+//   worker w (lcore)          - runs worker_loop(): polls RX queue w of every
+//                               port, transmits on TX queue w.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "dataplane/counters.hpp"
+#include "pipeline/pipeline.hpp"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_ring;
+struct rte_rcu_qsbr;
+
+namespace vipgate::dataplane {
+
+// What the workers read. Immutable once published: written by the control
+// core before dataplane::publish(), then read-only until reclaimed (RCU).
+struct snapshot {
+    std::uint64_t generation = 0;
+    std::vector<std::vector<net::ipv4_addr>> owned; // per port, backs port_view::owned
+    std::vector<pipeline::port_view> ports;
+    pipeline::context ctx;
+
+    // Point the views at the owned vectors; call after filling both.
+    void finalize();
+};
+
+struct port_info {
+    std::string name;        // config name, e.g. "ext0"
+    std::string device;      // config device string
+    std::string eal_name;    // ethdev name (vdev name or canonical PCI address)
+    std::string driver;      // PMD name
+    std::uint16_t port_id = 0;
+    net::mac_addr mac;
+    config::port_config cfg;
+};
+
+struct link_state {
+    bool up = false;
+    std::uint32_t speed_mbps = 0;
+    bool full_duplex = false;
+};
+
+// A frame the worker punted: owned by the receiver, who must free it with
+// dataplane::free().
+struct punted_frame {
+    rte_mbuf* mbuf;
+    std::uint16_t port_index;
+    pipeline::punt_kind kind;
+    const std::uint8_t* data;
+    std::uint32_t length;
+};
+
+class dataplane {
+  public:
+    ~dataplane();
+    dataplane(const dataplane&) = delete;
+    dataplane& operator=(const dataplane&) = delete;
+
+    // After rte_eal_init(): find the configured ports, configure their queues
+    // (one RX and one TX queue per worker), create the mempool and rings.
+    static result<std::unique_ptr<dataplane>> create(const config::config& cfg);
+
+    // EAL arguments the config implies: --vdev for every vdev port, -a for
+    // PCI ports, --no-pci when there are none (so EAL never touches a NIC the
+    // config did not name). `user_args` are checked for -a/-b/--no-pci.
+    static std::vector<std::string> eal_args_for(const config::config& cfg,
+                                                 const std::vector<std::string>& user_args);
+
+    result<void> start(); // start ports, launch workers
+    void stop();          // ask workers to stop, wait for them, stop ports; idempotent
+
+    // ---- control core API ----
+    const std::vector<port_info>& ports() const { return ports_; }
+    unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
+    unsigned worker_lcore(unsigned w) const;
+    const worker_stats& stats(unsigned w) const;
+    link_state link(std::uint16_t port_index) const;
+    const config::dataplane_config& settings() const { return settings_; }
+
+    // Swap in a new snapshot; the old one is freed by reclaim() once every
+    // worker has passed a quiescent state.
+    void publish(std::unique_ptr<snapshot> s);
+    void reclaim();
+    const snapshot& current() const { return *current_raw_; }
+
+    // Drain up to `budget` punted frames from all workers; returns the count.
+    unsigned drain_punts(const std::function<void(const punted_frame&)>& fn, unsigned budget);
+    std::uint64_t punt_ring_count() const;
+
+    // Control TX: allocate a frame, fill it, send it (worker 0 transmits it).
+    rte_mbuf* alloc_frame();
+    std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
+    bool send(std::uint16_t port_index, rte_mbuf* m); // false: ring full (frame freed)
+    static void free(rte_mbuf* m);
+    std::uint64_t control_tx_dropped() const { return control_tx_dropped_; }
+    std::uint64_t control_tx_sent() const { return control_tx_sent_; }
+
+    struct worker_ctx; // defined in dataplane.cpp
+
+  private:
+    dataplane() = default;
+    result<void> setup_port(port_info& p, unsigned queues);
+
+    config::dataplane_config settings_;
+    std::vector<port_info> ports_;
+    std::vector<std::unique_ptr<worker_ctx>> workers_;
+    rte_mempool* pool_ = nullptr;
+    rte_ring* control_tx_ = nullptr; // SP (control) / SC (worker 0)
+    rte_rcu_qsbr* qsbr_ = nullptr;
+    std::atomic<snapshot*> current_{nullptr}; // workers: acquire-load per burst
+    snapshot* current_raw_ = nullptr;
+    struct retired {
+        snapshot* s;
+        std::uint64_t token;
+    };
+    std::vector<retired> retired_;
+    std::atomic<bool> stop_{false};
+    bool started_ = false;
+    bool stopped_ = false;
+    std::uint64_t control_tx_dropped_ = 0;
+    std::uint64_t control_tx_sent_ = 0;
+
+    friend int worker_main(void*);
+};
+
+int worker_main(void* arg);
+
+} // namespace vipgate::dataplane

@@ -1,0 +1,156 @@
+#include "net/parse.hpp"
+
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+
+namespace vipgate::net {
+
+drop_reason parse_l2(std::span<const std::uint8_t> frame, packet_meta& meta) noexcept {
+    meta = packet_meta{};
+    if (frame.size() < eth_header_len) {
+        return drop_reason::eth_truncated;
+    }
+    meta.frame_len = static_cast<std::uint32_t>(frame.size());
+    const eth_cview eth(frame);
+    std::uint16_t type = eth.ethertype();
+    std::size_t l3 = eth_header_len;
+    if (is_vlan_tpid(type)) {
+        if (frame.size() < eth_header_len + vlan_tag_len) {
+            return drop_reason::eth_truncated;
+        }
+        const vlan_cview tag(frame.subspan(eth_header_len));
+        meta.has_vlan = true;
+        meta.vlan_tci = tag.tci();
+        type = tag.ethertype();
+        l3 += vlan_tag_len;
+        // One tag is what a port on a trunk sees; stacked tags would need a
+        // provider-bridge setup vipgate does not model.
+        if (is_vlan_tpid(type)) {
+            return drop_reason::eth_vlan_stacked;
+        }
+    }
+    meta.ethertype = type;
+    meta.l3_offset = static_cast<std::uint16_t>(l3);
+    return drop_reason::none;
+}
+
+namespace {
+
+drop_reason parse_arp(std::span<const std::uint8_t> l3, packet_meta& meta) noexcept {
+    if (l3.size() < arp_len) {
+        return drop_reason::arp_truncated;
+    }
+    const arp_cview arp(l3);
+    if (!arp.is_ethernet_ipv4()) {
+        return drop_reason::arp_unsupported;
+    }
+    const std::uint16_t op = arp.op();
+    if (op != arp_op_request && op != arp_op_reply) {
+        return drop_reason::arp_bad_op;
+    }
+    meta.arp_op = op;
+    meta.src = arp.spa();
+    meta.dst = arp.tpa();
+    meta.frame_len = std::uint32_t{meta.l3_offset} + arp_len;
+    return drop_reason::none;
+}
+
+drop_reason parse_l4(std::span<const std::uint8_t> l4, packet_meta& meta) noexcept {
+    switch (meta.ip_proto) {
+    case ip_proto_icmp:
+        if (l4.size() < icmp_header_len) {
+            return drop_reason::icmp_truncated;
+        }
+        return drop_reason::none;
+    case ip_proto_udp: {
+        if (l4.size() < udp_header_len) {
+            return drop_reason::udp_truncated;
+        }
+        const udp_cview udp(l4);
+        // A UDP length shorter than the IP payload is legal (trailing bytes
+        // are ignored); longer, or below the header, is malformed (RFC 768).
+        if (udp.length() < udp_header_len || udp.length() > l4.size()) {
+            return drop_reason::udp_bad_length;
+        }
+        meta.src_port = udp.src_port();
+        meta.dst_port = udp.dst_port();
+        return drop_reason::none;
+    }
+    case ip_proto_tcp: {
+        if (l4.size() < tcp_min_header_len) {
+            return drop_reason::tcp_truncated;
+        }
+        const tcp_cview tcp(l4);
+        if (tcp.header_len() < tcp_min_header_len || tcp.header_len() > l4.size()) {
+            return drop_reason::tcp_bad_offset;
+        }
+        meta.src_port = tcp.src_port();
+        meta.dst_port = tcp.dst_port();
+        return drop_reason::none;
+    }
+    default:
+        return drop_reason::none;
+    }
+}
+
+drop_reason parse_ipv4(std::span<const std::uint8_t> l3, packet_meta& meta) noexcept {
+    // RFC 1122 §3.2.1.1-3.2.1.2: silently discard on bad version or checksum;
+    // the length checks keep every later access inside the frame.
+    if (l3.size() < ipv4_min_header_len) {
+        return drop_reason::ipv4_truncated;
+    }
+    const ipv4_cview ip(l3);
+    if (ip.version() != 4) {
+        return drop_reason::ipv4_bad_version;
+    }
+    const std::size_t hlen = ip.header_len();
+    if (hlen < ipv4_min_header_len || hlen > l3.size()) {
+        return drop_reason::ipv4_bad_ihl;
+    }
+    const std::size_t total = ip.total_length();
+    if (total < hlen || total > l3.size()) {
+        return drop_reason::ipv4_bad_total_length;
+    }
+    if (!checksum_ok(l3.first(hlen))) {
+        return drop_reason::ipv4_bad_checksum;
+    }
+    if (ip.is_fragment()) {
+        return drop_reason::ipv4_fragment;
+    }
+    meta.ip_proto = ip.protocol();
+    meta.src = ip.src();
+    meta.dst = ip.dst();
+    meta.l4_offset = static_cast<std::uint16_t>(meta.l3_offset + hlen);
+    meta.l4_len = static_cast<std::uint16_t>(total - hlen);
+    // Bytes beyond the total length are Ethernet padding (frames under 60
+    // bytes) or junk; they are not part of the datagram (RFC 894).
+    meta.frame_len = static_cast<std::uint32_t>(meta.l3_offset + total);
+    return parse_l4(l3.subspan(hlen, total - hlen), meta);
+}
+
+} // namespace
+
+drop_reason parse_l3(std::span<const std::uint8_t> frame, packet_meta& meta) noexcept {
+    if (meta.l3_offset == 0 || meta.l3_offset > frame.size()) {
+        return drop_reason::eth_truncated; // parse_l2 was not run on this frame
+    }
+    const auto l3 = frame.subspan(meta.l3_offset);
+    switch (meta.ethertype) {
+    case ethertype_arp:
+        return parse_arp(l3, meta);
+    case ethertype_ipv4:
+        return parse_ipv4(l3, meta);
+    default:
+        return drop_reason::eth_unknown_ethertype;
+    }
+}
+
+drop_reason parse(std::span<const std::uint8_t> frame, packet_meta& meta) noexcept {
+    const drop_reason r = parse_l2(frame, meta);
+    if (r != drop_reason::none) {
+        return r;
+    }
+    return parse_l3(frame, meta);
+}
+
+} // namespace vipgate::net

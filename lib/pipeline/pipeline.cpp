@@ -1,0 +1,170 @@
+#include "pipeline/pipeline.hpp"
+
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+#include "net/parse.hpp"
+
+namespace vipgate::pipeline {
+
+namespace {
+
+using net::ipv4_addr;
+using net::mac_addr;
+
+bool owns(const port_view& port, ipv4_addr a) noexcept {
+    // A handful of addresses per port: a linear scan beats any hashing here.
+    for (const ipv4_addr o : port.owned) {
+        if (o == a) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Sources a host must never answer (RFC 1122 §3.2.1.3 and §3.2.2.6): "this
+// network" 0/8, loopback 127/8, multicast 224/4, class E 240/4 and the
+// limited broadcast. Answering them would reflect traffic to places that
+// never sent it.
+bool is_martian_source(ipv4_addr a) noexcept {
+    const std::uint32_t first = a.value >> 24;
+    return first == 0 || first == 127 || first >= 224;
+}
+
+verdict handle_arp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                   const port_view& port) noexcept {
+    // parse() checked that 28 bytes of Ethernet/IPv4 ARP follow l3_offset.
+    const net::arp_view arp(frame.subspan(meta.l3_offset, net::arp_len));
+    const mac_addr sha = arp.sha();
+    const ipv4_addr spa = meta.src;
+    const ipv4_addr tpa = meta.dst;
+    // A reply would go to a group address, and learning it would poison the
+    // neighbour table. spa = 0 is an RFC 5227 probe and stays valid.
+    if (sha.is_zero() || sha.is_multicast() || spa.value >= 0xe0000000u) {
+        return verdict::dropped(drop_reason::arp_bad_sender);
+    }
+    // Replies, and gratuitous requests (spa == tpa, RFC 5227 §2.3
+    // announcement / keepalived's GARP), feed the neighbour table. A GARP for
+    // an address we own from another MAC is a conflict the control core logs,
+    // so it is punted too, never answered here.
+    if (meta.arp_op == net::arp_op_reply || (spa == tpa && spa.value != 0)) {
+        return verdict::punted(punt_kind::arp);
+    }
+    if (!owns(port, tpa)) {
+        return verdict::dropped(drop_reason::arp_not_owned);
+    }
+    // RFC 826 "Packet Reception": swap hardware and protocol fields, put the
+    // local hardware address in the sender field, set op to reply and send it
+    // back to the requester (ar$sha). Probes (spa = 0) get the reply too, as
+    // Linux does, which is how the prober learns the address is taken.
+    arp.set_tha(sha);
+    arp.set_tpa(spa);
+    arp.set_sha(port.mac);
+    arp.set_spa(tpa);
+    arp.set_op(net::arp_op_reply);
+    const net::eth_view eth(frame);
+    eth.set_dst(sha);
+    eth.set_src(port.mac);
+    return verdict::replied(); // VLAN tag and padding untouched
+}
+
+verdict handle_icmp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                    const port_view& port) noexcept {
+    const auto icmp_bytes = frame.subspan(meta.l4_offset, meta.l4_len);
+    // RFC 792: the checksum covers the whole ICMP message.
+    if (!net::checksum_ok(icmp_bytes)) {
+        return verdict::dropped(drop_reason::icmp_bad_checksum);
+    }
+    const net::icmp_view icmp(icmp_bytes);
+    if (icmp.type() != net::icmp_type_echo_request) {
+        return verdict::dropped(drop_reason::icmp_not_echo_request);
+    }
+    const std::size_t ip_hlen = std::size_t{meta.l4_offset} - meta.l3_offset;
+    // RFC 1122 §3.2.2.6 wants Record Route / Timestamp updated and source
+    // routes reversed in the reply; an in-place rewrite cannot do that, and
+    // reflecting them unchanged would be wrong, so such pings are dropped.
+    if (ip_hlen != net::ipv4_min_header_len) {
+        return verdict::dropped(drop_reason::icmp_ip_options);
+    }
+
+    const net::eth_view eth(frame);
+    eth.set_dst(eth.src());
+    eth.set_src(port.mac);
+
+    const auto ip_bytes = frame.subspan(meta.l3_offset, ip_hlen);
+    const net::ipv4_view ip(ip_bytes);
+    ip.set_src(meta.dst);
+    ip.set_dst(meta.src);
+    ip.set_ttl(net::ipv4_default_ttl);
+    // Recomputing 20 bytes is as cheap as patching TTL and both addresses.
+    ip.set_checksum(net::ipv4_header_checksum(ip_bytes));
+
+    // Echo reply: type 0, code 0 (RFC 792); data, id and sequence unchanged,
+    // so only the type/code word changes: RFC 1624 incremental update.
+    const auto old_word = static_cast<std::uint16_t>((icmp.type() << 8) | icmp.code());
+    icmp.set_type(net::icmp_type_echo_reply);
+    icmp.set_code(0);
+    icmp.set_checksum(net::checksum_update16(icmp.checksum(), old_word, 0));
+    return verdict::replied();
+}
+
+verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                    const port_view& port) noexcept {
+    // VRRP goes to 224.0.0.18 (or a unicast peer), so it is classified before
+    // the ownership check. Validation arrives with the VRRP instances.
+    if (meta.ip_proto == net::ip_proto_vrrp) {
+        return verdict::dropped(drop_reason::vrrp_no_instance);
+    }
+    if (!owns(port, meta.dst)) {
+        return verdict::dropped(drop_reason::ipv4_not_owned);
+    }
+    if (is_martian_source(meta.src) || owns(port, meta.src)) {
+        return verdict::dropped(drop_reason::ipv4_bad_src);
+    }
+    switch (meta.ip_proto) {
+    case net::ip_proto_icmp:
+        return handle_icmp(frame, meta, port);
+    case net::ip_proto_tcp:
+    case net::ip_proto_udp:
+        return verdict::dropped(drop_reason::no_service);
+    default:
+        return verdict::dropped(drop_reason::ipv4_other_protocol);
+    }
+}
+
+} // namespace
+
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx) noexcept {
+    if (port >= ctx.ports.size()) {
+        return verdict::dropped(drop_reason::port_unknown);
+    }
+    const port_view& pv = ctx.ports[port];
+
+    net::packet_meta meta;
+    if (const auto r = net::parse_l2(frame, meta); r != drop_reason::none) {
+        return verdict::dropped(r);
+    }
+    // L2 filter before any L3 work: a NIC in promiscuous mode (af_packet,
+    // some VMs) hands us unicast for other hosts. Broadcast has the group bit.
+    const net::eth_cview eth(frame);
+    const mac_addr dst = eth.dst();
+    if (!dst.is_multicast() && dst != pv.mac) {
+        return verdict::dropped(drop_reason::eth_dst_not_ours);
+    }
+    // IEEE 802: a group address is never a valid source.
+    if (eth.src().is_multicast()) {
+        return verdict::dropped(drop_reason::eth_src_multicast);
+    }
+    if (const auto r = net::parse_l3(frame, meta); r != drop_reason::none) {
+        return verdict::dropped(r);
+    }
+    switch (meta.ethertype) {
+    case net::ethertype_arp:
+        return handle_arp(frame, meta, pv);
+    case net::ethertype_ipv4:
+        return handle_ipv4(frame, meta, pv);
+    default:
+        return verdict::dropped(drop_reason::eth_unknown_ethertype);
+    }
+}
+
+} // namespace vipgate::pipeline

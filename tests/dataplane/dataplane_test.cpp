@@ -1,0 +1,417 @@
+// Dataplane tests: the real worker loop and control core on EAL, with ports
+// made of rte_rings (net_ring) so the test injects frames and reads what
+// vipgate transmits. EAL runs with --no-huge --no-shconf and a unique
+// --file-prefix; it can be initialised once per process, hence one binary
+// with its own main().
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "common/json.hpp"
+#include "console/client.hpp"
+#include "console/commands.hpp"
+#include "console/control_socket.hpp"
+#include "control/control_plane.hpp"
+#include "dataplane/dataplane.hpp"
+#include "net/builder.hpp"
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+#include "net/parse.hpp"
+
+using namespace vipgate;
+using namespace std::chrono_literals;
+
+namespace {
+
+rte_mempool* g_test_pool = nullptr;
+int g_ring_seq = 0;
+
+const net::ipv4_addr port_ip{10, 0, 0, 1};
+const net::ipv4_addr client_ip{10, 0, 0, 2};
+const net::mac_addr client_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
+
+// One vipgate instance on one net_ring port, with a control plane.
+struct rig {
+    rte_ring* to_port = nullptr;   // test -> port RX
+    rte_ring* from_port = nullptr; // port TX -> test
+    std::unique_ptr<dataplane::dataplane> dp;
+    std::unique_ptr<control::control_plane> cp;
+    config::config cfg;
+    net::mac_addr mac;
+
+    explicit rig(std::uint32_t retry_ms = 50) {
+        int seq = g_ring_seq++;
+        std::string name = "net_ring_t" + std::to_string(seq);
+        to_port = rte_ring_create(("rx" + std::to_string(seq)).c_str(), 1024, 0,
+                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+        from_port = rte_ring_create(("tx" + std::to_string(seq)).c_str(), 1024, 0,
+                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
+        EXPECT_NE(to_port, nullptr);
+        EXPECT_NE(from_port, nullptr);
+        int pid = rte_eth_from_rings(name.c_str(), &to_port, 1, &from_port, 1, 0);
+        EXPECT_GE(pid, 0) << rte_strerror(rte_errno);
+        char devname[RTE_ETH_NAME_MAX_LEN] = {};
+        rte_eth_dev_get_name_by_port(static_cast<std::uint16_t>(pid), devname);
+        name = devname; // rte_eth_from_rings prefixes "net_ring_"
+
+        cfg.source_file = "<test>";
+        config::port_config p;
+        p.name = "ext0";
+        p.device = name;
+        p.address = {port_ip, 24};
+        cfg.ports.push_back(p);
+        cfg.dataplane.workers = 1;
+        cfg.dataplane.mbufs = 2047;
+        cfg.dataplane.mbuf_cache = 32;
+        cfg.dataplane.idle_sleep = true; // share the CPUs politely
+        cfg.dataplane.idle_sleep_us = 20;
+        cfg.neighbours.retry_interval_ms = retry_ms;
+        cfg.neighbours.retries = 3;
+        auto d = dataplane::dataplane::create(cfg);
+        if (!d.ok()) {
+            ADD_FAILURE() << d.message();
+            std::abort(); // nothing below can work without a dataplane
+        }
+        dp = std::move(d.value());
+        auto s = dp->start();
+        EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.message());
+        cp = std::make_unique<control::control_plane>(cfg, *dp);
+        mac = dp->ports()[0].mac;
+    }
+    ~rig() {
+        cp.reset();
+        dp.reset();
+        rte_ring_free(to_port);
+        rte_ring_free(from_port);
+    }
+
+    void inject(const std::vector<std::uint8_t>& frame) {
+        rte_mbuf* m = rte_pktmbuf_alloc(g_test_pool);
+        ASSERT_NE(m, nullptr);
+        char* p = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
+        ASSERT_NE(p, nullptr);
+        std::memcpy(p, frame.data(), frame.size());
+        ASSERT_EQ(rte_ring_sp_enqueue(to_port, m), 0);
+    }
+
+    // Next transmitted frame, or empty after `timeout`.
+    std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout = 2000ms,
+                                      bool run_control = false) {
+        auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            rte_mbuf* m = nullptr;
+            if (rte_ring_sc_dequeue(from_port, reinterpret_cast<void**>(&m)) == 0) {
+                std::vector<std::uint8_t> out(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                              rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len);
+                rte_pktmbuf_free(m);
+                return out;
+            }
+            if (run_control)
+                cp->run_once(1ms);
+            else
+                std::this_thread::sleep_for(100us);
+        }
+        return {};
+    }
+
+    // Wait until the worker has taken `n` packets off its RX queue.
+    bool wait_rx(std::uint64_t n, std::chrono::milliseconds timeout = 2000ms) {
+        auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            if (dp->stats(0).rx_packets.get() >= n)
+                return true;
+            std::this_thread::sleep_for(200us);
+        }
+        return false;
+    }
+
+    std::uint64_t drops(pipeline::drop_reason r) const {
+        return dp->stats(0).drop[static_cast<std::size_t>(r)].get();
+    }
+};
+
+std::vector<std::uint8_t> arp_request_for(net::ipv4_addr target) {
+    std::vector<std::uint8_t> f(64);
+    std::size_t n = net::build_arp_request(f, client_mac, client_ip, target);
+    f.resize(n);
+    return f;
+}
+
+} // namespace
+
+TEST(Dataplane, ArpRequestForPortAddressGetsReply) {
+    rig r;
+    r.inject(arp_request_for(port_ip));
+    auto out = r.receive();
+    ASSERT_FALSE(out.empty()) << "no ARP reply transmitted";
+    net::packet_meta meta;
+    ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
+    ASSERT_EQ(meta.ethertype, net::ethertype_arp);
+    net::eth_cview eth(std::span<const std::uint8_t>(out).first(net::eth_header_len));
+    EXPECT_EQ(eth.dst(), client_mac);
+    EXPECT_EQ(eth.src(), r.mac);
+    net::arp_cview arp(std::span<const std::uint8_t>(out).subspan(meta.l3_offset, net::arp_len));
+    EXPECT_EQ(arp.op(), net::arp_op_reply);
+    EXPECT_EQ(arp.sha(), r.mac);
+    EXPECT_EQ(arp.spa(), port_ip);
+    EXPECT_EQ(arp.tha(), client_mac);
+    EXPECT_EQ(arp.tpa(), client_ip);
+    EXPECT_EQ(r.dp->stats(0).replies.get(), 1u);
+}
+
+TEST(Dataplane, ArpRequestForOtherAddressIsDroppedAndCounted) {
+    rig r;
+    r.inject(arp_request_for(net::ipv4_addr{10, 0, 0, 99}));
+    ASSERT_TRUE(r.wait_rx(1));
+    EXPECT_TRUE(r.receive(200ms).empty());
+    std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(r.drops(pipeline::drop_reason::arp_not_owned), 1u);
+}
+
+TEST(Dataplane, IcmpEchoGetsReplyWithValidChecksums) {
+    rig r;
+    std::vector<std::uint8_t> payload(56);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<std::uint8_t>(i);
+    std::vector<std::uint8_t> f(200);
+    std::size_t n = net::build_icmp_echo_frame(f, {.dst = r.mac, .src = client_mac},
+                                               {.src = client_ip, .dst = port_ip, .ttl = 61},
+                                               {.id = 0x1234, .seq = 7, .payload = payload});
+    ASSERT_GT(n, 0u);
+    f.resize(n);
+    r.inject(f);
+    auto out = r.receive();
+    ASSERT_EQ(out.size(), f.size());
+    net::packet_meta meta;
+    ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none) << "reply does not parse";
+    EXPECT_EQ(meta.ip_proto, net::ip_proto_icmp);
+    EXPECT_EQ(meta.src, port_ip);
+    EXPECT_EQ(meta.dst, client_ip);
+    std::span<const std::uint8_t> o(out);
+    EXPECT_TRUE(net::checksum_ok(o.subspan(meta.l3_offset, 20))) << "IPv4 header checksum";
+    auto icmp = o.subspan(meta.l4_offset, meta.l4_len);
+    EXPECT_TRUE(net::checksum_ok(icmp)) << "ICMP checksum";
+    net::icmp_cview ic(icmp.first(net::icmp_header_len));
+    EXPECT_EQ(ic.type(), net::icmp_type_echo_reply);
+    EXPECT_EQ(ic.id(), 0x1234);
+    EXPECT_EQ(ic.seq(), 7);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), icmp.begin() + 8));
+}
+
+TEST(Dataplane, TruncatedAndGarbageFramesAreDroppedAndCounted) {
+    rig r;
+    auto good = arp_request_for(port_ip);
+    std::uint64_t injected = 0;
+    // Every truncation of a valid ARP request, then random garbage.
+    for (std::size_t len = 1; len < 42; ++len) {
+        r.inject(std::vector<std::uint8_t>(good.begin(), good.begin() + static_cast<long>(len)));
+        ++injected;
+    }
+    std::uint32_t x = 12345;
+    for (int i = 0; i < 300; ++i) {
+        std::vector<std::uint8_t> g(static_cast<std::size_t>(14 + (i * 7) % 200));
+        for (auto& b : g) {
+            x = x * 1103515245u + 12345u;
+            b = static_cast<std::uint8_t>(x >> 16);
+        }
+        r.inject(g);
+        ++injected;
+        if (i % 100 == 99) {
+            ASSERT_TRUE(r.wait_rx(injected)); // do not overflow the 1024-entry ring
+        }
+    }
+    ASSERT_TRUE(r.wait_rx(injected));
+    std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(r.receive(100ms).empty()) << "a malformed frame was answered";
+    const auto& st = r.dp->stats(0);
+    EXPECT_EQ(st.drops.get(), injected);
+    EXPECT_GE(r.drops(pipeline::drop_reason::eth_truncated), 13u);
+    EXPECT_GE(r.drops(pipeline::drop_reason::arp_truncated), 1u);
+    // Still alive: a good request is answered after the storm.
+    r.inject(good);
+    EXPECT_FALSE(r.receive().empty());
+}
+
+TEST(Dataplane, ArpReplyIsPuntedAndLearnt) {
+    rig r;
+    std::vector<std::uint8_t> f(64);
+    f.resize(net::build_arp_reply(f, client_mac, client_ip, r.mac, port_ip));
+    r.inject(f);
+    auto end = std::chrono::steady_clock::now() + 2s;
+    while (r.cp->neighbours().find(client_ip) == nullptr && std::chrono::steady_clock::now() < end)
+        r.cp->run_once(1ms);
+    const auto* e = r.cp->neighbours().find(client_ip);
+    ASSERT_NE(e, nullptr) << "neighbour not learnt";
+    EXPECT_EQ(e->mac, client_mac);
+    EXPECT_EQ(e->st, neigh::state::reachable);
+    EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
+}
+
+TEST(Dataplane, ResolutionSendsArpRequestsThenFails) {
+    rig r(20);
+    ASSERT_TRUE(r.cp->resolve(net::ipv4_addr{10, 0, 0, 77}).ok());
+    int requests = 0;
+    auto end = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < end && requests < 3) {
+        auto out = r.receive(100ms, true);
+        if (out.empty())
+            continue;
+        net::packet_meta meta;
+        ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
+        ASSERT_EQ(meta.ethertype, net::ethertype_arp);
+        EXPECT_EQ(meta.arp_op, net::arp_op_request);
+        EXPECT_EQ(meta.src, port_ip);
+        EXPECT_EQ(meta.dst, (net::ipv4_addr{10, 0, 0, 77}));
+        ++requests;
+    }
+    EXPECT_EQ(requests, 3);
+    // No answer: after the retries the entry is failed.
+    end = std::chrono::steady_clock::now() + 1s;
+    while (std::chrono::steady_clock::now() < end &&
+           r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st != neigh::state::failed)
+        r.cp->run_once(1ms);
+    EXPECT_EQ(r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st, neigh::state::failed);
+    EXPECT_FALSE(r.cp->resolve(net::ipv4_addr{192, 168, 1, 1}).ok()) << "outside every subnet";
+}
+
+TEST(Dataplane, ResolutionCompletesWhenTheNeighbourAnswers) {
+    rig r;
+    ASSERT_TRUE(r.cp->resolve(client_ip).ok());
+    auto req = r.receive(1000ms, true);
+    ASSERT_FALSE(req.empty());
+    std::vector<std::uint8_t> f(64);
+    f.resize(net::build_arp_reply(f, client_mac, client_ip, r.mac, port_ip));
+    r.inject(f);
+    auto end = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < end &&
+           r.cp->neighbours().find(client_ip)->st != neigh::state::reachable)
+        r.cp->run_once(1ms);
+    EXPECT_EQ(r.cp->neighbours().find(client_ip)->st, neigh::state::reachable);
+    EXPECT_EQ(r.cp->neighbours().find(client_ip)->mac, client_mac);
+}
+
+TEST(Dataplane, PublishedSnapshotChangesWhatIsOwned) {
+    rig r;
+    const net::ipv4_addr extra{10, 0, 0, 150};
+    r.inject(arp_request_for(extra));
+    ASSERT_TRUE(r.wait_rx(1));
+    EXPECT_TRUE(r.receive(100ms).empty());
+    // The control core publishes a snapshot that owns one more address
+    // (what VRRP does for a VIP when it becomes master).
+    auto s = std::make_unique<dataplane::snapshot>(r.dp->current());
+    s->owned[0].push_back(extra);
+    s->generation++;
+    r.dp->publish(std::move(s));
+    r.inject(arp_request_for(extra));
+    auto out = r.receive();
+    ASSERT_FALSE(out.empty());
+    net::packet_meta meta;
+    ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
+    EXPECT_EQ(meta.src, extra); // spa of the reply
+    // The old snapshot is reclaimed once the worker went quiescent.
+    for (int i = 0; i < 100; ++i)
+        r.cp->run_once(1ms);
+}
+
+TEST(Dataplane, ControlSocketAnswersCommands) {
+    rig r;
+    console::engine eng;
+    console::register_commands(eng, *r.cp);
+    console::control_socket sock(*r.cp, eng);
+    std::string path = "/tmp/vipgate-dptest-" + std::to_string(getpid()) + ".sock";
+    ASSERT_TRUE(sock.open(path).ok());
+    // A second server on the same path is refused.
+    console::control_socket second(*r.cp, eng);
+    EXPECT_FALSE(second.open(path).ok());
+
+    r.inject(arp_request_for(port_ip));
+    ASSERT_FALSE(r.receive().empty());
+
+    std::vector<result<console::client_reply>> replies;
+    std::thread client([&] {
+        replies.push_back(console::send_command(path, "show port stats all json"));
+        replies.push_back(console::send_command(path, "show lcores json"));
+        replies.push_back(console::send_command(path, "show bogus"));
+        replies.push_back(console::send_command(path, "show stats json"));
+    });
+    auto end = std::chrono::steady_clock::now() + 5s;
+    while (replies.size() < 4 && std::chrono::steady_clock::now() < end)
+        r.cp->run_once(1ms);
+    client.join();
+    ASSERT_EQ(replies.size(), 4u);
+    for (auto& rep : replies)
+        ASSERT_TRUE(rep.ok()) << rep.message();
+
+    json j;
+    ASSERT_TRUE(replies[0]->ok);
+    ASSERT_TRUE(json::parse(replies[0]->text, j)) << replies[0]->text;
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j.as_array()[0]["name"].as_string(), "ext0");
+    EXPECT_GE(j.as_array()[0]["rx_packets"].as_uint(), 1u);
+    EXPECT_GE(j.as_array()[0]["tx_packets"].as_uint(), 1u);
+
+    ASSERT_TRUE(json::parse(replies[1]->text, j));
+    EXPECT_EQ(j.as_array()[0]["replies"].as_uint(), 1u);
+
+    EXPECT_FALSE(replies[2]->ok);
+    EXPECT_NE(replies[2]->text.find("unknown command"), std::string::npos);
+
+    ASSERT_TRUE(json::parse(replies[3]->text, j));
+    EXPECT_NE(j["drops"].find("arp_not_owned"), nullptr);
+    sock.close();
+    EXPECT_NE(access(path.c_str(), F_OK), 0) << "socket file left behind";
+}
+
+TEST(Dataplane, ClearStatsRestartsCountersFromZero) {
+    rig r;
+    r.inject(arp_request_for(net::ipv4_addr{10, 0, 0, 99}));
+    ASSERT_TRUE(r.wait_rx(1));
+    std::this_thread::sleep_for(5ms);
+    json s = r.cp->report_stats();
+    EXPECT_EQ(s["drops"]["arp_not_owned"].as_uint(), 1u);
+    r.cp->clear_stats();
+    s = r.cp->report_stats();
+    EXPECT_EQ(s["drops"]["arp_not_owned"].as_uint(), 0u);
+    EXPECT_EQ(s["drops_total"].as_uint(), 0u);
+    EXPECT_EQ(r.cp->report_lcores().as_array()[0]["rx_packets"].as_uint(), 0u);
+}
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    spdlog::set_level(spdlog::level::warn);
+    std::string prefix = "vg-dptest-" + std::to_string(getpid());
+    unsigned cpus = std::thread::hardware_concurrency();
+    std::string lcores = cpus >= 2 ? "0@0,1@1" : "0@0,1@0";
+    std::vector<std::string> eal = {"dataplane_test", "--no-huge", "--no-shconf", "-m", "256",
+                                    "--file-prefix", prefix, "--no-pci", "--lcores", lcores,
+                                    "--log-level", "lib.eal:warning", "--no-telemetry"};
+    std::vector<char*> av;
+    for (auto& a : eal)
+        av.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(av.size()), av.data()) < 0) {
+        std::fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    g_test_pool = rte_pktmbuf_pool_create("test_pool", 4095, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    if (g_test_pool == nullptr) {
+        std::fprintf(stderr, "test pool: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    int rc = RUN_ALL_TESTS();
+    rte_eal_cleanup();
+    return rc;
+}
