@@ -84,8 +84,8 @@ result<device_info> parse_device(std::string_view text) {
         return make_error("is neither a net_ vdev nor a PCI address");
     }
     for (char c : head) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '_';
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok) {
             return make_error("has an invalid vdev name " + quote(head));
         }
@@ -144,8 +144,8 @@ const std::vector<field<port_config>>& port_fields() {
 }
 
 const std::string& ports_expected() {
-    static const std::string s =
-        "a sequence of at least one port, each a map with keys " + join_keys(field_keys(port_fields()));
+    static const std::string s = "a sequence of at least one port, each a map with keys " +
+                                 join_keys(field_keys(port_fields()));
     return s;
 }
 
@@ -160,63 +160,61 @@ std::string first_text(const first_use& f) {
            std::to_string(f.at.column);
 }
 
-void read_ports(diagnostics& diag, const YAML::Node& seq, const std::string& path,
-                config& out) {
+void read_ports(diagnostics& diag, const YAML::Node& seq, const std::string& path, config& out) {
     std::map<std::string, first_use> names;
     std::map<std::string, first_use> devices;
     std::map<std::uint32_t, first_use> addresses;
-    read_sequence(diag, seq, path, ports_expected(), 1,
-                  [&](const YAML::Node& item, const std::string& item_path) {
-                      port_config port;
-                      port.where = diag.where(item);
-                      if (!read_fields(diag, item, item_path, port_fields(), port)) {
-                          return;
-                      }
-                      // Uniqueness: only values that were read successfully
-                      // take part, so one bad value is reported once.
-                      if (!port.name.empty()) {
-                          const YAML::Node n = item["name"];
-                          auto [it, fresh] = names.try_emplace(
-                              port.name, first_use{child_path(item_path, "name"), diag.where(n)});
-                          if (!fresh) {
-                              diag.error(n,
-                                         subject(child_path(item_path, "name")) +
-                                             "duplicate port name '" + port.name +
-                                             "' (first used by " + first_text(it->second) + ")",
-                                         "a unique name for every port");
-                          }
-                      }
-                      if (!port.device.empty()) {
-                          const YAML::Node n = item["device"];
-                          // Re-derive the DPDK device name: the stored string
-                          // may carry arguments.
-                          auto dev = parse_device(port.device);
-                          const std::string id = dev.ok() ? dev->id : port.device;
-                          auto [it, fresh] = devices.try_emplace(
-                              id, first_use{child_path(item_path, "device"), diag.where(n)});
-                          if (!fresh) {
-                              diag.error(n,
-                                         subject(child_path(item_path, "device")) +
-                                             "duplicate device '" + id + "' (first used by " +
-                                             first_text(it->second) + ")",
-                                         "a different DPDK device for every port");
-                          }
-                      }
-                      if (port.address.addr.value != 0) {
-                          const YAML::Node n = item["address"];
-                          auto [it, fresh] = addresses.try_emplace(
-                              port.address.addr.value,
-                              first_use{child_path(item_path, "address"), diag.where(n)});
-                          if (!fresh) {
-                              diag.error(n,
-                                         subject(child_path(item_path, "address")) +
-                                             "duplicate address " + port.address.addr.to_string() +
-                                             " (first used by " + first_text(it->second) + ")",
-                                         "a different address on every port");
-                          }
-                      }
-                      out.ports.push_back(std::move(port));
-                  });
+    read_sequence(
+        diag, seq, path, ports_expected(), 1,
+        [&](const YAML::Node& item, const std::string& item_path) {
+            port_config port;
+            port.where = diag.where(item);
+            if (!read_fields(diag, item, item_path, port_fields(), port)) {
+                return;
+            }
+            // Uniqueness: only values that were read successfully
+            // take part, so one bad value is reported once.
+            if (!port.name.empty()) {
+                const YAML::Node n = item["name"];
+                auto [it, fresh] = names.try_emplace(
+                    port.name, first_use{child_path(item_path, "name"), diag.where(n)});
+                if (!fresh) {
+                    diag.error(n,
+                               subject(child_path(item_path, "name")) + "duplicate port name '" +
+                                   port.name + "' (first used by " + first_text(it->second) + ")",
+                               "a unique name for every port");
+                }
+            }
+            if (!port.device.empty()) {
+                const YAML::Node n = item["device"];
+                // Re-derive the DPDK device name: the stored string
+                // may carry arguments.
+                auto dev = parse_device(port.device);
+                const std::string id = dev.ok() ? dev->id : port.device;
+                auto [it, fresh] = devices.try_emplace(
+                    id, first_use{child_path(item_path, "device"), diag.where(n)});
+                if (!fresh) {
+                    diag.error(n,
+                               subject(child_path(item_path, "device")) + "duplicate device '" +
+                                   id + "' (first used by " + first_text(it->second) + ")",
+                               "a different DPDK device for every port");
+                }
+            }
+            if (port.address.addr.value != 0) {
+                const YAML::Node n = item["address"];
+                auto [it, fresh] = addresses.try_emplace(
+                    port.address.addr.value,
+                    first_use{child_path(item_path, "address"), diag.where(n)});
+                if (!fresh) {
+                    diag.error(n,
+                               subject(child_path(item_path, "address")) + "duplicate address " +
+                                   port.address.addr.to_string() + " (first used by " +
+                                   first_text(it->second) + ")",
+                               "a different address on every port");
+                }
+            }
+            out.ports.push_back(std::move(port));
+        });
 }
 
 // ---- dataplane ----------------------------------------------------------------
@@ -297,21 +295,16 @@ void append_keys(std::vector<std::string>& out, std::string_view parent,
 }
 
 void read_document(diagnostics& diag, const std::string& text, config& cfg) {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
     const std::string expected = detail::map_expected(field_keys(top_fields()));
-    if (docs.empty()) {
-        diag.error(source_location{diag.file(), 1, 1}, "the file has no YAML document", expected);
+    const auto root = parse_single_document(diag, text, expected);
+    if (!root) {
         return;
     }
-    if (docs.size() > 1) {
-        diag.error(docs[1], "a second YAML document starts here", "a single document");
-    }
-    const YAML::Node& root = docs.front();
-    if (root.IsNull()) {
-        diag.error(root, "top level: has no value", expected);
+    if (root->IsNull()) {
+        diag.error(*root, "top level: has no value", expected);
         return;
     }
-    read_fields(diag, root, "", top_fields(), cfg);
+    read_fields(diag, *root, "", top_fields(), cfg);
 }
 
 } // namespace
@@ -323,12 +316,15 @@ result<config> load_string(const std::string& text, const std::string& filename)
     try {
         read_document(diag, text, cfg);
     } catch (const YAML::Exception& e) {
-        // ParserException and friends carry the position of the problem.
-        diag.error(diag.where(e.mark), "YAML syntax error: " + e.msg, "well-formed YAML");
+        // Not expected (parse errors are handled in parse_single_document and
+        // no throwing accessor is used), but nothing may escape this boundary.
+        diag.error(diag.where(e.mark), "YAML error: " + e.msg, "well-formed YAML");
     } catch (const std::exception& e) {
-        diag.error(source_location{filename, 0, 0}, std::string("cannot load: ") + e.what(), "");
+        diag.error(source_location{filename, 0, 0}, std::string("cannot load: ") + e.what(),
+                   "a configuration within memory limits");
     } catch (...) {
-        diag.error(source_location{filename, 0, 0}, "cannot load: unknown exception", "");
+        diag.error(source_location{filename, 0, 0}, "cannot load: unknown exception",
+                   "a valid configuration");
     }
     if (!diag.ok()) {
         return make_error(diag.message());
@@ -351,8 +347,7 @@ result<config> load_file(const std::string& path) {
     try {
         std::FILE* f = std::fopen(path.c_str(), "rb");
         if (f == nullptr) {
-            return make_error(path + ": cannot open: " +
-                              std::generic_category().message(errno) +
+            return make_error(path + ": cannot open: " + std::generic_category().message(errno) +
                               "; expected a readable YAML file");
         }
         std::string text;
@@ -364,8 +359,8 @@ result<config> load_file(const std::string& path) {
         const int read_errno = std::ferror(f) ? errno : 0;
         std::fclose(f);
         if (read_errno != 0) {
-            return make_error(path + ": cannot read: " +
-                              std::generic_category().message(read_errno) +
+            return make_error(path +
+                              ": cannot read: " + std::generic_category().message(read_errno) +
                               "; expected a readable YAML file");
         }
         if (text.size() > max_size) {

@@ -7,7 +7,9 @@ namespace vipgate::config {
 
 namespace {
 
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 constexpr int hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -249,7 +251,8 @@ std::string duration_spec::expected() const {
         s += " in " + granularity_text(granularity);
     }
     // Examples the setting accepts: no "100ms" for a whole-seconds value.
-    s += granularity >= std::chrono::seconds{1} ? ", such as 30s or 5m" : ", such as 1s, 100ms or 2m";
+    s += granularity >= std::chrono::seconds{1} ? ", such as 30s or 5m"
+                                                : ", such as 1s, 100ms or 2m";
     return s;
 }
 

@@ -34,7 +34,9 @@ inline constexpr std::string_view bool_expected = "a boolean (true/false, yes/no
 // as out of range rather than as junk, which is what the reader meant.
 result<std::uint64_t> parse_uint(std::string_view text, std::uint64_t min, std::uint64_t max);
 
-constexpr bool is_power_of_two(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+constexpr bool is_power_of_two(std::uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
 
 // What an integer setting accepts; `expected()` renders it for error messages
 // ("an integer 1..256", "a power of two 64..16384", "\"auto\" or an integer 0..64").

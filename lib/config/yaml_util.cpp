@@ -1,7 +1,10 @@
 #include "config/yaml_util.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cctype>
+#include <sstream>
 
 namespace vipgate::config {
 
@@ -65,6 +68,78 @@ std::string diagnostics::message() const {
         out.pop_back();
     }
     return out;
+}
+
+// ---- documents ------------------------------------------------------------------
+
+namespace {
+
+// Records where each document starts and ignores the rest: the first pass only
+// counts documents, YAML::Load builds the tree afterwards.
+class document_starts : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+void syntax_error(diagnostics& diag, const YAML::Exception& e) {
+    diag.error(diag.where(e.mark), "YAML syntax error: " + e.msg, "well-formed YAML");
+}
+
+} // namespace
+
+std::optional<YAML::Node> parse_single_document(diagnostics& diag, const std::string& text,
+                                                std::string_view expected) {
+    document_starts docs;
+    try {
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        // Three calls tell "one document", "a second document" and "stuck"
+        // apart: every real document consumes input, so two documents starting
+        // at the same position mean the parser is not advancing.
+        for (int i = 0; i < 3 && parser.HandleNextDocument(docs); ++i) {
+        }
+    } catch (const YAML::Exception& e) {
+        syntax_error(diag, e);
+        return std::nullopt;
+    }
+    for (std::size_t i = 1; i < docs.starts.size(); ++i) {
+        if (docs.starts[i].pos == docs.starts[i - 1].pos) {
+            const auto pos = static_cast<std::size_t>(std::max(docs.starts[i].pos, 0));
+            const std::string what =
+                pos < text.size() ? "unexpected " + quote(text.substr(pos, 1)) : "unexpected input";
+            diag.error(diag.where(docs.starts[i]),
+                       "YAML syntax error: " + what + " outside a flow collection",
+                       "well-formed YAML");
+            return std::nullopt;
+        }
+    }
+    if (docs.starts.empty()) {
+        diag.error(source_location{diag.file(), 1, 1}, "the file has no YAML document", expected);
+        return std::nullopt;
+    }
+    if (docs.starts.size() > 1) {
+        diag.error(diag.where(docs.starts[1]), "a second YAML document starts here",
+                   "a single document");
+    }
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        syntax_error(diag, e); // the first pass saw the same text: not expected
+        return std::nullopt;
+    }
 }
 
 // ---- message helpers ------------------------------------------------------------
@@ -297,8 +372,8 @@ std::optional<net::ipv4_prefix> read_ipv4_prefix(diagnostics& diag, const YAML::
     }
     auto p = net::ipv4_prefix::parse(*s);
     if (!p) {
-        const char* why = s->find('/') == std::string::npos ? " has no prefix length"
-                                                             : " is not an IPv4 prefix";
+        const char* why =
+            s->find('/') == std::string::npos ? " has no prefix length" : " is not an IPv4 prefix";
         diag.error(node, subject(path) + describe(node) + why, expected);
         return std::nullopt;
     }
@@ -371,7 +446,8 @@ bool walk_map(diagnostics& diag, const YAML::Node& map, const std::string& path,
     }
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (keys[i].required && !seen[i]) {
-            diag.error(map, subject(path) + "missing required key '" + std::string(keys[i].key) + "'",
+            diag.error(map,
+                       subject(path) + "missing required key '" + std::string(keys[i].key) + "'",
                        keys[i].expected);
         }
     }

@@ -67,6 +67,21 @@ class diagnostics {
     std::vector<entry> entries_;
 };
 
+// ---- documents ----------------------------------------------------------------
+
+// Parses `text` as exactly one YAML document and returns its root, or nullopt
+// after recording why not (syntax error with its position, no document at
+// all). Content after the first document is reported, and the first document
+// is still returned so that its own errors are found too.
+//
+// Why not YAML::LoadAll: in yaml-cpp 0.7 a stray ',' outside a flow
+// collection (", a" or "- a\n, b") makes it produce empty documents forever
+// until memory runs out, and YAML::Load silently ignores such trailing junk.
+// This parses with a bounded number of YAML::Parser calls and detects a
+// parser that stopped making progress.
+std::optional<YAML::Node> parse_single_document(diagnostics& diag, const std::string& text,
+                                                std::string_view expected);
+
 // ---- paths and descriptions used in messages ---------------------------------
 
 // "dataplane" + "burst" -> "dataplane.burst"; "" + "ports" -> "ports".
@@ -116,8 +131,8 @@ std::optional<net::ipv4_prefix> read_ipv4_prefix(diagnostics& diag, const YAML::
 
 template <class T>
 struct field {
-    using reader = std::function<void(diagnostics&, const YAML::Node& value,
-                                      const std::string& path, T& out)>;
+    using reader =
+        std::function<void(diagnostics&, const YAML::Node& value, const std::string& path, T& out)>;
     std::string_view key;
     std::string expected; // what the value must look like, for messages
     reader read;          // called once per present key (with a null node only if nullable)
@@ -252,12 +267,14 @@ field<T> duration_count_field(std::string_view key, V T::*member, duration_spec 
 
 // A nested map read with its own table, e.g. `dataplane:`. An empty value
 // (`dataplane:` alone) keeps the defaults. `check` runs after the fields were
-// read, for rules that tie several keys together.
+// read, for rules that tie several keys together. `fields` is kept by
+// reference: pass a table with static storage (a function-local static).
 template <class T, class S>
-field<T> section_field(
-    std::string_view key, S T::*member, const std::vector<field<S>>& fields,
-    std::type_identity_t<std::function<void(diagnostics&, const YAML::Node&, const std::string&, S&)>>
-        check = {}) {
+field<T>
+section_field(std::string_view key, S T::*member, const std::vector<field<S>>& fields,
+              std::type_identity_t<
+                  std::function<void(diagnostics&, const YAML::Node&, const std::string&, S&)>>
+                  check = {}) {
     field<T> f{key, detail::map_expected(field_keys(fields)),
                [member, &fields, check](diagnostics& d, const YAML::Node& n, const std::string& p,
                                         T& out) {

@@ -23,7 +23,9 @@ const std::string one_port = "ports:\n"
                              "    device: net_ring0\n"
                              "    address: 10.0.0.1/24\n";
 
-std::string source_path(const std::string& rel) { return std::string(VIPGATE_SOURCE_DIR) + "/" + rel; }
+std::string source_path(const std::string& rel) {
+    return std::string(VIPGATE_SOURCE_DIR) + "/" + rel;
+}
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
@@ -169,12 +171,20 @@ const error_case error_cases[] = {
     {"syntax", "ports: [\n",
      "<string>:2:1: YAML syntax error: end of sequence flow not found; expected well-formed YAML"},
     {"syntax_indent", "ports:\n  - name: a\n   device: b\n", "<string>:3:4: YAML syntax error"},
-    {"empty_file", "", "<string>:1:1: the file has no YAML document; expected a map with keys "
-                       "ports, dataplane, neighbours"},
+    {"empty_file", "",
+     "<string>:1:1: the file has no YAML document; expected a map with keys "
+     "ports, dataplane, neighbours"},
     {"comments_only", "# nothing\n", "<string>:1:1: the file has no YAML document"},
     {"null_document", "~\n", "<string>:1:1: top level: has no value; expected a map"},
     {"two_documents", one_port + "---\nports: []\n",
-     "<string>:6:1: a second YAML document starts here; expected a single document"},
+     "<string>:5:1: a second YAML document starts here; expected a single document"},
+    // yaml-cpp 0.7's LoadAll never returns on these (it allocates until OOM).
+    {"stray_comma", ", a\n",
+     "<string>:1:1: YAML syntax error: unexpected ',' outside a flow collection; expected "
+     "well-formed YAML"},
+    {"stray_comma_after_content", "- a\n, b\n",
+     "<string>:2:1: YAML syntax error: unexpected ',' outside a flow collection"},
+    {"stray_comma_after_flow", "[a, b]\n, c\n", "<string>:2:1: YAML syntax error: unexpected ','"},
     {"top_sequence", "- ports\n",
      "<string>:1:1: top level: got a sequence; expected a map with keys ports, dataplane, "
      "neighbours"},
@@ -183,8 +193,8 @@ const error_case error_cases[] = {
     {"unknown_top_key", one_port + "dataplnae:\n  workers: 1\n",
      "<string>:5:1: top level: unknown key 'dataplnae' (did you mean 'dataplane'?); expected one "
      "of ports, dataplane, neighbours"},
-    {"unknown_future_key", one_port + "vrrp_instances: []\n",
-     "<string>:5:1: top level: unknown key 'vrrp_instances'; expected one of ports, dataplane, "
+    {"unknown_key_no_suggestion", one_port + "flows: 1\n",
+     "<string>:5:1: top level: unknown key 'flows'; expected one of ports, dataplane, "
      "neighbours"},
     {"unknown_dataplane_key", one_port + "dataplane:\n  flows_per_worker: 1048576\n",
      "<string>:6:3: dataplane: unknown key 'flows_per_worker'; expected one of workers, mbufs, "
@@ -193,10 +203,14 @@ const error_case error_cases[] = {
     {"unknown_port_key", "ports:\n  - name: a\n    device: net_ring0\n    adress: 10.0.0.1/24\n",
      "<string>:4:5: ports[0]: unknown key 'adress' (did you mean 'address'?); expected one of "
      "name, device, address"},
+    {"key_with_newline", one_port + "\"data\\nplane\": 1\n",
+     "<string>:5:1: top level: unknown key 'data\\nplane' (did you mean 'dataplane'?); expected "
+     "one of ports"},
     {"duplicate_yaml_key", one_port + "dataplane:\n  burst: 16\n  burst: 32\n",
      "<string>:7:3: dataplane: duplicate key 'burst' (first at line 6, column 3); expected each "
      "key at most once"},
-    {"duplicate_top_key", one_port + "ports: []\n", "<string>:5:1: top level: duplicate key 'ports'"},
+    {"duplicate_top_key", one_port + "ports: []\n",
+     "<string>:5:1: top level: duplicate key 'ports'"},
     {"missing_ports", "dataplane:\n  workers: 1\n",
      "<string>:1:1: top level: missing required key 'ports'; expected a sequence of at least one "
      "port, each a map with keys name, device, address"},
@@ -210,8 +224,9 @@ const error_case error_cases[] = {
     // Ports sequence.
     {"empty_ports", "ports: []\n",
      "<string>:1:8: ports: has 0 items; expected a sequence of at least one port"},
-    {"null_ports", "ports:\n", "<string>:1:1: ports: has no value; expected a sequence of at "
-                               "least one port"},
+    {"null_ports", "ports:\n",
+     "<string>:1:1: ports: has no value; expected a sequence of at "
+     "least one port"},
     {"ports_is_map", "ports:\n  name: ext0\n",
      "<string>:2:3: ports: got a map; expected a sequence of at least one port"},
     {"port_is_scalar", "ports:\n  - ext0\n",
@@ -272,7 +287,8 @@ const error_case error_cases[] = {
     {"duplicate_pci",
      "ports:\n  - {name: a, device: '03:00.0', address: 10.0.0.1/24}\n"
      "  - {name: b, device: '0000:03:00.0', address: 10.0.1.1/24}\n",
-     "<string>:3:23: ports[1].device: duplicate device '0000:03:00.0' (first used by ports[0].device at line 2, column 23)"},
+     "<string>:3:23: ports[1].device: duplicate device '0000:03:00.0' (first used by "
+     "ports[0].device at line 2, column 23)"},
     {"duplicate_address",
      one_port + "  - name: ext1\n    device: net_ring1\n    address: 10.0.0.1/16\n",
      "<string>:7:14: ports[1].address: duplicate address 10.0.0.1 (first used by "
@@ -306,8 +322,9 @@ const error_case error_cases[] = {
     {"burst_over_descriptors", one_port + "dataplane:\n  tx_descriptors: 64\n  burst: 128\n",
      "<string>:7:10: dataplane.burst: 128 is larger than the descriptor ring (64); expected a "
      "burst no larger than rx_descriptors and tx_descriptors"},
-    {"burst_default_over_descriptors", one_port + "dataplane:\n  rx_descriptors: 64\n  burst: "
-                                                  "100\n",
+    {"burst_default_over_descriptors",
+     one_port + "dataplane:\n  rx_descriptors: 64\n  burst: "
+                "100\n",
      "dataplane.burst: 100 is larger than the descriptor ring (64)"},
     {"punt_ring_pow2", one_port + "dataplane:\n  punt_ring_size: 1000\n",
      "dataplane.punt_ring_size: '1000' is not a power of two; expected a power of two 64..65536"},
@@ -346,7 +363,9 @@ const error_case error_cases[] = {
 };
 
 // Readable failure output instead of gtest's byte dump.
-void PrintTo(const error_case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const error_case& c, std::ostream* os) {
+    *os << c.name;
+}
 
 class LoadStringError : public ::testing::TestWithParam<error_case> {};
 
@@ -354,8 +373,10 @@ TEST_P(LoadStringError, ReportsPositionAndExpectation) {
     const auto& c = GetParam();
     auto r = load_string(c.yaml);
     ASSERT_FALSE(r.ok()) << "accepted:\n" << c.yaml;
-    EXPECT_NE(r.message().find(c.want), std::string::npos)
-        << "yaml:\n" << c.yaml << "\ngot:\n" << r.message() << "\nwant:\n" << c.want;
+    EXPECT_NE(r.message().find(c.want), std::string::npos) << "yaml:\n"
+                                                           << c.yaml << "\ngot:\n"
+                                                           << r.message() << "\nwant:\n"
+                                                           << c.want;
     // Every line of the message has the FILE:LINE:COLUMN: ...; expected ... shape.
     std::istringstream lines(r.message());
     for (std::string line; std::getline(lines, line);) {
@@ -381,10 +402,12 @@ TEST(LoadString, CollectsAllErrorsInOrder) {
     ASSERT_FALSE(r.ok());
     const std::string m = r.message();
     const std::string want[] = {
-        "<string>:3:13: ports[0].device:",  "<string>:4:14: ports[0].address:",
+        "<string>:3:13: ports[0].device:",
+        "<string>:4:14: ports[0].address:",
         "<string>:5:5: ports[1]: missing required key 'address'",
         "<string>:5:11: ports[1].name: duplicate port name 'ext0'",
-        "<string>:8:10: dataplane.burst:",  "<string>:9:15: dataplane.idle_sleep:",
+        "<string>:8:10: dataplane.burst:",
+        "<string>:9:15: dataplane.idle_sleep:",
         "<string>:10:1: top level: unknown key 'bogus'",
     };
     EXPECT_EQ(line_count(m), std::size(want)) << m;
@@ -493,9 +516,8 @@ TEST(Schema, DocsAndExampleMentionEveryKey) {
     ASSERT_FALSE(example.empty());
     for (const auto& k : keys) {
         EXPECT_NE(docs.find("`" + k + "`"), std::string::npos) << k << " not in docs/config.md";
-        const std::string leaf = k.substr(k.find_last_of(".]") == std::string::npos
-                                              ? 0
-                                              : k.find_last_of(".]") + 1);
+        const std::string leaf =
+            k.substr(k.find_last_of(".]") == std::string::npos ? 0 : k.find_last_of(".]") + 1);
         EXPECT_NE(example.find(leaf + ":"), std::string::npos) << k << " not in example.yaml";
     }
 }

@@ -18,11 +18,29 @@ struct bool_case {
 
 TEST(ParseBool, Table) {
     const bool_case cases[] = {
-        {"true", true},   {"True", true},    {"TRUE", true},     {"yes", true},  {"Yes", true},
-        {"YES", true},    {"on", true},      {"On", true},       {"ON", true},   {"false", false},
-        {"False", false}, {"FALSE", false},  {"no", false},      {"NO", false},  {"off", false},
-        {"Off", false},   {"1", std::nullopt}, {"0", std::nullopt}, {"", std::nullopt},
-        {"tRUE", std::nullopt}, {"y", std::nullopt}, {"n", std::nullopt}, {" true", std::nullopt},
+        {"true", true},
+        {"True", true},
+        {"TRUE", true},
+        {"yes", true},
+        {"Yes", true},
+        {"YES", true},
+        {"on", true},
+        {"On", true},
+        {"ON", true},
+        {"false", false},
+        {"False", false},
+        {"FALSE", false},
+        {"no", false},
+        {"NO", false},
+        {"off", false},
+        {"Off", false},
+        {"1", std::nullopt},
+        {"0", std::nullopt},
+        {"", std::nullopt},
+        {"tRUE", std::nullopt},
+        {"y", std::nullopt},
+        {"n", std::nullopt},
+        {" true", std::nullopt},
         {"enabled", std::nullopt},
     };
     for (const auto& c : cases) {
@@ -115,8 +133,8 @@ TEST(ParseDuration, Table) {
         {"250us", 250us, ""},
         {"7ns", 7ns, ""},
         {"1.5ms", 1500us, ""},
-        {"3", 3s, ""},          // plain number: seconds
-        {"0.001", 1ms, ""},     // plain decimal: seconds
+        {"3", 3s, ""},      // plain number: seconds
+        {"0.001", 1ms, ""}, // plain decimal: seconds
         {"0", 0s, ""},
         {"0.000000001s", 1ns, ""},
         {"1.000000000000s", 1s, ""}, // trailing zeros beyond ns are harmless
@@ -164,8 +182,7 @@ TEST(FormatDuration, PicksLargestExactUnit) {
 
 TEST(DurationSpec, RangeGranularityAndExpected) {
     const duration_spec whole_seconds{.min = 1s, .max = 24h, .granularity = 1s};
-    EXPECT_EQ(whole_seconds.expected(),
-              "a duration 1s..24h in whole seconds, such as 30s or 5m");
+    EXPECT_EQ(whole_seconds.expected(), "a duration 1s..24h in whole seconds, such as 30s or 5m");
     EXPECT_TRUE(whole_seconds.parse("300s").ok());
     EXPECT_TRUE(whole_seconds.parse("5m").ok());
     auto frac = whole_seconds.parse("1500ms");
@@ -181,7 +198,8 @@ TEST(DurationSpec, RangeGranularityAndExpected) {
     EXPECT_TRUE(centi.parse("1.23s").ok());
     EXPECT_FALSE(centi.parse("1.234s").ok());
 
-    EXPECT_EQ(duration_spec{.min = 1s}.expected(), "a duration of at least 1s, such as 1s, 100ms or 2m");
+    EXPECT_EQ(duration_spec{.min = 1s}.expected(),
+              "a duration of at least 1s, such as 1s, 100ms or 2m");
     EXPECT_TRUE(duration_spec{}.parse("0").ok());
 }
 

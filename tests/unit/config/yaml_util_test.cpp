@@ -106,6 +106,21 @@ TEST(Describe, NodeKinds) {
     EXPECT_EQ(describe(YAML::Load(long_text)), "'" + std::string(40, 'x') + "...'");
 }
 
+TEST(Quote, EscapesAndTruncates) {
+    EXPECT_EQ(quote("abc"), "'abc'");
+    EXPECT_EQ(quote(""), "''");
+    EXPECT_EQ(quote("a\nb\tc"), "'a\\nb\\tc'");
+    EXPECT_EQ(quote(std::string("\x01\x7f", 2)), "'\\x01\\x7f'");
+    EXPECT_EQ(quote(std::string(41, 'y')), "'" + std::string(40, 'y') + "...'");
+    EXPECT_EQ(quote(std::string(40, 'y')), "'" + std::string(40, 'y') + "'");
+}
+
+TEST(Diagnostics, OneErrorPerLineEvenWithNewlines) {
+    diagnostics diag("f.yaml");
+    diag.error(source_location{"f.yaml", 1, 1}, "bad\nthing", "x\r\ny");
+    EXPECT_EQ(diag.message(), "f.yaml:1:1: bad thing; expected x  y");
+}
+
 TEST(ClosestKey, SuggestsOnlyPlausibleTypos) {
     const std::vector<std::string_view> keys{"workers", "mbufs", "mbuf_cache", "burst"};
     EXPECT_EQ(closest_key("wrokers", keys), "workers"); // transposition
@@ -169,8 +184,10 @@ TEST(ReadFields, EachErrorKind) {
     for (const auto& c : cases) {
         auto r = read_sample(c.yaml);
         EXPECT_EQ(r.count, 1u) << c.yaml << "\n" << r.errors;
-        EXPECT_NE(r.errors.find(c.want), std::string::npos)
-            << "yaml:\n" << c.yaml << "\ngot:\n" << r.errors << "\nwant:\n" << c.want;
+        EXPECT_NE(r.errors.find(c.want), std::string::npos) << "yaml:\n"
+                                                            << c.yaml << "\ngot:\n"
+                                                            << r.errors << "\nwant:\n"
+                                                            << c.want;
     }
 }
 
