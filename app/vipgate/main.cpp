@@ -201,6 +201,15 @@ int main(int argc, char** argv) {
         // The control plane is deliberately leaked: DPDK's telemetry thread
         // may still hold a pointer to it while EAL shuts down.
         auto* cp = new control::control_plane(*cfg, **dp);
+        std::vector<std::string> warnings;
+        if (auto r = cp->init(&warnings); !r) {
+            spdlog::error("{}", r.message());
+            (*dp)->stop();
+            rte_eal_cleanup();
+            return 1;
+        }
+        for (const auto& w : warnings)
+            spdlog::warn("{}", w);
         console::engine eng;
         console::register_commands(eng, *cp);
         console::control_socket sock(*cp, eng);
@@ -226,6 +235,7 @@ int main(int argc, char** argv) {
         con.stop();
         control::unregister_telemetry();
         sock.close();
+        cp->shutdown_protocols();
         (*dp)->stop();
         // Final counters, as testpmd prints its forward statistics.
         std::string final_report = eng.execute("show lcores").text + eng.execute("show stats").text;

@@ -71,6 +71,63 @@ std::string stats_text(const json& s) {
     return out;
 }
 
+std::string vrrp_summary(const json& rows) {
+    json t = json::array();
+    for (const auto& r : rows.as_array()) {
+        json o = json::object();
+        o.set("name", r["name"]);
+        o.set("port", r["port"]);
+        o.set("vrid", r["vrid"]);
+        o.set("ver", r["version"]);
+        o.set("state", r["state"]);
+        o.set("prio", r["effective_priority"]);
+        o.set("master", r["master_address"]);
+        o.set("adv_int", fmt_rate(r["master_adver_interval_s"].as_double() * 1000) + "ms");
+        const json& ttd = r["time_to_master_down_s"];
+        o.set("down_in", ttd.is_null() ? std::string("-") : fmt_rate(ttd.as_double() * 1000) + "ms");
+        o.set("sent", r["adverts_sent"]);
+        o.set("rcvd", r["adverts_received"]);
+        o.set("rejected", r["rejected_total"]);
+        std::string vips;
+        for (const auto& v : r["virtual_addresses"].as_array())
+            vips += (vips.empty() ? "" : ",") + v.as_string();
+        o.set("vips", vips);
+        t.push(std::move(o));
+    }
+    return render_table(t);
+}
+
+std::string vrrp_detail(const json& r) {
+    json kv = json::object();
+    for (const auto& [k, v] : r.as_object()) {
+        if (k == "rejected" || k == "transitions" || k == "last_rejected")
+            continue;
+        if (v.is_array()) {
+            std::string list;
+            for (const auto& e : v.as_array())
+                list += (list.empty() ? "" : " ") + e.to_text();
+            kv.set(k, list.empty() ? std::string("-") : list);
+        } else if (v.is_double()) {
+            kv.set(k, fmt_rate(v.as_double() * 1000) + " ms");
+        } else {
+            kv.set(k, v);
+        }
+    }
+    std::string out = render_kv(kv);
+    out += "rejected by reason:\n";
+    for (const auto& [k, v] : r["rejected"].as_object())
+        if (v.as_uint() != 0)
+            out += "  " + k + ": " + v.to_text() + "\n";
+    if (!r["last_rejected"].is_null())
+        out += "last rejected: " + r["last_rejected"]["reason"].to_text() + " from " +
+               r["last_rejected"]["source"].to_text() + "\n";
+    out += "transitions (oldest first):\n";
+    for (const auto& t : r["transitions"].as_array())
+        out += "  " + fmt_rate(t["ago_s"].as_double()) + " s ago: " + t["from"].to_text() + " -> " +
+               t["to"].to_text() + ": " + t["reason"].to_text() + "\n";
+    return out;
+}
+
 } // namespace
 
 void register_commands(engine& e, control::control_plane& cp) {
@@ -107,6 +164,64 @@ void register_commands(engine& e, control::control_plane& cp) {
           [&cp](const args& a) { return render(cp.report_arp(), a.json); });
     e.add("show info [json]", "uptime, ports, workers, config file",
           [&cp](const args& a) { return render(cp.report_summary(), a.json); });
+    e.add("show vrrp [json]", "VRRP instances: state, priority, master, timers, counters",
+          [&cp](const args& a) {
+              json r = cp.report_vrrp();
+              if (a.json)
+                  return render(r, true);
+              return reply::success(vrrp_summary(r));
+          });
+    e.add("show vrrp <name> [json]",
+          "one VRRP instance in full: rejections by reason, last transitions with reasons",
+          [&cp](const args& a) {
+              json r = cp.report_vrrp(a["name"]);
+              if (r.size() == 0)
+                  return reply::failure("error: no vrrp instance named '" + a["name"] + "'\n");
+              if (a.json)
+                  return render(r.as_array()[0], true);
+              return reply::success(vrrp_detail(r.as_array()[0]));
+          },
+          {{"name", "VRRP instance name"}});
+    e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",
+          [&cp](const args& a) {
+              if (!cp.vrrp())
+                  return reply::failure("error: no vrrp instances\n");
+              int n = 0;
+              try {
+                  std::size_t used = 0;
+                  n = std::stoi(a["N"], &used);
+                  if (used != a["N"].size())
+                      throw std::invalid_argument("junk");
+              } catch (...) {
+                  return reply::failure("error: priority '" + a["N"] + "' is not a number 1..254\n");
+              }
+              auto r = cp.vrrp()->set_priority(control::control_plane::now(), a["name"], n);
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              return reply::success(a["name"] + ": priority " + a["N"] + "\n");
+          },
+          {{"name", "VRRP instance name"}, {"N", "priority 1..254"}});
+    e.add("vrrp <name> resign",
+          "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
+          [&cp](const args& a) {
+              if (!cp.vrrp())
+                  return reply::failure("error: no vrrp instances\n");
+              auto r = cp.vrrp()->resign(control::control_plane::now(), a["name"]);
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              return reply::success(a["name"] + ": resigned\n");
+          },
+          {{"name", "VRRP instance name"}});
+    e.add("vrrp <name> resume", "undo 'resign': the instance may preempt again",
+          [&cp](const args& a) {
+              if (!cp.vrrp())
+                  return reply::failure("error: no vrrp instances\n");
+              auto r = cp.vrrp()->resume(control::control_plane::now(), a["name"]);
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              return reply::success(a["name"] + ": resumed\n");
+          },
+          {{"name", "VRRP instance name"}});
     e.add("arp resolve <address>", "resolve an IPv4 address on the port whose subnet holds it",
           [&cp](const args& a) {
               auto ip = net::ipv4_addr::parse(a["address"]);

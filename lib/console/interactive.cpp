@@ -8,10 +8,19 @@
 #include <cmdline_parse_string.h>
 #include <cmdline_socket.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace vipgate::console {
+
+// Argument tokens: any word except "json", which would make "show vrrp json"
+// ambiguous between "show vrrp [json]" and "show vrrp <name>" (cmdline
+// refuses a line that two instructions match).
+struct arg_token {
+    cmdline_token_hdr hdr;
+    const char* help;
+};
 
 struct interactive::inst_data {
     interactive* self;
@@ -29,6 +38,33 @@ void print(cmdline* cl, const std::string& text) {
         cmdline_printf(cl, "%.*s", static_cast<int>(std::min(chunk, text.size() - i)),
                        text.data() + i);
 }
+
+int arg_parse(cmdline_parse_token_hdr_t*, const char* buf, void* res, unsigned ressize) {
+    if (buf == nullptr || *buf == 0)
+        return -1;
+    unsigned len = 0;
+    while (!cmdline_isendoftoken(buf[len]))
+        ++len;
+    if (len == 0 || len >= sizeof(cmdline_fixed_string_t))
+        return -1;
+    if (len == 4 && std::strncmp(buf, "json", 4) == 0)
+        return -1;
+    if (res != nullptr) {
+        if (ressize < sizeof(cmdline_fixed_string_t))
+            return -1;
+        std::memcpy(res, buf, len);
+        static_cast<char*>(res)[len] = 0;
+    }
+    return static_cast<int>(len);
+}
+
+int arg_help(cmdline_parse_token_hdr_t* tk, char* dst, unsigned size) {
+    auto* t = reinterpret_cast<arg_token*>(tk);
+    std::snprintf(dst, size, "<%s>", t->help);
+    return 0;
+}
+
+cmdline_token_ops arg_ops = {arg_parse, nullptr, nullptr, arg_help};
 
 extern "C" void on_parsed(void* parsed, struct cmdline* cl, void* data) {
     auto* d = static_cast<interactive::inst_data*>(data);
@@ -61,6 +97,15 @@ void interactive::dispatch(cmdline* cl, const std::vector<std::string>& words) {
 }
 
 void interactive::build_context() {
+    auto make_arg = [this](const std::string& help, std::size_t index) {
+        strings_.push_back(std::make_unique<std::string>(help));
+        auto t = std::make_unique<arg_token>();
+        t->hdr.ops = &arg_ops;
+        t->hdr.offset = static_cast<unsigned>(index * sizeof(cmdline_fixed_string_t));
+        t->help = strings_.back()->c_str();
+        args_.push_back(std::move(t));
+        return reinterpret_cast<cmdline_parse_token_hdr_t*>(args_.back().get());
+    };
     auto make_token = [this](const char* str, std::size_t index) {
         auto t = std::make_unique<cmdline_token_string>();
         std::memset(t.get(), 0, sizeof *t);
@@ -84,15 +129,15 @@ void interactive::build_context() {
             inst->help_str = strings_.back()->c_str();
             for (std::size_t i = 0; i < c.pattern.size(); ++i) {
                 const token& t = c.pattern[i];
-                const char* str = nullptr; // argument: any word
-                if (t.k == token::kind::literal) {
-                    std::string alts;
-                    for (const auto& w : t.words)
-                        alts += (alts.empty() ? "" : "#") + w;
-                    strings_.push_back(std::make_unique<std::string>(alts));
-                    str = strings_.back()->c_str();
+                if (t.k == token::kind::argument) {
+                    inst->tokens[i] = make_arg(t.help, i);
+                    continue;
                 }
-                inst->tokens[i] = make_token(str, i);
+                std::string alts;
+                for (const auto& w : t.words)
+                    alts += (alts.empty() ? "" : "#") + w;
+                strings_.push_back(std::make_unique<std::string>(alts));
+                inst->tokens[i] = make_token(strings_.back()->c_str(), i);
             }
             if (with_json)
                 inst->tokens[c.pattern.size()] = make_token("json", c.pattern.size());

@@ -16,6 +16,9 @@
 struct cmdline;
 struct cmdline_inst;
 struct cmdline_token_string;
+namespace vipgate::console {
+struct arg_token;
+}
 
 namespace vipgate::console {
 
@@ -39,6 +42,7 @@ class interactive {
     cmdline* cl_ = nullptr;
     std::vector<cmdline_inst*> ctx_; // NULL-terminated list of instructions
     std::vector<std::unique_ptr<cmdline_token_string>> tokens_;
+    std::vector<std::unique_ptr<arg_token>> args_;
     std::vector<std::unique_ptr<std::string>> strings_;
     std::vector<std::unique_ptr<inst_data>> data_;
     bool eof_ = false;

@@ -74,6 +74,68 @@ control_plane::~control_plane() {
         ::close(wake_fd_);
 }
 
+result<void> control_plane::init(std::vector<std::string>* warnings) {
+    auto m = vrrp_manager::make(cfg_, dp_.ports(), *this, warnings);
+    if (!m)
+        return m.err();
+    vrrp_ = std::move(m.value());
+    snapshot_dirty_ = true;
+    publish_if_dirty();
+    vrrp_->start(now(), link_up_);
+    publish_if_dirty();
+    return {};
+}
+
+void control_plane::shutdown_protocols() {
+    if (vrrp_) {
+        vrrp_->shutdown(now());
+        publish_if_dirty();
+    }
+    // Let worker 0 put the priority-0 adverts on the wire before it stops.
+    auto deadline = now() + std::chrono::milliseconds(200);
+    while (dp_.control_tx_pending() > 0 && now() < deadline)
+        ::usleep(1000);
+}
+
+void control_plane::publish_if_dirty() {
+    if (!snapshot_dirty_)
+        return;
+    snapshot_dirty_ = false;
+    auto s = std::make_unique<dataplane::snapshot>();
+    s->generation = ++generation_;
+    for (const auto& p : dp_.ports()) {
+        pipeline::port_view v;
+        v.mac = p.mac;
+        v.address = p.cfg.address.addr;
+        s->ports.push_back(v);
+        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
+    }
+    s->virtual_macs.resize(s->ports.size());
+    s->vrrp.resize(s->ports.size());
+    if (vrrp_)
+        vrrp_->fill_snapshot(*s);
+    dp_.publish(std::move(s));
+}
+
+bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {
+    return dp_.send_copy(port, frame);
+}
+
+std::optional<net::mac_addr> control_plane::neighbour_mac(std::uint16_t port, net::ipv4_addr ip) {
+    const auto* e = neighbours_.find(ip);
+    if (e != nullptr && (e->st == neigh::state::reachable || e->st == neigh::state::stale ||
+                         e->st == neigh::state::static_))
+        return e->mac;
+    neighbours_.resolve(port, ip, now());
+    return std::nullopt;
+}
+
+json control_plane::report_vrrp(const std::string& name) {
+    if (!vrrp_)
+        return json::array();
+    return vrrp_->report(now(), dp_, name);
+}
+
 void control_plane::watch_fd(int fd, short events, fd_callback cb) {
     unwatch_fd(fd);
     fds_.push_back({fd, events, std::move(cb)});
@@ -104,6 +166,9 @@ usec control_plane::next_wakeup(usec now_us) const {
     usec wake = now_us + std::chrono::milliseconds(1);
     if (auto d = neighbours_.next_deadline(); d && *d < wake)
         wake = *d;
+    if (vrrp_)
+        if (auto d = vrrp_->next_deadline(); d && *d < wake)
+            wake = *d;
     return wake;
 }
 
@@ -114,7 +179,14 @@ void control_plane::run_once(usec max_wait) {
     // 1. What the workers punted (bounded so a flood cannot starve timers).
     dp_.drain_punts([this](const dataplane::punted_frame& f) { handle_punt(f); }, 1024);
 
-    // 2. Neighbour resolution.
+    // 2. Protocol timers, then neighbour resolution.
+    if (vrrp_) {
+        vrrp_->on_timer(now());
+        if (t >= next_reject_log_) {
+            vrrp_->log_rejections(t, dp_);
+            next_reject_log_ = t + std::chrono::seconds(1);
+        }
+    }
     for (const auto& p : neighbours_.tick(t))
         send_arp_request(p.port, p.target);
 
@@ -124,7 +196,9 @@ void control_plane::run_once(usec max_wait) {
         next_link_check_ = t + std::chrono::seconds(1);
     }
 
-    // 4. Snapshots the workers no longer see; calls from other threads.
+    // 4. New ownership to the workers; snapshots they no longer see; calls
+    //    from other threads.
+    publish_if_dirty();
     dp_.reclaim();
     serve_cross_thread_calls();
 
@@ -218,6 +292,8 @@ void control_plane::check_links() {
         if (l.up != link_up_[i]) {
             spdlog::info("port {}: link {}", dp_.ports()[i].name, l.up ? "up" : "down");
             link_up_[i] = l.up;
+            if (vrrp_)
+                vrrp_->link_changed(now(), i, l.up);
         }
     }
 }
@@ -250,6 +326,12 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
     switch (f.kind) {
     case pipeline::punt_kind::arp:
         handle_arp(f);
+        break;
+    case pipeline::punt_kind::vrrp:
+        if (vrrp_)
+            vrrp_->on_punt(now(), f);
+        else
+            ++counters_.unknown_punts;
         break;
     default:
         ++counters_.unknown_punts;
@@ -286,7 +368,9 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
     const auto& owned = dp_.current().ports[f.port_index].owned;
-    if (sha != port.mac && std::find(owned.begin(), owned.end(), spa) != owned.end()) {
+    bool ours = std::any_of(owned.begin(), owned.end(),
+                            [&](const pipeline::owned_address& o) { return o.addr == spa && o.mac != sha; });
+    if (ours) {
         ++counters_.arp_conflicts;
         static log_limiter lim(5, std::chrono::seconds(10));
         std::uint64_t skipped = 0;

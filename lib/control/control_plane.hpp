@@ -18,6 +18,7 @@
 #include "common/json.hpp"
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
+#include "control/vrrp_manager.hpp"
 #include "neigh/neighbour_table.hpp"
 
 namespace vipgate::control {
@@ -37,10 +38,18 @@ struct control_counters {
     std::uint64_t loops = 0;
 };
 
-class control_plane {
+class control_plane : public vrrp_host {
   public:
     control_plane(const config::config& cfg, dataplane::dataplane& dp);
-    ~control_plane();
+    ~control_plane() override;
+
+    // Build the protocol state (VRRP instances) and start it; publishes the
+    // first full snapshot. Call once, before run().
+    result<void> init(std::vector<std::string>* warnings = nullptr);
+    // Clean stop of the protocols: VRRP masters send priority 0 and release
+    // their VIPs. Waits (briefly) until worker 0 has transmitted the frames;
+    // call before dataplane::stop().
+    void shutdown_protocols();
 
     // ---- event loop ----
     using fd_callback = std::function<void(short revents)>;
@@ -78,7 +87,17 @@ class control_plane {
     json report_stats();
     json report_arp();
     json report_summary(); // one-line status: uptime, ports, workers
+    json report_vrrp(const std::string& name = {});
+    json report_vrrp_all() { return report_vrrp(); }
     void clear_stats();
+    vrrp_manager* vrrp() { return vrrp_.get(); }
+
+    // vrrp_host
+    bool send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) override;
+    void ownership_changed() override { snapshot_dirty_ = true; }
+    std::optional<net::mac_addr> neighbour_mac(std::uint16_t port, net::ipv4_addr ip) override;
+    // Publish a new worker snapshot now if something changed.
+    void publish_if_dirty();
 
   private:
     void handle_punt(const dataplane::punted_frame& f);
@@ -90,6 +109,10 @@ class control_plane {
 
     config::config cfg_;
     dataplane::dataplane& dp_;
+    std::unique_ptr<vrrp_manager> vrrp_;
+    bool snapshot_dirty_ = false;
+    std::uint64_t generation_ = 0;
+    usec next_reject_log_{0};
     neigh::table neighbours_;
     control_counters counters_;
     usec started_at_;

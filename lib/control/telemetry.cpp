@@ -105,6 +105,8 @@ void register_telemetry(control_plane* cp) {
                                "Per-worker rx/tx/replies/punts/drops");
     rte_telemetry_register_cmd("/vipgate/stats", endpoint<&control_plane::report_stats>,
                                "Drop counters by reason, control-core and neighbour counters");
+    rte_telemetry_register_cmd("/vipgate/vrrp", endpoint<&control_plane::report_vrrp_all>,
+                               "VRRP instances. Parameter: instance name (optional)");
     rte_telemetry_register_cmd("/vipgate/arp", endpoint<&control_plane::report_arp>,
                                "Neighbour table");
 }

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "config/config.hpp"
 #include "pipeline/drop_reason.hpp"
+#include "vrrp/reject_reason.hpp"
 
 namespace vipgate::dataplane {
 
@@ -41,6 +43,14 @@ struct alignas(64) worker_stats {
     std::array<counter, pipeline::drop_reason_count> drop{};
     std::array<counter, max_ports> port_rx{};
     std::array<counter, max_ports> port_tx{};
+    // VRRP adverts rejected by the worker, per instance slot and reason; the
+    // last row is for adverts that matched no instance (unknown VRID).
+    static constexpr std::size_t vrrp_rows = config::max_vrrp_instances + 1;
+    std::array<std::array<counter, vrrp::reject_reason_count>, vrrp_rows> vrrp_reject{};
+    // Source address (host order) and reason of the last rejected advert per
+    // row, for the log line that explains a split brain.
+    std::array<std::atomic<std::uint64_t>, vrrp_rows> vrrp_last_reject{};
+    std::array<counter, vrrp_rows> vrrp_punted{}; // valid adverts handed to the control core
 };
 
 } // namespace vipgate::dataplane

@@ -20,8 +20,14 @@
 namespace vipgate::dataplane {
 
 void snapshot::finalize() {
-    for (std::size_t i = 0; i < ports.size() && i < owned.size(); ++i)
-        ports[i].owned = std::span<const net::ipv4_addr>(owned[i].data(), owned[i].size());
+    owned.resize(ports.size());
+    virtual_macs.resize(ports.size());
+    vrrp.resize(ports.size());
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        ports[i].owned = std::span<const pipeline::owned_address>(owned[i]);
+        ports[i].virtual_macs = std::span<const net::mac_addr>(virtual_macs[i]);
+        ports[i].vrrp = std::span<const pipeline::vrrp_view>(vrrp[i]);
+    }
     ctx.ports = std::span<const pipeline::port_view>(ports.data(), ports.size());
 }
 
@@ -190,7 +196,7 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     // First snapshot: every port answers for its own address.
     auto s = std::make_unique<snapshot>();
     for (const auto& p : dp->ports_) {
-        s->owned.push_back({p.cfg.address.addr});
+        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
         pipeline::port_view v;
         v.mac = p.mac;
         v.address = p.cfg.address.addr;
@@ -344,7 +350,8 @@ unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& 
                 rte_mbuf* m = burst[i];
                 punted_frame f;
                 f.mbuf = m;
-                f.port_index = static_cast<std::uint16_t>(m->hash.usr >> 8);
+                f.port_index = static_cast<std::uint16_t>(m->hash.usr >> 16);
+                f.slot = static_cast<std::uint8_t>((m->hash.usr >> 8) & 0xff);
                 f.kind = static_cast<pipeline::punt_kind>(m->hash.usr & 0xff);
                 f.data = rte_pktmbuf_mtod(m, const std::uint8_t*);
                 f.length = m->data_len;
@@ -384,5 +391,23 @@ bool dataplane::send(std::uint16_t port_index, rte_mbuf* m) {
 }
 
 void dataplane::free(rte_mbuf* m) { rte_pktmbuf_free(m); }
+
+bool dataplane::send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame) {
+    rte_mbuf* m = alloc_frame();
+    if (m == nullptr) {
+        ++control_tx_dropped_;
+        return false;
+    }
+    std::uint8_t* d = frame_data(m, static_cast<std::uint16_t>(frame.size()));
+    if (d == nullptr) {
+        rte_pktmbuf_free(m);
+        ++control_tx_dropped_;
+        return false;
+    }
+    std::memcpy(d, frame.data(), frame.size());
+    return send(port_index, m);
+}
+
+unsigned dataplane::control_tx_pending() const { return rte_ring_count(control_tx_); }
 
 } // namespace vipgate::dataplane

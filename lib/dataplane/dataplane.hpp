@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "dataplane/counters.hpp"
 #include "pipeline/pipeline.hpp"
+#include "vrrp/config.hpp"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -32,11 +33,17 @@ namespace vipgate::dataplane {
 // core before dataplane::publish(), then read-only until reclaimed (RCU).
 struct snapshot {
     std::uint64_t generation = 0;
-    std::vector<std::vector<net::ipv4_addr>> owned; // per port, backs port_view::owned
+    // Per port; these back the spans of port_view.
+    std::vector<std::vector<pipeline::owned_address>> owned;
+    std::vector<std::vector<net::mac_addr>> virtual_macs;
+    std::vector<std::vector<pipeline::vrrp_view>> vrrp;
+    // VRRP instance configs the vrrp_views point to (shared, immutable).
+    std::vector<std::shared_ptr<const vrrp::instance_config>> vrrp_configs;
     std::vector<pipeline::port_view> ports;
     pipeline::context ctx;
 
-    // Point the views at the owned vectors; call after filling both.
+    // Point the views at the vectors above; call after filling them (and
+    // after copying a snapshot).
     void finalize();
 };
 
@@ -61,6 +68,7 @@ struct link_state {
 struct punted_frame {
     rte_mbuf* mbuf;
     std::uint16_t port_index;
+    std::uint8_t slot; // VRRP instance slot for punt_kind::vrrp
     pipeline::punt_kind kind;
     const std::uint8_t* data;
     std::uint32_t length;
@@ -108,6 +116,11 @@ class dataplane {
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
     bool send(std::uint16_t port_index, rte_mbuf* m); // false: ring full (frame freed)
     static void free(rte_mbuf* m);
+    // Copy `frame` into a new mbuf and send it; false when out of mbufs or
+    // the control TX ring is full.
+    bool send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame);
+    // Frames queued for control TX that worker 0 has not sent yet.
+    unsigned control_tx_pending() const;
     std::uint64_t control_tx_dropped() const { return control_tx_dropped_; }
     std::uint64_t control_tx_sent() const { return control_tx_sent_; }
 

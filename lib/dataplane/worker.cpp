@@ -41,6 +41,29 @@ inline void flush(tx_buffer& b, std::uint16_t port_id, std::uint16_t queue, work
     b.count = 0;
 }
 
+inline std::size_t vrrp_row(std::uint8_t slot) noexcept {
+    return slot < config::max_vrrp_instances ? slot : worker_stats::vrrp_rows - 1;
+}
+
+// Per-instance reject counter, and the source of the last rejected advert
+// (IPv4 source at l3 + 12; the pipeline only rejects parsed IPv4 frames).
+inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
+                              std::span<const std::uint8_t> frame) noexcept {
+    std::size_t row = vrrp_row(v.slot);
+    if (v.detail < vrrp::reject_reason_count)
+        st.vrrp_reject[row][v.detail].add();
+    std::size_t l3 = 14;
+    if (frame.size() >= 18 && (frame[12] == 0x81 || frame[12] == 0x88) &&
+        (frame[13] == 0x00 || frame[13] == 0xa8))
+        l3 = 18;
+    std::uint32_t src = 0;
+    if (frame.size() >= l3 + 16)
+        src = (std::uint32_t{frame[l3 + 12]} << 24) | (std::uint32_t{frame[l3 + 13]} << 16) |
+              (std::uint32_t{frame[l3 + 14]} << 8) | std::uint32_t{frame[l3 + 15]};
+    st.vrrp_last_reject[row].store((std::uint64_t{v.detail} << 32) | src,
+                                   std::memory_order_relaxed);
+}
+
 inline void count_drop(worker_stats& st, pipeline::drop_reason r) noexcept {
     st.drop[static_cast<std::size_t>(r)].add();
     st.drops.add();
@@ -104,8 +127,12 @@ int worker_main(void* arg) {
                     tx[p].pkts[tx[p].count++] = m;
                     break;
                 case pipeline::action::punt:
-                    m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 8) |
+                    // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
+                    m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
+                                  (std::uint32_t{v.slot} << 8) |
                                   static_cast<std::uint32_t>(v.punt);
+                    if (v.punt == pipeline::punt_kind::vrrp)
+                        st.vrrp_punted[vrrp_row(v.slot)].add();
                     if (rte_ring_sp_enqueue(w->punt, m) != 0) {
                         count_drop(st, pipeline::drop_reason::punt_ring_full);
                         rte_pktmbuf_free(m);
@@ -115,6 +142,8 @@ int worker_main(void* arg) {
                     break;
                 case pipeline::action::drop:
                 default:
+                    if (v.reason == pipeline::drop_reason::vrrp_rejected)
+                        count_vrrp_reject(st, v, frame);
                     count_drop(st, v.reason);
                     rte_pktmbuf_free(m);
                     break;

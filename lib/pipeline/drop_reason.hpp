@@ -55,7 +55,8 @@
     X(tcp_bad_offset, "TCP data offset below 5 or beyond the IP payload")                          \
     X(no_service, "TCP/UDP to an owned address with no virtual service")                           \
     /* VRRP (RFC 5798 / RFC 3768) */                                                               \
-    X(vrrp_no_instance, "VRRP advertisement (IP protocol 112) with no instance to take it")
+    X(vrrp_no_instance, "VRRP advertisement (IP protocol 112) on a port with no VRRP instance")    \
+    X(vrrp_rejected, "VRRP advertisement failed validation (counted by reason in show vrrp)")
 
 namespace vipgate::pipeline {
 

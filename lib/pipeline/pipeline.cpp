@@ -1,8 +1,13 @@
 #include "pipeline/pipeline.hpp"
 
+#include <algorithm>
+
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "vrrp/advert.hpp"
+#include "vrrp/config.hpp"
+#include "vrrp/reject_reason.hpp"
 
 namespace vipgate::pipeline {
 
@@ -11,10 +16,30 @@ namespace {
 using net::ipv4_addr;
 using net::mac_addr;
 
-bool owns(const port_view& port, ipv4_addr a) noexcept {
+// The entry that answers for `a` on this port, or nullptr.
+const owned_address* find_owned(const port_view& port, ipv4_addr a) noexcept {
     // A handful of addresses per port: a linear scan beats any hashing here.
-    for (const ipv4_addr o : port.owned) {
-        if (o == a) {
+    for (const owned_address& o : port.owned) {
+        if (o.addr == a) {
+            return &o;
+        }
+    }
+    return nullptr;
+}
+
+bool owns(const port_view& port, ipv4_addr a) noexcept {
+    return find_owned(port, a) != nullptr;
+}
+
+// L2 destinations this port takes besides group addresses: its own MAC and
+// the virtual MACs of its MASTER use_vmac instances (RFC 5798 §7.3: the
+// virtual router's traffic is addressed to 00:00:5e:00:01:VRID).
+bool accepts_unicast_mac(const port_view& port, const mac_addr& dst) noexcept {
+    if (dst == port.mac) {
+        return true;
+    }
+    for (const mac_addr& v : port.virtual_macs) {
+        if (v == dst) {
             return true;
         }
     }
@@ -49,26 +74,31 @@ verdict handle_arp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     if (meta.arp_op == net::arp_op_reply || (spa == tpa && spa.value != 0)) {
         return verdict::punted(punt_kind::arp);
     }
-    if (!owns(port, tpa)) {
+    const owned_address* target = find_owned(port, tpa);
+    if (target == nullptr) {
         return verdict::dropped(drop_reason::arp_not_owned);
     }
     // RFC 826 "Packet Reception": swap hardware and protocol fields, put the
     // local hardware address in the sender field, set op to reply and send it
     // back to the requester (ar$sha). Probes (spa = 0) get the reply too, as
     // Linux does, which is how the prober learns the address is taken.
+    // The local hardware address is the one that answers for tpa: the VMAC
+    // for a use_vmac VIP (RFC 5798 §7.3), used as Ethernet source too so
+    // that switches learn it on this port.
     arp.set_tha(sha);
     arp.set_tpa(spa);
-    arp.set_sha(port.mac);
+    arp.set_sha(target->mac);
     arp.set_spa(tpa);
     arp.set_op(net::arp_op_reply);
     const net::eth_view eth(frame);
     eth.set_dst(sha);
-    eth.set_src(port.mac);
+    eth.set_src(target->mac);
     return verdict::replied(); // VLAN tag and padding untouched
 }
 
+// `local` is the owned entry the echo request was addressed to.
 verdict handle_icmp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
-                    const port_view& port) noexcept {
+                    const owned_address& local) noexcept {
     const auto icmp_bytes = frame.subspan(meta.l4_offset, meta.l4_len);
     // RFC 792: the checksum covers the whole ICMP message.
     if (!net::checksum_ok(icmp_bytes)) {
@@ -88,7 +118,7 @@ verdict handle_icmp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
 
     const net::eth_view eth(frame);
     eth.set_dst(eth.src());
-    eth.set_src(port.mac);
+    eth.set_src(local.mac); // the VMAC when the VIP belongs to a use_vmac instance
 
     const auto ip_bytes = frame.subspan(meta.l3_offset, ip_hlen);
     const net::ipv4_view ip(ip_bytes);
@@ -107,14 +137,83 @@ verdict handle_icmp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     return verdict::replied();
 }
 
-verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+const vrrp_view* find_vrrp(const port_view& port, std::uint8_t vrid) noexcept {
+    // Sorted by VRID (pipeline.hpp); at most 255 entries, no allocation.
+    const auto it =
+        std::lower_bound(port.vrrp.begin(), port.vrrp.end(), vrid,
+                         [](const vrrp_view& v, std::uint8_t id) noexcept { return v.vrid < id; });
+    if (it == port.vrrp.end() || it->vrid != vrid || it->cfg == nullptr) {
+        return nullptr;
+    }
+    return &*it;
+}
+
+verdict vrrp_rejected(vrrp::reject_reason r, std::uint8_t slot) noexcept {
+    return verdict::vrrp_rejected(static_cast<std::uint8_t>(r), slot);
+}
+
+// A VRRP advertisement (IP protocol 112) that passed the IPv4 checks: the
+// receive checks of RFC 5798 §7.1 / RFC 3768 §7.1 in keepalived's order
+// (vrrp.c vrrp_check_packet()), so that what vipgate punts to the state
+// machine is what keepalived would act on.
+verdict handle_vrrp(std::span<const std::uint8_t> frame, const net::packet_meta& meta,
                     const port_view& port) noexcept {
-    // VRRP goes to 224.0.0.18 (or a unicast peer), so it is classified before
-    // the ownership check. Validation arrives with the VRRP instances.
-    if (meta.ip_proto == net::ip_proto_vrrp) {
+    if (port.vrrp.empty()) {
         return verdict::dropped(drop_reason::vrrp_no_instance);
     }
-    if (!owns(port, meta.dst)) {
+    // The VRRP message is the IP payload only: l4_len comes from the IPv4
+    // total length, so Ethernet padding of short frames is not part of it
+    // (keepalived requires the exact length, vrrp.c:839, 970).
+    const auto msg = frame.subspan(meta.l4_offset, meta.l4_len);
+    // Without a whole header the VRID byte is not trusted to name an
+    // instance: counted in the no-instance row.
+    if (msg.size() < vrrp::header_size) {
+        return vrrp_rejected(vrrp::reject_reason::too_short, no_vrrp_slot);
+    }
+    const vrrp_view* inst = find_vrrp(port, msg[1]); // RFC 5798 §5.2.3: VRID is byte 1
+    if (inst == nullptr) {
+        return vrrp_rejected(vrrp::reject_reason::unknown_vrid, no_vrrp_slot);
+    }
+    const vrrp::instance_config& cfg = *inst->cfg;
+    const net::ipv4_cview ip(frame.subspan(meta.l3_offset));
+    // RFC 5798 §5.1.1.3 / RFC 3768 §7.1: TTL MUST be 255 (a sender off-link
+    // cannot forge it). keepalived checks it only for multicast instances
+    // (vrrp.c:848-860): a unicast peer may be routed. We follow keepalived,
+    // so that a pair that works with keepalived works with vipgate.
+    const vrrp::decode_options opts{
+        .expected_version = cfg.version,
+        .ip_ttl = ip.ttl(),
+        .check_ttl = cfg.unicast_peers.empty(),
+    };
+    vrrp::advert adv; // fixed-size address list: on the stack, no allocation
+    if (const auto d = vrrp::decode(msg, meta.src, meta.dst, opts, adv); !d.ok()) {
+        return vrrp_rejected(d.reason, inst->slot);
+    }
+    if (const auto r = vrrp::check_advert(adv, cfg, meta.src, meta.dst);
+        r != vrrp::reject_reason::none) {
+        return vrrp_rejected(r, inst->slot);
+    }
+    return verdict::punted(punt_kind::vrrp, inst->slot);
+}
+
+verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                    const port_view& port) noexcept {
+    if (meta.ip_proto == net::ip_proto_vrrp) {
+        // VRRP goes to 224.0.0.18 (RFC 5798 §5.1.1.2), which no port owns,
+        // or to a unicast peer: here the port's primary address, the
+        // address keepalived's peers are configured with (unicast_peer).
+        if (meta.dst != vrrp::multicast_group && meta.dst != port.address) {
+            return verdict::dropped(drop_reason::ipv4_not_owned);
+        }
+        // A source we own is our own advert looped back (or an address
+        // conflict): never a peer. Same rule and reason as for any IPv4.
+        if (is_martian_source(meta.src) || owns(port, meta.src)) {
+            return verdict::dropped(drop_reason::ipv4_bad_src);
+        }
+        return handle_vrrp(frame, meta, port);
+    }
+    const owned_address* local = find_owned(port, meta.dst);
+    if (local == nullptr) {
         return verdict::dropped(drop_reason::ipv4_not_owned);
     }
     if (is_martian_source(meta.src) || owns(port, meta.src)) {
@@ -122,7 +221,7 @@ verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     }
     switch (meta.ip_proto) {
     case net::ip_proto_icmp:
-        return handle_icmp(frame, meta, port);
+        return handle_icmp(frame, meta, *local);
     case net::ip_proto_tcp:
     case net::ip_proto_udp:
         return verdict::dropped(drop_reason::no_service);
@@ -147,7 +246,7 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     // some VMs) hands us unicast for other hosts. Broadcast has the group bit.
     const net::eth_cview eth(frame);
     const mac_addr dst = eth.dst();
-    if (!dst.is_multicast() && dst != pv.mac) {
+    if (!dst.is_multicast() && !accepts_unicast_mac(pv, dst)) {
         return verdict::dropped(drop_reason::eth_dst_not_ours);
     }
     // IEEE 802: a group address is never a valid source.

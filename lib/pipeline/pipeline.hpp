@@ -12,17 +12,41 @@
 
 #include "net/types.hpp"
 #include "pipeline/drop_reason.hpp"
+#include "vrrp/config.hpp"
 
 namespace vipgate::pipeline {
+
+// An address a port answers ARP and ICMP echo for, and the MAC it answers
+// with: the port's own, or the VRRP virtual MAC 00:00:5e:00:01:VRID of an
+// instance with use_vmac (RFC 5798 §7.3).
+struct owned_address {
+    net::ipv4_addr addr;
+    net::mac_addr mac;
+};
+
+// Counter row for adverts that match no instance (unknown VRID).
+inline constexpr std::uint8_t no_vrrp_slot = 0xff;
+
+// One VRRP instance as the workers see it.
+struct vrrp_view {
+    std::uint8_t vrid = 0;
+    std::uint8_t slot = no_vrrp_slot; // the instance's counter row (0..max instances-1)
+    const vrrp::instance_config* cfg = nullptr; // normalized; decode() + check_advert()
+};
 
 // What one port looks like to a worker. Part of an immutable snapshot:
 // written by the control core before publication, read-only for workers.
 struct port_view {
     net::mac_addr mac;
     net::ipv4_addr address; // the port's primary address
-    // Addresses this port answers ARP and ICMP echo for: the primary address
-    // first, then (later) the VIPs of VRRP instances that are MASTER here.
-    std::span<const net::ipv4_addr> owned;
+    // The primary address first, then the VIPs of VRRP instances that are
+    // MASTER here (with the MAC that answers for each).
+    std::span<const owned_address> owned;
+    // Virtual MACs of MASTER instances with use_vmac: accepted as L2
+    // destination like the port's own MAC.
+    std::span<const net::mac_addr> virtual_macs;
+    // VRRP instances on this port, sorted by VRID.
+    std::span<const vrrp_view> vrrp;
 };
 
 struct context {
@@ -45,10 +69,23 @@ struct verdict {
     action act = action::drop;
     drop_reason reason = drop_reason::none; // meaningful when act == drop
     punt_kind punt = punt_kind::none;       // meaningful when act == punt
+    // reason == vrrp_rejected: the vrrp::reject_reason and the instance's
+    // counter row (no_vrrp_slot for an unknown VRID). punt == vrrp: the slot.
+    std::uint8_t detail = 0;
+    std::uint8_t slot = no_vrrp_slot;
 
-    static constexpr verdict dropped(drop_reason r) noexcept { return {action::drop, r, punt_kind::none}; }
-    static constexpr verdict replied() noexcept { return {action::reply, drop_reason::none, punt_kind::none}; }
-    static constexpr verdict punted(punt_kind k) noexcept { return {action::punt, drop_reason::none, k}; }
+    static constexpr verdict dropped(drop_reason r) noexcept {
+        return {action::drop, r, punt_kind::none, 0, no_vrrp_slot};
+    }
+    static constexpr verdict replied() noexcept {
+        return {action::reply, drop_reason::none, punt_kind::none, 0, no_vrrp_slot};
+    }
+    static constexpr verdict punted(punt_kind k, std::uint8_t slot = no_vrrp_slot) noexcept {
+        return {action::punt, drop_reason::none, k, 0, slot};
+    }
+    static constexpr verdict vrrp_rejected(std::uint8_t reject, std::uint8_t slot) noexcept {
+        return {action::drop, drop_reason::vrrp_rejected, punt_kind::none, reject, slot};
+    }
 };
 
 // Classify one received frame and handle it. `frame` is the whole frame as

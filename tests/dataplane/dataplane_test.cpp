@@ -31,6 +31,9 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "vrrp/advert.hpp"
+
+#include <functional>
 
 using namespace vipgate;
 using namespace std::chrono_literals;
@@ -53,7 +56,8 @@ struct rig {
     config::config cfg;
     net::mac_addr mac;
 
-    explicit rig(std::uint32_t retry_ms = 50) {
+    explicit rig(std::uint32_t retry_ms = 50,
+                 const std::function<void(config::config&)>& tweak = {}) {
         int seq = g_ring_seq++;
         std::string name = "net_ring_t" + std::to_string(seq);
         to_port = rte_ring_create(("rx" + std::to_string(seq)).c_str(), 1024, 0,
@@ -81,6 +85,8 @@ struct rig {
         cfg.dataplane.idle_sleep_us = 20;
         cfg.neighbours.retry_interval_ms = retry_ms;
         cfg.neighbours.retries = 3;
+        if (tweak)
+            tweak(cfg);
         auto d = dataplane::dataplane::create(cfg);
         if (!d.ok()) {
             ADD_FAILURE() << d.message();
@@ -90,6 +96,11 @@ struct rig {
         auto s = dp->start();
         EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.message());
         cp = std::make_unique<control::control_plane>(cfg, *dp);
+        auto in = cp->init();
+        if (!in.ok()) {
+            ADD_FAILURE() << in.message();
+            std::abort();
+        }
         mac = dp->ports()[0].mac;
     }
     ~rig() {
@@ -313,7 +324,7 @@ TEST(Dataplane, PublishedSnapshotChangesWhatIsOwned) {
     // The control core publishes a snapshot that owns one more address
     // (what VRRP does for a VIP when it becomes master).
     auto s = std::make_unique<dataplane::snapshot>(r.dp->current());
-    s->owned[0].push_back(extra);
+    s->owned[0].push_back({extra, r.mac});
     s->generation++;
     r.dp->publish(std::move(s));
     r.inject(arp_request_for(extra));
@@ -388,6 +399,222 @@ TEST(Dataplane, ClearStatsRestartsCountersFromZero) {
     EXPECT_EQ(s["drops"]["arp_not_owned"].as_uint(), 0u);
     EXPECT_EQ(s["drops_total"].as_uint(), 0u);
     EXPECT_EQ(r.cp->report_lcores().as_array()[0]["rx_packets"].as_uint(), 0u);
+}
+
+// ---------------------------------------------------------------- VRRP --
+
+namespace {
+
+const net::ipv4_addr vip{10, 0, 0, 100};
+const net::ipv4_addr peer_ip{10, 0, 0, 3};
+const net::mac_addr peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x03}};
+
+void add_vrrp(config::config& c, std::uint8_t prio, std::uint8_t version,
+              std::chrono::microseconds adv, bool pass = false) {
+    config::vrrp_instance_config v;
+    v.port = "ext0";
+    v.vrrp.name = "VI_1";
+    v.vrrp.vrid = 51;
+    v.vrrp.priority = prio;
+    v.vrrp.version = version;
+    v.vrrp.advert_int = adv;
+    v.vrrp.virtual_addresses = {vip};
+    if (pass) {
+        v.vrrp.auth = vrrp::auth_kind::pass;
+        v.vrrp.auth_pass = "secret12";
+    }
+    c.vrrp_instances.push_back(v);
+}
+
+// A VRRP advert frame from the peer.
+std::vector<std::uint8_t> peer_advert(std::uint8_t version, std::uint8_t prio, std::uint8_t ttl = 255,
+                                      const char* pass = nullptr, std::uint8_t adv_s = 1) {
+    vrrp::advert a;
+    a.vrid = 51;
+    a.priority = prio;
+    if (version == 3) {
+        a.interval = vrrp::v3_advert_int{10};
+    } else {
+        a.interval = vrrp::v2_advert_int{adv_s};
+        if (pass) {
+            a.auth_type = 1;
+            for (std::size_t i = 0; i < 8 && pass[i]; ++i)
+                a.auth_data[i] = static_cast<std::uint8_t>(pass[i]);
+        }
+    }
+    (void)a.addresses.push_back(vip);
+    std::uint8_t payload[64];
+    std::size_t n = vrrp::encode(a, peer_ip, net::ipv4_addr{224, 0, 0, 18}, payload);
+    std::vector<std::uint8_t> f(128);
+    f.resize(net::build_ipv4_frame(
+        f, {.dst = net::mac_addr{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}}, .src = peer_mac},
+        {.src = peer_ip, .dst = net::ipv4_addr{224, 0, 0, 18}, .ttl = ttl, .tos = 0xc0},
+        net::ip_proto_vrrp, std::span<const std::uint8_t>(payload, n)));
+    return f;
+}
+
+struct captured {
+    std::vector<std::uint8_t> bytes;
+    std::chrono::steady_clock::time_point at;
+};
+
+// Run the control core for `d`, collecting every transmitted frame.
+std::vector<captured> run_and_capture(rig& r, std::chrono::milliseconds d,
+                                      const std::function<void()>& every_ms = {}) {
+    std::vector<captured> out;
+    auto end = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < end) {
+        r.cp->run_once(1ms);
+        if (every_ms)
+            every_ms();
+        rte_mbuf* m = nullptr;
+        while (rte_ring_sc_dequeue(r.from_port, reinterpret_cast<void**>(&m)) == 0) {
+            out.push_back({std::vector<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                                     rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len),
+                           std::chrono::steady_clock::now()});
+            rte_pktmbuf_free(m);
+        }
+    }
+    return out;
+}
+
+bool is_vrrp(const std::vector<std::uint8_t>& f, net::packet_meta& meta) {
+    return net::parse(f, meta) == pipeline::drop_reason::none && meta.ethertype == net::ethertype_ipv4 &&
+           meta.ip_proto == net::ip_proto_vrrp;
+}
+
+bool is_garp_for(const std::vector<std::uint8_t>& f, net::ipv4_addr a) {
+    net::packet_meta meta;
+    return net::parse(f, meta) == pipeline::drop_reason::none && meta.ethertype == net::ethertype_arp &&
+           meta.src == a && meta.dst == a;
+}
+
+std::string vrrp_state(rig& r) { return r.cp->report_vrrp("VI_1").as_array()[0]["state"].as_string(); }
+
+} // namespace
+
+TEST(Vrrp, OwnerBecomesMasterSendsGarpsAndAdvertsAtAdvertInt) {
+    rig r(50, [](config::config& c) { add_vrrp(c, 255, 3, 100ms); });
+    auto frames = run_and_capture(r, 1050ms);
+    EXPECT_EQ(vrrp_state(r), "MASTER");
+    std::vector<std::chrono::steady_clock::time_point> adverts;
+    int garps = 0;
+    for (const auto& c : frames) {
+        net::packet_meta meta;
+        if (is_garp_for(c.bytes, vip)) {
+            ++garps;
+            continue;
+        }
+        if (!is_vrrp(c.bytes, meta))
+            continue;
+        std::span<const std::uint8_t> f(c.bytes);
+        net::ipv4_cview ip(f.subspan(meta.l3_offset, 20));
+        EXPECT_EQ(ip.ttl(), 255);
+        EXPECT_EQ(ip.tos(), 0xc0);
+        EXPECT_EQ(meta.src, port_ip);
+        EXPECT_EQ(meta.dst, (net::ipv4_addr{224, 0, 0, 18}));
+        net::eth_cview eth(f.first(14));
+        EXPECT_EQ(eth.dst(), (net::mac_addr{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}}));
+        EXPECT_EQ(eth.src(), r.mac);
+        vrrp::advert a;
+        auto res = vrrp::decode(f.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst,
+                                {.expected_version = 3, .ip_ttl = ip.ttl(), .check_ttl = true}, a);
+        ASSERT_TRUE(res.ok()) << vrrp::reject_reason_name(res.reason);
+        EXPECT_EQ(res.form, vrrp::checksum_form::pseudo_header);
+        EXPECT_EQ(a.vrid, 51);
+        EXPECT_EQ(a.priority, 255);
+        ASSERT_EQ(a.addresses.size(), 1u);
+        EXPECT_EQ(*a.addresses.begin(), vip);
+        adverts.push_back(c.at);
+    }
+    EXPECT_EQ(garps, 5) << "keepalived sends garp_master_repeat (5) GARPs per VIP at once";
+    // 100 ms adverts for ~1 s: about 10. The bounds are loose on purpose
+    // (a protocol check, not a benchmark: CI machines are noisy); the
+    // median gap must still be the advert interval.
+    ASSERT_GE(adverts.size(), 7u);
+    ASSERT_LE(adverts.size(), 13u);
+    std::vector<long> gaps;
+    for (std::size_t i = 1; i < adverts.size(); ++i)
+        gaps.push_back(static_cast<long>(
+            std::chrono::duration_cast<std::chrono::microseconds>(adverts[i] - adverts[i - 1]).count()));
+    std::sort(gaps.begin(), gaps.end());
+    EXPECT_GT(gaps[gaps.size() / 2], 90'000);
+    EXPECT_LT(gaps[gaps.size() / 2], 115'000);
+}
+
+TEST(Vrrp, ArpForVipAnsweredOnlyAsMaster) {
+    rig r(50, [](config::config& c) { add_vrrp(c, 100, 3, 100ms); });
+    // A higher-priority peer keeps us backup.
+    auto peer = [&r] {
+        static auto last = std::chrono::steady_clock::now() - 1s;
+        if (std::chrono::steady_clock::now() - last >= 50ms) {
+            r.inject(peer_advert(3, 200));
+            last = std::chrono::steady_clock::now();
+        }
+    };
+    run_and_capture(r, 600ms, peer);
+    EXPECT_EQ(vrrp_state(r), "BACKUP");
+    r.inject(arp_request_for(vip));
+    auto frames = run_and_capture(r, 100ms, peer);
+    for (const auto& c : frames) {
+        net::packet_meta meta;
+        ASSERT_FALSE(net::parse(c.bytes, meta) == pipeline::drop_reason::none &&
+                     meta.ethertype == net::ethertype_arp && meta.arp_op == net::arp_op_reply)
+            << "backup answered ARP for the VIP";
+    }
+    // The peer goes silent: after Master_Down_Interval we take over.
+    frames = run_and_capture(r, 600ms);
+    EXPECT_EQ(vrrp_state(r), "MASTER");
+    r.inject(arp_request_for(vip));
+    frames = run_and_capture(r, 100ms);
+    bool answered = false;
+    for (const auto& c : frames) {
+        net::packet_meta meta;
+        if (net::parse(c.bytes, meta) == pipeline::drop_reason::none &&
+            meta.ethertype == net::ethertype_arp && meta.arp_op == net::arp_op_reply && meta.src == vip)
+            answered = true;
+    }
+    EXPECT_TRUE(answered) << "master did not answer ARP for the VIP";
+}
+
+TEST(Vrrp, InvalidAdvertsAreCountedByReason) {
+    rig r(50, [](config::config& c) { add_vrrp(c, 100, 2, 1s, true); });
+    r.inject(peer_advert(2, 200, 64, "secret12"));  // bad TTL
+    r.inject(peer_advert(2, 200, 255, "wrong!!!")); // bad password
+    r.inject(peer_advert(2, 200, 255, "secret12", 2)); // interval mismatch
+    r.inject(peer_advert(3, 200));                  // version mismatch
+    r.inject(peer_advert(2, 200, 255, "secret12")); // valid
+    run_and_capture(r, 200ms);
+    json v = r.cp->report_vrrp("VI_1").as_array()[0];
+    EXPECT_EQ(v["rejected"]["bad_ttl"].as_uint(), 1u);
+    EXPECT_EQ(v["rejected"]["auth_mismatch"].as_uint(), 1u);
+    EXPECT_EQ(v["rejected"]["interval_mismatch"].as_uint(), 1u);
+    EXPECT_EQ(v["rejected"]["version_mismatch"].as_uint(), 1u);
+    EXPECT_EQ(v["rejected_total"].as_uint(), 4u);
+    EXPECT_EQ(v["adverts_received"].as_uint(), 1u);
+    EXPECT_EQ(v["master_address"].as_string(), peer_ip.to_string());
+    EXPECT_EQ(v["last_rejected"]["source"].as_string(), peer_ip.to_string());
+}
+
+TEST(Vrrp, ShutdownSendsPriorityZero) {
+    rig r(50, [](config::config& c) { add_vrrp(c, 255, 3, 100ms); });
+    run_and_capture(r, 150ms);
+    ASSERT_EQ(vrrp_state(r), "MASTER");
+    r.cp->shutdown_protocols();
+    bool zero = false;
+    for (const auto& c : run_and_capture(r, 50ms)) {
+        net::packet_meta meta;
+        if (!is_vrrp(c.bytes, meta))
+            continue;
+        std::span<const std::uint8_t> f(c.bytes);
+        vrrp::advert a;
+        if (vrrp::decode(f.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst,
+                         {.expected_version = 3, .ip_ttl = 255, .check_ttl = true}, a)
+                .ok() &&
+            a.priority == 0)
+            zero = true;
+    }
+    EXPECT_TRUE(zero) << "no priority-0 advert on shutdown";
 }
 
 int main(int argc, char** argv) {

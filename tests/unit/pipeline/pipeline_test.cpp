@@ -15,28 +15,17 @@
 #include "net/headers.hpp"
 #include "net/parse.hpp"
 #include "pipeline/pipeline.hpp"
-
-namespace vipgate::pipeline {
-inline void PrintTo(drop_reason r, std::ostream* os) {
-    *os << drop_reason_name(r);
-}
-} // namespace vipgate::pipeline
-
-namespace vipgate::net {
-inline void PrintTo(const mac_addr& m, std::ostream* os) {
-    *os << m.to_string();
-}
-inline void PrintTo(const ipv4_addr& a, std::ostream* os) {
-    *os << a.to_string();
-}
-} // namespace vipgate::net
+#include "test_util.hpp"
 
 namespace vipgate::pipeline {
 namespace {
 
 using namespace vipgate::net;
-using bytes = std::vector<std::uint8_t>;
-using builder_fn = std::function<std::size_t(std::span<std::uint8_t>)>;
+using test::build;
+using test::builder_fn;
+using test::bytes;
+using test::describe;
+using test::fix_ip_checksum;
 
 const mac_addr port_mac{{0x02, 0x42, 0xac, 0x11, 0x00, 0x01}};
 const mac_addr client_mac{{0x02, 0x42, 0xac, 0x11, 0x00, 0x02}};
@@ -47,7 +36,8 @@ const ipv4_addr vip{192, 168, 44, 150};
 const ipv4_addr client_ip{192, 168, 44, 10};
 const ipv4_addr stranger_ip{192, 168, 44, 99};
 
-const std::array<ipv4_addr, 2> owned{port_ip, vip};
+const std::array<owned_address, 2> owned{owned_address{port_ip, port_mac},
+                                         owned_address{vip, port_mac}};
 const std::array<port_view, 1> ports{
     port_view{.mac = port_mac, .address = port_ip, .owned = owned}};
 const context ctx{.ports = ports};
@@ -69,35 +59,6 @@ const std::array<std::uint8_t, 1472> big_data = [] {
 }();
 const std::array<std::uint8_t, 4> ip_nops{0x01, 0x01, 0x01, 0x00};
 const std::array<std::uint8_t, 20> vrrp_body{0x21, 0x33, 0x64, 0x01};
-
-std::string describe(const verdict& v) {
-    switch (v.act) {
-    case action::drop:
-        return std::string("drop(") + drop_reason_name(v.reason) + ")";
-    case action::reply:
-        return "reply";
-    case action::punt:
-        return v.punt == punt_kind::arp    ? "punt(arp)"
-               : v.punt == punt_kind::vrrp ? "punt(vrrp)"
-                                           : "punt(none)";
-    }
-    return "invalid";
-}
-
-bytes build(const builder_fn& f) {
-    bytes b(2048);
-    const std::size_t n = f(b);
-    EXPECT_NE(n, 0u) << "builder failed";
-    b.resize(n);
-    b.shrink_to_fit(); // exact-size buffer: ASan sees any access past the end
-    return b;
-}
-
-void fix_ip_checksum(bytes& f, std::size_t l3 = eth_header_len) {
-    const std::size_t hlen = std::size_t{f[l3] & 0x0fu} * 4;
-    const auto hdr = std::span(f).subspan(l3, hlen);
-    ipv4_view(hdr).set_checksum(ipv4_header_checksum(hdr));
-}
 
 // ------------------------------------------------------------- builders --
 

@@ -1,0 +1,485 @@
+#include "control/vrrp_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "net/builder.hpp"
+#include "net/headers.hpp"
+#include "net/parse.hpp"
+#include "vrrp/reject_reason.hpp"
+
+namespace vipgate::control {
+
+namespace {
+
+// RFC 5798 §5.1.1.2 / RFC 3768 §5.2.2: 224.0.0.18, MAC 01:00:5e:00:00:12.
+const net::ipv4_addr vrrp_group{224, 0, 0, 18};
+const net::mac_addr vrrp_group_mac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}};
+// keepalived sends adverts with TOS 0xc0 (internetwork control); TTL 255 is
+// required (RFC 5798 §5.1.1.3).
+constexpr std::uint8_t advert_tos = 0xc0;
+constexpr std::uint8_t advert_ttl = 255;
+
+std::string state_upper(vrrp::instance_state s) {
+    std::string n(vrrp::state_name(s));
+    for (auto& c : n)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return n;
+}
+
+double to_seconds(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1e6; }
+
+} // namespace
+
+result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& cfg,
+                                                         const std::vector<dataplane::port_info>& ports,
+                                                         vrrp_host& host,
+                                                         std::vector<std::string>* warnings) {
+    std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
+    if (cfg.vrrp_instances.size() > config::max_vrrp_instances)
+        return make_error("at most " + std::to_string(config::max_vrrp_instances) +
+                          " VRRP instances are supported");
+    for (const auto& vi : cfg.vrrp_instances) {
+        std::string where = "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
+        auto pit = std::find_if(ports.begin(), ports.end(),
+                                [&](const dataplane::port_info& p) { return p.name == vi.port; });
+        if (pit == ports.end())
+            return make_error(where + ": no port named '" + vi.port + "'");
+        vrrp::instance_config c = vi.vrrp;
+        if (c.primary_address.value == 0)
+            c.primary_address = pit->cfg.address.addr;
+        std::vector<std::string> w;
+        auto inst = vrrp::instance::make(c, &w);
+        if (!inst)
+            return make_error(where + ": " + inst.message());
+        if (warnings)
+            for (auto& s : w)
+                warnings->push_back(where + ": " + s);
+        slot s;
+        s.name = vi.vrrp.name;
+        s.port = static_cast<std::uint16_t>(pit - ports.begin());
+        s.port_name = pit->name;
+        s.port_mac = pit->mac;
+        s.inst = std::make_unique<vrrp::instance>(std::move(inst.value()));
+        s.cfg = std::make_shared<const vrrp::instance_config>(s.inst->config());
+        s.vmac = net::mac_addr{{0x00, 0x00, 0x5e, 0x00, 0x01, s.cfg->vrid}};
+        s.reject_seen.assign(vrrp::reject_reason_count, 0);
+        for (const auto& other : m->instances_) {
+            if (other.name == s.name)
+                return make_error(where + ": duplicate instance name");
+            if (other.port == s.port && other.cfg->vrid == s.cfg->vrid)
+                return make_error(where + ": VRID " + std::to_string(s.cfg->vrid) +
+                                  " is already used by instance " + other.name + " on port " +
+                                  s.port_name);
+        }
+        m->instances_.push_back(std::move(s));
+    }
+    for (const auto& g : cfg.vrrp_sync_groups) {
+        std::vector<vrrp::instance*> members;
+        std::vector<std::size_t> idx;
+        for (const auto& name : g.members) {
+            int i = m->find(name);
+            if (i < 0)
+                return make_error("vrrp sync group " + g.name + " (" + g.where.to_string() +
+                                  "): no vrrp instance named '" + name + "'");
+            if (m->instances_[static_cast<std::size_t>(i)].group >= 0)
+                return make_error("vrrp sync group " + g.name + ": instance " + name +
+                                  " is already in another sync group");
+            members.push_back(m->instances_[static_cast<std::size_t>(i)].inst.get());
+            idx.push_back(static_cast<std::size_t>(i));
+        }
+        auto grp = vrrp::sync_group::make(g.name, members);
+        if (!grp)
+            return make_error("vrrp sync group " + g.name + ": " + grp.message());
+        for (auto i : idx)
+            m->instances_[i].group = static_cast<int>(m->groups_.size());
+        m->groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
+        m->group_members_.push_back(std::move(idx));
+    }
+    m->unknown_seen_.assign(vrrp::reject_reason_count, 0);
+    return m;
+}
+
+int vrrp_manager::find(const std::string& name) const {
+    for (std::size_t i = 0; i < instances_.size(); ++i)
+        if (instances_[i].name == name)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        auto& s = instances_[i];
+        std::vector<vrrp::action> acts;
+        s.inst->start(tp(now), acts);
+        if (s.port < link_up.size() && !link_up[s.port])
+            s.inst->port_down(tp(now), acts);
+        spdlog::info("VRRP {}: started on port {}, VRID {}, v{}, priority {}, advert every {} s, "
+                     "{} VIP(s){}",
+                     s.name, s.port_name, s.cfg->vrid, s.cfg->version, s.inst->effective_priority(),
+                     to_seconds(s.cfg->advert_int), s.cfg->virtual_addresses.size(),
+                     s.cfg->unicast_peers.empty() ? "" : ", unicast");
+        after_input(now, i, acts);
+    }
+}
+
+void vrrp_manager::after_input(usec now, std::size_t idx, std::vector<vrrp::action>& acts) {
+    apply(now, idx, acts);
+    int g = instances_[idx].group;
+    if (g < 0)
+        return;
+    std::vector<vrrp::sync_group::member_action> extra;
+    groups_[static_cast<std::size_t>(g)]->sync(tp(now), extra);
+    const auto& members = group_members_[static_cast<std::size_t>(g)];
+    for (const auto& ma : extra)
+        if (ma.member < members.size())
+            apply_one(now, members[ma.member], ma.act);
+}
+
+void vrrp_manager::apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts) {
+    for (const auto& a : acts)
+        apply_one(now, idx, a);
+    acts.clear();
+}
+
+void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
+    auto& s = instances_[idx];
+    if (const auto* sa = std::get_if<vrrp::send_advert>(&a)) {
+        send_advert(idx, sa->priority);
+    } else if (const auto* sg = std::get_if<vrrp::send_garps>(&a)) {
+        send_garps(idx, sg->count);
+    } else if (std::holds_alternative<vrrp::take_vips>(a)) {
+        if (!s.owns_vips) {
+            s.owns_vips = true;
+            host_.ownership_changed();
+        }
+    } else if (std::holds_alternative<vrrp::release_vips>(a)) {
+        if (s.owns_vips) {
+            s.owns_vips = false;
+            host_.ownership_changed();
+        }
+    } else if (const auto* n = std::get_if<vrrp::notify>(&a)) {
+        spdlog::info("VRRP {}: {} -> {}: {}", s.name, state_upper(n->from), state_upper(n->to),
+                     n->reason);
+    } else if (const auto* l = std::get_if<vrrp::log_message>(&a)) {
+        spdlog::info("VRRP {}: {}", s.name, l->text);
+    }
+}
+
+void vrrp_manager::send_advert(std::size_t idx, std::uint8_t priority) {
+    auto& s = instances_[idx];
+    vrrp::advert adv = s.inst->make_advert(priority);
+    const net::ipv4_addr src = s.cfg->primary_address;
+    const net::mac_addr src_mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
+    auto send_to = [&](net::ipv4_addr dst, const net::mac_addr& dst_mac) {
+        std::uint8_t payload[1500];
+        std::size_t n = vrrp::encode(adv, src, dst, std::span<std::uint8_t>(payload));
+        if (n == 0) {
+            ++tx_.adverts_failed;
+            return;
+        }
+        std::size_t len = net::build_ipv4_frame(
+            frame_buf_, {.dst = dst_mac, .src = src_mac},
+            {.src = src, .dst = dst, .ttl = advert_ttl, .tos = advert_tos}, net::ip_proto_vrrp,
+            std::span<const std::uint8_t>(payload, n));
+        if (len == 0 || !host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len)))
+            ++tx_.adverts_failed;
+        else
+            ++tx_.adverts_sent;
+    };
+    if (s.cfg->unicast_peers.empty()) {
+        send_to(vrrp_group, vrrp_group_mac);
+        return;
+    }
+    for (const auto& peer : s.cfg->unicast_peers) {
+        auto mac = host_.neighbour_mac(s.port, peer);
+        if (!mac) {
+            ++tx_.unicast_unresolved;
+            continue;
+        }
+        send_to(peer, *mac);
+    }
+}
+
+void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
+    auto& s = instances_[idx];
+    const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        for (const auto& vip : s.cfg->virtual_addresses) {
+            std::size_t len = net::build_garp(frame_buf_, mac, vip);
+            if (len != 0 && host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len)))
+                ++tx_.garps_sent;
+        }
+    }
+}
+
+void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
+    if (f.slot >= instances_.size()) {
+        ++tx_.punts_bad;
+        return;
+    }
+    std::span<const std::uint8_t> frame(f.data, f.length);
+    net::packet_meta meta;
+    if (net::parse(frame, meta) != pipeline::drop_reason::none ||
+        meta.ip_proto != net::ip_proto_vrrp) {
+        ++tx_.punts_bad;
+        return;
+    }
+    auto& s = instances_[f.slot];
+    net::ipv4_cview ip(frame.subspan(meta.l3_offset, net::ipv4_min_header_len));
+    vrrp::advert adv;
+    vrrp::decode_options opts;
+    opts.expected_version = s.cfg->version;
+    opts.ip_ttl = ip.ttl();
+    opts.check_ttl = false; // the worker applied the TTL rule
+    auto r = vrrp::decode(frame.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst, opts, adv);
+    if (!r.ok()) {
+        ++tx_.punts_bad;
+        return;
+    }
+    std::vector<vrrp::action> acts;
+    s.inst->on_advert(tp(now), meta.src, adv, acts);
+    after_input(now, f.slot, acts);
+}
+
+void vrrp_manager::on_timer(usec now) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        auto d = instances_[i].inst->next_deadline();
+        if (d && d->time_since_epoch() <= now) {
+            std::vector<vrrp::action> acts;
+            instances_[i].inst->on_timer(tp(now), acts);
+            after_input(now, i, acts);
+        }
+    }
+}
+
+std::optional<usec> vrrp_manager::next_deadline() const {
+    std::optional<usec> best;
+    for (const auto& s : instances_) {
+        auto d = s.inst->next_deadline();
+        if (d && (!best || d->time_since_epoch() < *best))
+            best = d->time_since_epoch();
+    }
+    return best;
+}
+
+void vrrp_manager::link_changed(usec now, std::uint16_t port, bool up) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].port != port)
+            continue;
+        std::vector<vrrp::action> acts;
+        if (up)
+            instances_[i].inst->port_up(tp(now), acts);
+        else
+            instances_[i].inst->port_down(tp(now), acts);
+        after_input(now, i, acts);
+    }
+}
+
+void vrrp_manager::shutdown(usec now) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        std::vector<vrrp::action> acts;
+        instances_[i].inst->shutdown(tp(now), acts);
+        apply(now, i, acts);
+    }
+}
+
+result<void> vrrp_manager::set_priority(usec now, const std::string& name, int priority) {
+    int i = find(name);
+    if (i < 0)
+        return make_error("no vrrp instance named '" + name + "'");
+    if (priority < 1 || priority > 254)
+        return make_error("priority must be 1..254 (255 is the address owner's, set in the config)");
+    std::vector<vrrp::action> acts;
+    auto& s = instances_[static_cast<std::size_t>(i)];
+    auto r = s.inst->set_priority(tp(now), static_cast<std::uint8_t>(priority), acts);
+    if (!r)
+        return r;
+    spdlog::info("VRRP {}: priority set to {} by the operator", name, priority);
+    after_input(now, static_cast<std::size_t>(i), acts);
+    return {};
+}
+
+result<void> vrrp_manager::resign(usec now, const std::string& name) {
+    int i = find(name);
+    if (i < 0)
+        return make_error("no vrrp instance named '" + name + "'");
+    std::vector<vrrp::action> acts;
+    auto r = instances_[static_cast<std::size_t>(i)].inst->resign(tp(now), acts);
+    if (!r)
+        return r;
+    after_input(now, static_cast<std::size_t>(i), acts);
+    return {};
+}
+
+result<void> vrrp_manager::resume(usec now, const std::string& name) {
+    int i = find(name);
+    if (i < 0)
+        return make_error("no vrrp instance named '" + name + "'");
+    std::vector<vrrp::action> acts;
+    instances_[static_cast<std::size_t>(i)].inst->resume(tp(now), acts);
+    after_input(now, static_cast<std::size_t>(i), acts);
+    return {};
+}
+
+void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        const auto& s = instances_[i];
+        if (s.port >= snap.ports.size())
+            continue;
+        snap.vrrp_configs.push_back(s.cfg);
+        snap.vrrp[s.port].push_back({s.cfg->vrid, static_cast<std::uint8_t>(i), s.cfg.get()});
+        if (s.owns_vips) {
+            const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
+            for (const auto& vip : s.cfg->virtual_addresses)
+                snap.owned[s.port].push_back({vip, mac});
+            if (s.cfg->use_vmac)
+                snap.virtual_macs[s.port].push_back(s.vmac);
+        }
+    }
+    for (auto& v : snap.vrrp)
+        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.vrid < b.vrid; });
+}
+
+json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::string& only) const {
+    json rows = json::array();
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        const auto& s = instances_[i];
+        if (!only.empty() && s.name != only)
+            continue;
+        const auto& in = *s.inst;
+        const auto& c = in.counters();
+        json r = json::object();
+        r.set("name", s.name);
+        r.set("port", s.port_name);
+        r.set("vrid", static_cast<unsigned>(s.cfg->vrid));
+        r.set("version", static_cast<unsigned>(s.cfg->version));
+        r.set("state", state_upper(in.state()));
+        r.set("priority", static_cast<unsigned>(in.base_priority()));
+        r.set("effective_priority", static_cast<unsigned>(in.effective_priority()));
+        r.set("master_address", in.master_address() ? in.master_address()->to_string() : std::string("-"));
+        r.set("master_priority", static_cast<unsigned>(in.master_priority()));
+        r.set("advert_interval_s", to_seconds(in.advert_interval()));
+        r.set("master_adver_interval_s", to_seconds(in.master_adver_interval()));
+        r.set("master_down_interval_s", to_seconds(in.master_down_interval()));
+        auto ttd = in.time_to_master_down(tp(now));
+        r.set("time_to_master_down_s", ttd ? json(to_seconds(*ttd)) : json(nullptr));
+        r.set("preempt", s.cfg->preempt);
+        r.set("preempt_delay_s", to_seconds(s.cfg->preempt_delay));
+        r.set("resigned", in.resigned());
+        r.set("owns_vips", s.owns_vips);
+        json vips = json::array();
+        for (const auto& v : s.cfg->virtual_addresses)
+            vips.push(v.to_string());
+        r.set("virtual_addresses", std::move(vips));
+        r.set("source_address", s.cfg->primary_address.to_string());
+        r.set("mac", (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string());
+        json peers = json::array();
+        for (const auto& p : s.cfg->unicast_peers)
+            peers.push(p.to_string());
+        r.set("unicast_peers", std::move(peers));
+        r.set("authentication", s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none");
+        r.set("sync_group", s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)]->name())
+                                         : json(nullptr));
+        r.set("adverts_sent", c.adverts_sent);
+        r.set("adverts_received", c.adverts_received);
+        r.set("adverts_ignored", c.adverts_ignored);
+        r.set("lower_priority_discarded", c.lower_priority_discarded);
+        r.set("priority_zero_sent", c.priority_zero_sent);
+        r.set("priority_zero_received", c.priority_zero_received);
+        r.set("became_master", c.became_master);
+        r.set("released_master", c.released_master);
+        r.set("forced_elections", c.forced_elections);
+        r.set("garp_bursts", c.garp_bursts);
+        // Rejections by the workers, per reason.
+        json rej = json::object();
+        std::uint64_t total = 0;
+        std::uint64_t last = 0;
+        for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
+            std::uint64_t v = 0;
+            for (unsigned w = 0; w < dp.worker_count(); ++w)
+                v += dp.stats(w).vrrp_reject[i][reason].get();
+            total += v;
+            rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+        }
+        for (unsigned w = 0; w < dp.worker_count(); ++w)
+            if (auto l = dp.stats(w).vrrp_last_reject[i].load(std::memory_order_relaxed))
+                last = l;
+        r.set("rejected_total", total);
+        r.set("rejected", std::move(rej));
+        if (last != 0) {
+            json lr = json::object();
+            lr.set("reason", std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32))));
+            lr.set("source", net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string());
+            r.set("last_rejected", std::move(lr));
+        } else {
+            r.set("last_rejected", nullptr);
+        }
+        json hist = json::array();
+        for (const auto& t : in.history()) {
+            json h = json::object();
+            h.set("ago_s", to_seconds(now - t.at.time_since_epoch()));
+            h.set("from", state_upper(t.from));
+            h.set("to", state_upper(t.to));
+            h.set("reason", t.reason);
+            hist.push(std::move(h));
+        }
+        r.set("transitions", std::move(hist));
+        rows.push(std::move(r));
+    }
+    return rows;
+}
+
+void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        auto& s = instances_[i];
+        std::string what;
+        for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
+            std::uint64_t v = 0;
+            for (unsigned w = 0; w < dp.worker_count(); ++w)
+                v += dp.stats(w).vrrp_reject[i][reason].get();
+            if (v > s.reject_seen[reason]) {
+                what += (what.empty() ? "" : ", ") + std::to_string(v - s.reject_seen[reason]) + " " +
+                        std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)));
+                s.reject_seen[reason] = v;
+            }
+        }
+        if (what.empty())
+            continue;
+        // At most 5 lines a minute per instance: a flood must not flood the log.
+        if (now - s.reject_log_window >= std::chrono::seconds(60)) {
+            s.reject_log_window = now;
+            s.reject_log_count = 0;
+        }
+        if (s.reject_log_count >= 5) {
+            ++s.reject_log_suppressed;
+            continue;
+        }
+        ++s.reject_log_count;
+        std::uint64_t last = 0;
+        for (unsigned w = 0; w < dp.worker_count(); ++w)
+            if (auto l = dp.stats(w).vrrp_last_reject[i].load(std::memory_order_relaxed))
+                last = l;
+        spdlog::warn("VRRP {}: rejected adverts: {} (last from {}){}; a peer whose adverts are "
+                     "rejected will also act as master",
+                     s.name, what, net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string(),
+                     s.reject_log_suppressed
+                         ? " [" + std::to_string(s.reject_log_suppressed) + " reports suppressed]"
+                         : std::string());
+        s.reject_log_suppressed = 0;
+    }
+    // Unknown VRIDs are normal on a segment shared with other VRRP groups:
+    // debug level only.
+    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    std::uint64_t v = 0;
+    for (unsigned w = 0; w < dp.worker_count(); ++w)
+        v += dp.stats(w).vrrp_reject[row][static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)].get();
+    auto& seen = unknown_seen_[static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)];
+    if (v > seen) {
+        spdlog::debug("VRRP: {} advert(s) for a VRID no instance here uses", v - seen);
+        seen = v;
+    }
+}
+
+} // namespace vipgate::control

@@ -1,0 +1,112 @@
+#pragma once
+// The VRRP instances of this gateway on the control core: feeds them adverts
+// (punted by workers after validation), timers, link changes and operator
+// commands, and carries out their actions — adverts and gratuitous ARPs out
+// through the dataplane, VIP ownership through a new worker snapshot.
+//
+// Threads: control core only.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "dataplane/dataplane.hpp"
+#include "vrrp/instance.hpp"
+#include "vrrp/sync_group.hpp"
+
+namespace vipgate::control {
+
+using usec = std::chrono::microseconds;
+
+// What the manager needs from the control plane.
+class vrrp_host {
+  public:
+    virtual ~vrrp_host() = default;
+    virtual bool send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) = 0;
+    virtual void ownership_changed() = 0; // publish a new worker snapshot
+    // MAC of a unicast peer, if the neighbour table knows it (else it asks).
+    virtual std::optional<net::mac_addr> neighbour_mac(std::uint16_t port, net::ipv4_addr ip) = 0;
+};
+
+struct vrrp_tx_counters {
+    std::uint64_t adverts_sent = 0;
+    std::uint64_t adverts_failed = 0;     // no mbuf / ring full
+    std::uint64_t unicast_unresolved = 0; // unicast peer MAC unknown: advert not sent
+    std::uint64_t garps_sent = 0;
+    std::uint64_t punts_bad = 0; // punted frame the control core could not decode
+};
+
+class vrrp_manager {
+  public:
+    static result<std::unique_ptr<vrrp_manager>> make(const config::config& cfg,
+                                                      const std::vector<dataplane::port_info>& ports,
+                                                      vrrp_host& host,
+                                                      std::vector<std::string>* warnings = nullptr);
+
+    std::size_t size() const { return instances_.size(); }
+    bool empty() const { return instances_.empty(); }
+
+    void start(usec now, const std::vector<bool>& link_up);
+    void on_punt(usec now, const dataplane::punted_frame& f);
+    void on_timer(usec now);
+    std::optional<usec> next_deadline() const;
+    void link_changed(usec now, std::uint16_t port, bool up);
+    // Clean stop: masters send priority 0 and release their VIPs.
+    void shutdown(usec now);
+
+    result<void> set_priority(usec now, const std::string& name, int priority);
+    result<void> resign(usec now, const std::string& name);
+    result<void> resume(usec now, const std::string& name);
+
+    // Worker view: owned VIPs, virtual MACs and the VRRP table per port.
+    void fill_snapshot(dataplane::snapshot& s) const;
+
+    // Reports. `rejects` reads the workers' counters.
+    json report(usec now, const dataplane::dataplane& dp, const std::string& only = {}) const;
+    // Log new worker rejections (rate-limited); call about once a second.
+    void log_rejections(usec now, const dataplane::dataplane& dp);
+
+  private:
+    struct slot {
+        std::string name;
+        std::uint16_t port = 0;
+        std::string port_name;
+        net::mac_addr port_mac;
+        net::mac_addr vmac; // 00:00:5e:00:01:VRID
+        std::shared_ptr<const vrrp::instance_config> cfg; // normalized; shared with snapshots
+        std::unique_ptr<vrrp::instance> inst;              // stable address (sync groups)
+        bool owns_vips = false;
+        int group = -1; // index into groups_
+        std::vector<std::uint64_t> reject_seen; // per reason, last logged totals
+        std::uint64_t reject_log_suppressed = 0;
+        usec reject_log_window{0};
+        unsigned reject_log_count = 0;
+    };
+
+    vrrp_manager(vrrp_host& host) : host_(host) {}
+    static vrrp::time_point tp(usec now) { return vrrp::time_point{now}; }
+    void apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
+    void apply_one(usec now, std::size_t idx, const vrrp::action& a);
+    void after_input(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
+    void send_advert(std::size_t idx, std::uint8_t priority);
+    void send_garps(std::size_t idx, std::uint32_t count);
+    int find(const std::string& name) const;
+
+    vrrp_host& host_;
+    std::vector<slot> instances_;
+    std::vector<std::unique_ptr<vrrp::sync_group>> groups_;
+    std::vector<std::vector<std::size_t>> group_members_; // slot indices per group
+    vrrp_tx_counters tx_;
+    std::vector<std::uint8_t> frame_buf_ = std::vector<std::uint8_t>(2048);
+    usec unknown_log_window_{0};
+    std::vector<std::uint64_t> unknown_seen_;
+};
+
+} // namespace vipgate::control
