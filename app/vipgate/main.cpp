@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/keepalived.hpp"
 #include "console/commands.hpp"
 #include "console/control_socket.hpp"
 #include "console/interactive.hpp"
@@ -45,9 +46,9 @@ constexpr const char* default_socket = "/run/vipgate/vipgate.sock";
 void usage(std::ostream& os, const po::options_description& opts) {
     os << "Usage: vipgate [EAL options] -- -c FILE [options]\n"
           "\n"
-          "vipgate shares virtual IPs with VRRP and load-balances flows to them;\n"
-          "this build answers ARP and ICMP echo for its port addresses and keeps a\n"
-          "neighbour table (see README.md for what is implemented).\n"
+          "vipgate shares virtual IPs with VRRP (v2/v3, keepalived-compatible) and\n"
+          "answers ARP and ICMP echo for its port addresses and, as VRRP master,\n"
+          "for its VIPs. NAT load balancing is not implemented yet (README.md).\n"
           "\n"
           "EAL options (before --) are DPDK's: -l/--lcores (the first lcore is the\n"
           "control core, every other one a worker), --no-huge -m MB, --file-prefix,\n"
@@ -59,7 +60,8 @@ void usage(std::ostream& os, const po::options_description& opts) {
        << "\n"
           "Examples:\n"
           "  vipgate -l 0-1 --no-huge -m 512 -- -c conf/demo.yaml -i\n"
-          "  vipgate --check-config -c /etc/vipgate/vipgate.yaml\n";
+          "  vipgate --check-config -c /etc/vipgate/vipgate.yaml\n"
+          "  vipgate -l 0-1 -- -c ports.yaml --keepalived-conf /etc/keepalived/keepalived.conf\n";
 }
 
 spdlog::level::level_enum parse_level(const std::string& s, bool& ok) {
@@ -100,13 +102,16 @@ int main(int argc, char** argv) {
             eal_user.emplace_back(argv[i]);
     }
 
-    std::string config_file, socket_path = default_socket, log_level = "info";
+    std::string config_file, keepalived_conf, socket_path = default_socket, log_level = "info";
     bool interactive = false, check_only = false;
     po::options_description opts("vipgate options (after --)");
     opts.add_options()                                                    //
         ("help,h", "print this help and exit")                            //
         ("version,V", "print the version and exit")                       //
         ("config,c", po::value(&config_file), "YAML configuration file (required)") //
+        ("keepalived-conf", po::value(&keepalived_conf),
+         "import vrrp_instance / vrrp_sync_group / global_defs from a keepalived.conf; "
+         "its interface names are port names of the YAML file") //
         ("interactive,i", po::bool_switch(&interactive),
          "start the interactive console (prompt 'vipgate> ')") //
         ("control-socket", po::value(&socket_path)->default_value(default_socket),
@@ -148,17 +153,32 @@ int main(int argc, char** argv) {
     }
 
     auto cfg = config::load_file(config_file);
+    if (cfg && !keepalived_conf.empty())
+        cfg = config::import_keepalived(keepalived_conf, std::move(cfg.value()));
     if (!cfg) {
         std::cerr << cfg.message();
         if (!cfg.message().empty() && cfg.message().back() != '\n')
             std::cerr << "\n";
-        std::cerr << "vipgate: configuration " << config_file << " is not valid\n";
+        std::cerr << "vipgate: configuration "
+                  << (keepalived_conf.empty() ? config_file : config_file + " + " + keepalived_conf)
+                  << " is not valid\n";
         return 2;
     }
+    for (const auto& w : cfg->warnings)
+        std::cerr << "warning: " << w << "\n";
     if (check_only) {
-        std::cout << config_file << ": OK: " << cfg->ports.size() << " port(s)";
+        std::cout << config_file << ": OK: " << cfg->ports.size() << " port(s), "
+                  << cfg->vrrp_instances.size() << " VRRP instance(s), "
+                  << cfg->vrrp_sync_groups.size() << " sync group(s), " << cfg->warnings.size()
+                  << " warning(s)";
         for (const auto& p : cfg->ports)
-            std::cout << "\n  " << p.name << " " << p.address.to_string() << " on " << p.device;
+            std::cout << "\n  port " << p.name << " " << p.address.to_string() << " on " << p.device;
+        for (const auto& v : cfg->vrrp_instances) {
+            std::cout << "\n  vrrp " << v.vrrp.name << " on " << v.port << ": VRID "
+                      << unsigned{v.vrrp.vrid} << ", v" << unsigned{v.vrrp.version} << ", VIPs";
+            for (const auto& a : v.vrrp.virtual_addresses)
+                std::cout << " " << a.to_string();
+        }
         std::cout << "\n";
         return 0;
     }
@@ -201,15 +221,13 @@ int main(int argc, char** argv) {
         // The control plane is deliberately leaked: DPDK's telemetry thread
         // may still hold a pointer to it while EAL shuts down.
         auto* cp = new control::control_plane(*cfg, **dp);
-        std::vector<std::string> warnings;
-        if (auto r = cp->init(&warnings); !r) {
+        // Configuration warnings were printed at load time; init() would repeat them.
+        if (auto r = cp->init(nullptr); !r) {
             spdlog::error("{}", r.message());
             (*dp)->stop();
             rte_eal_cleanup();
             return 1;
         }
-        for (const auto& w : warnings)
-            spdlog::warn("{}", w);
         console::engine eng;
         console::register_commands(eng, *cp);
         console::control_socket sock(*cp, eng);

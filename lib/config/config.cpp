@@ -2,7 +2,7 @@
 // read_fields, then the checks that span several values (unique port names,
 // devices and addresses). To add a top-level section: write its table (or a
 // reader for a sequence of items), add one line to top_fields(), and document
-// it in docs/config.md.
+// it in docs/config.md. The VRRP sections live in vrrp_yaml.cpp.
 
 #include "config/config.hpp"
 
@@ -11,6 +11,7 @@
 #include <map>
 #include <system_error>
 
+#include "config/vrrp_yaml.hpp"
 #include "config/yaml_util.hpp"
 
 namespace vipgate::config {
@@ -277,11 +278,23 @@ const std::vector<field<neighbour_config>>& neighbour_fields() {
 
 // ---- top level ----------------------------------------------------------------------
 
+// A top-level sequence read after the rest of the document by
+// vrrp_yaml::read_vrrp_sections(): its items refer to ports, which may come
+// later in the file. Empty (`vrrp_instances:`) means none.
+field<config> deferred_sequence(std::string_view key, const std::string& expected) {
+    field<config> f{key, expected,
+                    [](diagnostics&, const YAML::Node&, const std::string&, config&) {}};
+    f.nullable = true;
+    return f;
+}
+
 const std::vector<field<config>>& top_fields() {
     static const std::vector<field<config>> fields = {
         required(field<config>{"ports", ports_expected(), read_ports}),
         section_field("dataplane", &config::dataplane, dataplane_fields(), check_dataplane),
         section_field("neighbours", &config::neighbours, neighbour_fields()),
+        deferred_sequence("vrrp_instances", vrrp_yaml::instances_expected()),
+        deferred_sequence("vrrp_sync_groups", vrrp_yaml::groups_expected()),
     };
     return fields;
 }
@@ -304,7 +317,9 @@ void read_document(diagnostics& diag, const std::string& text, config& cfg) {
         diag.error(*root, "top level: has no value", expected);
         return;
     }
-    read_fields(diag, *root, "", top_fields(), cfg);
+    if (read_fields(diag, *root, "", top_fields(), cfg)) {
+        vrrp_yaml::read_vrrp_sections(diag, *root, cfg);
+    }
 }
 
 } // namespace
@@ -329,6 +344,7 @@ result<config> load_string(const std::string& text, const std::string& filename)
     if (!diag.ok()) {
         return make_error(diag.message());
     }
+    cfg.warnings = diag.warnings();
     return cfg;
 }
 
@@ -338,6 +354,7 @@ std::vector<std::string> schema_keys() {
     append_keys(keys, "ports[]", port_fields());
     append_keys(keys, "dataplane", dataplane_fields());
     append_keys(keys, "neighbours", neighbour_fields());
+    vrrp_yaml::append_schema_keys(keys);
     return keys;
 }
 

@@ -75,10 +75,17 @@ struct config {
     neighbour_config neighbours;
     std::vector<vrrp_instance_config> vrrp_instances; // at most max_vrrp_instances
     std::vector<vrrp_sync_group_config> vrrp_sync_groups;
+    // Problems that did not stop the load, one per entry, each as
+    // "FILE:LINE:COLUMN: what": a value adjusted the way keepalived adjusts it
+    // (advert_int rounding, auth_pass truncation), a keepalived.conf keyword
+    // vipgate ignores. The loader and import_keepalived() fill it; the
+    // program prints them.
+    std::vector<std::string> warnings;
 };
 
 // Parse and validate. On failure the error message holds every problem found,
-// one per line, each as "FILE:LINE:COLUMN: what was wrong, what was expected".
+// one per line, each as "FILE:LINE:COLUMN: what was wrong; expected what".
+// On success, config::warnings lists what was accepted with a remark.
 result<config> load_file(const std::string& path);
 result<config> load_string(const std::string& text, const std::string& filename = "<string>");
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <sstream>
+#include <tuple>
 
 namespace vipgate::config {
 
@@ -24,6 +25,18 @@ source_location diagnostics::where(const YAML::Mark& mark) const {
     return {file_, mark.line + 1, mark.column + 1};
 }
 
+namespace {
+// One message per line is the contract; text from the file is quoted by
+// quote(), this catches anything that slipped through unquoted.
+void one_line(std::string& text) {
+    for (auto& c : text) {
+        if (c == '\n' || c == '\r') {
+            c = ' ';
+        }
+    }
+}
+} // namespace
+
 void diagnostics::error(const source_location& at, std::string_view what,
                         std::string_view expected) {
     std::string text = at.to_string();
@@ -33,31 +46,60 @@ void diagnostics::error(const source_location& at, std::string_view what,
         text += "; expected ";
         text += expected;
     }
-    // One error per line is the contract; text from the file is quoted by
-    // quote(), this catches anything that slipped through unquoted.
-    for (auto& c : text) {
-        if (c == '\n' || c == '\r') {
-            c = ' ';
-        }
-    }
+    one_line(text);
     entries_.push_back({at, std::move(text)});
 }
 
-std::string diagnostics::message() const {
+void diagnostics::warning(const source_location& at, std::string_view what) {
+    std::string text = at.to_string();
+    text += ": ";
+    text += what;
+    one_line(text);
+    warnings_.push_back({at, std::move(text)});
+}
+
+std::vector<const diagnostics::entry*>
+diagnostics::ordered(const std::vector<entry>& entries) const {
     std::vector<const entry*> sorted;
-    sorted.reserve(entries_.size());
-    for (const auto& e : entries_) {
+    sorted.reserve(entries.size());
+    for (const auto& e : entries) {
         sorted.push_back(&e);
     }
-    std::stable_sort(sorted.begin(), sorted.end(), [](const entry* a, const entry* b) {
-        return std::pair(a->at.line, a->at.column) < std::pair(b->at.line, b->at.column);
-    });
+    if (order_ == ordering::by_position) {
+        std::stable_sort(sorted.begin(), sorted.end(), [](const entry* a, const entry* b) {
+            return std::pair(a->at.line, a->at.column) < std::pair(b->at.line, b->at.column);
+        });
+    } else if (!ranked_files_.empty()) {
+        auto rank = [this](const std::string& file) {
+            const auto it = std::find(ranked_files_.begin(), ranked_files_.end(), file);
+            return static_cast<std::size_t>(it - ranked_files_.begin());
+        };
+        std::stable_sort(sorted.begin(), sorted.end(), [&](const entry* a, const entry* b) {
+            return std::tuple(rank(a->at.file), a->at.line, a->at.column) <
+                   std::tuple(rank(b->at.file), b->at.line, b->at.column);
+        });
+    }
+    return sorted;
+}
+
+std::vector<std::string> diagnostics::warnings() const {
+    std::vector<std::string> out;
+    for (const entry* e : ordered(warnings_)) {
+        out.push_back(e->text);
+    }
+    return out;
+}
+
+std::string diagnostics::message() const {
+    const std::vector<const entry*> sorted = ordered(entries_);
     std::string out;
     std::size_t listed = 0;
     for (const entry* e : sorted) {
         if (listed == max_listed) {
             out += file_ + ": " + std::to_string(sorted.size() - listed) +
-                   " more errors not shown; expected a YAML configuration file\n";
+                   " more errors not shown; expected " +
+                   (order_ == ordering::by_position ? "a YAML configuration file\n"
+                                                    : "a configuration file\n");
             break;
         }
         out += e->text;

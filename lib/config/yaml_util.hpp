@@ -39,7 +39,14 @@ class diagnostics {
     // fed by mistake must not produce a megabyte of messages.
     static constexpr std::size_t max_listed = 100;
 
-    explicit diagnostics(std::string file) : file_(std::move(file)) {}
+    // How message() and warnings() order their lines: by (line, column) for
+    // one YAML file, or in the order reported for a keepalived.conf with
+    // includes (positions in different files do not compare; see
+    // rank_files()).
+    enum class ordering { by_position, as_reported };
+
+    explicit diagnostics(std::string file, ordering order = ordering::by_position)
+        : file_(std::move(file)), order_(order) {}
 
     const std::string& file() const noexcept { return file_; }
     // 1-based; yaml-cpp marks are 0-based. A null mark gives line/column 0.
@@ -53,18 +60,35 @@ class diagnostics {
         error(where(at), what, expected);
     }
 
+    // With ordering::as_reported: sort by (position of the file in `files`,
+    // line, column) instead, e.g. the files of a keepalived.conf in the order
+    // they were read. Entries of other files keep their place at the end.
+    void rank_files(std::vector<std::string> files) { ranked_files_ = std::move(files); }
+
+    // Records a problem that does not stop the load ("LOCATION: what"): a
+    // value adjusted the way keepalived adjusts it, a keepalived keyword that
+    // vipgate ignores. Warnings never make ok() false.
+    void warning(const source_location& at, std::string_view what);
+
     bool ok() const noexcept { return entries_.empty(); }
     std::size_t count() const noexcept { return entries_.size(); }
-    // Every error, one per line, sorted by position (stable for equal positions).
+    // Every error, one per line, in the diagnostics' ordering (stable for
+    // equal positions).
     std::string message() const;
+    // Every warning as one "LOCATION: what" string each, in the same ordering.
+    std::vector<std::string> warnings() const;
 
   private:
     struct entry {
         source_location at;
         std::string text;
     };
+    std::vector<const entry*> ordered(const std::vector<entry>& entries) const;
     std::string file_;
+    ordering order_;
+    std::vector<std::string> ranked_files_;
     std::vector<entry> entries_;
+    std::vector<entry> warnings_;
 };
 
 // ---- documents ----------------------------------------------------------------

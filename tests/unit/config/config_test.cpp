@@ -501,6 +501,18 @@ TEST(LoadFile, ExampleLoadsWithDefaults) {
     EXPECT_EQ(r->neighbours.reachable_time_s, nb.reachable_time_s);
     EXPECT_EQ(r->neighbours.retry_interval_ms, nb.retry_interval_ms);
     EXPECT_EQ(r->neighbours.retries, nb.retries);
+    // The VRRP part: two instances and a group, loaded without a remark.
+    EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
+    ASSERT_EQ(r->vrrp_instances.size(), 2u);
+    EXPECT_EQ(r->vrrp_instances[0].vrrp.name, "VI_EXT");
+    EXPECT_EQ(r->vrrp_instances[0].port, "ext0");
+    EXPECT_EQ(r->vrrp_instances[1].vrrp.version, 3);
+    ASSERT_EQ(r->vrrp_sync_groups.size(), 1u);
+    EXPECT_EQ(r->vrrp_sync_groups[0].members.size(), 2u);
+    for (const auto& vi : r->vrrp_instances) {
+        auto n = vrrp::normalize(vi.vrrp);
+        EXPECT_TRUE(n.ok()) << n.message();
+    }
 }
 
 // The documentation and the example cover the whole schema: a key added to a

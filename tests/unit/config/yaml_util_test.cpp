@@ -77,6 +77,25 @@ TEST(Diagnostics, CapsTheListing) {
     EXPECT_NE(m.find("50 more errors not shown"), std::string::npos);
 }
 
+TEST(Diagnostics, WarningsAreKeptApartAndSorted) {
+    diagnostics diag("f.yaml");
+    diag.warning(source_location{"f.yaml", 4, 2}, "later");
+    diag.warning(source_location{"f.yaml", 2, 7}, "earlier\nline");
+    EXPECT_TRUE(diag.ok()); // warnings are not errors
+    EXPECT_EQ(diag.warnings(),
+              (std::vector<std::string>{"f.yaml:2:7: earlier line", "f.yaml:4:2: later"}));
+}
+
+TEST(Diagnostics, AsReportedOrRankedByFile) {
+    diagnostics diag("main.conf", diagnostics::ordering::as_reported);
+    diag.error(source_location{"inc.conf", 1, 1}, "c", "");
+    diag.error(source_location{"main.conf", 9, 1}, "b", "");
+    diag.error(source_location{"main.conf", 2, 1}, "a", "");
+    EXPECT_EQ(diag.message(), "inc.conf:1:1: c\nmain.conf:9:1: b\nmain.conf:2:1: a");
+    diag.rank_files({"main.conf", "inc.conf"});
+    EXPECT_EQ(diag.message(), "main.conf:2:1: a\nmain.conf:9:1: b\ninc.conf:1:1: c");
+}
+
 TEST(Diagnostics, MarksAreOneBased) {
     diagnostics diag("f.yaml");
     const YAML::Node n = YAML::Load("a:\n  b: 1\n");
