@@ -2,12 +2,16 @@
 // vipgate's configuration model: what the YAML loader produces and what the
 // rest of the program consumes. Pure: no DPDK.
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
 #include "net/types.hpp"
+#include "lb/service_table.hpp"
+#include "lb/tcp_state.hpp"
 #include "vrrp/config.hpp"
 
 namespace vipgate::config {
@@ -25,6 +29,9 @@ struct port_config {
     std::string device;  // a DPDK vdev string ("net_af_packet0,iface=veth0") or a PCI address
     bool is_pci = false; // true when `device` parses as a PCI address (DDDD:BB:DD.F or BB:DD.F)
     net::ipv4_prefix address; // the port's primary address with its prefix
+    // Next hop for destinations outside every port's subnet (e.g. clients
+    // behind a router); unset: such destinations are unreachable from here.
+    std::optional<net::ipv4_addr> gateway;
     source_location where;
 };
 
@@ -45,7 +52,16 @@ struct dataplane_config {
     std::uint32_t idle_polls = 64;
 };
 
+// A configured neighbour: never expires, never replaced by ARP.
+struct static_neighbour {
+    net::ipv4_addr address;
+    net::mac_addr mac;
+    std::string port; // port name
+    source_location where;
+};
+
 struct neighbour_config {
+    std::vector<static_neighbour> static_entries; // YAML: neighbours.static
     std::uint32_t max_entries = 4096;
     std::uint32_t reachable_time_s = 300;   // an entry learnt from ARP lives this long
     std::uint32_t retry_interval_ms = 1000; // between ARP requests while resolving
@@ -68,6 +84,43 @@ struct vrrp_sync_group_config {
 
 inline constexpr std::size_t max_vrrp_instances = 64;
 
+// Flow tables (one per worker) and their timeouts.
+struct load_balancing_config {
+    std::uint32_t flows_per_worker = 1u << 20;     // flow table capacity per worker
+    std::uint32_t persistence_templates = 1u << 16; // per worker
+    lb::timeouts timeouts;                          // IPVS defaults
+    // Create flows from mid-connection TCP segments (IPVS sloppy_tcp): lets a
+    // new master carry established connections after a failover.
+    bool sloppy_tcp = false;
+    // Expiry work per worker loop iteration (flows examined).
+    std::uint32_t expire_budget = 128;
+};
+
+// keepalived's TCP_CHECK: a TCP connect (SYN) to the real server.
+struct tcp_check_config {
+    std::chrono::milliseconds connect_timeout{5000};   // keepalived default 5 s
+    std::uint32_t retry = 1;                           // keepalived: `retry` (nb_get_retry)
+    std::chrono::milliseconds delay_before_retry{1000}; // keepalived default 1 s
+    std::optional<net::ipv4_addr> connect_ip;          // default: the real server's address
+    std::optional<std::uint16_t> connect_port;         // default: the real server's port
+};
+
+struct real_server_entry {
+    lb::real_server_config rs;      // address, port, weight
+    bool inhibit_on_failure = false; // on failure: weight 0 instead of removal
+    std::optional<tcp_check_config> check; // none: always up
+    source_location where;
+};
+
+// keepalived's virtual_server (NAT only).
+struct virtual_server_config {
+    lb::service_config service;                 // vip, port, protocol, lb_algo, persistence
+    std::vector<real_server_entry> real_servers;
+    std::chrono::milliseconds delay_loop{60000}; // keepalived default 60 s
+    std::string name;                            // "VIP:port/proto", for messages
+    source_location where;
+};
+
 struct config {
     std::string source_file; // the YAML file this came from ("<string>" for tests)
     std::vector<port_config> ports;
@@ -75,6 +128,8 @@ struct config {
     neighbour_config neighbours;
     std::vector<vrrp_instance_config> vrrp_instances; // at most max_vrrp_instances
     std::vector<vrrp_sync_group_config> vrrp_sync_groups;
+    std::vector<virtual_server_config> virtual_servers;
+    load_balancing_config load_balancing;
     // Problems that did not stop the load, one per entry, each as
     // "FILE:LINE:COLUMN: what": a value adjusted the way keepalived adjusts it
     // (advert_int rounding, auth_pass truncation), a keepalived.conf keyword

@@ -1,0 +1,110 @@
+#pragma once
+// One worker's load balancer: its flow table, persistence templates and
+// scheduler state, and the per-packet operations the pipeline calls once
+// classify() (owner.hpp) has said what a packet is and the packet is on its
+// owner worker.
+//
+//   forward(): client -> VIP:vport. Flow lookup; on a miss, schedule (with
+//              persistence), create the flow; IPVS TCP state transition;
+//              rewrite to client -> RS:port.
+//   reply():   RS:port -> client. Reverse lookup; state transition; rewrite
+//              to VIP:vport -> client.
+//   icmp_error(): ICMP error quoting a packet of a flow; translated toward
+//              the real server or the client.
+//
+// The verdict tells the DPDK shell which way the packet goes and the next-hop
+// IP (the real server forward, the client on the way back) to resolve to a
+// MAC; drops carry an lb::drop_reason to count.
+//
+// Owned by one worker; no call allocates, locks, logs or throws.
+
+#include <cstdint>
+#include <span>
+
+#include "common/result.hpp"
+#include "lb/drop_reason.hpp"
+#include "lb/flow_table.hpp"
+#include "lb/memory.hpp"
+#include "lb/persistence.hpp"
+#include "lb/scheduler.hpp"
+#include "lb/service_table.hpp"
+#include "lb/tcp_state.hpp"
+#include "lb/types.hpp"
+#include "net/parse.hpp"
+
+namespace vipgate::lb {
+
+struct engine_config {
+    std::uint32_t flow_capacity = 1u << 20;
+    std::uint32_t persistence_capacity = 1u << 16; // templates
+    std::uint64_t seed = 0;                        // table hash seed: random per worker
+    timeouts state_timeouts{};
+    table_limits limits{}; // at least those of every snapshot the engine will see
+    // Create a flow from a TCP segment other than SYN (IPVS's sloppy_tcp
+    // sysctl, off by default there too). On, a new master picks up
+    // established connections after a failover; such a flow starts
+    // ESTABLISHED (older IPVS tables did that for sNO + ACK; current ones go
+    // to CLOSE). RST never creates a flow.
+    bool sloppy_tcp = false;
+};
+
+struct verdict {
+    drop_reason reason = drop_reason::none;
+    direction dir = direction::forward;
+    net::ipv4_addr next_hop; // RS address (forward) or client address (reply)
+    std::uint16_t service_slot = no_slot;
+    bool new_flow = false;
+
+    constexpr bool ok() const noexcept { return reason == drop_reason::none; }
+    static constexpr verdict dropped(drop_reason r) noexcept { return verdict{r}; }
+};
+
+struct engine_stats {
+    std::uint64_t persist_hits = 0;    // new flow sent to its template's real server
+    std::uint64_t persist_resched = 0; // template's real server gone or not eligible
+};
+
+class engine {
+  public:
+    static result<engine> create(const engine_config& cfg,
+                                 const allocator& alloc = default_allocator());
+
+    engine(engine&&) noexcept = default;
+    engine& operator=(engine&&) noexcept = default;
+
+    verdict forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                    const service_table& table, time_point now) noexcept;
+    verdict reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                  time_point now) noexcept;
+    verdict icmp_error(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                       time_point now) noexcept;
+
+    // Incremental expiry of flows and templates: at most `budget` entries of
+    // each table are examined. Call once per poll loop iteration.
+    expire_result expire(time_point now, std::uint32_t budget) noexcept;
+
+    flow_table& flows() noexcept { return flows_; }
+    const flow_table& flows() const noexcept { return flows_; }
+    persistence_table& templates() noexcept { return templates_; }
+    scheduler_state& scheduler() noexcept { return sched_; }
+    const engine_stats& stats() const noexcept { return stats_; }
+    const engine_config& config() const noexcept { return cfg_; }
+
+  private:
+    engine(engine_config cfg, flow_table flows, persistence_table templates,
+           scheduler_state sched) noexcept;
+
+    // Picks the real server for a new flow, through the persistence template
+    // when the service has one. Returns nullptr when none is eligible.
+    const real_server* pick(const service_table& table, const service& svc, net::ipv4_addr client,
+                            std::uint16_t client_port, time_point now,
+                            std::uint32_t& tmpl) noexcept;
+
+    engine_config cfg_;
+    flow_table flows_;
+    persistence_table templates_;
+    scheduler_state sched_;
+    engine_stats stats_;
+};
+
+} // namespace vipgate::lb

@@ -1,0 +1,229 @@
+#pragma once
+// The per-worker NAT flow table.
+//
+// One instance per worker core, written and read by that worker only (the
+// control core may read it only while the worker is stopped). Memory comes
+// from the caller's allocator at create(); insert, lookup and expiry never
+// allocate.
+//
+// Layout: one array of 40-byte flow entries and two arrays of 32-bit bucket
+// heads, one per direction. Each entry is on two singly linked chains at once
+// (next_fwd / next_rev, 32-bit indices), so a packet of either direction finds
+// the same entry:
+//   forward key (proto, client ip, client port, VIP, vport)   <- client -> VIP
+//   reverse key (proto, RS ip, RS port, client ip, client port) <- RS -> client
+// The bucket count is the largest power of two <= capacity (load factor 1..2
+// when full), so a flow costs at most sizeof(flow) + 2 * 4 = 48 bytes
+// (bytes_per_flow()); exactly that when the capacity is a power of two.
+//
+// Expiry: every entry carries its deadline. A lookup that meets an expired
+// entry removes it and reports a miss, so timeouts are exact whatever the
+// sweep does; expire(now, budget) is a clock sweep that examines at most
+// `budget` entries per call and reclaims the expired ones, so no sweep ever
+// stalls a worker. Deadlines are 32-bit millisecond ticks compared modulo
+// 2^32: call expire() often enough that a full pass takes less than
+// 2^31 ms - the longest timeout (days, in practice: milliseconds).
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "common/result.hpp"
+#include "lb/memory.hpp"
+#include "lb/tcp_state.hpp"
+#include "lb/types.hpp"
+
+namespace vipgate::lb {
+
+inline constexpr std::uint32_t no_flow = 0xffffffffu;
+
+// One NAT flow. 40 bytes.
+struct flow {
+    static constexpr std::uint8_t state_mask = 0x0f;
+    static constexpr std::uint8_t flag_inactive = 0x10; // counted in rs_counts::inactive
+    static constexpr std::uint8_t flag_used = 0x80;
+
+    net::ipv4_addr client;
+    net::ipv4_addr vip;
+    net::ipv4_addr rs;
+    std::uint16_t client_port = 0;
+    std::uint16_t vport = 0;
+    std::uint16_t rs_port = 0;
+    protocol proto = protocol::tcp;
+    std::uint8_t bits = 0;          // flow_state | flags
+    std::uint16_t service_slot = 0; // service_table slots (stable across snapshots)
+    std::uint16_t rs_slot = 0;
+    std::uint32_t expires = 0;        // deadline, ms tick modulo 2^32
+    std::uint32_t next_fwd = no_flow; // forward chain (free list when unused)
+    std::uint32_t next_rev = no_flow; // reverse chain
+    std::uint32_t persist = no_flow;  // persistence template (persistence_table index)
+
+    flow_state state() const noexcept { return static_cast<flow_state>(bits & state_mask); }
+    bool in_use() const noexcept { return (bits & flag_used) != 0; }
+    bool inactive() const noexcept { return (bits & flag_inactive) != 0; }
+};
+static_assert(sizeof(flow) == 40, "flow entry layout changed: update docs/load-balancing.md");
+
+// What a new flow is made of.
+struct flow_spec {
+    net::ipv4_addr client;
+    std::uint16_t client_port = 0;
+    net::ipv4_addr vip;
+    std::uint16_t vport = 0;
+    net::ipv4_addr rs;
+    std::uint16_t rs_port = 0;
+    protocol proto = protocol::tcp;
+    flow_state state = flow_state::none; // initial state: its timeout starts now
+    std::uint16_t service_slot = 0;
+    std::uint16_t rs_slot = 0;
+    std::uint32_t persist = no_flow;
+};
+
+enum class insert_status : std::uint8_t {
+    ok,
+    full,           // no free entry (and none expired nearby): refuse the flow
+    exists,         // a live flow has this forward key; `f` points to it
+    reverse_in_use, // a live flow has this reverse key: the RS could not tell them apart
+};
+
+struct insert_result {
+    flow* f = nullptr;
+    insert_status status = insert_status::full;
+};
+
+struct expire_result {
+    std::uint32_t examined = 0;
+    std::uint32_t removed = 0;
+};
+
+struct flow_table_stats {
+    std::uint64_t inserted = 0;
+    std::uint64_t expired = 0;     // removed on timeout (sweep or lookup)
+    std::uint64_t erased = 0;      // removed by erase()
+    std::uint64_t insert_full = 0; // insert() refused: table full
+};
+
+struct flow_table_config {
+    std::uint32_t capacity = 1u << 20; // flows; 1 .. 2^32 - 2
+    // Seed of the bucket hash: give each worker a random one (IPVS seeds its
+    // connection hash with ip_vs_conn_rnd so remote hosts cannot aim at one
+    // chain).
+    std::uint64_t seed = 0;
+    timeouts state_timeouts{};
+};
+
+class flow_table {
+  public:
+    // Called for every flow just before its entry is freed, whatever the
+    // reason (expiry, erase). The flow is still intact.
+    using release_fn = void (*)(void* ctx, const flow& f) noexcept;
+
+    // Bytes of table memory per flow slot at most: the entry plus one bucket
+    // head per direction.
+    static constexpr std::size_t bytes_per_flow() noexcept {
+        return sizeof(flow) + 2 * sizeof(std::uint32_t);
+    }
+
+    static result<flow_table> create(const flow_table_config& cfg,
+                                     const allocator& alloc = default_allocator());
+
+    flow_table(flow_table&&) noexcept = default;
+    flow_table& operator=(flow_table&&) noexcept = default;
+
+    // Lookups take the packet's own tuple. A hit on an expired flow removes
+    // it and returns nullptr.
+    flow* find_forward(const flow_key& client_to_vip, time_point now) noexcept;
+    flow* find_reverse(const flow_key& rs_to_client, time_point now) noexcept;
+
+    // Adds a flow in spec.state with that state's timeout. Expired flows with
+    // the same keys are removed first. When no entry is free, examines up to
+    // reclaim_budget entries for an expired one before giving up.
+    insert_result insert(const flow_spec& spec, time_point now) noexcept;
+    static constexpr std::uint32_t reclaim_budget = 16;
+
+    // One packet of `f` in `dir`: for TCP the IPVS state transition on its
+    // flags (tcp_state.hpp), for UDP nothing; then the flow's timer restarts
+    // with its (new) state's timeout. Keeps rs_counts in step.
+    void on_packet(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
+
+    // Moves `f` to state `s` and restarts its timer.
+    void set_state(flow& f, flow_state s, time_point now) noexcept;
+
+    void erase(flow& f) noexcept;
+
+    // Clock sweep: examines the next min(budget, capacity) entries, removes
+    // those that are expired.
+    expire_result expire(time_point now, std::uint32_t budget) noexcept;
+
+    // The per-real-server counts this table keeps up to date (indexed by
+    // flow::rs_slot; slots beyond the span are not counted).
+    void attach_counts(std::span<rs_counts> counts) noexcept { counts_ = counts; }
+    void set_release_hook(release_fn fn, void* ctx) noexcept {
+        release_ = fn;
+        release_ctx_ = ctx;
+    }
+
+    // Time left before `f` expires (negative once expired).
+    milliseconds remaining(const flow& f, time_point now) const noexcept;
+    bool expired(const flow& f, time_point now) const noexcept;
+    milliseconds timeout_of(flow_state s) const noexcept {
+        return milliseconds{timeout_ms_[static_cast<std::size_t>(s)]};
+    }
+
+    std::uint32_t size() const noexcept { return size_; }
+    std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(flows_.size()); }
+    std::uint32_t bucket_count() const noexcept { return bucket_mask_ + 1; }
+    // Exact bytes allocated for entries and buckets.
+    std::size_t memory_bytes() const noexcept {
+        return flows_.bytes() + fwd_heads_.bytes() + rev_heads_.bytes();
+    }
+    const flow_table_stats& stats() const noexcept { return stats_; }
+
+    std::uint32_t index_of(const flow& f) const noexcept {
+        return static_cast<std::uint32_t>(&f - flows_.data());
+    }
+    flow& at(std::uint32_t index) noexcept { return flows_[index]; }
+
+    // Visits every flow in use (diagnostics: `show flows`). Owner thread only.
+    template <class F>
+    void for_each(F&& fn) const {
+        for (std::size_t i = 0; i < flows_.size(); ++i) {
+            if (flows_[i].in_use()) {
+                fn(static_cast<const flow&>(flows_[i]));
+            }
+        }
+    }
+
+  private:
+    flow_table() = default;
+
+    std::uint32_t fwd_bucket(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
+                             std::uint16_t vport, protocol p) const noexcept;
+    std::uint32_t rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
+                             std::uint16_t cport, protocol p) const noexcept;
+    std::uint32_t find_fwd_index(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
+                                 std::uint16_t vport, protocol p) const noexcept;
+    std::uint32_t find_rev_index(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
+                                 std::uint16_t cport, protocol p) const noexcept;
+    void remove(std::uint32_t index) noexcept;
+    void count(const flow& f, int delta) noexcept;
+    static std::uint32_t tick(time_point now) noexcept {
+        return static_cast<std::uint32_t>(now.time_since_epoch().count());
+    }
+
+    fixed_array<flow> flows_;
+    fixed_array<std::uint32_t> fwd_heads_;
+    fixed_array<std::uint32_t> rev_heads_;
+    std::uint32_t bucket_mask_ = 0;
+    std::uint32_t free_head_ = no_flow;
+    std::uint32_t size_ = 0;
+    std::uint32_t cursor_ = 0;
+    std::uint64_t seed_ = 0;
+    std::array<std::uint32_t, flow_state_count> timeout_ms_{};
+    std::span<rs_counts> counts_;
+    release_fn release_ = nullptr;
+    void* release_ctx_ = nullptr;
+    flow_table_stats stats_;
+};
+
+} // namespace vipgate::lb

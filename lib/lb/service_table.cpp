@@ -1,0 +1,423 @@
+#include "lb/service_table.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <numeric>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "lb/hash.hpp"
+#include "lb/maglev.hpp"
+
+namespace vipgate::lb {
+
+namespace {
+
+constexpr std::uint32_t max_weight = 0x7fffffffu;    // keepalived: 0..2^31-1
+constexpr seconds max_persistence{31LL * 24 * 3600}; // keepalived: at most 31 days
+
+constexpr std::uint64_t endpoint_word(net::ipv4_addr a, std::uint16_t port, protocol p) noexcept {
+    return (std::uint64_t{a.value} << 24) | (std::uint64_t{port} << 8) | to_ip_proto(p);
+}
+
+std::uint64_t endpoint_hash(net::ipv4_addr a, std::uint16_t port, protocol p) noexcept {
+    return fmix64(endpoint_word(a, port, p));
+}
+
+std::string describe(const service_config& c) {
+    return "virtual server " + c.vip.to_string() + ":" + std::to_string(c.port) + "/" +
+           protocol_name(c.proto);
+}
+
+bool contiguous_mask(std::uint32_t m) noexcept {
+    // 1...10...0: the complement plus one is a power of two (or zero for /0).
+    const std::uint32_t inv = ~m;
+    return (inv & (inv + 1)) == 0;
+}
+
+std::vector<std::uint32_t> make_index(std::size_t n) {
+    std::size_t size = 8;
+    while (size < 2 * n) {
+        size *= 2;
+    }
+    return std::vector<std::uint32_t>(size, no_index);
+}
+
+void index_insert(std::vector<std::uint32_t>& idx, std::uint64_t h, std::uint32_t value) {
+    const std::size_t mask = idx.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        if (idx[i] == no_index) {
+            idx[i] = value;
+            return;
+        }
+    }
+}
+
+// ip_vs_sh.c ip_vs_sh_reassign(): buckets dealt round robin, a server keeping
+// the deal until it has `weight` consecutive buckets. Only eligible servers
+// are dealt (IPVS also deals weight-0 servers and then refuses the clients
+// that hash to them unless sh-fallback is set).
+void build_sh_table(std::span<const real_server> rs, std::span<std::uint16_t> table) {
+    std::vector<std::uint16_t> elig;
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        if (rs[i].eligible()) {
+            elig.push_back(static_cast<std::uint16_t>(i));
+        }
+    }
+    if (elig.empty()) {
+        std::fill(table.begin(), table.end(), maglev_empty);
+        return;
+    }
+    std::size_t p = 0;
+    std::uint32_t d_count = 0;
+    for (auto& b : table) {
+        b = elig[p];
+        if (++d_count >= rs[elig[p]].weight) {
+            p = (p + 1) % elig.size();
+            d_count = 0;
+        }
+    }
+}
+
+// Union-find over service indices (owner policy groups).
+struct disjoint_sets {
+    std::vector<std::uint32_t> parent;
+    explicit disjoint_sets(std::size_t n) : parent(n) {
+        std::iota(parent.begin(), parent.end(), 0u);
+    }
+    std::uint32_t find(std::uint32_t x) {
+        while (parent[x] != x) {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        return x;
+    }
+    void unite(std::uint32_t a, std::uint32_t b) { parent[find(a)] = find(b); }
+};
+
+// Picks free slots: first those neither kept nor used by the previous
+// snapshot, then any that is not kept.
+class slot_allocator {
+  public:
+    slot_allocator(std::size_t n, const std::set<std::uint16_t>& previously_used)
+        : taken_(n, false), prev_(n, false) {
+        for (auto s : previously_used) {
+            if (s < n) {
+                prev_[s] = true;
+            }
+        }
+    }
+    void keep(std::uint16_t s) { taken_[s] = true; }
+    bool taken(std::uint16_t s) const { return taken_[s]; }
+    std::uint16_t take() {
+        for (int pass = 0; pass < 2; ++pass) {
+            for (std::size_t i = 0; i < taken_.size(); ++i) {
+                if (!taken_[i] && (pass == 1 || !prev_[i])) {
+                    taken_[i] = true;
+                    return static_cast<std::uint16_t>(i);
+                }
+            }
+        }
+        return no_slot;
+    }
+
+  private:
+    std::vector<bool> taken_;
+    std::vector<bool> prev_;
+};
+
+} // namespace
+
+const char* protocol_name(protocol p) noexcept {
+    return p == protocol::tcp ? "tcp" : p == protocol::udp ? "udp" : "?";
+}
+
+const char* scheduler_name(scheduler_kind k) noexcept {
+    switch (k) {
+    case scheduler_kind::rr:
+        return "rr";
+    case scheduler_kind::wrr:
+        return "wrr";
+    case scheduler_kind::lc:
+        return "lc";
+    case scheduler_kind::wlc:
+        return "wlc";
+    case scheduler_kind::sh:
+        return "sh";
+    case scheduler_kind::mh:
+        return "mh";
+    }
+    return "?";
+}
+
+result<service_table> service_table::build(std::span<const service_config> configs,
+                                           const table_limits& limits,
+                                           const service_table* previous) {
+    std::string errors;
+    auto fail = [&](const std::string& msg) {
+        if (!errors.empty()) {
+            errors += "; ";
+        }
+        errors += msg;
+    };
+
+    if (limits.max_real_servers == no_slot) {
+        return make_error("table_limits.max_real_servers must be below 65535");
+    }
+    if (configs.size() > limits.max_services) {
+        fail(std::to_string(configs.size()) + " virtual servers, at most " +
+             std::to_string(limits.max_services));
+    }
+    std::size_t total_rs = 0;
+    std::set<std::uint64_t> service_keys;
+    for (const auto& c : configs) {
+        const std::string name = describe(c);
+        if (c.port == 0) {
+            fail(name + ": port 0 (all ports) is not supported");
+        }
+        if (c.proto != protocol::tcp && c.proto != protocol::udp) {
+            fail(name + ": protocol must be tcp or udp");
+        }
+        if (!service_keys.insert(endpoint_word(c.vip, c.port, c.proto)).second) {
+            fail(name + ": defined twice");
+        }
+        if (c.persistence_timeout.count() < 0 || c.persistence_timeout > max_persistence) {
+            fail(name + ": persistence_timeout must be between 0 and 31 days");
+        }
+        if (!contiguous_mask(c.persistence_netmask.value)) {
+            fail(name + ": persistence_granularity " + c.persistence_netmask.to_string() +
+                 " is not a contiguous netmask");
+        }
+        std::set<std::uint64_t> rs_keys;
+        for (const auto& r : c.real_servers) {
+            const std::uint16_t port = r.port == 0 ? c.port : r.port;
+            const std::string rname =
+                name + ": real server " + r.address.to_string() + ":" + std::to_string(port);
+            if (r.weight > max_weight) {
+                fail(rname + ": weight " + std::to_string(r.weight) + " above 2147483647");
+            }
+            if (!rs_keys.insert(endpoint_word(r.address, port, c.proto)).second) {
+                fail(rname + ": listed twice");
+            }
+        }
+        total_rs += c.real_servers.size();
+    }
+    if (total_rs > limits.max_real_servers) {
+        fail(std::to_string(total_rs) + " real servers in all, at most " +
+             std::to_string(limits.max_real_servers));
+    }
+    if (!errors.empty()) {
+        return make_error(errors);
+    }
+
+    service_table t;
+    t.limits_ = limits;
+
+    // --- stable slots ---------------------------------------------------------
+    std::set<std::uint16_t> prev_svc_slots;
+    std::set<std::uint16_t> prev_rs_slots;
+    if (previous != nullptr) {
+        for (const auto& s : previous->services_) {
+            prev_svc_slots.insert(s.slot);
+        }
+        for (const auto& r : previous->real_servers_) {
+            prev_rs_slots.insert(r.slot);
+        }
+    }
+    slot_allocator svc_slots(limits.max_services, prev_svc_slots);
+    slot_allocator rs_slots(limits.max_real_servers, prev_rs_slots);
+    std::vector<std::uint16_t> svc_slot(configs.size(), no_slot);
+    std::vector<std::vector<std::uint16_t>> rs_slot(configs.size());
+    // Pass 1 keeps what the previous snapshot had, pass 2 fills the rest.
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const auto& c = configs[i];
+        rs_slot[i].assign(c.real_servers.size(), no_slot);
+        const service* old =
+            previous != nullptr ? previous->find_service(c.vip, c.port, c.proto) : nullptr;
+        if (old == nullptr) {
+            continue;
+        }
+        if (old->slot < limits.max_services && !svc_slots.taken(old->slot)) {
+            svc_slot[i] = old->slot;
+            svc_slots.keep(old->slot);
+        }
+        const auto old_rs = previous->real_servers(*old);
+        for (std::size_t j = 0; j < c.real_servers.size(); ++j) {
+            const auto& r = c.real_servers[j];
+            const std::uint16_t port = r.port == 0 ? c.port : r.port;
+            for (const auto& o : old_rs) {
+                if (o.address == r.address && o.port == port && o.slot < limits.max_real_servers &&
+                    !rs_slots.taken(o.slot)) {
+                    rs_slot[i][j] = o.slot;
+                    rs_slots.keep(o.slot);
+                    break;
+                }
+            }
+        }
+    }
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        if (svc_slot[i] == no_slot) {
+            svc_slot[i] = svc_slots.take();
+        }
+        for (auto& s : rs_slot[i]) {
+            if (s == no_slot) {
+                s = rs_slots.take();
+            }
+        }
+    }
+
+    // --- services and real servers ---------------------------------------------
+    t.services_.reserve(configs.size());
+    t.real_servers_.reserve(total_rs);
+    t.rs_by_slot_.assign(limits.max_real_servers, no_index);
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const auto& c = configs[i];
+        service s;
+        s.vip = c.vip;
+        s.port = c.port;
+        s.proto = c.proto;
+        s.scheduler = c.scheduler;
+        s.hash_port = c.hash_port;
+        s.slot = svc_slot[i];
+        s.index = static_cast<std::uint32_t>(i);
+        s.persistence_timeout = c.persistence_timeout;
+        s.persistence_mask = c.persistence_netmask.value;
+        s.first_rs = static_cast<std::uint32_t>(t.real_servers_.size());
+        s.rs_count = static_cast<std::uint32_t>(c.real_servers.size());
+        std::uint32_t g = 0;
+        std::uint32_t max_w = 0;
+        for (std::size_t j = 0; j < c.real_servers.size(); ++j) {
+            const auto& rc = c.real_servers[j];
+            real_server r;
+            r.address = rc.address;
+            r.port = rc.port == 0 ? c.port : rc.port;
+            r.slot = rs_slot[i][j];
+            r.weight = rc.weight;
+            r.up = rc.up;
+            r.service_index = s.index;
+            if (r.eligible()) {
+                ++s.eligible_count;
+                g = std::gcd(g, r.weight);
+                max_w = std::max(max_w, r.weight);
+            }
+            t.rs_by_slot_[r.slot] = static_cast<std::uint32_t>(t.real_servers_.size());
+            t.real_servers_.push_back(r);
+        }
+        // ip_vs_wrr_gcd_weight() (1 when nothing is eligible) and
+        // ip_vs_wrr_init_svc(): mw = max weight - (di - 1).
+        s.wrr_gcd = g == 0 ? 1 : g;
+        s.wrr_max = max_w == 0 ? 0 : max_w - (s.wrr_gcd - 1);
+        t.services_.push_back(s);
+    }
+
+    // --- sh / mh lookup tables -------------------------------------------------
+    for (auto& s : t.services_) {
+        const auto rs = t.real_servers(s);
+        if (s.scheduler == scheduler_kind::sh) {
+            s.lookup_offset = static_cast<std::uint32_t>(t.lookup_.size());
+            t.lookup_.resize(t.lookup_.size() + sh_table_size);
+            build_sh_table(rs, std::span<std::uint16_t>(t.lookup_).subspan(s.lookup_offset));
+        } else if (s.scheduler == scheduler_kind::mh) {
+            std::vector<maglev_backend> backends;
+            backends.reserve(rs.size());
+            for (const auto& r : rs) {
+                backends.push_back({r.address, r.port, r.eligible() ? r.weight : 0});
+            }
+            s.lookup_offset = static_cast<std::uint32_t>(t.lookup_.size());
+            t.lookup_.resize(t.lookup_.size() + maglev_table_size);
+            build_maglev_table(backends, std::span<std::uint16_t>(t.lookup_).subspan(
+                                             s.lookup_offset, maglev_table_size));
+        }
+    }
+
+    // --- owner policy per group of services sharing a real-server endpoint ------
+    disjoint_sets groups(t.services_.size());
+    std::map<std::uint64_t, std::uint32_t> endpoint_owner;
+    for (const auto& r : t.real_servers_) {
+        const auto key = endpoint_word(r.address, r.port, t.services_[r.service_index].proto);
+        auto [it, fresh] = endpoint_owner.emplace(key, r.service_index);
+        if (!fresh) {
+            groups.unite(it->second, r.service_index);
+        }
+    }
+    struct policy {
+        bool persistent = false;
+        std::uint32_t mask = 0xffffffffu;
+    };
+    std::map<std::uint32_t, policy> group_policy;
+    for (const auto& s : t.services_) {
+        auto& p = group_policy[groups.find(s.index)];
+        if (s.persistent()) {
+            p.persistent = true;
+            p.mask &= s.persistence_mask; // contiguous masks: AND = the shortest prefix
+        }
+    }
+    for (auto& s : t.services_) {
+        const auto& p = group_policy[groups.find(s.index)];
+        s.owner_by_port = !p.persistent;
+        s.owner_mask = p.persistent ? p.mask : 0xffffffffu;
+    }
+
+    // --- lookup indices --------------------------------------------------------
+    t.svc_index_ = make_index(t.services_.size());
+    for (const auto& s : t.services_) {
+        index_insert(t.svc_index_, endpoint_hash(s.vip, s.port, s.proto), s.index);
+    }
+    t.rs_index_ = make_index(t.real_servers_.size());
+    for (std::uint32_t i = 0; i < t.real_servers_.size(); ++i) {
+        const auto& r = t.real_servers_[i];
+        const auto proto = t.services_[r.service_index].proto;
+        if (t.find_real_server(r.address, r.port, proto) == nullptr) {
+            index_insert(t.rs_index_, endpoint_hash(r.address, r.port, proto), i);
+        }
+    }
+    return t;
+}
+
+const service* service_table::find_service(net::ipv4_addr vip, std::uint16_t port,
+                                           protocol proto) const noexcept {
+    if (svc_index_.empty()) {
+        return nullptr;
+    }
+    const std::size_t mask = svc_index_.size() - 1;
+    for (std::size_t i = endpoint_hash(vip, port, proto) & mask;; i = (i + 1) & mask) {
+        const std::uint32_t v = svc_index_[i];
+        if (v == no_index) {
+            return nullptr;
+        }
+        const service& s = services_[v];
+        if (s.vip == vip && s.port == port && s.proto == proto) {
+            return &s;
+        }
+    }
+}
+
+const real_server* service_table::find_real_server(net::ipv4_addr addr, std::uint16_t port,
+                                                   protocol proto) const noexcept {
+    if (rs_index_.empty()) {
+        return nullptr;
+    }
+    const std::size_t mask = rs_index_.size() - 1;
+    for (std::size_t i = endpoint_hash(addr, port, proto) & mask;; i = (i + 1) & mask) {
+        const std::uint32_t v = rs_index_[i];
+        if (v == no_index) {
+            return nullptr;
+        }
+        const real_server& r = real_servers_[v];
+        if (r.address == addr && r.port == port && services_[r.service_index].proto == proto) {
+            return &r;
+        }
+    }
+}
+
+std::span<const std::uint16_t> service_table::lookup_table(const service& s) const noexcept {
+    if (s.lookup_offset == no_index) {
+        return {};
+    }
+    const std::size_t n = s.scheduler == scheduler_kind::sh ? sh_table_size : maglev_table_size;
+    return std::span<const std::uint16_t>(lookup_).subspan(s.lookup_offset, n);
+}
+
+} // namespace vipgate::lb
