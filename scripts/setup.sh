@@ -37,11 +37,11 @@ else
     say "packages: all present"
 fi
 
-# keepalived's package starts a service on install; the lab runs its own.
-if command -v systemctl >/dev/null 2>&1; then
+# keepalived's package may start its service on install; the lab runs its
+# own keepalived processes (never kill those: a test may be running).
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now keepalived >/dev/null 2>&1 || true
 fi
-pkill -x keepalived >/dev/null 2>&1 || true
 
 # Hugepages: 1024 x 2 MB, mounted at /dev/hugepages.
 if [ "$WANT_HUGE" = 1 ]; then

@@ -2,7 +2,8 @@
 // read_fields, then the checks that span several values (unique port names,
 // devices and addresses). To add a top-level section: write its table (or a
 // reader for a sequence of items), add one line to top_fields(), and document
-// it in docs/config.md. The VRRP sections live in vrrp_yaml.cpp.
+// it in docs/config.md. The VRRP sections live in vrrp_yaml.cpp, the
+// load-balancing ones in lb_yaml.cpp.
 
 #include "config/config.hpp"
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <system_error>
 
+#include "config/lb_yaml.hpp"
 #include "config/vrrp_yaml.hpp"
 #include "config/yaml_util.hpp"
 
@@ -29,6 +31,8 @@ constexpr std::string_view device_expected =
     "PCI address such as 0000:03:00.0 or 03:00.0";
 constexpr std::string_view address_expected =
     "the port's unicast IPv4 address with its prefix length 1..32, such as 192.168.44.44/24";
+constexpr std::string_view gateway_expected =
+    "the IPv4 address of a router in the port's subnet, other than the port's own address";
 constexpr std::size_t max_name_length = 32;
 
 bool valid_port_name(std::string_view s) {
@@ -140,8 +144,39 @@ const std::vector<field<port_config>>& port_fields() {
                 }
                 out.address = *a;
             }}),
+        field<port_config>{
+            "gateway", std::string(gateway_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, port_config& out) {
+                // Checked against the port's subnet in read_ports(): `address`
+                // may come later in the map.
+                out.gateway = read_ipv4_addr(d, n, p);
+            }},
     };
     return fields;
+}
+
+// The gateway is a host of the port's own subnet, other than the port.
+void check_gateway(diagnostics& diag, const YAML::Node& item, const std::string& item_path,
+                   const port_config& port) {
+    if (!port.gateway || port.address.addr.value == 0) {
+        return;
+    }
+    const YAML::Node n = item["gateway"];
+    const std::string path = child_path(item_path, "gateway");
+    const net::ipv4_addr gw = *port.gateway;
+    std::string why;
+    if (!port.address.contains(gw)) {
+        const std::uint32_t net = port.address.addr.value & port.address.mask();
+        why = "is not in the port's subnet " +
+              net::ipv4_prefix{net::ipv4_addr(net), port.address.len}.to_string();
+    } else if (gw == port.address.addr) {
+        why = "is the port's own address";
+    } else if (auto problem = host_address_problem(net::ipv4_prefix{gw, port.address.len})) {
+        why = *problem;
+    }
+    if (!why.empty()) {
+        diag.error(n, subject(path) + gw.to_string() + ' ' + why, gateway_expected);
+    }
 }
 
 const std::string& ports_expected() {
@@ -173,6 +208,7 @@ void read_ports(diagnostics& diag, const YAML::Node& seq, const std::string& pat
             if (!read_fields(diag, item, item_path, port_fields(), port)) {
                 return;
             }
+            check_gateway(diag, item, item_path, port);
             // Uniqueness: only values that were read successfully
             // take part, so one bad value is reported once.
             if (!port.name.empty()) {
@@ -263,6 +299,23 @@ void check_dataplane(diagnostics& diag, const YAML::Node& map, const std::string
 
 // ---- neighbours ---------------------------------------------------------------
 
+constexpr std::string_view port_name_expected = "the name of a port defined in `ports`";
+
+// A key read after the rest of the document (it refers to other sections,
+// which may come later in the file). Empty (`static:`) means none.
+template <class T>
+field<T> deferred_field(std::string_view key, const std::string& expected) {
+    field<T> f{key, expected, [](diagnostics&, const YAML::Node&, const std::string&, T&) {}};
+    f.nullable = true;
+    return f;
+}
+
+const std::string& static_neighbours_expected() {
+    static const std::string s = "a sequence of static neighbours, each a map with keys address, "
+                                 "mac, port";
+    return s;
+}
+
 const std::vector<field<neighbour_config>>& neighbour_fields() {
     using n = neighbour_config;
     static const std::vector<field<n>> fields = {
@@ -272,20 +325,140 @@ const std::vector<field<neighbour_config>>& neighbour_fields() {
         duration_count_field<std::chrono::milliseconds>("retry_interval", &n::retry_interval_ms,
                                                         {.min = 10ms, .max = 60s}),
         uint_field("retries", &n::retries, {.min = 1, .max = 100}),
+        deferred_field<n>("static", static_neighbours_expected()),
     };
     return fields;
+}
+
+// ---- neighbours.static ------------------------------------------------------------
+
+constexpr std::string_view mac_expected = "a unicast MAC address xx:xx:xx:xx:xx:xx";
+constexpr std::string_view static_address_expected =
+    "a host address in the subnet of the port the neighbour is reached through";
+
+const std::vector<field<static_neighbour>>& static_neighbour_fields() {
+    static const std::vector<field<static_neighbour>> fields = {
+        required(field<static_neighbour>{
+            "address", std::string(static_address_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, static_neighbour& out) {
+                if (auto a = read_ipv4_addr(d, n, p)) {
+                    out.address = *a;
+                }
+            }}),
+        required(field<static_neighbour>{
+            "mac", std::string(mac_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, static_neighbour& out) {
+                auto s = read_string(d, n, p, mac_expected);
+                if (!s) {
+                    return;
+                }
+                auto m = net::mac_addr::parse(*s);
+                if (!m) {
+                    d.error(n, subject(p) + describe(n) + " is not a MAC address", mac_expected);
+                } else if (m->is_zero()) {
+                    d.error(n, subject(p) + describe(n) + " is the all-zero MAC address",
+                            mac_expected);
+                } else if (m->is_multicast()) {
+                    d.error(n, subject(p) + describe(n) + " is a multicast MAC address",
+                            mac_expected);
+                } else {
+                    out.mac = *m;
+                }
+            }}),
+        required(field<static_neighbour>{
+            "port", std::string(port_name_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, static_neighbour& out) {
+                if (auto s = read_string(d, n, p, port_name_expected)) {
+                    out.port = std::move(*s);
+                }
+            }}),
+    };
+    return fields;
+}
+
+std::string port_names(const std::vector<port_config>& ports) {
+    std::string s;
+    for (const auto& p : ports) {
+        s += (s.empty() ? "" : ", ") + p.name;
+    }
+    return s.empty() ? std::string(port_name_expected) : "one of the ports " + s;
+}
+
+// After the whole document: the entries refer to ports, which may come later.
+void read_static_neighbours(diagnostics& diag, const YAML::Node& root, config& cfg) {
+    const YAML::Node nb = root["neighbours"];
+    if (!nb || !nb.IsMap()) {
+        return;
+    }
+    const YAML::Node seq = nb["static"];
+    if (!seq || seq.IsNull()) {
+        return;
+    }
+    std::map<std::uint32_t, first_use> seen;
+    read_sequence(
+        diag, seq, "neighbours.static", static_neighbours_expected(), 0,
+        [&](const YAML::Node& item, const std::string& path) {
+            static_neighbour e;
+            e.where = diag.where(item);
+            const std::size_t before = diag.count();
+            if (!read_fields(diag, item, path, static_neighbour_fields(), e) ||
+                diag.count() != before) {
+                return;
+            }
+            const port_config* port = nullptr;
+            for (const auto& p : cfg.ports) {
+                if (p.name == e.port) {
+                    port = &p;
+                }
+            }
+            if (port == nullptr) {
+                diag.error(item["port"],
+                           subject(child_path(path, "port")) + "no port named " + quote(e.port),
+                           port_names(cfg.ports));
+                return;
+            }
+            const YAML::Node an = item["address"];
+            const std::string apath = child_path(path, "address");
+            std::string why;
+            if (port->address.addr.value == 0) {
+                return; // the port's address was wrong: reported
+            }
+            if (!port->address.contains(e.address)) {
+                const std::uint32_t net = port->address.addr.value & port->address.mask();
+                why = "is not in the subnet of port " + quote(port->name) + " (" +
+                      net::ipv4_prefix{net::ipv4_addr(net), port->address.len}.to_string() + ")";
+            } else if (e.address == port->address.addr) {
+                why = "is the address of port " + quote(port->name);
+            } else if (auto problem =
+                           host_address_problem(net::ipv4_prefix{e.address, port->address.len})) {
+                why = *problem;
+            }
+            if (!why.empty()) {
+                diag.error(an, subject(apath) + e.address.to_string() + ' ' + why,
+                           static_address_expected);
+                return;
+            }
+            auto [it, fresh] = seen.try_emplace(e.address.value, first_use{apath, diag.where(an)});
+            if (!fresh) {
+                diag.error(an,
+                           subject(apath) + "duplicate static neighbour " +
+                               e.address.to_string() + " (first used by " +
+                               first_text(it->second) + ")",
+                           "each address at most once");
+                return;
+            }
+            cfg.neighbours.static_entries.push_back(std::move(e));
+        });
 }
 
 // ---- top level ----------------------------------------------------------------------
 
 // A top-level sequence read after the rest of the document by
-// vrrp_yaml::read_vrrp_sections(): its items refer to ports, which may come
-// later in the file. Empty (`vrrp_instances:`) means none.
+// vrrp_yaml::read_vrrp_sections() or lb_yaml::read_virtual_servers(): its
+// items refer to ports (and virtual servers to VRRP addresses), which may
+// come later in the file. Empty (`vrrp_instances:`) means none.
 field<config> deferred_sequence(std::string_view key, const std::string& expected) {
-    field<config> f{key, expected,
-                    [](diagnostics&, const YAML::Node&, const std::string&, config&) {}};
-    f.nullable = true;
-    return f;
+    return deferred_field<config>(key, expected);
 }
 
 const std::vector<field<config>>& top_fields() {
@@ -295,6 +468,9 @@ const std::vector<field<config>>& top_fields() {
         section_field("neighbours", &config::neighbours, neighbour_fields()),
         deferred_sequence("vrrp_instances", vrrp_yaml::instances_expected()),
         deferred_sequence("vrrp_sync_groups", vrrp_yaml::groups_expected()),
+        section_field("load_balancing", &config::load_balancing,
+                      lb_yaml::load_balancing_fields()),
+        deferred_sequence("virtual_servers", lb_yaml::virtual_servers_expected()),
     };
     return fields;
 }
@@ -319,6 +495,8 @@ void read_document(diagnostics& diag, const std::string& text, config& cfg) {
     }
     if (read_fields(diag, *root, "", top_fields(), cfg)) {
         vrrp_yaml::read_vrrp_sections(diag, *root, cfg);
+        read_static_neighbours(diag, *root, cfg);
+        lb_yaml::read_virtual_servers(diag, *root, cfg);
     }
 }
 
@@ -354,7 +532,9 @@ std::vector<std::string> schema_keys() {
     append_keys(keys, "ports[]", port_fields());
     append_keys(keys, "dataplane", dataplane_fields());
     append_keys(keys, "neighbours", neighbour_fields());
+    append_keys(keys, "neighbours.static[]", static_neighbour_fields());
     vrrp_yaml::append_schema_keys(keys);
+    lb_yaml::append_schema_keys(keys);
     return keys;
 }
 

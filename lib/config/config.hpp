@@ -103,6 +103,9 @@ struct tcp_check_config {
     std::chrono::milliseconds delay_before_retry{1000}; // keepalived default 1 s
     std::optional<net::ipv4_addr> connect_ip;          // default: the real server's address
     std::optional<std::uint16_t> connect_port;         // default: the real server's port
+    // Interval between checks, resolved by the loader: the checker's own
+    // delay_loop, else the real server's, else the virtual server's.
+    std::chrono::milliseconds delay_loop{60000};
 };
 
 struct real_server_entry {

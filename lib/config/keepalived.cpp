@@ -1,10 +1,12 @@
 // keepalived.conf keywords: global_defs defaults, vrrp_instance and
-// vrrp_sync_group become vrrp_instances / vrrp_sync_groups; every other
-// keyword is a warning with its position (keepalived skips unknown keywords
-// too, parser.c:3098). Values follow keepalived 2.2.7 (vrrp_parser.c,
-// vrrp.c vrrp_complete_instance; shared/reference checklist §2); the
+// vrrp_sync_group become vrrp_instances / vrrp_sync_groups, virtual_server
+// becomes virtual_servers; every other keyword is a warning with its
+// position (keepalived skips unknown keywords too, parser.c:3098). Values
+// follow keepalived 2.2.7 (vrrp_parser.c, vrrp.c vrrp_complete_instance,
+// check_parser.c, check_data.c; shared/reference checklist §2 and §3); the
 // derivations that need the whole instance (priority from state, ...) are
-// vrrp::normalize()'s, run by vrrp_rules::check_vrrp().
+// vrrp::normalize()'s, run by vrrp_rules::check_vrrp(), and the checks that
+// span services are lb_rules::check_lb()'s.
 
 #include "config/keepalived.hpp"
 
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "config/lb_check.hpp"
 #include "config/vrrp_check.hpp"
 #include "config/yaml_util.hpp"
 
@@ -34,9 +37,6 @@ struct ignored_keyword {
     std::string_view keyword;
     std::string_view why; // appended to "KEYWORD is not supported"
 };
-
-constexpr std::string_view load_balancing_later =
-    "virtual_server import comes with the load-balancing work; ignored";
 
 // Top level blocks other than global_defs, vrrp_instance, vrrp_sync_group.
 constexpr ignored_keyword top_ignored[] = {
@@ -83,6 +83,54 @@ constexpr ignored_keyword instance_ignored[] = {
     {"garp_extra_if", ""},
     {"unicast_fault_no_peer", ""},
     {"lvs_sync_daemon_interface", ""},
+};
+
+// Inside virtual_server.
+constexpr ignored_keyword vs_ignored[] = {
+    {"sorry_server", " (no sorry server: with every real server down, new connections fail)"},
+    {"sorry_server_inhibit", " (no sorry server)"},
+    {"sorry_server_lvs_method", " (no sorry server)"},
+    {"quorum", " (no quorum: the service stays configured with any number of live servers)"},
+    {"quorum_up", " (no quorum scripts)"},
+    {"quorum_down", " (no quorum scripts)"},
+    {"hysteresis", " (no quorum)"},
+    {"alpha", " (real servers start as up, keepalived's default)"},
+    {"omega", " (no quorum scripts)"},
+    {"smtp_alert", " (no e-mail)"},
+    {"ha_suspend", ""},
+    {"virtualhost", " (only HTTP checkers use it)"},
+    {"warmup", ""},
+    {"persistence_engine", ""},
+    {"hashed", ""},
+    {"ops", " (no one-packet scheduling)"},
+    {"flag-1", ""},
+    {"flag-2", ""},
+    {"flag-3", ""},
+    {"weight", ""},
+    {"notify_up", " (no notify scripts)"},
+    {"notify_down", " (no notify scripts)"},
+};
+
+// Inside real_server.
+constexpr ignored_keyword rs_ignored[] = {
+    {"notify_up", " (no notify scripts)"},
+    {"notify_down", " (no notify scripts)"},
+    {"smtp_alert", " (no e-mail)"},
+    {"virtualhost", " (only HTTP checkers use it)"},
+    {"alpha", " (real servers start as up, keepalived's default)"},
+    {"uthreshold", " (no connection thresholds)"},
+    {"lthreshold", " (no connection thresholds)"},
+    {"warmup", ""},
+};
+
+// Inside TCP_CHECK.
+constexpr ignored_keyword check_ignored[] = {
+    {"bindto", " (vipgate chooses the check's source address)"},
+    {"bind_port", " (vipgate chooses the check's source port)"},
+    {"bind_if", " (vipgate chooses the check's source address)"},
+    {"warmup", ""},
+    {"fwmark", ""},
+    {"alpha", " (real servers start as up, keepalived's default)"},
 };
 
 // Inside vrrp_sync_group, besides `group`.
@@ -144,6 +192,21 @@ struct instance_draft {
     std::map<std::uint32_t, source_location> peers;
 };
 
+struct rs_draft {
+    lb_rules::rs_entry entry;
+    std::vector<token> other_checkers; // HTTP_GET, MISC_CHECK, ...: warned at the end
+};
+
+struct vs_draft {
+    lb_rules::vs_entry entry;
+    source_location keyword_at;
+    std::size_t errors_before = 0;
+    bool protocol_given = false;
+    bool scheduler_given = false;
+    bool kind_given = false;
+    bool timeout_given = false;
+};
+
 class importer {
   public:
     importer(diagnostics& diag, const config& base) : diag_(diag), base_(base) {}
@@ -152,6 +215,7 @@ class importer {
 
     std::vector<instance_draft>& instances() { return instances_; }
     std::vector<vrrp_group_entry>& groups() { return groups_; }
+    std::vector<lb_rules::vs_entry>& virtual_servers() { return virtual_servers_; }
 
   private:
     // ---- shapes ----
@@ -170,6 +234,14 @@ class importer {
     std::optional<bool> flag_arg(const std::string& where, const statement& st);
     std::optional<net::ipv4_addr> address(const std::string& where, const token& t,
                                           std::string_view what, bool allow_prefix);
+    std::optional<net::ipv4_addr> lb_address(const std::string& where, const token& t,
+                                             std::string_view what);
+    std::optional<std::chrono::milliseconds> ms_arg(const std::string& where, const statement& st,
+                                                    const duration_spec& spec);
+    // delay_loop, connect_timeout, retry, delay_before_retry at any level;
+    // false when `st` is none of them.
+    bool check_setting(const std::string& where, const statement& st,
+                       lb_rules::check_settings& out, lb_rules::location_map& at);
     // ---- sections ----
     void global_defs(const statement& st);
     void vrrp_instance(const statement& st);
@@ -180,12 +252,19 @@ class importer {
     void finish_instance(instance_draft& d);
     void vrrp_sync_group(const statement& st);
     void complete(instance_draft& d) const;
+    void virtual_server(const statement& st);
+    void vs_keyword(vs_draft& d, const statement& st);
+    void finish_virtual_server(vs_draft& d);
+    void real_server(vs_draft& d, const statement& st);
+    void rs_keyword(rs_draft& r, const statement& st);
+    void tcp_check(rs_draft& r, const statement& st);
 
     diagnostics& diag_;
     const config& base_;
     global_defaults globals_;
     std::vector<instance_draft> instances_;
     std::vector<vrrp_group_entry> groups_;
+    std::vector<lb_rules::vs_entry> virtual_servers_;
 };
 
 // "vrrp_instance VI_1: priority", or the keyword alone at the top level.
@@ -874,6 +953,367 @@ void importer::vrrp_sync_group(const statement& st) {
     groups_.push_back(std::move(g));
 }
 
+// ---- virtual_server ---------------------------------------------------------------------
+
+std::optional<net::ipv4_addr> importer::lb_address(const std::string& where, const token& t,
+                                                   std::string_view what) {
+    if (t.text.find(':') != std::string::npos) {
+        diag_.error(t.at,
+                    where + ": " + std::string(what) + " " + quote(t.text) +
+                        " is an IPv6 address (vipgate's load balancer is IPv4 only)",
+                    "an IPv4 address a.b.c.d");
+        return std::nullopt;
+    }
+    return address(where, t, what, false);
+}
+
+// keepalived's read_timer: seconds, decimals allowed ("1", "0.5").
+std::optional<std::chrono::milliseconds>
+importer::ms_arg(const std::string& where, const statement& st, const duration_spec& spec) {
+    if (auto v = seconds_arg(where, st, spec, false)) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(*v);
+    }
+    return std::nullopt;
+}
+
+bool importer::check_setting(const std::string& where, const statement& s,
+                             lb_rules::check_settings& out, lb_rules::location_map& at) {
+    const std::string_view kw = s.keyword.text;
+    const auto here = [&](std::string_view key) {
+        at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
+    };
+    if (kw == "delay_loop") {
+        if (auto v = ms_arg(where, s, lb_rules::delay_loop_spec)) {
+            out.delay_loop = *v;
+            here(kw);
+        }
+    } else if (kw == "connect_timeout") {
+        if (auto v = ms_arg(where, s, lb_rules::connect_timeout_spec)) {
+            out.connect_timeout = *v;
+            here(kw);
+        }
+    } else if (kw == "delay_before_retry") {
+        if (auto v = ms_arg(where, s, lb_rules::delay_before_retry_spec)) {
+            out.delay_before_retry = *v;
+            here(kw);
+        }
+    } else if (kw == "retry" || kw == "nb_get_retry") {
+        // nb_get_retry: keepalived's older name, still accepted.
+        if (auto v = uint_arg(where, s, {.min = 0, .max = lb_rules::max_retry})) {
+            out.retry = static_cast<std::uint32_t>(*v);
+            here("retry");
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void importer::virtual_server(const statement& st) {
+    if (!st.args.empty() && (st.args[0].text == "fwmark" || st.args[0].text == "group")) {
+        const std::string what =
+            "virtual_server " + st.args[0].text + (st.args.size() > 1 ? " " + st.args[1].text : "");
+        diag_.warning(st.keyword.at, what +
+                                         " is not supported by vipgate (a virtual server is one "
+                                         "VIP and port); skipped with its block");
+        return;
+    }
+    if (st.args.size() < 2) {
+        diag_.error(st.keyword.at, "virtual_server needs an address and a port",
+                    "virtual_server IP PORT { ... } (fwmark and group services are not "
+                    "supported)");
+        return;
+    }
+    const std::string where = "virtual_server " + st.args[0].text + " " + st.args[1].text;
+    if (!need_block({}, st, 2)) {
+        return;
+    }
+    vs_draft d;
+    d.errors_before = diag_.count();
+    d.keyword_at = st.keyword.at;
+    lb_rules::vs_entry& e = d.entry;
+    e.syntax = lb_rules::dialect::keepalived;
+    e.subject = where;
+    e.cfg.where = st.keyword.at;
+    e.at["address"] = st.args[0].at;
+    e.at["port"] = st.args[1].at;
+    if (auto a = lb_address(where, st.args[0], "address")) {
+        e.cfg.service.vip = *a;
+    }
+    if (auto p = parse_uint(st.args[1].text, 1, 65535); p.ok()) {
+        e.cfg.service.port = static_cast<std::uint16_t>(*p);
+    } else {
+        diag_.error(st.args[1].at,
+                    where + ": port " + quote(st.args[1].text) + " " + p.message() +
+                        (st.args[1].text == "0" ? " (port 0, all ports, is not supported)" : ""),
+                    "a port 1..65535");
+    }
+    for (const statement& s : st.block) {
+        vs_keyword(d, s);
+    }
+    finish_virtual_server(d);
+    virtual_servers_.push_back(std::move(e));
+}
+
+void importer::vs_keyword(vs_draft& d, const statement& s) {
+    lb_rules::vs_entry& e = d.entry;
+    const std::string& where = e.subject;
+    auto& svc = e.cfg.service;
+    const std::string_view kw = s.keyword.text;
+    const auto here = [&](std::string_view key) {
+        e.at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
+    };
+    // A word argument checked by `parse`; the error names keyword and value.
+    const auto word = [&](std::string_view expected, auto parse) {
+        const token* t = one_arg(where, s, expected);
+        if (t == nullptr) {
+            return false;
+        }
+        auto r = parse(t->text);
+        if (!r.ok()) {
+            diag_.error(t->at, kw_subject(where, s) + " " + quote(t->text) + " " + r.message(),
+                        expected);
+            return false;
+        }
+        return true;
+    };
+
+    if (kw == "delay_loop") {
+        if (auto v = ms_arg(where, s, lb_rules::delay_loop_spec)) {
+            e.cfg.delay_loop = *v;
+            here(kw);
+        }
+    } else if (check_setting(where, s, e.defaults, e.at)) {
+        // connect_timeout, retry, delay_before_retry: defaults for the checkers
+    } else if (kw == "lb_algo" || kw == "lvs_sched") {
+        d.scheduler_given = true;
+        word(lb_rules::scheduler_expected, [&](std::string_view t) -> result<void> {
+            auto k = lb_rules::parse_scheduler(t);
+            if (!k.ok()) {
+                return make_error(k.message());
+            }
+            svc.scheduler = *k;
+            here("lb_algo");
+            return {};
+        });
+    } else if (kw == "lb_kind" || kw == "lvs_method") {
+        d.kind_given = true;
+        word(lb_rules::lb_kind_expected, lb_rules::parse_lb_kind);
+    } else if (kw == "protocol") {
+        d.protocol_given = true;
+        word(lb_rules::protocol_expected, [&](std::string_view t) -> result<void> {
+            auto p = lb_rules::parse_protocol(t);
+            if (!p.ok()) {
+                e.key_ok = false;
+                return make_error(p.message());
+            }
+            svc.proto = *p;
+            here("protocol");
+            return {};
+        });
+    } else if (kw == "persistence_timeout") {
+        d.timeout_given = true;
+        if (!no_block(where, s)) {
+            return;
+        }
+        if (s.args.empty()) {
+            // check_parser.c pto_handler: a bare keyword means 360 s.
+            svc.persistence_timeout = std::chrono::seconds{lb_rules::keepalived_bare_persistence_s};
+            here(kw);
+            return;
+        }
+        if (auto v = uint_arg(where, s, {.min = 1, .max = lb_rules::max_persistence_s})) {
+            svc.persistence_timeout = std::chrono::seconds{*v};
+            here(kw);
+        }
+    } else if (kw == "persistence_granularity") {
+        word(lb_rules::netmask_expected, [&](std::string_view t) -> result<void> {
+            auto m = lb_rules::parse_netmask(t);
+            if (!m.ok()) {
+                return make_error(m.message());
+            }
+            svc.persistence_netmask = *m;
+            here(kw);
+            return {};
+        });
+    } else if (kw == "inhibit_on_failure") {
+        if (auto v = flag_arg(where, s)) {
+            e.inhibit = *v;
+            here(kw);
+        }
+    } else if (kw == "sh-port" || kw == "mh-port") {
+        no_args(where, s);
+        svc.hash_port = true;
+        here("hash_port");
+    } else if (kw == "sh-fallback" || kw == "mh-fallback") {
+        no_args(where, s);
+        diag_.warning(s.keyword.at,
+                      kw_subject(where, s) +
+                          " is not needed: vipgate's sh and mh tables hold only available real "
+                          "servers; ignored");
+    } else if (kw == "ip_family") {
+        word("inet (IPv6 services are not supported)", [](std::string_view t) -> result<void> {
+            if (t == "inet") {
+                return {};
+            }
+            return make_error(t == "inet6" ? "is not supported (vipgate's load balancer is "
+                                             "IPv4 only)"
+                                           : "is not an address family");
+        });
+    } else if (kw == "real_server") {
+        real_server(d, s);
+    } else {
+        warn_ignored(where, s, find_ignored(vs_ignored, kw));
+    }
+}
+
+void importer::finish_virtual_server(vs_draft& d) {
+    lb_rules::vs_entry& e = d.entry;
+    auto& svc = e.cfg.service;
+    if (!d.protocol_given) {
+        // check_data.c: no protocol is a configuration error, and the
+        // service is created as UDP.
+        svc.proto = lb::protocol::udp;
+        diag_.warning(d.keyword_at,
+                      e.subject + ": no protocol; UDP used, as keepalived does (it reports a "
+                                  "configuration error): add `protocol TCP` for a TCP service");
+    }
+    if (!d.scheduler_given) {
+        diag_.warning(d.keyword_at,
+                      e.subject + ": no lb_algo; wlc used, as keepalived does");
+    }
+    if (!d.kind_given) {
+        diag_.warning(d.keyword_at, e.subject + ": no lb_kind; NAT used, as keepalived does");
+    }
+    if (e.at.contains("persistence_granularity") && !d.timeout_given) {
+        // check_parser.c pgr_handler: granularity switches persistence on.
+        svc.persistence_timeout = std::chrono::seconds{lb_rules::keepalived_bare_persistence_s};
+        diag_.warning(e.where_of("persistence_granularity"),
+                      e.subject + ": persistence_granularity without persistence_timeout; "
+                                  "persistence_timeout 360 used, as keepalived does");
+    }
+    lb_rules::resolve(e);
+    e.read_ok = diag_.count() == d.errors_before;
+}
+
+void importer::real_server(vs_draft& d, const statement& st) {
+    const std::string& vs_where = d.entry.subject;
+    if (st.args.empty()) {
+        diag_.error(st.keyword.at, vs_where + ": real_server needs an address",
+                    "real_server IP [PORT] { ... }");
+        return;
+    }
+    if (st.args.size() > 2) {
+        diag_.warning(st.args[2].at, vs_where + ": real_server: " + quote(st.args[2].text) +
+                                         " after the address and port ignored, as keepalived "
+                                         "does");
+    }
+    rs_draft r;
+    lb_rules::rs_entry& e = r.entry;
+    e.subject = vs_where + ": real_server " + st.args[0].text +
+                (st.args.size() > 1 ? " " + st.args[1].text : "");
+    e.cfg.where = st.keyword.at;
+    e.at["address"] = st.args[0].at;
+    if (auto a = lb_address(e.subject, st.args[0], "address")) {
+        e.cfg.rs.address = *a;
+    }
+    if (st.args.size() > 1) {
+        e.at["port"] = st.args[1].at;
+        if (auto p = parse_uint(st.args[1].text, 1, 65535); p.ok()) {
+            e.cfg.rs.port = static_cast<std::uint16_t>(*p);
+        } else {
+            diag_.error(st.args[1].at,
+                        e.subject + ": port " + quote(st.args[1].text) + " " + p.message(),
+                        "a port 1..65535, or none for the virtual server's port");
+        }
+    }
+    for (const statement& s : st.block) {
+        rs_keyword(r, s);
+    }
+    // Never a silent ignore: a checker vipgate lacks leaves the real server
+    // without that check.
+    const std::string rs_name =
+        e.cfg.rs.address.to_string() +
+        (e.cfg.rs.port != 0 ? ":" + std::to_string(e.cfg.rs.port) : std::string());
+    for (const token& t : r.other_checkers) {
+        diag_.warning(t.at, e.subject + ": " + t.text +
+                                ": only TCP_CHECK is implemented; real server " + rs_name +
+                                (e.has_check ? " is checked by its TCP_CHECK only"
+                                             : " is treated as always up") +
+                                " (ignored with its block)");
+    }
+    d.entry.rs.push_back(std::move(e));
+}
+
+void importer::rs_keyword(rs_draft& r, const statement& s) {
+    lb_rules::rs_entry& e = r.entry;
+    const std::string& where = e.subject;
+    const std::string_view kw = s.keyword.text;
+    const auto here = [&](std::string_view key) {
+        e.at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
+    };
+    if (kw == "weight") {
+        if (auto v = uint_arg(where, s, {.min = 0, .max = lb_rules::max_weight})) {
+            e.cfg.rs.weight = static_cast<std::uint32_t>(*v);
+            here(kw);
+        }
+    } else if (kw == "inhibit_on_failure") {
+        if (auto v = flag_arg(where, s)) {
+            e.inhibit = *v;
+            here(kw);
+        }
+    } else if (kw == "lvs_method") {
+        if (const token* t = one_arg(where, s, lb_rules::lb_kind_expected)) {
+            if (auto k = lb_rules::parse_lb_kind(t->text); !k.ok()) {
+                diag_.error(t->at, kw_subject(where, s) + " " + quote(t->text) + " " + k.message(),
+                            lb_rules::lb_kind_expected);
+            }
+        }
+    } else if (check_setting(where, s, e.defaults, e.at)) {
+        // defaults for this real server's checker
+    } else if (kw == "TCP_CHECK") {
+        if (e.has_check) {
+            diag_.warning(s.keyword.at,
+                          where + ": a second TCP_CHECK; only the first is used (ignored with its "
+                                  "block)");
+            return;
+        }
+        tcp_check(r, s);
+    } else if (lb_rules::is_other_keepalived_checker(kw)) {
+        r.other_checkers.push_back(s.keyword);
+    } else {
+        warn_ignored(where, s, find_ignored(rs_ignored, kw));
+    }
+}
+
+void importer::tcp_check(rs_draft& r, const statement& st) {
+    lb_rules::rs_entry& e = r.entry;
+    const std::string where = e.subject + ": TCP_CHECK";
+    if (!need_block(e.subject, st)) {
+        return;
+    }
+    e.has_check = true;
+    for (const statement& s : st.block) {
+        const std::string_view kw = s.keyword.text;
+        if (check_setting(where, s, e.check, e.at)) {
+            continue;
+        }
+        if (kw == "connect_ip") {
+            if (const token* t = one_arg(where, s, "an IPv4 address a.b.c.d")) {
+                if (auto a = lb_address(where, *t, "connect_ip")) {
+                    e.connect_ip = *a;
+                }
+            }
+        } else if (kw == "connect_port") {
+            if (auto v = uint_arg(where, s, {.min = 1, .max = 65535})) {
+                e.connect_port = static_cast<std::uint16_t>(*v);
+            }
+        } else {
+            warn_ignored(where, s, find_ignored(check_ignored, kw));
+        }
+    }
+}
+
 // ---- top level ---------------------------------------------------------------------------
 
 void importer::run(const std::vector<statement>& top) {
@@ -886,12 +1326,14 @@ void importer::run(const std::vector<statement>& top) {
             vrrp_instance(st);
         } else if (kw == "vrrp_sync_group") {
             vrrp_sync_group(st);
-        } else if (kw == "virtual_server" || kw == "virtual_server_group" || kw == "real_server") {
-            // The load-balancing work adds a handler here that reads st.args
-            // (ip port | fwmark N | group G) and st.block.
-            diag_.warning(st.keyword.at, std::string(kw) + " " +
-                                             (st.args.empty() ? "" : st.args[0].text + " ") +
-                                             std::string(load_balancing_later));
+        } else if (kw == "virtual_server") {
+            virtual_server(st);
+        } else if (kw == "virtual_server_group") {
+            static constexpr ignored_keyword group{
+                "virtual_server_group",
+                " (a virtual server is one VIP and port; `virtual_server group` blocks are "
+                "skipped too)"};
+            warn_ignored(where, st, &group);
         } else {
             warn_ignored(where, st, find_ignored(top_ignored, kw));
         }
@@ -940,6 +1382,31 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
             groups.push_back(std::move(g));
         }
         vrrp_rules::check_vrrp(diag, base.ports, all, groups);
+
+        // Virtual servers: the YAML's take part in the uniqueness, limit and
+        // VIP checks. The YAML loader's "VIP is not held" warnings are
+        // withdrawn and re-evaluated with the imported instances.
+        std::vector<vrrp_instance_config> instances;
+        for (const auto& e : all) {
+            instances.push_back(e.cfg);
+        }
+        std::vector<lb_rules::vs_entry> services;
+        for (std::size_t i = 0; i < base.virtual_servers.size(); ++i) {
+            lb_rules::vs_entry e;
+            e.cfg = base.virtual_servers[i];
+            e.subject = "virtual_servers[" + std::to_string(i) + "]";
+            e.checked = true;
+            const std::string yaml_warning =
+                e.cfg.where.to_string() + ": " +
+                lb_rules::vip_not_held(e, !base.vrrp_instances.empty());
+            std::erase(base.warnings, yaml_warning);
+            services.push_back(std::move(e));
+        }
+        const std::size_t yaml_services = services.size();
+        for (auto& e : imp.virtual_servers()) {
+            services.push_back(std::move(e));
+        }
+        lb_rules::check_lb(diag, base.ports, instances, services);
         if (!diag.ok()) {
             return make_error(diag.message());
         }
@@ -948,6 +1415,9 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
         }
         for (std::size_t i = base.vrrp_sync_groups.size(); i < groups.size(); ++i) {
             base.vrrp_sync_groups.push_back(std::move(groups[i].cfg));
+        }
+        for (std::size_t i = yaml_services; i < services.size(); ++i) {
+            base.virtual_servers.push_back(std::move(services[i].cfg));
         }
     } catch (const std::exception& e) {
         return make_error(conf_path + ": cannot import: " + e.what());

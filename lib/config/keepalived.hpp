@@ -8,10 +8,9 @@
 //    statements (keyword, arguments, optional { block }), the way
 //    keepalived's lib/parser.c reads it. It knows no keywords.
 //  * import_keepalived() interprets the tree: global_defs, vrrp_instance and
-//    vrrp_sync_group become vrrp_instances / vrrp_sync_groups; everything
-//    else is a warning naming its file and line, never a silent ignore.
-//    virtual_server blocks will be imported with the load-balancing work,
-//    from the same tree.
+//    vrrp_sync_group become vrrp_instances / vrrp_sync_groups, virtual_server
+//    (VIP and port, NAT, TCP_CHECK) becomes virtual_servers; everything else
+//    is a warning naming its file and line, never a silent ignore.
 // Pure: no DPDK.
 
 #include <string>
@@ -22,11 +21,13 @@
 
 namespace vipgate::config {
 
-// Reads `conf_path` (keepalived.conf syntax) and appends its VRRP instances
-// and sync groups to `base`, the YAML configuration that supplies the ports
-// (keepalived's `interface` names are vipgate port names) and the dataplane
-// settings. Instances already in `base` take part in the uniqueness checks
-// (names, VRID per port, the instance limit).
+// Reads `conf_path` (keepalived.conf syntax) and appends its VRRP instances,
+// sync groups and virtual servers to `base`, the YAML configuration that
+// supplies the ports (keepalived's `interface` names are vipgate port names)
+// and the dataplane settings. Instances and virtual servers already in `base`
+// take part in the uniqueness checks (names, VRID per port, VIP:port/proto,
+// the limits); a YAML virtual server's "VIP is not held by any VRRP
+// instance" warning is re-evaluated with the imported instances.
 //
 // On failure the message holds every problem, one per line, each as
 // "FILE:LINE:COLUMN: what; expected what", FILE being the file that holds the

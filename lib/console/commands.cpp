@@ -128,6 +128,62 @@ std::string vrrp_detail(const json& r) {
     return out;
 }
 
+// ipvsadm -Ln --stats, roughly.
+std::string virtual_servers_text(const json& rows) {
+    std::string out;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8s %8s %12s %14s\n", "Prot",
+                  "LocalAddress:Port", "Scheduler", "ActConn", "InActCon", "Packets", "Bytes");
+    out += buf;
+    std::snprintf(buf, sizeof buf, "  %-27s %-7s %6s %-9s %8s %8s %12s %14s  %s\n",
+                  "-> RemoteAddress:Port", "Forward", "Weight", "State", "ActConn", "InActCon",
+                  "Packets", "Bytes", "Health");
+    out += buf;
+    for (const auto& s : rows.as_array()) {
+        std::string local = s["address"].to_text() + ":" + s["port"].to_text();
+        std::string sched = s["scheduler"].to_text();
+        if (s["persistence_timeout_s"].as_uint() != 0)
+            sched += " persistent " + s["persistence_timeout_s"].to_text();
+        std::string proto = s["protocol"].to_text();
+        for (auto& ch : proto)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n",
+                      proto.c_str(), local.c_str(), sched.c_str(),
+                      static_cast<unsigned long long>(s["active_conns"].as_uint()),
+                      static_cast<unsigned long long>(s["inactive_conns"].as_uint()),
+                      static_cast<unsigned long long>(s["packets"].as_uint()),
+                      static_cast<unsigned long long>(s["bytes"].as_uint()));
+        out += buf;
+        for (const auto& r : s["real_servers"].as_array()) {
+            std::string remote = r["address"].to_text() + ":" + r["port"].to_text();
+            std::snprintf(buf, sizeof buf,
+                          "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
+                          remote.c_str(), r["forward"].to_text().c_str(),
+                          r["effective_weight"].to_text().c_str(), r["state"].to_text().c_str(),
+                          static_cast<unsigned long long>(r["active_conns"].as_uint()),
+                          static_cast<unsigned long long>(r["inactive_conns"].as_uint()),
+                          static_cast<unsigned long long>(r["packets"].as_uint()),
+                          static_cast<unsigned long long>(r["bytes"].as_uint()),
+                          r["health"].to_text().c_str());
+            out += buf;
+        }
+    }
+    return out;
+}
+
+reply parse_limit(const std::string& s, std::uint32_t& out) {
+    try {
+        std::size_t used = 0;
+        unsigned long v = std::stoul(s, &used);
+        if (used != s.size() || v == 0 || v > 100000)
+            throw std::out_of_range("limit");
+        out = static_cast<std::uint32_t>(v);
+    } catch (...) {
+        return reply::failure("error: limit '" + s + "' is not a number 1..100000\n");
+    }
+    return reply::success("");
+}
+
 } // namespace
 
 void register_commands(engine& e, control::control_plane& cp) {
@@ -222,6 +278,74 @@ void register_commands(engine& e, control::control_plane& cp) {
               return reply::success(a["name"] + ": resumed\n");
           },
           {{"name", "VRRP instance name"}});
+    e.add("show virtual-servers [json]",
+          "virtual services and real servers: weight, state, connections, packets, bytes "
+          "(like ipvsadm -Ln --stats)",
+          [&cp](const args& a) {
+              json r = cp.report_virtual_servers();
+              if (a.json)
+                  return render(r, true);
+              return reply::success(virtual_servers_text(r));
+          });
+    auto flows = [&cp](const std::string& vs, const std::string& limit, bool as_json) {
+        std::uint32_t n = 100;
+        if (!limit.empty()) {
+            reply bad = parse_limit(limit, n);
+            if (!bad.ok)
+                return bad;
+        }
+        if (!vs.empty()) {
+            auto ep = control::parse_endpoint(vs, true);
+            if (!ep)
+                return reply::failure("error: " + ep.message() + "\n");
+        }
+        return render(cp.report_flows(vs, n), as_json);
+    };
+    e.add("show flows [json]", "flows of every worker (at most 100)",
+          [flows](const args& a) { return flows("", "", a.json); });
+    e.add("show flows limit <N> [json]", "flows of every worker, at most N",
+          [flows](const args& a) { return flows("", a["N"], a.json); }, {{"N", "how many"}});
+    e.add("show flows <vip:port> [json]", "flows of one virtual service (at most 100)",
+          [flows](const args& a) { return flows(a["vip:port"], "", a.json); },
+          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}});
+    e.add("show flows <vip:port> limit <N> [json]", "flows of one virtual service, at most N",
+          [flows](const args& a) { return flows(a["vip:port"], a["N"], a.json); },
+          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}, {"N", "how many"}});
+    e.add("set real-server <vip:port> <rs:port> weight <N>",
+          "change a real server's weight (0 drains: no new flows, existing ones continue)",
+          [&cp](const args& a) {
+              if (!cp.lb())
+                  return reply::failure("error: no virtual servers configured\n");
+              std::uint32_t w = 0;
+              try {
+                  std::size_t used = 0;
+                  unsigned long v = std::stoul(a["N"], &used);
+                  if (used != a["N"].size() || v > 2147483647ul)
+                      throw std::out_of_range("weight");
+                  w = static_cast<std::uint32_t>(v);
+              } catch (...) {
+                  return reply::failure("error: weight '" + a["N"] + "' is not 0..2147483647\n");
+              }
+              auto r = cp.lb()->set_weight(a["vip:port"], a["rs:port"], w);
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              cp.publish_if_dirty_lb();
+              return reply::success(a["rs:port"] + ": weight " + a["N"] + "\n");
+          },
+          {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}});
+    e.add("real-server <vip:port> <rs:port> enable|disable",
+          "take a real server out of scheduling (disable) or back (enable)",
+          [&cp](const args& a) {
+              if (!cp.lb())
+                  return reply::failure("error: no virtual servers configured\n");
+              bool en = a.words.back() == "enable";
+              auto r = cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en);
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              cp.publish_if_dirty_lb();
+              return reply::success(a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
+          },
+          {{"vip:port", "virtual service"}, {"rs:port", "real server"}});
     e.add("arp resolve <address>", "resolve an IPv4 address on the port whose subnet holds it",
           [&cp](const args& a) {
               auto ip = net::ipv4_addr::parse(a["address"]);

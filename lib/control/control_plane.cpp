@@ -79,6 +79,19 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
     if (!m)
         return m.err();
     vrrp_ = std::move(m.value());
+    if (!cfg_.virtual_servers.empty()) {
+        auto l = lb_manager::make(cfg_, now());
+        if (!l)
+            return make_error("virtual servers: " + l.message());
+        lb_ = std::move(l.value());
+    }
+    for (const auto& sn : cfg_.neighbours.static_entries) {
+        std::uint16_t pi = port_index(sn.port);
+        if (pi == 0xffff)
+            return make_error("static neighbour " + sn.address.to_string() + ": no port " + sn.port);
+        neighbours_.add_static(pi, sn.address, sn.mac);
+    }
+    resolve_next_hops();
     snapshot_dirty_ = true;
     publish_if_dirty();
     vrrp_->start(now(), link_up_);
@@ -101,12 +114,18 @@ void control_plane::publish_if_dirty() {
     if (!snapshot_dirty_)
         return;
     snapshot_dirty_ = false;
+    if (lb_ && lb_->dirty()) {
+        if (auto r = lb_->rebuild(); !r)
+            spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
+    }
     auto s = std::make_unique<dataplane::snapshot>();
     s->generation = ++generation_;
     for (const auto& p : dp_.ports()) {
         pipeline::port_view v;
         v.mac = p.mac;
         v.address = p.cfg.address.addr;
+        v.prefix_len = p.cfg.address.len;
+        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
         s->ports.push_back(v);
         s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
     }
@@ -114,6 +133,37 @@ void control_plane::publish_if_dirty() {
     s->vrrp.resize(s->ports.size());
     if (vrrp_)
         vrrp_->fill_snapshot(*s);
+    if (lb_) {
+        // A VIP that no VRRP instance manages is always held here: answer
+        // ARP and ping for it on the port whose subnet holds it.
+        for (const auto& vs : lb_->services()) {
+            net::ipv4_addr vip = vs.cfg.service.vip;
+            if (vrrp_ && vrrp_->manages(vip))
+                continue;
+            for (std::size_t i = 0; i < dp_.ports().size(); ++i) {
+                if (!dp_.ports()[i].cfg.address.contains(vip))
+                    continue;
+                auto& own = s->owned[i];
+                bool dup = std::any_of(own.begin(), own.end(),
+                                       [&](const pipeline::owned_address& o) { return o.addr == vip; });
+                if (!dup)
+                    own.push_back({vip, dp_.ports()[i].mac});
+                break;
+            }
+        }
+        s->services = lb_->table();
+        s->service_active = lb_->active_flags([this](net::ipv4_addr vip) {
+            // A VIP that no VRRP instance manages is always ours.
+            return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
+        });
+        std::vector<pipeline::next_hop> hops;
+        for (const auto& e : neighbours_.entries())
+            if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
+                e.st == neigh::state::static_)
+                hops.push_back({e.ip, e.mac, e.port});
+        s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
+    }
+    ++counters_.snapshots;
     dp_.publish(std::move(s));
 }
 
@@ -128,6 +178,56 @@ std::optional<net::mac_addr> control_plane::neighbour_mac(std::uint16_t port, ne
         return e->mac;
     neighbours_.resolve(port, ip, now());
     return std::nullopt;
+}
+
+void control_plane::handle_notice(const dataplane::dataplane::notice_view& n) {
+    ++counters_.notices;
+    if (n.port >= dp_.ports().size())
+        return;
+    if (n.resolve) {
+        // A worker needs this next hop: resolve it (no-op while resolving).
+        const auto* e = neighbours_.find(n.ip);
+        if (e == nullptr || e->st == neigh::state::failed || e->st == neigh::state::stale)
+            neighbours_.resolve(n.port, n.ip, now());
+        return;
+    }
+    // Learnt from an ARP request for one of our addresses (RFC 826).
+    if (!dp_.ports()[n.port].cfg.address.contains(n.ip))
+        return;
+    auto r = neighbours_.learn(n.port, n.ip, n.mac, now());
+    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated))
+        snapshot_dirty_ = true;
+}
+
+void control_plane::resolve_next_hops() {
+    if (!lb_)
+        return;
+    auto want = [this](net::ipv4_addr ip) {
+        const auto* e = neighbours_.find(ip);
+        if (e != nullptr && (e->st == neigh::state::reachable || e->st == neigh::state::static_ ||
+                             e->st == neigh::state::incomplete))
+            return;
+        auto r = resolve(ip);
+        if (!r)
+            spdlog::debug("next hop {}: {}", ip.to_string(), r.message());
+    };
+    for (const auto& ip : lb_->next_hops())
+        want(ip);
+    for (const auto& p : dp_.ports())
+        if (p.cfg.gateway)
+            want(*p.cfg.gateway);
+}
+
+json control_plane::report_virtual_servers() {
+    if (!lb_)
+        return json::array();
+    return lb_->report(dp_, now());
+}
+
+json control_plane::report_flows(const std::string& vs, std::uint32_t limit) {
+    if (!lb_)
+        return json::array();
+    return lb_->report_flows(dp_, vs, limit);
 }
 
 json control_plane::report_vrrp(const std::string& name) {
@@ -179,6 +279,9 @@ void control_plane::run_once(usec max_wait) {
     // 1. What the workers punted (bounded so a flood cannot starve timers).
     dp_.drain_punts([this](const dataplane::punted_frame& f) { handle_punt(f); }, 1024);
 
+    // 1b. Learn / resolve notices.
+    dp_.drain_notices([this](const dataplane::dataplane::notice_view& n) { handle_notice(n); }, 1024);
+
     // 2. Protocol timers, then neighbour resolution.
     if (vrrp_) {
         vrrp_->on_timer(now());
@@ -187,8 +290,19 @@ void control_plane::run_once(usec max_wait) {
             next_reject_log_ = t + std::chrono::seconds(1);
         }
     }
-    for (const auto& p : neighbours_.tick(t))
-        send_arp_request(p.port, p.target);
+    {
+        std::size_t before = neighbours_.size();
+        for (const auto& p : neighbours_.tick(t))
+            send_arp_request(p.port, p.target);
+        if (lb_ && neighbours_.size() != before)
+            snapshot_dirty_ = true;
+    }
+    if (lb_ && t >= next_resolve_) {
+        resolve_next_hops();
+        next_resolve_ = t + std::chrono::seconds(10);
+    }
+    if (lb_ && lb_->dirty())
+        snapshot_dirty_ = true;
 
     // 3. Link state.
     if (t >= next_link_check_) {
@@ -385,6 +499,8 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
         return;
     }
     auto r = neighbours_.learn(f.port_index, spa, sha, now());
+    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated))
+        snapshot_dirty_ = true;
     if (r == neigh::learn_result::added)
         spdlog::debug("neighbour {} is {} on port {}", spa.to_string(), sha.to_string(), port.name);
     else if (r == neigh::learn_result::updated)
@@ -490,6 +606,14 @@ json control_plane::report_lcores() {
         r.set("polls", polls);
         r.set("busy_pct", polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
         r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
+        if (dp_.lb_enabled()) {
+            r.set("forwarded", s.forwarded.get());
+            r.set("flows", s.flows_active.load(std::memory_order_relaxed));
+            r.set("flow_capacity", s.flow_capacity.load(std::memory_order_relaxed));
+            r.set("handoffs_out", s.handoffs_out.get());
+            r.set("handoffs_in", s.handoffs_in.get());
+            r.set("expired", s.flows_expired.get());
+        }
         rows.push(std::move(r));
     }
     return rows;
@@ -521,6 +645,12 @@ json control_plane::report_stats() {
     ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
     ctl.set("control_tx_ring_full", dp_.control_tx_dropped());
     ctl.set("punt_ring_backlog", dp_.punt_ring_count());
+    ctl.set("notices", c.notices - b.notices);
+    std::uint64_t lost = 0;
+    for (unsigned w = 0; w < dp_.worker_count(); ++w)
+        lost += dp_.stats(w).notices_lost.get();
+    ctl.set("notices_lost", lost);
+    ctl.set("snapshots_published", c.snapshots - b.snapshots);
     o.set("control", std::move(ctl));
     const auto& ns = neighbours_.stats();
     json n = json::object();

@@ -18,6 +18,7 @@
 #include "common/json.hpp"
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
+#include "control/lb_manager.hpp"
 #include "control/vrrp_manager.hpp"
 #include "neigh/neighbour_table.hpp"
 
@@ -36,6 +37,8 @@ struct control_counters {
     std::uint64_t arp_requests_sent = 0;
     std::uint64_t control_tx_alloc_failed = 0;
     std::uint64_t loops = 0;
+    std::uint64_t notices = 0;       // learn/resolve notices from workers
+    std::uint64_t snapshots = 0;     // worker snapshots published
 };
 
 class control_plane : public vrrp_host {
@@ -91,6 +94,10 @@ class control_plane : public vrrp_host {
     json report_vrrp_all() { return report_vrrp(); }
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }
+    lb_manager* lb() { return lb_.get(); }
+    json report_virtual_servers();
+    json report_flows(const std::string& vs = {}, std::uint32_t limit = 100);
+    json report_flows_default() { return report_flows(); }
 
     // vrrp_host
     bool send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) override;
@@ -98,6 +105,11 @@ class control_plane : public vrrp_host {
     std::optional<net::mac_addr> neighbour_mac(std::uint16_t port, net::ipv4_addr ip) override;
     // Publish a new worker snapshot now if something changed.
     void publish_if_dirty();
+    // After an operator change of the virtual servers: rebuild and publish.
+    void publish_if_dirty_lb() {
+        snapshot_dirty_ = true;
+        publish_if_dirty();
+    }
 
   private:
     void handle_punt(const dataplane::punted_frame& f);
@@ -110,6 +122,10 @@ class control_plane : public vrrp_host {
     config::config cfg_;
     dataplane::dataplane& dp_;
     std::unique_ptr<vrrp_manager> vrrp_;
+    std::unique_ptr<lb_manager> lb_;
+    void handle_notice(const dataplane::dataplane::notice_view& n);
+    void resolve_next_hops();
+    usec next_resolve_{0};
     bool snapshot_dirty_ = false;
     std::uint64_t generation_ = 0;
     usec next_reject_log_{0};

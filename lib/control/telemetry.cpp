@@ -107,6 +107,11 @@ void register_telemetry(control_plane* cp) {
                                "Drop counters by reason, control-core and neighbour counters");
     rte_telemetry_register_cmd("/vipgate/vrrp", endpoint<&control_plane::report_vrrp_all>,
                                "VRRP instances. Parameter: instance name (optional)");
+    rte_telemetry_register_cmd("/vipgate/virtual_servers",
+                               endpoint<&control_plane::report_virtual_servers>,
+                               "Virtual services and their real servers");
+    rte_telemetry_register_cmd("/vipgate/flows", endpoint<&control_plane::report_flows_default>,
+                               "Up to 100 flows of every worker");
     rte_telemetry_register_cmd("/vipgate/arp", endpoint<&control_plane::report_arp>,
                                "Neighbour table");
 }

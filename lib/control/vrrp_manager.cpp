@@ -323,6 +323,23 @@ result<void> vrrp_manager::resume(usec now, const std::string& name) {
     return {};
 }
 
+bool vrrp_manager::manages(net::ipv4_addr ip) const {
+    for (const auto& s : instances_)
+        for (const auto& v : s.cfg->virtual_addresses)
+            if (v == ip)
+                return true;
+    return false;
+}
+
+bool vrrp_manager::holds(net::ipv4_addr ip) const {
+    for (const auto& s : instances_)
+        if (s.owns_vips)
+            for (const auto& v : s.cfg->virtual_addresses)
+                if (v == ip)
+                    return true;
+    return false;
+}
+
 void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];

@@ -65,6 +65,11 @@ class vrrp_manager {
     result<void> resign(usec now, const std::string& name);
     result<void> resume(usec now, const std::string& name);
 
+    // Is `ip` a virtual address of some instance (managed), and of a MASTER
+    // instance (held)?
+    bool manages(net::ipv4_addr ip) const;
+    bool holds(net::ipv4_addr ip) const;
+
     // Worker view: owned VIPs, virtual MACs and the VRRP table per port.
     void fill_snapshot(dataplane::snapshot& s) const;
 

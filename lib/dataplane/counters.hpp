@@ -27,6 +27,8 @@ class counter {
 };
 
 inline constexpr std::size_t max_ports = 16;
+inline constexpr std::size_t max_workers = 16;
+inline constexpr std::size_t max_real_servers = 4096; // lb::table_limits default
 
 // Written by one worker, read by the control core.
 struct alignas(64) worker_stats {
@@ -51,6 +53,21 @@ struct alignas(64) worker_stats {
     // row, for the log line that explains a split brain.
     std::array<std::atomic<std::uint64_t>, vrrp_rows> vrrp_last_reject{};
     std::array<counter, vrrp_rows> vrrp_punted{}; // valid adverts handed to the control core
+
+    // Load balancing.
+    counter forwarded;    // NAT'd and sent (both directions)
+    counter new_flows;    // flows created
+    counter handoffs_out; // frames passed to their owner worker
+    counter handoffs_in;  // frames received from other workers
+    counter notices_lost; // learn/resolve notices dropped (ring full)
+    counter flows_expired;
+    std::atomic<std::uint64_t> flows_active{0}; // gauge, refreshed every few ms
+    std::atomic<std::uint64_t> flow_capacity{0};
+    std::array<counter, max_real_servers> rs_packets{};
+    std::array<counter, max_real_servers> rs_bytes{};
+    // Gauges per real-server slot (this worker's connection counts).
+    std::array<std::atomic<std::uint32_t>, max_real_servers> rs_active{};
+    std::array<std::atomic<std::uint32_t>, max_real_servers> rs_inactive{};
 };
 
 } // namespace vipgate::dataplane

@@ -8,7 +8,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_random.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_cycles.h>
 
 #include <spdlog/spdlog.h>
 
@@ -29,9 +32,20 @@ void snapshot::finalize() {
         ports[i].vrrp = std::span<const pipeline::vrrp_view>(vrrp[i]);
     }
     ctx.ports = std::span<const pipeline::port_view>(ports.data(), ports.size());
+    ctx.services = services.get();
+    ctx.service_active = std::span<const std::uint8_t>(service_active);
+    ctx.neighbours = neighbours.get();
 }
 
 namespace {
+
+// lib/lb's allocator hook: flow tables live in DPDK memory (hugepages when
+// EAL has them), on the worker's socket.
+void* lb_alloc(void* ctx, std::size_t size, std::size_t align) {
+    int socket = static_cast<int>(reinterpret_cast<std::intptr_t>(ctx));
+    return rte_zmalloc_socket("vg_lb", size, static_cast<unsigned>(align), socket);
+}
+void lb_free(void*, void* p, std::size_t, std::size_t) { rte_free(p); }
 
 std::string errno_text(int err) { return rte_strerror(err < 0 ? -err : err); }
 
@@ -100,6 +114,12 @@ dataplane::~dataplane() {
     for (auto& w : workers_)
         rte_ring_free(w->punt);
     rte_ring_free(control_tx_);
+    for (auto& w : workers_) {
+        rte_ring_free(w->notices);
+        for (auto* r : w->handoff)
+            rte_ring_free(r);
+        w->engine.reset();
+    }
     rte_free(qsbr_);
     for (auto& p : ports_)
         rte_eth_dev_close(p.port_id);
@@ -109,6 +129,8 @@ dataplane::~dataplane() {
 result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) {
     std::unique_ptr<dataplane> dp(new dataplane());
     dp->settings_ = cfg.dataplane;
+    dp->lb_cfg_ = cfg.load_balancing;
+    dp->lb_enabled_ = !cfg.virtual_servers.empty();
 
     if (cfg.ports.size() > max_ports)
         return make_error("at most " + std::to_string(max_ports) + " ports are supported, config has " +
@@ -128,6 +150,8 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
         return make_error("dataplane.workers is " + std::to_string(wanted) + " but EAL has only " +
                           std::to_string(lcores.size()) +
                           " worker lcore(s); give more with -l/--lcores or lower the count");
+    if (wanted > max_workers)
+        return make_error("at most " + std::to_string(max_workers) + " workers are supported");
     if (wanted < lcores.size())
         spdlog::warn("{} worker lcore(s) left idle: dataplane.workers is {}", lcores.size() - wanted,
                      wanted);
@@ -155,7 +179,49 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
         if (ctx->punt == nullptr)
             return make_error("cannot create ring " + rname + ": " + errno_text(rte_errno));
+        std::string nname = "vg_notice_" + std::to_string(w);
+        ctx->notices = rte_ring_create_elem(nname.c_str(), sizeof(notice), 1024,
+                                            static_cast<int>(rte_socket_id()),
+                                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ctx->notices == nullptr)
+            return make_error("cannot create ring " + nname + ": " + errno_text(rte_errno));
+        if (dp->lb_enabled_) {
+            lb::engine_config ec;
+            ec.flow_capacity = cfg.load_balancing.flows_per_worker;
+            ec.persistence_capacity = cfg.load_balancing.persistence_templates;
+            ec.state_timeouts = cfg.load_balancing.timeouts;
+            ec.sloppy_tcp = cfg.load_balancing.sloppy_tcp;
+            ec.seed = rte_rand();
+            lb::allocator alloc{lb_alloc, lb_free,
+                                reinterpret_cast<void*>(static_cast<std::intptr_t>(
+                                    rte_lcore_to_socket_id(lcores[w])))};
+            auto e = lb::engine::create(ec, alloc);
+            if (!e)
+                return make_error("worker " + std::to_string(w) + ": cannot create its flow table (" +
+                                  std::to_string(ec.flow_capacity) + " flows): " + e.message() +
+                                  "; lower load_balancing.flows_per_worker or give EAL more memory");
+            ctx->engine.emplace(std::move(e.value()));
+            ctx->stats.flow_capacity.store(ec.flow_capacity);
+        }
+        ctx->dump_out.reserve(4096);
         dp->workers_.push_back(std::move(ctx));
+    }
+    // Hand-off rings between every pair of workers (both directions of a
+    // flow are handled by its owner).
+    if (dp->lb_enabled_ && wanted > 1) {
+        for (unsigned to = 0; to < wanted; ++to) {
+            for (unsigned from = 0; from < wanted; ++from) {
+                if (from == to)
+                    continue;
+                std::string hname = "vg_ho_" + std::to_string(from) + "_" + std::to_string(to);
+                rte_ring* r = rte_ring_create(hname.c_str(), cfg.dataplane.punt_ring_size,
+                                              static_cast<int>(rte_socket_id()),
+                                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+                if (r == nullptr)
+                    return make_error("cannot create ring " + hname + ": " + errno_text(rte_errno));
+                dp->workers_[to]->handoff[from] = r;
+            }
+        }
     }
     dp->control_tx_ = rte_ring_create("vg_control_tx", cfg.dataplane.control_tx_ring_size,
                                       static_cast<int>(rte_socket_id()),
@@ -200,6 +266,8 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
         pipeline::port_view v;
         v.mac = p.mac;
         v.address = p.cfg.address.addr;
+        v.prefix_len = p.cfg.address.len;
+        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
         s->ports.push_back(v);
     }
     s->finalize();
@@ -299,6 +367,71 @@ void dataplane::stop() {
             rte_pktmbuf_free(m);
     while (rte_ring_sc_dequeue(control_tx_, reinterpret_cast<void**>(&m)) == 0)
         rte_pktmbuf_free(m);
+    for (auto& w : workers_)
+        for (auto* r : w->handoff)
+            if (r != nullptr)
+                while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0)
+                    rte_pktmbuf_free(m);
+}
+
+unsigned dataplane::drain_notices(const std::function<void(const notice_view&)>& fn,
+                                  unsigned budget) {
+    unsigned done = 0;
+    notice batch[32];
+    for (auto& w : workers_) {
+        while (done < budget) {
+            unsigned n = rte_ring_sc_dequeue_burst_elem(w->notices, batch, sizeof(notice),
+                                                        std::min(32u, budget - done), nullptr);
+            if (n == 0)
+                break;
+            for (unsigned i = 0; i < n; ++i) {
+                notice_view v;
+                v.resolve = batch[i].kind == notice::resolve;
+                v.port = batch[i].port;
+                v.ip = net::ipv4_addr(batch[i].ip);
+                std::memcpy(v.mac.bytes.data(), batch[i].mac.data(), 6);
+                fn(v);
+            }
+            done += n;
+        }
+    }
+    return done;
+}
+
+std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
+                                               std::chrono::milliseconds timeout) {
+    std::vector<flow_record> out;
+    if (!lb_enabled_)
+        return out;
+    for (auto& w : workers_) {
+        w->dump_req = req;
+        w->dump_req.limit = std::min<std::uint32_t>(req.limit, 4096);
+        w->dump_out.clear();
+        w->dump_state.store(1, std::memory_order_release);
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (auto& w : workers_) {
+        while (w->dump_state.load(std::memory_order_acquire) != 2 &&
+               (std::chrono::steady_clock::now() < deadline ||
+                w->dump_state.load(std::memory_order_acquire) == 3))
+            rte_delay_us_sleep(50);
+        if (w->dump_state.load(std::memory_order_acquire) == 2) {
+            for (const auto& r : w->dump_out) {
+                if (out.size() >= req.limit)
+                    break;
+                out.push_back(r);
+            }
+        }
+        // A worker that did not take the request (stopped) is withdrawn from
+        // it; one that took it (3 = copying) is waited for.
+        int expected = 1;
+        if (!w->dump_state.compare_exchange_strong(expected, 0)) {
+            while (w->dump_state.load(std::memory_order_acquire) == 3)
+                rte_delay_us_sleep(50);
+            w->dump_state.store(0, std::memory_order_release);
+        }
+    }
+    return out;
 }
 
 unsigned dataplane::worker_lcore(unsigned w) const { return workers_.at(w)->lcore; }

@@ -10,6 +10,7 @@
 //                               port, transmits on TX queue w.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,11 @@ namespace vipgate::dataplane {
 // core before dataplane::publish(), then read-only until reclaimed (RCU).
 struct snapshot {
     std::uint64_t generation = 0;
+    // Load balancing: the services (shared, immutable), which are active (VIP
+    // held here), and the neighbours workers may send to.
+    std::shared_ptr<const lb::service_table> services;
+    std::vector<std::uint8_t> service_active;
+    std::shared_ptr<const pipeline::neighbour_map> neighbours;
     // Per port; these back the spans of port_view.
     std::vector<std::vector<pipeline::owned_address>> owned;
     std::vector<std::vector<net::mac_addr>> virtual_macs;
@@ -61,6 +67,21 @@ struct link_state {
     bool up = false;
     std::uint32_t speed_mbps = 0;
     bool full_duplex = false;
+};
+
+// `show flows`: what to copy out of a worker's flow table.
+struct flow_dump_request {
+    net::ipv4_addr vip;        // 0: any
+    std::uint16_t vport = 0;   // 0: any
+    std::uint32_t limit = 100; // at most this many records
+};
+
+struct flow_record {
+    net::ipv4_addr client, vip, rs;
+    std::uint16_t client_port = 0, vport = 0, rs_port = 0;
+    std::uint8_t proto = 0;
+    std::uint8_t state = 0; // lb::flow_state
+    std::uint32_t expires_in_ms = 0;
 };
 
 // A frame the worker punted: owned by the receiver, who must free it with
@@ -111,6 +132,22 @@ class dataplane {
     unsigned drain_punts(const std::function<void(const punted_frame&)>& fn, unsigned budget);
     std::uint64_t punt_ring_count() const;
 
+    // Learn/resolve notices from the workers (ARP requests answered; next
+    // hops missing).
+    struct notice_view {
+        bool resolve; // else learn
+        std::uint16_t port;
+        net::ipv4_addr ip;
+        net::mac_addr mac;
+    };
+    unsigned drain_notices(const std::function<void(const notice_view&)>& fn, unsigned budget);
+
+    // Flows of every worker matching `req` (asks each worker, waits at most
+    // `timeout` for each); the count of flows is per worker in `totals`.
+    std::vector<flow_record> dump_flows(const flow_dump_request& req,
+                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
+    bool lb_enabled() const { return lb_enabled_; }
+
     // Control TX: allocate a frame, fill it, send it (worker 0 transmits it).
     rte_mbuf* alloc_frame();
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
@@ -148,6 +185,8 @@ class dataplane {
     bool stopped_ = false;
     std::uint64_t control_tx_dropped_ = 0;
     std::uint64_t control_tx_sent_ = 0;
+    bool lb_enabled_ = false;
+    config::load_balancing_config lb_cfg_;
 
     friend int worker_main(void*);
 };

@@ -7,8 +7,10 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include <array>
+#include <cstring>
 
 #include "dataplane/worker_ctx.hpp"
 
@@ -22,6 +24,11 @@ struct tx_buffer {
     std::array<rte_mbuf*, max_burst> pkts;
     unsigned count = 0;
 };
+
+inline void count_drop(worker_stats& st, pipeline::drop_reason r) noexcept {
+    st.drop[static_cast<std::size_t>(r)].add();
+    st.drops.add();
+}
 
 inline void flush(tx_buffer& b, std::uint16_t port_id, std::uint16_t queue, worker_stats& st,
                   unsigned port_index) noexcept {
@@ -53,8 +60,8 @@ inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
     if (v.detail < vrrp::reject_reason_count)
         st.vrrp_reject[row][v.detail].add();
     std::size_t l3 = 14;
-    if (frame.size() >= 18 && (frame[12] == 0x81 || frame[12] == 0x88) &&
-        (frame[13] == 0x00 || frame[13] == 0xa8))
+    if (frame.size() >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00) ||
+                               (frame[12] == 0x88 && frame[13] == 0xa8)))
         l3 = 18;
     std::uint32_t src = 0;
     if (frame.size() >= l3 + 16)
@@ -64,31 +71,182 @@ inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
                                    std::memory_order_relaxed);
 }
 
-inline void count_drop(worker_stats& st, pipeline::drop_reason r) noexcept {
-    st.drop[static_cast<std::size_t>(r)].add();
-    st.drops.add();
-}
+// The worker's loop state, so the per-frame step can be one function for
+// frames from the NIC and frames handed over by other workers.
+struct loop {
+    dataplane::worker_ctx& w;
+    dataplane& dp;
+    worker_stats& st;
+    std::uint16_t queue;
+    unsigned nports;
+    unsigned burst;
+    std::array<std::uint16_t, max_ports> port_ids{};
+    std::array<tx_buffer, max_ports> tx{};
+    pipeline::worker_state ws;
+    // to_owner[j]: the ring into worker j's hand-off inbox from this worker.
+    std::array<rte_ring*, max_workers> to_owner{};
+
+    void send(unsigned p, rte_mbuf* m) noexcept {
+        tx[p].pkts[tx[p].count++] = m;
+        if (tx[p].count == max_burst)
+            flush(tx[p], port_ids[p], queue, st, p);
+    }
+
+    void notify(notice::kind_t kind, std::uint16_t port, net::ipv4_addr ip,
+                const net::mac_addr* mac) noexcept {
+        notice n{};
+        n.kind = kind;
+        n.port = port;
+        n.ip = ip.value;
+        if (mac != nullptr)
+            std::memcpy(n.mac.data(), mac->bytes.data(), 6);
+        if (rte_ring_sp_enqueue_elem(w.notices, &n, sizeof n) != 0)
+            st.notices_lost.add();
+    }
+
+    // One frame received on port `p` (or handed over by another worker).
+    void handle(rte_mbuf* m, unsigned p, const pipeline::context& ctx) noexcept {
+        if (m->nb_segs != 1) {
+            count_drop(st, pipeline::drop_reason::multi_segment);
+            rte_pktmbuf_free(m);
+            return;
+        }
+        std::span<std::uint8_t> frame(rte_pktmbuf_mtod(m, std::uint8_t*), m->data_len);
+        pipeline::verdict v = pipeline::process(frame, static_cast<std::uint16_t>(p), ctx, ws);
+        switch (v.act) {
+        case pipeline::action::reply:
+            st.replies.add();
+            if (v.learn) {
+                // The reply's target fields are the requester's (RFC 826).
+                const std::size_t l3 = frame.size() >= 18 && frame[12] == 0x81 ? 18 : 14;
+                if (frame.size() >= l3 + 28) {
+                    net::mac_addr mac;
+                    std::memcpy(mac.bytes.data(), frame.data() + l3 + 18, 6);
+                    net::ipv4_addr ip((std::uint32_t{frame[l3 + 24]} << 24) |
+                                      (std::uint32_t{frame[l3 + 25]} << 16) |
+                                      (std::uint32_t{frame[l3 + 26]} << 8) |
+                                      std::uint32_t{frame[l3 + 27]});
+                    notify(notice::learn, static_cast<std::uint16_t>(p), ip, &mac);
+                }
+            }
+            send(p, m);
+            break;
+        case pipeline::action::forward:
+            st.forwarded.add();
+            if (v.rs_slot < max_real_servers) {
+                st.rs_packets[v.rs_slot].add();
+                st.rs_bytes[v.rs_slot].add(m->pkt_len);
+            }
+            send(v.out_port < nports ? v.out_port : p, m);
+            break;
+        case pipeline::action::handoff: {
+            rte_ring* r = v.worker < max_workers ? to_owner[v.worker] : nullptr;
+            m->hash.usr = p; // the arrival port, for the owner
+            if (r == nullptr || rte_ring_sp_enqueue(r, m) != 0) {
+                count_drop(st, pipeline::drop_reason::lb_handoff_ring_full);
+                rte_pktmbuf_free(m);
+            } else {
+                st.handoffs_out.add();
+            }
+            break;
+        }
+        case pipeline::action::punt:
+            // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
+            m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
+                          (std::uint32_t{v.slot} << 8) | static_cast<std::uint32_t>(v.punt);
+            if (v.punt == pipeline::punt_kind::vrrp)
+                st.vrrp_punted[vrrp_row(v.slot)].add();
+            if (rte_ring_sp_enqueue(w.punt, m) != 0) {
+                count_drop(st, pipeline::drop_reason::punt_ring_full);
+                rte_pktmbuf_free(m);
+            } else {
+                st.punts.add();
+            }
+            break;
+        case pipeline::action::drop:
+        default:
+            if (v.reason == pipeline::drop_reason::vrrp_rejected)
+                count_vrrp_reject(st, v, frame);
+            else if (v.reason == pipeline::drop_reason::no_neighbour)
+                notify(notice::resolve, v.out_port, v.resolve, nullptr);
+            count_drop(st, v.reason);
+            rte_pktmbuf_free(m);
+            break;
+        }
+    }
+
+    void answer_dump() noexcept {
+        int expected = 1;
+        if (!w.dump_state.compare_exchange_strong(expected, 3))
+            return;
+        const flow_dump_request req = w.dump_req;
+        if (w.engine) {
+            lb::flow_table& ft = w.engine->flows();
+            for (std::uint32_t i = 0; i < ft.capacity() && w.dump_out.size() < req.limit &&
+                                      w.dump_out.size() < w.dump_out.capacity();
+                 ++i) {
+                const lb::flow& f = w.engine->flows().at(i);
+                if ((f.bits & lb::flow::flag_used) == 0 || ft.expired(f, ws.now))
+                    continue;
+                if (req.vip.value != 0 && f.vip != req.vip)
+                    continue;
+                if (req.vport != 0 && f.vport != req.vport)
+                    continue;
+                flow_record r;
+                r.client = f.client;
+                r.vip = f.vip;
+                r.rs = f.rs;
+                r.client_port = f.client_port;
+                r.vport = f.vport;
+                r.rs_port = f.rs_port;
+                r.proto = static_cast<std::uint8_t>(f.proto);
+                r.state = f.bits & lb::flow::state_mask;
+                r.expires_in_ms = static_cast<std::uint32_t>(ft.remaining(f, ws.now).count());
+                w.dump_out.push_back(r); // capacity reserved: no allocation
+            }
+        }
+        w.dump_state.store(2, std::memory_order_release);
+    }
+
+    void publish_gauges() noexcept {
+        if (!w.engine)
+            return;
+        st.flows_active.store(w.engine->flows().size(), std::memory_order_relaxed);
+        auto counts = w.engine->scheduler().counts();
+        for (std::size_t i = 0; i < counts.size() && i < max_real_servers; ++i) {
+            st.rs_active[i].store(counts[i].active, std::memory_order_relaxed);
+            st.rs_inactive[i].store(counts[i].inactive, std::memory_order_relaxed);
+        }
+    }
+};
 
 } // namespace
 
 int worker_main(void* arg) {
     auto* w = static_cast<dataplane::worker_ctx*>(arg);
     dataplane& dp = *w->dp;
+    loop L{*w, dp, w->stats, static_cast<std::uint16_t>(w->index),
+           static_cast<unsigned>(dp.ports_.size()),
+           std::min<unsigned>(dp.settings_.burst, max_burst)};
     worker_stats& st = w->stats;
-    const auto queue = static_cast<std::uint16_t>(w->index);
-    const unsigned nports = static_cast<unsigned>(dp.ports_.size());
-    const unsigned burst = std::min<unsigned>(dp.settings_.burst, max_burst);
     const bool idle_sleep = dp.settings_.idle_sleep;
     const std::uint32_t idle_polls = dp.settings_.idle_polls;
     const std::uint32_t sleep_us = dp.settings_.idle_sleep_us;
+    const std::uint32_t expire_budget = dp.lb_cfg_.expire_budget;
+    const unsigned nworkers = static_cast<unsigned>(dp.workers_.size());
+    const std::uint64_t tsc_per_ms = std::max<std::uint64_t>(1, rte_get_tsc_hz() / 1000);
 
-    std::array<std::uint16_t, max_ports> port_ids{};
-    for (unsigned p = 0; p < nports; ++p)
-        port_ids[p] = dp.ports_[p].port_id;
+    for (unsigned p = 0; p < L.nports; ++p)
+        L.port_ids[p] = dp.ports_[p].port_id;
+    L.ws.engine = w->engine ? &*w->engine : nullptr;
+    for (unsigned j = 0; j < nworkers && j < max_workers; ++j)
+        L.to_owner[j] = dp.workers_[j]->handoff[w->index];
+    L.ws.worker = w->index;
+    L.ws.workers = nworkers;
 
     std::array<rte_mbuf*, max_burst> rx;
-    std::array<tx_buffer, max_ports> tx{};
     std::uint32_t empty_polls = 0;
+    std::uint64_t iteration = 0;
 
     rte_rcu_qsbr_thread_online(dp.qsbr_, w->index);
 
@@ -97,12 +255,14 @@ int worker_main(void* arg) {
         rte_rcu_qsbr_quiescent(dp.qsbr_, w->index);
         const snapshot* snap = dp.current_.load(std::memory_order_acquire);
         const pipeline::context& ctx = snap->ctx;
+        L.ws.now = lb::time_point{lb::milliseconds{
+            static_cast<std::int64_t>(rte_get_tsc_cycles() / tsc_per_ms)}};
         st.polls.add();
         unsigned got_total = 0;
 
-        for (unsigned p = 0; p < nports; ++p) {
-            std::uint16_t n = rte_eth_rx_burst(port_ids[p], queue, rx.data(),
-                                               static_cast<std::uint16_t>(burst));
+        for (unsigned p = 0; p < L.nports; ++p) {
+            std::uint16_t n = rte_eth_rx_burst(L.port_ids[p], L.queue, rx.data(),
+                                               static_cast<std::uint16_t>(L.burst));
             if (n == 0)
                 continue;
             got_total += n;
@@ -111,72 +271,63 @@ int worker_main(void* arg) {
             for (std::uint16_t i = 0; i < n; ++i) {
                 if (i + 1 < n)
                     rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
-                rte_mbuf* m = rx[i];
-                st.rx_bytes.add(m->pkt_len);
-                if (m->nb_segs != 1) {
-                    count_drop(st, pipeline::drop_reason::multi_segment);
-                    rte_pktmbuf_free(m);
-                    continue;
-                }
-                std::span<std::uint8_t> frame(rte_pktmbuf_mtod(m, std::uint8_t*), m->data_len);
-                pipeline::verdict v =
-                    pipeline::process(frame, static_cast<std::uint16_t>(p), ctx);
-                switch (v.act) {
-                case pipeline::action::reply:
-                    st.replies.add();
-                    tx[p].pkts[tx[p].count++] = m;
-                    break;
-                case pipeline::action::punt:
-                    // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
-                    m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
-                                  (std::uint32_t{v.slot} << 8) |
-                                  static_cast<std::uint32_t>(v.punt);
-                    if (v.punt == pipeline::punt_kind::vrrp)
-                        st.vrrp_punted[vrrp_row(v.slot)].add();
-                    if (rte_ring_sp_enqueue(w->punt, m) != 0) {
-                        count_drop(st, pipeline::drop_reason::punt_ring_full);
-                        rte_pktmbuf_free(m);
-                    } else {
-                        st.punts.add();
-                    }
-                    break;
-                case pipeline::action::drop:
-                default:
-                    if (v.reason == pipeline::drop_reason::vrrp_rejected)
-                        count_vrrp_reject(st, v, frame);
-                    count_drop(st, v.reason);
-                    rte_pktmbuf_free(m);
-                    break;
-                }
+                st.rx_bytes.add(rx[i]->pkt_len);
+                L.handle(rx[i], p, ctx);
             }
-            flush(tx[p], port_ids[p], queue, st, p);
+        }
+
+        // Frames other workers received for flows this one owns.
+        if (nworkers > 1) {
+            L.ws.handed_off = true;
+            for (unsigned from = 0; from < nworkers; ++from) {
+                rte_ring* r = w->handoff[from];
+                if (r == nullptr)
+                    continue;
+                unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
+                                                       L.burst, nullptr);
+                if (n == 0)
+                    continue;
+                got_total += n;
+                st.handoffs_in.add(n);
+                for (unsigned i = 0; i < n; ++i)
+                    L.handle(rx[i], static_cast<unsigned>(rx[i]->hash.usr), ctx);
+            }
+            L.ws.handed_off = false;
         }
 
         // Worker 0 transmits what the control core queued (adverts, GARPs,
-        // ARP requests): the control core owns no TX queue of its own.
+        // ARP requests, probes): the control core owns no TX queue of its own.
         if (w->index == 0) {
             unsigned n = rte_ring_sc_dequeue_burst(dp.control_tx_, reinterpret_cast<void**>(rx.data()),
-                                                   burst, nullptr);
+                                                   L.burst, nullptr);
             if (n != 0) {
                 got_total += n;
                 st.control_tx.add(n);
                 for (unsigned i = 0; i < n; ++i) {
                     rte_mbuf* m = rx[i];
                     unsigned p = 0;
-                    while (p < nports && port_ids[p] != m->port)
+                    while (p < L.nports && L.port_ids[p] != m->port)
                         ++p;
-                    if (p == nports) {
+                    if (p == L.nports) {
                         rte_pktmbuf_free(m);
                         continue;
                     }
-                    tx[p].pkts[tx[p].count++] = m;
-                    if (tx[p].count == burst)
-                        flush(tx[p], port_ids[p], queue, st, p);
+                    L.send(p, m);
                 }
-                for (unsigned p = 0; p < nports; ++p)
-                    flush(tx[p], port_ids[p], queue, st, p);
             }
         }
+        for (unsigned p = 0; p < L.nports; ++p)
+            flush(L.tx[p], L.port_ids[p], L.queue, st, p);
+
+        if (L.ws.engine != nullptr) {
+            auto er = L.ws.engine->expire(L.ws.now, expire_budget);
+            if (er.removed != 0)
+                st.flows_expired.add(er.removed);
+            if ((++iteration & 1023) == 0)
+                L.publish_gauges();
+        }
+        if (w->dump_state.load(std::memory_order_relaxed) == 1)
+            L.answer_dump();
 
         if (got_total != 0) {
             st.busy_polls.add();
@@ -184,13 +335,15 @@ int worker_main(void* arg) {
         } else if (idle_sleep && ++empty_polls >= idle_polls) {
             // Shared machines and the lab: give the CPU back while idle.
             st.idle_sleeps.add();
+            if (L.ws.engine != nullptr)
+                L.publish_gauges();
             rte_delay_us_sleep(sleep_us);
         }
     }
 
     rte_rcu_qsbr_thread_offline(dp.qsbr_, w->index);
-    for (unsigned p = 0; p < nports; ++p)
-        flush(tx[p], port_ids[p], queue, st, p);
+    for (unsigned p = 0; p < L.nports; ++p)
+        flush(L.tx[p], L.port_ids[p], L.queue, st, p);
     return 0;
 }
 

@@ -159,7 +159,7 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
     if (r != drop_reason::none) {
         return verdict::dropped(r);
     }
-    return {drop_reason::none, direction::forward, f->rs, f->service_slot, created};
+    return {drop_reason::none, direction::forward, f->rs, f->service_slot, created, f->rs_slot};
 }
 
 verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
@@ -180,7 +180,7 @@ verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& met
     if (r != drop_reason::none) {
         return verdict::dropped(r);
     }
-    return {drop_reason::none, direction::reply, f->client, f->service_slot, false};
+    return {drop_reason::none, direction::reply, f->client, f->service_slot, false, f->rs_slot};
 }
 
 verdict engine::icmp_error(std::span<std::uint8_t> frame, const net::packet_meta& meta,
@@ -197,14 +197,14 @@ verdict engine::icmp_error(std::span<std::uint8_t> frame, const net::packet_meta
         if (r != drop_reason::none) {
             return verdict::dropped(r);
         }
-        return {drop_reason::none, direction::forward, f->rs, f->service_slot, false};
+        return {drop_reason::none, direction::forward, f->rs, f->service_slot, false, f->rs_slot};
     }
     if (const flow* f = flows_.find_reverse(k, now)) {
         const drop_reason r = nat_icmp_reply(frame, meta, q, f->vip, f->vport);
         if (r != drop_reason::none) {
             return verdict::dropped(r);
         }
-        return {drop_reason::none, direction::reply, f->client, f->service_slot, false};
+        return {drop_reason::none, direction::reply, f->client, f->service_slot, false, f->rs_slot};
     }
     return verdict::dropped(drop_reason::lb_icmp_no_flow);
 }

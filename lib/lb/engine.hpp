@@ -54,6 +54,7 @@ struct verdict {
     net::ipv4_addr next_hop; // RS address (forward) or client address (reply)
     std::uint16_t service_slot = no_slot;
     bool new_flow = false;
+    std::uint16_t rs_slot = no_slot; // the flow's real server (per-RS counters)
 
     constexpr bool ok() const noexcept { return reason == drop_reason::none; }
     static constexpr verdict dropped(drop_reason r) noexcept { return verdict{r}; }

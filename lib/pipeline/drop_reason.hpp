@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lb/drop_reason.hpp"
+
 // X(name, help)
 #define VIPGATE_DROP_REASONS(X)                                                                    \
     X(none, "not dropped")                                                                         \
@@ -56,7 +58,13 @@
     X(no_service, "TCP/UDP to an owned address with no virtual service")                           \
     /* VRRP (RFC 5798 / RFC 3768) */                                                               \
     X(vrrp_no_instance, "VRRP advertisement (IP protocol 112) on a port with no VRRP instance")    \
-    X(vrrp_rejected, "VRRP advertisement failed validation (counted by reason in show vrrp)")
+    X(vrrp_rejected, "VRRP advertisement failed validation (counted by reason in show vrrp)")     \
+    /* Load balancing (lib/lb's reasons, then the worker's own) */                                 \
+    VIPGATE_LB_DROP_REASONS(X)                                                                     \
+    X(lb_backup, "traffic of a virtual service whose VIP this gateway does not hold (not MASTER)") \
+    X(lb_handoff_ring_full, "ring to the flow's owner worker full, frame dropped")                 \
+    X(no_route, "next hop outside every port's subnet and no gateway configured")                \
+    X(no_neighbour, "next hop's MAC unknown: resolution requested, frame dropped")
 
 namespace vipgate::pipeline {
 
@@ -84,5 +92,19 @@ const char* drop_reason_name(drop_reason r) noexcept;
 
 // One-line description for docs and `help` in the console.
 const char* drop_reason_help(drop_reason r) noexcept;
+
+// lib/lb's reasons are part of this table under the same names.
+constexpr drop_reason from_lb(lb::drop_reason r) noexcept {
+    switch (r) {
+#define VIPGATE_LB_MAP(name, help)                                                                 \
+    case lb::drop_reason::name:                                                                    \
+        return drop_reason::name;
+        VIPGATE_LB_DROP_REASONS(VIPGATE_LB_MAP)
+#undef VIPGATE_LB_MAP
+    case lb::drop_reason::none:
+        return drop_reason::none;
+    }
+    return drop_reason::none;
+}
 
 } // namespace vipgate::pipeline

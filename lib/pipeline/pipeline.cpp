@@ -11,6 +11,37 @@
 
 namespace vipgate::pipeline {
 
+neighbour_map::neighbour_map(std::span<const next_hop> entries) {
+    std::size_t cap = 16;
+    while (cap < entries.size() * 2)
+        cap <<= 1;
+    slots_.assign(cap, next_hop{});
+    mask_ = static_cast<std::uint32_t>(cap - 1);
+    for (const auto& e : entries) {
+        if (e.ip.value == 0)
+            continue;
+        std::uint32_t i = (e.ip.value * 2654435761u) & mask_;
+        while (slots_[i].ip.value != 0 && slots_[i].ip != e.ip)
+            i = (i + 1) & mask_;
+        if (slots_[i].ip.value == 0)
+            ++count_;
+        slots_[i] = e;
+    }
+}
+
+const next_hop* neighbour_map::find(net::ipv4_addr ip) const noexcept {
+    if (slots_.empty() || ip.value == 0)
+        return nullptr;
+    std::uint32_t i = (ip.value * 2654435761u) & mask_;
+    // At most half full: a probe sequence always reaches an empty slot.
+    while (slots_[i].ip.value != 0) {
+        if (slots_[i].ip == ip)
+            return &slots_[i];
+        i = (i + 1) & mask_;
+    }
+    return nullptr;
+}
+
 namespace {
 
 using net::ipv4_addr;
@@ -93,7 +124,12 @@ verdict handle_arp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     const net::eth_view eth(frame);
     eth.set_dst(sha);
     eth.set_src(target->mac);
-    return verdict::replied(); // VLAN tag and padding untouched
+    // RFC 826: "if we are the target, merge the sender into the table": the
+    // worker passes (tpa, tha) of the reply to the neighbour table, so a
+    // client that asked for a VIP can be answered without an ARP of ours.
+    verdict v = verdict::replied(); // VLAN tag and padding untouched
+    v.learn = spa.value != 0;
+    return v;
 }
 
 // `local` is the owned entry the echo request was addressed to.
@@ -223,6 +259,13 @@ verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     case net::ip_proto_icmp:
         return handle_icmp(frame, meta, *local);
     case net::ip_proto_tcp:
+        // Answers to the control core's health-check SYNs (to the port's
+        // own address, from the probe source-port range).
+        if (meta.dst == port.address && meta.dst_port >= probe_port_first &&
+            meta.dst_port <= probe_port_last) {
+            return verdict::punted(punt_kind::probe);
+        }
+        return verdict::dropped(drop_reason::no_service);
     case net::ip_proto_udp:
         return verdict::dropped(drop_reason::no_service);
     default:
@@ -230,9 +273,107 @@ verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     }
 }
 
+// The layer-2 next hop toward `ip` (the address itself when on-link, else
+// a port's gateway) and the port to use. False: no route.
+bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via, std::uint16_t& out) noexcept {
+    for (std::size_t i = 0; i < ctx.ports.size(); ++i) {
+        const port_view& p = ctx.ports[i];
+        const net::ipv4_prefix subnet{p.address, p.prefix_len};
+        if (subnet.contains(ip)) {
+            via = ip;
+            out = static_cast<std::uint16_t>(i);
+            return true;
+        }
+    }
+    for (std::size_t i = 0; i < ctx.ports.size(); ++i) {
+        if (ctx.ports[i].gateway.value != 0) {
+            via = ctx.ports[i].gateway;
+            out = static_cast<std::uint16_t>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+// NAT load balancing (lib/lb): virtual-service traffic, replies from real
+// servers and ICMP errors quoting either. `handled` false: not load-balancer
+// traffic, the caller goes on with the host rules.
+verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, const context& ctx,
+                  worker_state& ws, bool& handled) noexcept {
+    handled = false;
+    if (meta.ip_proto != net::ip_proto_tcp && meta.ip_proto != net::ip_proto_udp &&
+        meta.ip_proto != net::ip_proto_icmp) {
+        return verdict::dropped(drop_reason::none);
+    }
+    const lb::classification c = lb::classify(*ctx.services, frame, meta);
+    if (c.kind == lb::packet_kind::none) {
+        return verdict::dropped(drop_reason::none);
+    }
+    handled = true;
+    // Only the holder of the VIP (VRRP MASTER) forwards its services.
+    if (c.svc->index >= ctx.service_active.size() || ctx.service_active[c.svc->index] == 0) {
+        return verdict::dropped(drop_reason::lb_backup);
+    }
+    // Both directions of a flow on one worker: the owner is a function of
+    // the client endpoint (docs/architecture.md).
+    if (!ws.handed_off && ws.workers > 1) {
+        const unsigned owner = lb::owner_worker(c, ws.workers);
+        if (owner != ws.worker) {
+            return verdict::handed_to(owner);
+        }
+    }
+    lb::verdict lv;
+    switch (c.kind) {
+    case lb::packet_kind::forward:
+        lv = ws.engine->forward(frame, meta, *ctx.services, ws.now);
+        break;
+    case lb::packet_kind::reply:
+        lv = ws.engine->reply(frame, meta, ws.now);
+        break;
+    default:
+        lv = ws.engine->icmp_error(frame, meta, ws.now);
+        break;
+    }
+    if (!lv.ok()) {
+        return verdict::dropped(from_lb(lv.reason));
+    }
+    ipv4_addr via;
+    std::uint16_t out = 0;
+    if (!route(ctx, lv.next_hop, via, out)) {
+        return verdict::dropped(drop_reason::no_route);
+    }
+    const next_hop* nh = ctx.neighbours != nullptr ? ctx.neighbours->find(via) : nullptr;
+    if (nh == nullptr) {
+        verdict v = verdict::dropped(drop_reason::no_neighbour);
+        v.resolve = via;
+        v.out_port = out;
+        return v;
+    }
+    // Toward a client the frame comes from the VIP's MAC (the VMAC with
+    // use_vmac); toward a real server from the port's MAC.
+    const port_view& op = ctx.ports[out];
+    mac_addr src = op.mac;
+    if (lv.dir == lb::direction::reply) {
+        const net::ipv4_cview ip(std::span<const std::uint8_t>(frame).subspan(meta.l3_offset, 20));
+        if (const owned_address* o = find_owned(op, ip.src())) {
+            src = o->mac;
+        }
+    }
+    const net::eth_view eth(frame);
+    eth.set_dst(nh->mac);
+    eth.set_src(src);
+    return verdict::forwarded(out, lv.rs_slot);
+}
+
 } // namespace
 
 verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx) noexcept {
+    worker_state none;
+    return process(frame, port, ctx, none);
+}
+
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                worker_state& ws) noexcept {
     if (port >= ctx.ports.size()) {
         return verdict::dropped(drop_reason::port_unknown);
     }
@@ -260,6 +401,13 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     case net::ethertype_arp:
         return handle_arp(frame, meta, pv);
     case net::ethertype_ipv4:
+        if (ctx.services != nullptr && ws.engine != nullptr) {
+            bool handled = false;
+            verdict v = handle_lb(frame, meta, ctx, ws, handled);
+            if (handled) {
+                return v;
+            }
+        }
         return handle_ipv4(frame, meta, pv);
     default:
         return verdict::dropped(drop_reason::eth_unknown_ethertype);

@@ -10,9 +10,14 @@
 #include <cstdint>
 #include <span>
 
+#include "lb/engine.hpp"
+#include "lb/owner.hpp"
+#include "lb/service_table.hpp"
 #include "net/types.hpp"
 #include "pipeline/drop_reason.hpp"
 #include "vrrp/config.hpp"
+
+#include <vector>
 
 namespace vipgate::pipeline {
 
@@ -39,6 +44,8 @@ struct vrrp_view {
 struct port_view {
     net::mac_addr mac;
     net::ipv4_addr address; // the port's primary address
+    std::uint8_t prefix_len = 32; // the port's subnet: address/prefix_len
+    net::ipv4_addr gateway;       // next hop for off-link destinations; 0 = none
     // The primary address first, then the VIPs of VRRP instances that are
     // MASTER here (with the MAC that answers for each).
     std::span<const owned_address> owned;
@@ -49,21 +56,67 @@ struct port_view {
     std::span<const vrrp_view> vrrp;
 };
 
+// Where a neighbour is: its MAC and the port it was seen on.
+struct next_hop {
+    net::ipv4_addr ip;
+    net::mac_addr mac;
+    std::uint16_t port = 0;
+};
+
+// The neighbours the workers may send to: an immutable open-addressing hash
+// built by the control core from its neighbour table (reachable, stale and
+// static entries). Lookups are noexcept and allocation-free.
+class neighbour_map {
+  public:
+    neighbour_map() = default;
+    explicit neighbour_map(std::span<const next_hop> entries); // control path
+    const next_hop* find(net::ipv4_addr ip) const noexcept;
+    std::size_t size() const noexcept { return count_; }
+
+  private:
+    std::vector<next_hop> slots_; // ip 0 = empty
+    std::uint32_t mask_ = 0;
+    std::size_t count_ = 0;
+};
+
 struct context {
     std::span<const port_view> ports; // indexed by vipgate's port index (config order)
+    // Load balancing (absent: no virtual services).
+    const lb::service_table* services = nullptr;
+    // By service index: 1 when this gateway holds the service's VIP (its
+    // VRRP instance is MASTER, or no instance manages it).
+    std::span<const std::uint8_t> service_active;
+    const neighbour_map* neighbours = nullptr;
+};
+
+// A worker's own mutable state, passed to process(). Not shared.
+struct worker_state {
+    lb::engine* engine = nullptr; // the worker's flow table and schedulers
+    lb::time_point now{};         // once per burst
+    unsigned worker = 0;          // this worker's index
+    unsigned workers = 1;         // number of workers
+    bool handed_off = false;      // the frame came from another worker: it is ours
 };
 
 enum class action : std::uint8_t {
-    drop,  // count `reason`, free the frame
-    reply, // frame was rewritten in place: transmit it on the port it came in on
-    punt,  // hand the untouched frame to the control core (see punt_kind)
+    drop,    // count `reason`, free the frame
+    reply,   // frame was rewritten in place: transmit it on the port it came in on
+    punt,    // hand the untouched frame to the control core (see punt_kind)
+    forward, // NAT'd and MACs set: transmit it on `out_port`
+    handoff, // another worker owns this flow: pass the untouched frame to `worker`
 };
 
 enum class punt_kind : std::uint8_t {
     none,
     arp,  // ARP reply or gratuitous ARP: feeds the neighbour table
-    vrrp, // VRRP advertisement (validated by the worker first)
+    vrrp,  // VRRP advertisement (validated by the worker first)
+    probe, // TCP answer to a health-check probe (to the port address, probe port range)
 };
+
+// Health-check probes use these source ports on the port address; TCP
+// segments back to them are punted to the control core.
+inline constexpr std::uint16_t probe_port_first = 61000;
+inline constexpr std::uint16_t probe_port_last = 61999;
 
 struct verdict {
     action act = action::drop;
@@ -73,24 +126,60 @@ struct verdict {
     // counter row (no_vrrp_slot for an unknown VRID). punt == vrrp: the slot.
     std::uint8_t detail = 0;
     std::uint8_t slot = no_vrrp_slot;
+    std::uint16_t out_port = 0;  // forward: the port to send on
+    std::uint16_t worker = 0;    // handoff: the owner worker
+    std::uint16_t rs_slot = lb::no_slot; // forward: the flow's real server (counters)
+    // reply to an ARP request: the requester's (address, MAC) may be learnt
+    // from the rewritten frame (its target fields); no_neighbour: the next
+    // hop to resolve is `resolve` on `out_port`.
+    bool learn = false;
+    net::ipv4_addr resolve;
 
     static constexpr verdict dropped(drop_reason r) noexcept {
-        return {action::drop, r, punt_kind::none, 0, no_vrrp_slot};
+        verdict v;
+        v.reason = r;
+        return v;
     }
     static constexpr verdict replied() noexcept {
-        return {action::reply, drop_reason::none, punt_kind::none, 0, no_vrrp_slot};
+        verdict v;
+        v.act = action::reply;
+        return v;
     }
     static constexpr verdict punted(punt_kind k, std::uint8_t slot = no_vrrp_slot) noexcept {
-        return {action::punt, drop_reason::none, k, 0, slot};
+        verdict v;
+        v.act = action::punt;
+        v.punt = k;
+        v.slot = slot;
+        return v;
     }
     static constexpr verdict vrrp_rejected(std::uint8_t reject, std::uint8_t slot) noexcept {
-        return {action::drop, drop_reason::vrrp_rejected, punt_kind::none, reject, slot};
+        verdict v;
+        v.reason = drop_reason::vrrp_rejected;
+        v.detail = reject;
+        v.slot = slot;
+        return v;
+    }
+    static constexpr verdict forwarded(std::uint16_t port, std::uint16_t rs) noexcept {
+        verdict v;
+        v.act = action::forward;
+        v.out_port = port;
+        v.rs_slot = rs;
+        return v;
+    }
+    static constexpr verdict handed_to(unsigned owner) noexcept {
+        verdict v;
+        v.act = action::handoff;
+        v.worker = static_cast<std::uint16_t>(owner);
+        return v;
     }
 };
 
 // Classify one received frame and handle it. `frame` is the whole frame as
 // received (it may carry Ethernet padding). On action::reply the frame has
 // been rewritten in place and keeps its length.
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                worker_state& ws) noexcept;
+// Without load balancing (tests of the L2/L3 rules).
 verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx) noexcept;
 
 } // namespace vipgate::pipeline

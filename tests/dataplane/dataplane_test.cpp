@@ -38,10 +38,11 @@
 using namespace vipgate;
 using namespace std::chrono_literals;
 
-namespace {
-
 rte_mempool* g_test_pool = nullptr;
-int g_ring_seq = 0;
+static int g_ring_seq = 0;
+int next_ring_seq() { return 1000 + g_ring_seq++; }
+
+namespace {
 
 const net::ipv4_addr port_ip{10, 0, 0, 1};
 const net::ipv4_addr client_ip{10, 0, 0, 2};
@@ -622,7 +623,10 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
     std::string prefix = "vg-dptest-" + std::to_string(getpid());
     unsigned cpus = std::thread::hardware_concurrency();
-    std::string lcores = cpus >= 2 ? "0@0,1@1" : "0@0,1@0";
+    // Four lcores (control + up to three workers) mapped onto the CPUs there
+    // are: the multi-worker tests need them, the CPUs are shared politely
+    // (idle_sleep).
+    std::string lcores = cpus >= 2 ? "0@0,1@1,2@0,3@1" : "0@0,1@0,2@0,3@0";
     std::vector<std::string> eal = {"dataplane_test", "--no-huge", "--no-shconf", "-m", "256",
                                     "--file-prefix", prefix, "--no-pci", "--lcores", lcores,
                                     "--log-level", "lib.eal:warning", "--no-telemetry"};

@@ -87,3 +87,173 @@ json_get() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2
 tap_done() {
     [ "$TAP_FAILED" -eq 0 ]
 }
+
+# ---------------------------------------------------------------------------
+# One L2 segment without touching the host: a Linux bridge inside its own
+# namespace, every node on a veth pair to it (tests/lab/keepalived.sh).
+
+# lab_no_ipv6 NS: IPv6 off in the whole namespace (no DAD/RS/MLD noise).
+lab_no_ipv6() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+        >/dev/null 2>&1
+}
+
+# lab_switch NS: a namespace holding bridge br0. No STP and no forwarding
+# delay (ports forward at once), no multicast snooping (VRRP adverts to
+# 224.0.0.18 are flooded to every port).
+lab_switch() {
+    netns_add "$1" || return 1
+    lab_no_ipv6 "$1"
+    ip -n "$1" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0 || return 1
+    ip -n "$1" link set br0 up
+}
+
+# lab_attach SW_NS SW_PORT NS IF [ADDR/PREFIX]: NS gets IF, the bridge in
+# SW_NS gets SW_PORT; NS is created if needed and has IPv6 off.
+lab_attach() {
+    local sw="$1" port="$2" ns="$3" ifc="$4" addr="${5:-}"
+    if [ ! -e "/run/netns/$ns" ]; then netns_add "$ns" || return 1; fi
+    lab_no_ipv6 "$ns"
+    ip link add "$ifc" netns "$ns" type veth peer name "$port" netns "$sw" || return 1
+    ip -n "$sw" link set "$port" master br0 || return 1
+    ip -n "$sw" link set "$port" up && ip -n "$ns" link set "$ifc" up || return 1
+    if [ -n "$addr" ]; then ip -n "$ns" addr add "$addr" dev "$ifc" || return 1; fi
+}
+
+# mac_of NS IF
+mac_of() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
+
+# wait_pid_exit PID SECONDS: 0 when PID has exited within SECONDS.
+wait_pid_exit() {
+    local i
+    for i in $(seq 1 $(($2 * 20))); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, wait (default 5 s), then SIGKILL.
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null
+    wait_pid_exit "$1" "${2:-5}" || kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# lab_timestamp: prefix every line of stdin with the wall clock ($EPOCHREALTIME).
+lab_timestamp() {
+    local l
+    while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done
+}
+
+# keepalived_conf FILE IFACE VRID PRIORITY VERSION ADVERT_INT AUTH_PASS VIP...
+# One vrrp_instance VI_1, state BACKUP, preempt on (keepalived's default).
+# AUTH_PASS "" means no authentication.
+keepalived_conf() {
+    local file="$1" ifc="$2" vrid="$3" prio="$4" ver="$5" adv="$6" pass="$7"; shift 7
+    {
+        echo "global_defs {"
+        echo "    router_id vgl_${LAB_ID}"
+        echo "}"
+        echo "vrrp_instance VI_1 {"
+        echo "    state BACKUP"
+        echo "    interface $ifc"
+        echo "    virtual_router_id $vrid"
+        echo "    priority $prio"
+        echo "    version $ver"
+        echo "    advert_int $adv"
+        if [ -n "$pass" ]; then
+            echo "    authentication {"
+            echo "        auth_type PASS"
+            echo "        auth_pass $pass"
+            echo "    }"
+        fi
+        echo "    virtual_ipaddress {"
+        local v
+        for v in "$@"; do echo "        $v"; done
+        echo "    }"
+        echo "}"
+    } >"$file"
+}
+
+# start_keepalived NS CONF NAME: keepalived 2.2.7 in NS, VRRP only, in the
+# foreground, logging to the console (not syslog); every log line gets a
+# wall-clock prefix in $LAB_TMP/NAME.log (appended to). Pid files live in
+# $LAB_TMP. Sets KEEPALIVED_PID (the parent; SIGTERM stops both processes).
+# It runs through a symlink named vgl-keepalived, so that a `pkill -x
+# keepalived` elsewhere on the machine (scripts/setup.sh stops the packaged
+# service that way) does not kill a lab that is running at the same time.
+start_keepalived() {
+    local ns="$1" conf="$2" name="$3" bin
+    bin=$(command -v keepalived || echo /usr/sbin/keepalived)
+    ln -sf "$bin" "$LAB_TMP/vgl-keepalived"
+    ip netns exec "$ns" "$LAB_TMP/vgl-keepalived" --dont-fork --log-console --no-syslog --log-detail --vrrp \
+        --dont-respawn --use-file "$conf" --pid "$LAB_TMP/$name.pid" \
+        --vrrp_pid "$LAB_TMP/$name.vrrp.pid" \
+        </dev/null > >(lab_timestamp >>"$LAB_TMP/$name.log") 2>&1 &
+    KEEPALIVED_PID=$!
+    LAB_PIDS+=("$KEEPALIVED_PID")
+}
+
+# log_lines FILE: current number of lines (0 if missing); a start mark for log_wait.
+log_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+
+# log_wait FILE REGEX SECONDS [AFTER_LINE]: wait until a line after line
+# AFTER_LINE matches; print its first field (the lab_timestamp time).
+log_wait() {
+    local file="$1" re="$2" after="${4:-0}" i line
+    for i in $(seq 1 $(($3 * 20))); do
+        line=$(tail -n +"$((after + 1))" "$file" 2>/dev/null | grep -m1 -E -- "$re")
+        if [ -n "$line" ]; then echo "${line%% *}"; return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# capture_start NS IF FILE: dumpcap on IF in NS into FILE (pcapng); returns
+# once the capture runs. Sets CAPTURE_PID. Stop with capture_stop.
+capture_start() {
+    local i
+    rm -f "$3"
+    ip netns exec "$1" dumpcap -q -i "$2" -w "$3" </dev/null >"$3.log" 2>&1 &
+    CAPTURE_PID=$!
+    LAB_PIDS+=("$CAPTURE_PID")
+    for i in $(seq 1 100); do
+        [ -s "$3" ] && { sleep 0.2; return 0; }
+        kill -0 "$CAPTURE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$3.log" >&2
+    return 1
+}
+# capture_stop PID: SIGINT (dumpcap flushes and closes the file), wait.
+capture_stop() {
+    kill -INT "$1" 2>/dev/null
+    wait_pid_exit "$1" 5 || kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# vrrp_field SOCK INSTANCE EXPR: EXPR over the instance's 'show vrrp json'
+# row (as r), e.g. vrrp_field "$SOCK" VI_1 "r['state']".
+vrrp_field() {
+    "$VIPGATECTL" -s "$1" -t 1000 show vrrp "$2" json 2>/dev/null |
+        "$PY" -c "import json,sys; r=json.load(sys.stdin); r=r[0] if isinstance(r,list) else r; print($3)"
+}
+
+# wait_vrrp_state SOCK INSTANCE STATE SECONDS: poll every 50 ms; print the
+# wall-clock time the state was first seen.
+wait_vrrp_state() {
+    local s
+    for _ in $(seq 1 $(($4 * 20))); do
+        s=$(vrrp_field "$1" "$2" "r['state']")
+        if [ "$s" = "$3" ]; then echo "$EPOCHREALTIME"; return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# fdiff A B: A - B with 3 decimals; fle A B: exit 0 when A <= B (floats).
+fdiff() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
+fle() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }

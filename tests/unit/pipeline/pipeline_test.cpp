@@ -696,6 +696,9 @@ void check_invariants(const bytes& before, const bytes& after, const verdict& v)
         }
         break;
     }
+    case action::forward:
+    case action::handoff:
+        FAIL() << "no load balancing configured, yet " << describe(v);
     }
 }
 

@@ -64,10 +64,16 @@ inline std::string describe(const verdict& v) {
             return "punt(arp)";
         case punt_kind::vrrp:
             return "punt(vrrp@" + slot_name(v.slot) + ")";
+        case punt_kind::probe:
+            return "punt(probe)";
         case punt_kind::none:
             return "punt(none)";
         }
         return "punt(invalid)";
+    case action::forward:
+        return "forward(port " + std::to_string(v.out_port) + ")";
+    case action::handoff:
+        return "handoff(worker " + std::to_string(v.worker) + ")";
     }
     return "invalid";
 }

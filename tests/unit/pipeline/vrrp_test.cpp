@@ -754,6 +754,9 @@ TEST(PipelineVrrp, MutatedAdvertsKeepEveryInvariant) {
             ASSERT_TRUE(src == port_mac || src == vmac52);
             break;
         }
+        case action::forward:
+        case action::handoff:
+            FAIL() << "no load balancing configured, yet " << describe(v);
         }
     }
     EXPECT_GT(punts, 1000);

@@ -1,0 +1,286 @@
+#include "control/lb_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "lb/tcp_state.hpp"
+
+namespace vipgate::control {
+
+result<std::tuple<net::ipv4_addr, std::uint16_t, lb::protocol>> parse_endpoint(const std::string& s,
+                                                                               bool allow_proto) {
+    std::string body = s;
+    lb::protocol proto = lb::protocol::tcp;
+    if (auto slash = s.find('/'); slash != std::string::npos) {
+        if (!allow_proto)
+            return make_error("'" + s + "': expected ADDRESS:PORT");
+        std::string p = s.substr(slash + 1);
+        if (p == "tcp")
+            proto = lb::protocol::tcp;
+        else if (p == "udp")
+            proto = lb::protocol::udp;
+        else
+            return make_error("'" + s + "': protocol must be tcp or udp");
+        body = s.substr(0, slash);
+    }
+    auto colon = body.rfind(':');
+    if (colon == std::string::npos)
+        return make_error("'" + s + "': expected ADDRESS:PORT");
+    auto ip = net::ipv4_addr::parse(body.substr(0, colon));
+    if (!ip)
+        return make_error("'" + s + "': '" + body.substr(0, colon) + "' is not an IPv4 address");
+    std::string ps = body.substr(colon + 1);
+    unsigned long port = 0;
+    try {
+        std::size_t used = 0;
+        port = std::stoul(ps, &used);
+        if (used != ps.size())
+            throw std::invalid_argument("junk");
+    } catch (...) {
+        return make_error("'" + s + "': port '" + ps + "' is not a number");
+    }
+    if (port == 0 || port > 65535)
+        return make_error("'" + s + "': port must be 1..65535");
+    return std::make_tuple(*ip, static_cast<std::uint16_t>(port), proto);
+}
+
+result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, usec now) {
+    auto m = std::make_unique<lb_manager>();
+    for (const auto& vs : cfg.virtual_servers) {
+        vs_state v;
+        v.cfg = vs;
+        for (const auto& rs : vs.real_servers) {
+            rs_state r;
+            r.cfg = rs;
+            r.weight = rs.rs.weight;
+            r.healthy = true;
+            r.health_reason = rs.check ? "not checked yet" : "no check configured";
+            r.health_since = now;
+            v.rs.push_back(std::move(r));
+        }
+        m->services_.push_back(std::move(v));
+    }
+    if (auto r = m->rebuild(); !r)
+        return r.err();
+    return m;
+}
+
+result<void> lb_manager::rebuild() {
+    std::vector<lb::service_config> cfgs;
+    for (const auto& vs : services_) {
+        lb::service_config c = vs.cfg.service;
+        c.real_servers.clear();
+        for (const auto& r : vs.rs) {
+            lb::real_server_config rc = r.cfg.rs;
+            rc.weight = r.enabled ? r.weight : 0;
+            // A failed server leaves scheduling, or with inhibit_on_failure
+            // stays listed with weight 0 (keepalived's two behaviours).
+            if (!r.healthy) {
+                if (r.cfg.inhibit_on_failure)
+                    rc.weight = 0;
+                else
+                    rc.up = false;
+            }
+            c.real_servers.push_back(rc);
+        }
+        cfgs.push_back(std::move(c));
+    }
+    auto t = lb::service_table::build(cfgs, {}, table_.get());
+    if (!t)
+        return t.err();
+    table_ = std::make_shared<const lb::service_table>(std::move(t.value()));
+    dirty_ = false;
+    return {};
+}
+
+std::vector<std::uint8_t> lb_manager::active_flags(
+    const std::function<bool(net::ipv4_addr)>& held) const {
+    std::vector<std::uint8_t> out;
+    if (!table_)
+        return out;
+    for (const auto& s : table_->services())
+        out.push_back(held(s.vip) ? 1 : 0);
+    return out;
+}
+
+result<std::pair<std::size_t, std::size_t>> lb_manager::find(const std::string& vs,
+                                                             const std::string& rs) const {
+    auto v = parse_endpoint(vs, true);
+    if (!v)
+        return v.err();
+    auto r = parse_endpoint(rs, false);
+    if (!r)
+        return r.err();
+    auto [vip, vport, proto] = *v;
+    auto [rip, rport, ignored] = *r;
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        const auto& s = services_[i].cfg.service;
+        if (s.vip != vip || s.port != vport || s.proto != proto)
+            continue;
+        for (std::size_t j = 0; j < services_[i].rs.size(); ++j) {
+            const auto& c = services_[i].rs[j].cfg.rs;
+            std::uint16_t p = c.port ? c.port : s.port;
+            if (c.address == rip && p == rport)
+                return std::make_pair(i, j);
+        }
+        return make_error("virtual server " + vs + " has no real server " + rs);
+    }
+    return make_error("no virtual server " + vs);
+}
+
+result<void> lb_manager::set_weight(const std::string& vs, const std::string& rs,
+                                    std::uint32_t weight) {
+    auto f = find(vs, rs);
+    if (!f)
+        return f.err();
+    auto& r = services_[f->first].rs[f->second];
+    spdlog::info("virtual server {}: real server {} weight {} -> {} (operator)", vs, rs, r.weight,
+                 weight);
+    r.weight = weight;
+    dirty_ = true;
+    return {};
+}
+
+result<void> lb_manager::set_enabled(const std::string& vs, const std::string& rs, bool enabled) {
+    auto f = find(vs, rs);
+    if (!f)
+        return f.err();
+    auto& r = services_[f->first].rs[f->second];
+    if (r.enabled != enabled)
+        spdlog::info("virtual server {}: real server {} {} (operator)", vs, rs,
+                     enabled ? "enabled" : "disabled: no new flows, existing ones continue");
+    r.enabled = enabled;
+    dirty_ = true;
+    return {};
+}
+
+void lb_manager::set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason,
+                            usec now) {
+    auto& r = services_.at(vs).rs.at(rs);
+    if (r.healthy != up) {
+        ++r.transitions;
+        r.health_since = now;
+        r.healthy = up;
+        dirty_ = true;
+        const auto& s = services_[vs].cfg;
+        std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : s.service.port;
+        if (up)
+            spdlog::info("virtual server {}: real server {}:{} UP ({})", s.name,
+                         r.cfg.rs.address.to_string(), port, reason);
+        else
+            spdlog::warn("virtual server {}: real server {}:{} DOWN ({}){}", s.name,
+                         r.cfg.rs.address.to_string(), port, reason,
+                         r.cfg.inhibit_on_failure ? "; weight 0 (inhibit_on_failure)"
+                                                  : "; removed from scheduling");
+    }
+    r.health_reason = reason;
+}
+
+std::vector<net::ipv4_addr> lb_manager::next_hops() const {
+    std::vector<net::ipv4_addr> out;
+    for (const auto& vs : services_)
+        for (const auto& r : vs.rs)
+            if (std::find(out.begin(), out.end(), r.cfg.rs.address) == out.end())
+                out.push_back(r.cfg.rs.address);
+    return out;
+}
+
+json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
+    json rows = json::array();
+    if (!table_)
+        return rows;
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        const auto& vs = services_[i];
+        const auto& sc = vs.cfg.service;
+        const lb::service* svc = table_->find_service(sc.vip, sc.port, sc.proto);
+        json o = json::object();
+        o.set("name", vs.cfg.name);
+        o.set("protocol", lb::protocol_name(sc.proto));
+        o.set("address", sc.vip.to_string());
+        o.set("port", static_cast<unsigned>(sc.port));
+        o.set("scheduler", lb::scheduler_name(sc.scheduler));
+        o.set("persistence_timeout_s", static_cast<std::uint64_t>(sc.persistence_timeout.count()));
+        o.set("delay_loop_s", static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0);
+        std::uint64_t conns = 0, inact = 0, pkts = 0, bytes = 0;
+        json rss = json::array();
+        for (std::size_t j = 0; j < vs.rs.size(); ++j) {
+            const auto& r = vs.rs[j];
+            std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : sc.port;
+            const lb::real_server* rs = table_->find_real_server(r.cfg.rs.address, port, sc.proto);
+            // find_real_server returns the first service's entry for a shared
+            // endpoint: use this service's own by scanning it.
+            if (svc != nullptr) {
+                for (const auto& cand : table_->real_servers(*svc))
+                    if (cand.address == r.cfg.rs.address && cand.port == port)
+                        rs = &cand;
+            }
+            std::uint64_t a = 0, in = 0, p = 0, b = 0;
+            if (rs != nullptr && rs->slot < dataplane::max_real_servers) {
+                for (unsigned w = 0; w < dp.worker_count(); ++w) {
+                    const auto& st = dp.stats(w);
+                    a += st.rs_active[rs->slot].load(std::memory_order_relaxed);
+                    in += st.rs_inactive[rs->slot].load(std::memory_order_relaxed);
+                    p += st.rs_packets[rs->slot].get();
+                    b += st.rs_bytes[rs->slot].get();
+                }
+            }
+            conns += a;
+            inact += in;
+            pkts += p;
+            bytes += b;
+            json x = json::object();
+            x.set("address", r.cfg.rs.address.to_string());
+            x.set("port", static_cast<unsigned>(port));
+            x.set("forward", "Masq");
+            x.set("weight", r.weight);
+            x.set("effective_weight", rs ? rs->weight : 0u);
+            x.set("state", !r.enabled ? "disabled" : (r.healthy ? "up" : "down"));
+            x.set("check", r.cfg.check ? "tcp" : "none");
+            x.set("health", r.health_reason);
+            x.set("health_since_s",
+                  static_cast<double>((now - r.health_since).count()) / 1e6);
+            x.set("inhibit_on_failure", r.cfg.inhibit_on_failure);
+            x.set("active_conns", a);
+            x.set("inactive_conns", in);
+            x.set("packets", p);
+            x.set("bytes", b);
+            rss.push(std::move(x));
+        }
+        o.set("active_conns", conns);
+        o.set("inactive_conns", inact);
+        o.set("packets", pkts);
+        o.set("bytes", bytes);
+        o.set("real_servers", std::move(rss));
+        rows.push(std::move(o));
+    }
+    return rows;
+}
+
+json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
+                              std::uint32_t limit) const {
+    dataplane::flow_dump_request req;
+    req.limit = limit;
+    if (!vs.empty()) {
+        auto e = parse_endpoint(vs, true);
+        if (e) {
+            req.vip = std::get<0>(*e);
+            req.vport = std::get<1>(*e);
+        }
+    }
+    json rows = json::array();
+    for (const auto& f : dp.dump_flows(req)) {
+        json o = json::object();
+        o.set("protocol", f.proto == 6 ? "tcp" : "udp");
+        o.set("client", f.client.to_string() + ":" + std::to_string(f.client_port));
+        o.set("virtual", f.vip.to_string() + ":" + std::to_string(f.vport));
+        o.set("real_server", f.rs.to_string() + ":" + std::to_string(f.rs_port));
+        o.set("state", lb::flow_state_name(static_cast<lb::flow_state>(f.state)));
+        o.set("expires_s", static_cast<double>(f.expires_in_ms) / 1000.0);
+        rows.push(std::move(o));
+    }
+    return rows;
+}
+
+} // namespace vipgate::control

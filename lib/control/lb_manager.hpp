@@ -1,0 +1,81 @@
+#pragma once
+// Virtual services on the control core: the configured services with their
+// runtime state (operator weight, enable/disable, health), the service
+// snapshot the workers read, and the reports (show virtual-servers).
+//
+// Threads: control core only. The lb::service_table it builds is immutable
+// once published (shared with worker snapshots).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "dataplane/dataplane.hpp"
+#include "lb/service_table.hpp"
+
+namespace vipgate::control {
+
+using usec = std::chrono::microseconds;
+
+class lb_manager {
+  public:
+    struct rs_state {
+        config::real_server_entry cfg;
+        std::uint32_t weight = 1; // operator's (starts as configured)
+        bool enabled = true;      // operator's enable/disable
+        bool healthy = true;      // health-check verdict (true without a check)
+        std::string health_reason = "no check configured";
+        usec health_since{0};
+        std::uint64_t transitions = 0;
+    };
+    struct vs_state {
+        config::virtual_server_config cfg;
+        std::vector<rs_state> rs;
+    };
+
+    static result<std::unique_ptr<lb_manager>> make(const config::config& cfg, usec now);
+
+    bool empty() const { return services_.empty(); }
+    std::vector<vs_state>& services() { return services_; }
+    const std::vector<vs_state>& services() const { return services_; }
+
+    // The current snapshot; rebuilt by rebuild() after a change.
+    std::shared_ptr<const lb::service_table> table() const { return table_; }
+    bool dirty() const { return dirty_; }
+    result<void> rebuild();
+
+    // By service index of table(): 1 if the VIP is held here.
+    std::vector<std::uint8_t> active_flags(const std::function<bool(net::ipv4_addr)>& held) const;
+
+    // Operator commands. `vs` is "VIP:port" (or "VIP:port/udp"), `rs` "IP:port".
+    result<void> set_weight(const std::string& vs, const std::string& rs, std::uint32_t weight);
+    result<void> set_enabled(const std::string& vs, const std::string& rs, bool enabled);
+    // Health verdicts (from the checker).
+    void set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason, usec now);
+
+    json report(const dataplane::dataplane& dp, usec now) const;
+    json report_flows(dataplane::dataplane& dp, const std::string& vs, std::uint32_t limit) const;
+
+    // Every address the workers will need a MAC for (real servers).
+    std::vector<net::ipv4_addr> next_hops() const;
+
+  private:
+    result<std::pair<std::size_t, std::size_t>> find(const std::string& vs,
+                                                     const std::string& rs) const;
+
+    std::vector<vs_state> services_;
+    std::shared_ptr<const lb::service_table> table_;
+    bool dirty_ = true;
+};
+
+// "10.0.0.1:80" (+ optional "/tcp" or "/udp").
+result<std::tuple<net::ipv4_addr, std::uint16_t, lb::protocol>> parse_endpoint(const std::string& s,
+                                                                               bool allow_proto);
+
+} // namespace vipgate::control

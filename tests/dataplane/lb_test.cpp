@@ -1,0 +1,365 @@
+// Dataplane tests of NAT load balancing: two net_ring ports (ext0 toward
+// clients, int0 toward real servers) with one RX/TX ring pair per worker, so
+// the test chooses the queue (worker) a frame arrives on and sees which
+// worker transmits each frame.
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/json.hpp"
+#include "control/control_plane.hpp"
+#include "dataplane/dataplane.hpp"
+#include "net/builder.hpp"
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
+#include "net/parse.hpp"
+#include "vrrp/advert.hpp"
+
+using namespace vipgate;
+using namespace std::chrono_literals;
+
+extern rte_mempool* g_test_pool;
+int next_ring_seq();
+
+namespace {
+
+const net::ipv4_addr ext_ip{10, 1, 0, 1};
+const net::ipv4_addr int_ip{172, 16, 0, 1};
+const net::ipv4_addr client{10, 1, 0, 2};
+const net::ipv4_addr vip{10, 1, 0, 100};
+const net::ipv4_addr rs1{172, 16, 0, 11};
+const net::ipv4_addr rs2{172, 16, 0, 12};
+const net::mac_addr client_mac{{0x02, 0, 0, 0, 1, 2}};
+const net::mac_addr rs1_mac{{0x02, 0, 0, 0, 2, 11}};
+const net::mac_addr rs2_mac{{0x02, 0, 0, 0, 2, 12}};
+
+struct out_frame {
+    unsigned port;  // 0 ext0, 1 int0
+    unsigned queue; // = the worker that sent it
+    std::vector<std::uint8_t> bytes;
+};
+
+struct lb_rig {
+    unsigned workers;
+    std::vector<std::vector<rte_ring*>> rx, tx; // [port][queue]
+    std::unique_ptr<dataplane::dataplane> dp;
+    std::unique_ptr<control::control_plane> cp;
+    config::config cfg;
+    net::mac_addr ext_mac, int_mac;
+
+    lb_rig(unsigned n, const std::function<void(config::config&)>& tweak = {}) : workers(n) {
+        const char* names[2] = {"ext0", "int0"};
+        const net::ipv4_prefix addrs[2] = {{ext_ip, 24}, {int_ip, 24}};
+        rx.resize(2);
+        tx.resize(2);
+        for (unsigned p = 0; p < 2; ++p) {
+            int seq = next_ring_seq();
+            for (unsigned q = 0; q < n; ++q) {
+                std::string s = std::to_string(seq) + "_" + std::to_string(q);
+                rx[p].push_back(rte_ring_create(("lrx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+                tx[p].push_back(rte_ring_create(("ltx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+            }
+            int pid = rte_eth_from_rings(("lb" + std::to_string(seq)).c_str(), rx[p].data(), n,
+                                         tx[p].data(), n, 0);
+            EXPECT_GE(pid, 0);
+            char devname[RTE_ETH_NAME_MAX_LEN] = {};
+            rte_eth_dev_get_name_by_port(static_cast<std::uint16_t>(pid), devname);
+            config::port_config pc;
+            pc.name = names[p];
+            pc.device = devname;
+            pc.address = addrs[p];
+            cfg.ports.push_back(pc);
+        }
+        cfg.source_file = "<lb test>";
+        cfg.dataplane.workers = n;
+        cfg.dataplane.mbufs = 4095;
+        cfg.dataplane.mbuf_cache = 32;
+        cfg.dataplane.idle_sleep = true;
+        cfg.dataplane.idle_sleep_us = 20;
+        cfg.load_balancing.flows_per_worker = 4096;
+        cfg.load_balancing.persistence_templates = 1024;
+        cfg.neighbours.static_entries = {{client, client_mac, "ext0", {}},
+                                         {rs1, rs1_mac, "int0", {}},
+                                         {rs2, rs2_mac, "int0", {}}};
+        config::virtual_server_config vs;
+        vs.name = "10.1.0.100:80/tcp";
+        vs.service.vip = vip;
+        vs.service.port = 80;
+        vs.service.proto = lb::protocol::tcp;
+        vs.service.scheduler = lb::scheduler_kind::rr;
+        for (auto a : {rs1, rs2}) {
+            config::real_server_entry e;
+            e.rs.address = a;
+            e.rs.port = 8080;
+            e.rs.weight = 1;
+            vs.real_servers.push_back(e);
+        }
+        cfg.virtual_servers.push_back(vs);
+        if (tweak)
+            tweak(cfg);
+        auto d = dataplane::dataplane::create(cfg);
+        if (!d.ok()) {
+            ADD_FAILURE() << d.message();
+            std::abort();
+        }
+        dp = std::move(d.value());
+        EXPECT_TRUE(dp->start().ok());
+        cp = std::make_unique<control::control_plane>(cfg, *dp);
+        auto in = cp->init();
+        if (!in.ok()) {
+            ADD_FAILURE() << in.message();
+            std::abort();
+        }
+        ext_mac = dp->ports()[0].mac;
+        int_mac = dp->ports()[1].mac;
+    }
+    ~lb_rig() {
+        cp.reset();
+        dp.reset();
+        for (auto& v : rx)
+            for (auto* r : v)
+                rte_ring_free(r);
+        for (auto& v : tx)
+            for (auto* r : v)
+                rte_ring_free(r);
+    }
+
+    void inject(unsigned port, unsigned queue, const std::vector<std::uint8_t>& f) {
+        rte_mbuf* m = rte_pktmbuf_alloc(g_test_pool);
+        ASSERT_NE(m, nullptr);
+        std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+        ASSERT_EQ(rte_ring_sp_enqueue(rx[port][queue], m), 0);
+    }
+
+    // Everything transmitted within `d` (the control core runs meanwhile).
+    std::vector<out_frame> collect(std::chrono::milliseconds d, std::size_t stop_after = SIZE_MAX) {
+        std::vector<out_frame> out;
+        auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end && out.size() < stop_after) {
+            cp->run_once(1ms);
+            for (unsigned p = 0; p < 2; ++p)
+                for (unsigned q = 0; q < workers; ++q) {
+                    rte_mbuf* m = nullptr;
+                    while (rte_ring_sc_dequeue(tx[p][q], reinterpret_cast<void**>(&m)) == 0) {
+                        out.push_back({p, q, std::vector<std::uint8_t>(
+                                                 rte_pktmbuf_mtod(m, std::uint8_t*),
+                                                 rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len)});
+                        rte_pktmbuf_free(m);
+                    }
+                }
+        }
+        return out;
+    }
+
+    std::uint64_t drops(pipeline::drop_reason r) const {
+        std::uint64_t n = 0;
+        for (unsigned w = 0; w < dp->worker_count(); ++w)
+            n += dp->stats(w).drop[static_cast<std::size_t>(r)].get();
+        return n;
+    }
+};
+
+std::vector<std::uint8_t> tcp_frame(const net::mac_addr& dst_mac, const net::mac_addr& src_mac,
+                                    net::ipv4_addr src, std::uint16_t sport, net::ipv4_addr dst,
+                                    std::uint16_t dport, std::uint8_t flags) {
+    static const std::uint8_t payload[] = {'h', 'e', 'l', 'l', 'o'};
+    std::vector<std::uint8_t> f(200);
+    f.resize(net::build_tcp_frame(f, {.dst = dst_mac, .src = src_mac}, {.src = src, .dst = dst},
+                                  {.src_port = sport, .dst_port = dport, .seq = 1000, .ack = 1,
+                                   .flags = flags, .payload = payload}));
+    return f;
+}
+
+struct tcp_fields {
+    net::mac_addr eth_dst, eth_src;
+    net::ipv4_addr src, dst;
+    std::uint16_t sport = 0, dport = 0;
+    bool ip_ok = false, tcp_ok = false;
+};
+
+tcp_fields fields(const std::vector<std::uint8_t>& f) {
+    tcp_fields r;
+    net::packet_meta m;
+    if (net::parse(f, m) != pipeline::drop_reason::none || m.ip_proto != net::ip_proto_tcp)
+        return r;
+    std::span<const std::uint8_t> s(f);
+    net::eth_cview eth(s.first(14));
+    r.eth_dst = eth.dst();
+    r.eth_src = eth.src();
+    r.src = m.src;
+    r.dst = m.dst;
+    r.sport = m.src_port;
+    r.dport = m.dst_port;
+    r.ip_ok = net::checksum_ok(s.subspan(m.l3_offset, std::size_t{m.l4_offset} - m.l3_offset));
+    r.tcp_ok = net::tcp_checksum_ok(m.src, m.dst, s.subspan(m.l4_offset, m.l4_len));
+    return r;
+}
+
+} // namespace
+
+TEST(LoadBalancing, SynIsNattedToARealServerAndTheReplyBackToTheVip) {
+    lb_rig r(1);
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 80, net::tcp_flag_syn));
+    auto out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].port, 1u) << "forward leaves on the real servers' port";
+    auto f = fields(out[0].bytes);
+    EXPECT_TRUE(f.ip_ok);
+    EXPECT_TRUE(f.tcp_ok);
+    EXPECT_EQ(f.src, client);
+    EXPECT_EQ(f.sport, 40000);
+    EXPECT_TRUE(f.dst == rs1 || f.dst == rs2);
+    EXPECT_EQ(f.dport, 8080);
+    EXPECT_EQ(f.eth_dst, f.dst == rs1 ? rs1_mac : rs2_mac);
+    EXPECT_EQ(f.eth_src, r.int_mac);
+    const net::ipv4_addr chosen = f.dst;
+
+    // The real server answers the client directly (vipgate is its gateway).
+    r.inject(1, 0, tcp_frame(r.int_mac, chosen == rs1 ? rs1_mac : rs2_mac, chosen, 8080, client, 40000,
+                             net::tcp_flag_syn | net::tcp_flag_ack));
+    out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].port, 0u);
+    f = fields(out[0].bytes);
+    EXPECT_TRUE(f.ip_ok);
+    EXPECT_TRUE(f.tcp_ok);
+    EXPECT_EQ(f.src, vip);
+    EXPECT_EQ(f.sport, 80);
+    EXPECT_EQ(f.dst, client);
+    EXPECT_EQ(f.dport, 40000);
+    EXPECT_EQ(f.eth_dst, client_mac);
+    EXPECT_EQ(f.eth_src, r.ext_mac);
+
+    json flows = r.cp->report_flows();
+    ASSERT_EQ(flows.size(), 1u);
+    EXPECT_EQ(flows.as_array()[0]["client"].as_string(), "10.1.0.2:40000");
+    EXPECT_EQ(flows.as_array()[0]["virtual"].as_string(), "10.1.0.100:80");
+}
+
+TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
+    lb_rig r(1);
+    for (std::uint16_t i = 0; i < 10; ++i)
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(41000 + i),
+                                 vip, 80, net::tcp_flag_syn));
+    auto out = r.collect(2000ms, 10);
+    ASSERT_EQ(out.size(), 10u);
+    std::map<std::uint32_t, int> per_rs;
+    for (const auto& o : out)
+        ++per_rs[fields(o.bytes).dst.value];
+    EXPECT_EQ(per_rs[rs1.value], 5);
+    EXPECT_EQ(per_rs[rs2.value], 5);
+    // show virtual-servers counts the packets per real server.
+    r.collect(50ms);
+    json vs = r.cp->report_virtual_servers();
+    std::uint64_t pk = 0;
+    for (const auto& rs : vs.as_array()[0]["real_servers"].as_array())
+        pk += rs["packets"].as_uint();
+    EXPECT_EQ(pk, 10u);
+}
+
+TEST(LoadBalancing, OtherTrafficIsDroppedAndCounted) {
+    lb_rig r(1);
+    // No service on port 81, nor for UDP; a reply from a real server with no flow.
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 81, net::tcp_flag_syn));
+    r.inject(1, 0, tcp_frame(r.int_mac, rs1_mac, rs1, 8080, client, 40001, net::tcp_flag_ack));
+    // Mid-connection segment without a flow (sloppy_tcp off).
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40002, vip, 80, net::tcp_flag_ack));
+    EXPECT_TRUE(r.collect(300ms).empty());
+    EXPECT_EQ(r.drops(pipeline::drop_reason::no_service), 1u);
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_reply_no_flow), 1u);
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_tcp_not_syn), 1u);
+}
+
+TEST(LoadBalancing, BackupDropsVirtualServiceTraffic) {
+    lb_rig r(1, [](config::config& c) {
+        config::vrrp_instance_config v;
+        v.port = "ext0";
+        v.vrrp.name = "VI_1";
+        v.vrrp.vrid = 7;
+        v.vrrp.priority = 100;
+        v.vrrp.version = 3;
+        v.vrrp.advert_int = 1s; // stays BACKUP for the test's duration (Master_Down ~3.6 s)
+        v.vrrp.virtual_addresses = {vip};
+        c.vrrp_instances.push_back(v);
+    });
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 80, net::tcp_flag_syn));
+    EXPECT_TRUE(r.collect(300ms).empty());
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_backup), 1u);
+}
+
+TEST(LoadBalancing, FullTableRefusesNewFlowsWhileEstablishedOnesFlow) {
+    lb_rig r(1, [](config::config& c) { c.load_balancing.flows_per_worker = 4; });
+    for (std::uint16_t i = 0; i < 5; ++i)
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(42000 + i),
+                                 vip, 80, net::tcp_flag_syn));
+    auto out = r.collect(1000ms, 4);
+    r.collect(100ms);
+    EXPECT_EQ(out.size(), 4u);
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_flow_table_full), 1u);
+    // The first flow still goes through.
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 42000, vip, 80, net::tcp_flag_ack));
+    out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(fields(out[0].bytes).sport, 42000);
+}
+
+class LoadBalancingWorkers : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(LoadBalancingWorkers, BothDirectionsOfEveryFlowAreHandledByItsOwner) {
+    const unsigned n = GetParam();
+    lb_rig r(n);
+    const int flows = 24;
+    std::map<std::uint16_t, unsigned> fwd_worker; // client port -> worker that sent the forward
+    std::map<std::uint16_t, net::ipv4_addr> rs_of;
+    for (int i = 0; i < flows; ++i) {
+        auto port = static_cast<std::uint16_t>(43000 + i);
+        // Arrive on any queue: the owner is not the receiver in general.
+        r.inject(0, static_cast<unsigned>(i) % n,
+                 tcp_frame(r.ext_mac, client_mac, client, port, vip, 80, net::tcp_flag_syn));
+    }
+    auto out = r.collect(3000ms, flows);
+    ASSERT_EQ(out.size(), static_cast<std::size_t>(flows));
+    for (const auto& o : out) {
+        auto f = fields(o.bytes);
+        fwd_worker[f.sport] = o.queue;
+        rs_of[f.sport] = f.dst;
+    }
+    // Replies arrive on yet another queue.
+    for (int i = 0; i < flows; ++i) {
+        auto port = static_cast<std::uint16_t>(43000 + i);
+        net::ipv4_addr rs = rs_of[port];
+        r.inject(1, static_cast<unsigned>(i + 1) % n,
+                 tcp_frame(r.int_mac, rs == rs1 ? rs1_mac : rs2_mac, rs, 8080, client, port,
+                           net::tcp_flag_syn | net::tcp_flag_ack));
+    }
+    out = r.collect(3000ms, flows);
+    ASSERT_EQ(out.size(), static_cast<std::size_t>(flows));
+    for (const auto& o : out) {
+        auto f = fields(o.bytes);
+        EXPECT_EQ(f.src, vip);
+        EXPECT_TRUE(f.tcp_ok);
+        EXPECT_EQ(o.queue, fwd_worker[f.dport]) << "reply of flow " << f.dport << " not sent by its owner";
+    }
+    std::uint64_t handoffs = 0;
+    for (unsigned w = 0; w < n; ++w)
+        handoffs += r.dp->stats(w).handoffs_out.get();
+    if (n > 1)
+        EXPECT_GT(handoffs, 0u) << "frames arriving on other queues must be handed off";
+    else
+        EXPECT_EQ(handoffs, 0u);
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_handoff_ring_full), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, LoadBalancingWorkers, ::testing::Values(1u, 2u, 3u));
