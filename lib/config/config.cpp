@@ -441,9 +441,8 @@ void read_static_neighbours(diagnostics& diag, const YAML::Node& root, config& c
             auto [it, fresh] = seen.try_emplace(e.address.value, first_use{apath, diag.where(an)});
             if (!fresh) {
                 diag.error(an,
-                           subject(apath) + "duplicate static neighbour " +
-                               e.address.to_string() + " (first used by " +
-                               first_text(it->second) + ")",
+                           subject(apath) + "duplicate static neighbour " + e.address.to_string() +
+                               " (first used by " + first_text(it->second) + ")",
                            "each address at most once");
                 return;
             }
@@ -468,8 +467,7 @@ const std::vector<field<config>>& top_fields() {
         section_field("neighbours", &config::neighbours, neighbour_fields()),
         deferred_sequence("vrrp_instances", vrrp_yaml::instances_expected()),
         deferred_sequence("vrrp_sync_groups", vrrp_yaml::groups_expected()),
-        section_field("load_balancing", &config::load_balancing,
-                      lb_yaml::load_balancing_fields()),
+        section_field("load_balancing", &config::load_balancing, lb_yaml::load_balancing_fields()),
         deferred_sequence("virtual_servers", lb_yaml::virtual_servers_expected()),
     };
     return fields;

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "net/types.hpp"
 #include "lb/service_table.hpp"
 #include "lb/tcp_state.hpp"
+#include "net/types.hpp"
 #include "vrrp/config.hpp"
 
 namespace vipgate::config {
@@ -86,7 +86,7 @@ inline constexpr std::size_t max_vrrp_instances = 64;
 
 // Flow tables (one per worker) and their timeouts.
 struct load_balancing_config {
-    std::uint32_t flows_per_worker = 1u << 20;     // flow table capacity per worker
+    std::uint32_t flows_per_worker = 1u << 20;      // flow table capacity per worker
     std::uint32_t persistence_templates = 1u << 16; // per worker
     lb::timeouts timeouts;                          // IPVS defaults
     // Create flows from mid-connection TCP segments (IPVS sloppy_tcp): lets a
@@ -98,26 +98,33 @@ struct load_balancing_config {
 
 // keepalived's TCP_CHECK: a TCP connect (SYN) to the real server.
 struct tcp_check_config {
-    std::chrono::milliseconds connect_timeout{5000};   // keepalived default 5 s
-    std::uint32_t retry = 1;                           // keepalived: `retry` (nb_get_retry)
+    std::chrono::milliseconds connect_timeout{5000};    // keepalived default 5 s
+    std::uint32_t retry = 1;                            // keepalived: `retry` (nb_get_retry)
     std::chrono::milliseconds delay_before_retry{1000}; // keepalived default 1 s
-    std::optional<net::ipv4_addr> connect_ip;          // default: the real server's address
-    std::optional<std::uint16_t> connect_port;         // default: the real server's port
+    std::optional<net::ipv4_addr> connect_ip;           // default: the real server's address
+    std::optional<std::uint16_t> connect_port;          // default: the real server's port
     // Interval between checks, resolved by the loader: the checker's own
     // delay_loop, else the real server's, else the virtual server's.
     std::chrono::milliseconds delay_loop{60000};
 };
 
+// As the loader leaves it, keepalived's inheritance resolved (check_data.c):
+// rs.port is never 0 (the service's port when none was written);
+// inhibit_on_failure is the real server's own, else the virtual server's;
+// every tcp_check_config duration and `retry` come from the checker, else
+// the real server, else the virtual server, else keepalived's default.
 struct real_server_entry {
-    lb::real_server_config rs;      // address, port, weight
-    bool inhibit_on_failure = false; // on failure: weight 0 instead of removal
+    lb::real_server_config rs;             // address, port, weight
+    bool inhibit_on_failure = false;       // on failure: weight 0 instead of removal
     std::optional<tcp_check_config> check; // none: always up
     source_location where;
 };
 
 // keepalived's virtual_server (NAT only).
 struct virtual_server_config {
-    lb::service_config service;                 // vip, port, protocol, lb_algo, persistence
+    // vip, port, protocol, lb_algo, persistence; service.real_servers[i] is
+    // real_servers[i].rs (the loader fills both).
+    lb::service_config service;
     std::vector<real_server_entry> real_servers;
     std::chrono::milliseconds delay_loop{60000}; // keepalived default 60 s
     std::string name;                            // "VIP:port/proto", for messages

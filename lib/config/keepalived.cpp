@@ -240,8 +240,8 @@ class importer {
                                                     const duration_spec& spec);
     // delay_loop, connect_timeout, retry, delay_before_retry at any level;
     // false when `st` is none of them.
-    bool check_setting(const std::string& where, const statement& st,
-                       lb_rules::check_settings& out, lb_rules::location_map& at);
+    bool check_setting(const std::string& where, const statement& st, lb_rules::check_settings& out,
+                       lb_rules::location_map& at);
     // ---- sections ----
     void global_defs(const statement& st);
     void vrrp_instance(const statement& st);
@@ -1013,9 +1013,8 @@ void importer::virtual_server(const statement& st) {
     if (!st.args.empty() && (st.args[0].text == "fwmark" || st.args[0].text == "group")) {
         const std::string what =
             "virtual_server " + st.args[0].text + (st.args.size() > 1 ? " " + st.args[1].text : "");
-        diag_.warning(st.keyword.at, what +
-                                         " is not supported by vipgate (a virtual server is one "
-                                         "VIP and port); skipped with its block");
+        diag_.warning(st.keyword.at, what + " is not supported by vipgate (a virtual server is one "
+                                            "VIP and port); skipped with its block");
         return;
     }
     if (st.args.size() < 2) {
@@ -1179,8 +1178,7 @@ void importer::finish_virtual_server(vs_draft& d) {
                                   "configuration error): add `protocol TCP` for a TCP service");
     }
     if (!d.scheduler_given) {
-        diag_.warning(d.keyword_at,
-                      e.subject + ": no lb_algo; wlc used, as keepalived does");
+        diag_.warning(d.keyword_at, e.subject + ": no lb_algo; wlc used, as keepalived does");
     }
     if (!d.kind_given) {
         diag_.warning(d.keyword_at, e.subject + ": no lb_kind; NAT used, as keepalived does");
@@ -1236,11 +1234,11 @@ void importer::real_server(vs_draft& d, const statement& st) {
         e.cfg.rs.address.to_string() +
         (e.cfg.rs.port != 0 ? ":" + std::to_string(e.cfg.rs.port) : std::string());
     for (const token& t : r.other_checkers) {
-        diag_.warning(t.at, e.subject + ": " + t.text +
-                                ": only TCP_CHECK is implemented; real server " + rs_name +
-                                (e.has_check ? " is checked by its TCP_CHECK only"
-                                             : " is treated as always up") +
-                                " (ignored with its block)");
+        diag_.warning(
+            t.at,
+            e.subject + ": " + t.text + ": only TCP_CHECK is implemented; real server " + rs_name +
+                (e.has_check ? " is checked by its TCP_CHECK only" : " is treated as always up") +
+                " (ignored with its block)");
     }
     d.entry.rs.push_back(std::move(e));
 }

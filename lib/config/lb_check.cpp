@@ -25,11 +25,11 @@ std::string at_text(const source_location& at) {
 
 // IPVS schedulers that vipgate does not implement (keepalived passes any
 // name to the kernel; ip_vs_*.c).
-constexpr std::array<std::string_view, 8> other_ipvs_schedulers = {
-    "lblc", "lblcr", "dh", "sed", "nq", "fo", "ovf", "twos"};
+constexpr std::array<std::string_view, 8> other_ipvs_schedulers = {"lblc", "lblcr", "dh",  "sed",
+                                                                   "nq",   "fo",    "ovf", "twos"};
 
 constexpr std::array<std::string_view, 9> other_checkers = {
-    "HTTP_GET",  "SSL_GET",   "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
+    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
     "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
 
 bool contiguous(std::uint32_t mask) {
@@ -180,15 +180,16 @@ result<net::ipv4_addr> parse_netmask(std::string_view text) {
     if (!a) {
         return make_error("is not a netmask a.b.c.d");
     }
-    if (!contiguous(a->value) || a->value == 0) {
+    // 0.0.0.0 is contiguous too: every client shares one template (as in
+    // keepalived's pgr_handler and IPVS).
+    if (!contiguous(a->value)) {
         return make_error("is not a contiguous netmask");
     }
     return *a;
 }
 
 bool is_other_keepalived_checker(std::string_view keyword) {
-    return std::find(other_checkers.begin(), other_checkers.end(), keyword) !=
-           other_checkers.end();
+    return std::find(other_checkers.begin(), other_checkers.end(), keyword) != other_checkers.end();
 }
 
 // ---- entries -------------------------------------------------------------------------
@@ -212,7 +213,8 @@ std::string vs_entry::subject_of(std::string_view key) const {
 
 void resolve(vs_entry& e) {
     lb::service_config& s = e.cfg.service;
-    e.cfg.name = s.vip.to_string() + ":" + std::to_string(s.port) + "/" + lb::protocol_name(s.proto);
+    e.cfg.name =
+        s.vip.to_string() + ":" + std::to_string(s.port) + "/" + lb::protocol_name(s.proto);
     s.real_servers.clear();
     e.cfg.real_servers.clear();
     const tcp_check_config builtin;
@@ -224,13 +226,15 @@ void resolve(vs_entry& e) {
         out.inhibit_on_failure = r.inhibit.value_or(e.inhibit);
         if (r.has_check) {
             tcp_check_config c;
-            c.delay_loop = r.check.delay_loop.value_or(r.defaults.delay_loop.value_or(e.cfg.delay_loop));
-            c.connect_timeout = r.check.connect_timeout.value_or(r.defaults.connect_timeout.value_or(
-                e.defaults.connect_timeout.value_or(builtin.connect_timeout)));
+            c.delay_loop =
+                r.check.delay_loop.value_or(r.defaults.delay_loop.value_or(e.cfg.delay_loop));
+            c.connect_timeout =
+                r.check.connect_timeout.value_or(r.defaults.connect_timeout.value_or(
+                    e.defaults.connect_timeout.value_or(builtin.connect_timeout)));
             c.retry = r.check.retry.value_or(
                 r.defaults.retry.value_or(e.defaults.retry.value_or(builtin.retry)));
-            c.delay_before_retry = r.check.delay_before_retry.value_or(
-                r.defaults.delay_before_retry.value_or(
+            c.delay_before_retry =
+                r.check.delay_before_retry.value_or(r.defaults.delay_before_retry.value_or(
                     e.defaults.delay_before_retry.value_or(builtin.delay_before_retry)));
             c.connect_ip = r.connect_ip;
             c.connect_port = r.connect_port;
@@ -286,8 +290,8 @@ void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
             if (!fresh) {
                 diag.error(e.where_of("address"),
                            e.subject_of("address") + "duplicate virtual server " + e.cfg.name +
-                               " (first defined at " +
-                               at_text(it->second->where_of("address")) + ")",
+                               " (first defined at " + at_text(it->second->where_of("address")) +
+                               ")",
                            "each VIP, port and protocol at most once");
             }
         }
@@ -321,7 +325,9 @@ void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
     }
     // Each service passed on its own: the set as a whole must pass too (the
     // limits above are the table's).
-    if (diag.count() == errors_before && !entries.empty()) {
+    const bool all_read =
+        std::all_of(entries.begin(), entries.end(), [](const vs_entry& e) { return e.read_ok; });
+    if (diag.count() == errors_before && all_read && !entries.empty()) {
         std::vector<lb::service_config> all;
         all.reserve(entries.size());
         for (const auto& e : entries) {

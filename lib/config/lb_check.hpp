@@ -79,11 +79,11 @@ struct check_settings {
 using location_map = std::map<std::string, source_location, std::less<>>;
 
 struct rs_entry {
-    real_server_entry cfg;           // rs.address, rs.port (0 = not written), rs.weight
-    std::optional<bool> inhibit;     // inhibit_on_failure written here
-    check_settings defaults;         // written in the real server itself
-    bool has_check = false;          // a TCP check (keepalived TCP_CHECK / YAML check)
-    check_settings check;            // written in the checker
+    real_server_entry cfg;       // rs.address, rs.port (0 = not written), rs.weight
+    std::optional<bool> inhibit; // inhibit_on_failure written here
+    check_settings defaults;     // written in the real server itself
+    bool has_check = false;      // a TCP check (keepalived TCP_CHECK / YAML check)
+    check_settings check;        // written in the checker
     std::optional<net::ipv4_addr> connect_ip;
     std::optional<std::uint16_t> connect_port;
     // "virtual_servers[0].real_servers[1]" or

@@ -148,8 +148,8 @@ const std::vector<field<check_draft>>& check_fields() {
                     if (!s || *s == "tcp") {
                         return;
                     }
-                    constexpr std::string_view later[] = {"http", "https", "ssl",  "misc",
-                                                          "smtp", "dns",   "udp",  "ping",
+                    constexpr std::string_view later[] = {"http", "https", "ssl",      "misc",
+                                                          "smtp", "dns",   "udp",      "ping",
                                                           "file", "bfd",   "http_get", "ssl_get"};
                     for (auto l : later) {
                         if (*s == l) {
@@ -396,8 +396,8 @@ const std::vector<field<load_balancing_config>>& load_balancing_fields() {
 }
 
 const std::string& virtual_servers_expected() {
-    static const std::string s = "a sequence of virtual servers, each a map with keys " +
-                                 join_keys(field_keys(vs_fields()));
+    static const std::string s =
+        "a sequence of virtual servers, each a map with keys " + join_keys(field_keys(vs_fields()));
     return s;
 }
 

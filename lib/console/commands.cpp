@@ -287,6 +287,8 @@ void register_commands(engine& e, control::control_plane& cp) {
                   return render(r, true);
               return reply::success(virtual_servers_text(r));
           });
+    e.add("show health [json]", "health checks: state, last reason, probes and results per real server",
+          [&cp](const args& a) { return render(cp.report_health(), a.json); });
     auto flows = [&cp](const std::string& vs, const std::string& limit, bool as_json) {
         std::uint32_t n = 100;
         if (!limit.empty()) {

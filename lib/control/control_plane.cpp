@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include "net/builder.hpp"
 #include "net/headers.hpp"
@@ -92,6 +93,7 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         neighbours_.add_static(pi, sn.address, sn.mac);
     }
     resolve_next_hops();
+    start_health_checks();
     snapshot_dirty_ = true;
     publish_if_dirty();
     vrrp_->start(now(), link_up_);
@@ -218,6 +220,167 @@ void control_plane::resolve_next_hops() {
             want(*p.cfg.gateway);
 }
 
+void control_plane::start_health_checks() {
+    if (!lb_)
+        return;
+    health::probe_table_config pc;
+    pc.port_first = pipeline::probe_port_first;
+    pc.port_last = pipeline::probe_port_last;
+    // Unpredictable ISNs (RFC 6528): a guessable one lets anybody keep a
+    // dead server UP with a forged SYN-ACK.
+    std::random_device rd;
+    pc.isn_seed = (std::uint64_t{rd()} << 32) ^ rd() ^
+                  static_cast<std::uint64_t>(now().count());
+    health_ = std::make_unique<health::monitor>(pc);
+    std::mt19937 jitter(rd());
+    usec t = now();
+    auto& services = lb_->services();
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        const auto& vs = services[i];
+        for (std::size_t j = 0; j < vs.rs.size(); ++j) {
+            const auto& r = vs.rs[j].cfg;
+            if (!r.check)
+                continue;
+            health::checker_config c;
+            c.target.ip = r.check->connect_ip.value_or(r.rs.address);
+            c.target.port = r.check->connect_port.value_or(r.rs.port ? r.rs.port : vs.cfg.service.port);
+            c.delay_loop = r.check->delay_loop;
+            c.connect_timeout = r.check->connect_timeout;
+            c.retry = r.check->retry;
+            c.delay_before_retry = r.check->delay_before_retry;
+            // First probe after the real servers' MACs are resolved (at
+            // most a second), spread like keepalived spreads its checkers.
+            auto spread = std::min<usec>(c.delay_loop, std::chrono::seconds(1));
+            c.warmup = std::chrono::milliseconds(200) +
+                       usec(std::uniform_int_distribution<std::int64_t>(0, spread.count())(jitter));
+            if (auto v = health::validate(c); !v) {
+                spdlog::error("virtual server {}: real server {}: health check: {}", vs.cfg.name,
+                              r.rs.address.to_string(), v.message());
+                continue;
+            }
+            checked_[health_->add(c, t)] = {i, j};
+        }
+    }
+    if (checked_.empty())
+        health_.reset();
+    else
+        spdlog::info("health checks: {} TCP_CHECK checker(s), probes from ports {}-{}",
+                     checked_.size(), pc.port_first, pc.port_last);
+}
+
+bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route) {
+    no_route = false;
+    // Route: the port whose subnet holds dst, else a port's gateway.
+    std::uint16_t port = 0xffff;
+    net::ipv4_addr via = dst;
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+        if (dp_.ports()[i].cfg.address.contains(dst)) {
+            port = i;
+            break;
+        }
+    if (port == 0xffff)
+        for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+            if (dp_.ports()[i].cfg.gateway) {
+                port = i;
+                via = *dp_.ports()[i].cfg.gateway;
+                break;
+            }
+    if (port == 0xffff) {
+        no_route = true;
+        return false;
+    }
+    const auto* e = neighbours_.find(via);
+    if (e == nullptr || !(e->st == neigh::state::reachable || e->st == neigh::state::stale ||
+                          e->st == neigh::state::static_)) {
+        // Failed resolution is a failed probe; still resolving: ask again and
+        // let the probe time out if it never resolves.
+        if (e != nullptr && e->st == neigh::state::failed)
+            no_route = true;
+        neighbours_.resolve(port, via, now());
+        return false;
+    }
+    const auto& p = dp_.ports()[port];
+    std::uint8_t buf[128];
+    std::size_t n = net::build_tcp_frame(std::span<std::uint8_t>(buf), {.dst = e->mac, .src = p.mac},
+                                         {.src = p.cfg.address.addr, .dst = dst}, tcp);
+    if (n == 0)
+        return false;
+    return dp_.send_copy(port, std::span<const std::uint8_t>(buf, n));
+}
+
+void control_plane::apply_health(const health::actions& a) {
+    for (const auto& syn : a.syns) {
+        bool no_route = false;
+        if (send_tcp(syn.syn.dst.ip, syn.syn.tcp_spec(), no_route))
+            ++counters_.probes_sent;
+        else if (no_route)
+            apply_health(health_->on_no_route(now(), syn.checker, syn.probe_id));
+    }
+    for (const auto& rst : a.rsts) {
+        bool no_route = false;
+        if (send_tcp(rst.dst.ip, rst.tcp_spec(), no_route))
+            ++counters_.probe_rsts_sent;
+    }
+    for (const auto& ch : a.changes) {
+        auto it = checked_.find(ch.checker);
+        if (it == checked_.end() || !lb_)
+            continue;
+        lb_->set_health(it->second.first, it->second.second, ch.change.to == health::state::up,
+                        ch.change.reason, now());
+        snapshot_dirty_ = true;
+    }
+}
+
+void control_plane::handle_probe(const dataplane::punted_frame& f) {
+    ++counters_.probe_answers;
+    if (!health_) {
+        ++counters_.probe_unmatched;
+        return;
+    }
+    std::span<const std::uint8_t> frame(f.data, f.length);
+    net::packet_meta meta;
+    if (net::parse(frame, meta) != pipeline::drop_reason::none || meta.ip_proto != net::ip_proto_tcp) {
+        ++counters_.probe_unmatched;
+        return;
+    }
+    net::tcp_cview tcp(frame.subspan(meta.l4_offset, net::tcp_min_header_len));
+    health::segment seg;
+    seg.src_ip = meta.src;
+    seg.src_port = meta.src_port;
+    seg.dst_port = meta.dst_port;
+    seg.flags = tcp.flags();
+    seg.seq = tcp.seq();
+    seg.ack = tcp.ack();
+    apply_health(health_->on_segment(now(), seg));
+}
+
+json control_plane::report_health() {
+    json rows = json::array();
+    if (!health_ || !lb_)
+        return rows;
+    for (const auto& [id, where] : checked_) {
+        const auto* c = health_->find(id);
+        if (c == nullptr)
+            continue;
+        const auto& vs = lb_->services()[where.first];
+        const auto& rs = vs.rs[where.second];
+        json o = json::object();
+        o.set("virtual_server", vs.cfg.name);
+        o.set("real_server", rs.cfg.rs.address.to_string() + ":" +
+                                 std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port));
+        o.set("state", c->current() == health::state::up ? "UP" : "DOWN");
+        o.set("reason", rs.health_reason);
+        const auto& st = c->stats();
+        o.set("probes", st.probes_sent);
+        o.set("successes", st.successes);
+        o.set("timeouts", st.timeouts);
+        o.set("refused", st.refused);
+        o.set("no_route", st.no_route);
+        rows.push(std::move(o));
+    }
+    return rows;
+}
+
 json control_plane::report_virtual_servers() {
     if (!lb_)
         return json::array();
@@ -269,6 +432,9 @@ usec control_plane::next_wakeup(usec now_us) const {
     if (vrrp_)
         if (auto d = vrrp_->next_deadline(); d && *d < wake)
             wake = *d;
+    if (health_)
+        if (auto d = health_->next_deadline(); d && *d < wake)
+            wake = *d;
     return wake;
 }
 
@@ -300,6 +466,11 @@ void control_plane::run_once(usec max_wait) {
     if (lb_ && t >= next_resolve_) {
         resolve_next_hops();
         next_resolve_ = t + std::chrono::seconds(10);
+    }
+    if (health_) {
+        auto d = health_->next_deadline();
+        if (d && *d <= t)
+            apply_health(health_->tick(t));
     }
     if (lb_ && lb_->dirty())
         snapshot_dirty_ = true;
@@ -440,6 +611,9 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
     switch (f.kind) {
     case pipeline::punt_kind::arp:
         handle_arp(f);
+        break;
+    case pipeline::punt_kind::probe:
+        handle_probe(f);
         break;
     case pipeline::punt_kind::vrrp:
         if (vrrp_)

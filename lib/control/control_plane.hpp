@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
 #include "control/lb_manager.hpp"
+#include "health/monitor.hpp"
 #include "control/vrrp_manager.hpp"
 #include "neigh/neighbour_table.hpp"
 
@@ -39,6 +41,10 @@ struct control_counters {
     std::uint64_t loops = 0;
     std::uint64_t notices = 0;       // learn/resolve notices from workers
     std::uint64_t snapshots = 0;     // worker snapshots published
+    std::uint64_t probes_sent = 0;   // health-check SYNs
+    std::uint64_t probe_rsts_sent = 0;
+    std::uint64_t probe_answers = 0; // punted segments for probe ports
+    std::uint64_t probe_unmatched = 0;
 };
 
 class control_plane : public vrrp_host {
@@ -96,6 +102,7 @@ class control_plane : public vrrp_host {
     vrrp_manager* vrrp() { return vrrp_.get(); }
     lb_manager* lb() { return lb_.get(); }
     json report_virtual_servers();
+    json report_health();
     json report_flows(const std::string& vs = {}, std::uint32_t limit = 100);
     json report_flows_default() { return report_flows(); }
 
@@ -123,6 +130,13 @@ class control_plane : public vrrp_host {
     dataplane::dataplane& dp_;
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
+    // Health checks (TCP_CHECK): one checker per checked real server.
+    std::unique_ptr<health::monitor> health_;
+    std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
+    void start_health_checks();
+    void apply_health(const health::actions& a);
+    void handle_probe(const dataplane::punted_frame& f);
+    bool send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route);
     void handle_notice(const dataplane::dataplane::notice_view& n);
     void resolve_next_hops();
     usec next_resolve_{0};

@@ -305,6 +305,13 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
         meta.ip_proto != net::ip_proto_icmp) {
         return verdict::dropped(drop_reason::none);
     }
+    // Traffic to a port's own address is the host's (health-check answers
+    // come from a real server's service port but belong to no flow).
+    for (const port_view& p : ctx.ports) {
+        if (meta.dst == p.address) {
+            return verdict::dropped(drop_reason::none);
+        }
+    }
     const lb::classification c = lb::classify(*ctx.services, frame, meta);
     if (c.kind == lb::packet_kind::none) {
         return verdict::dropped(drop_reason::none);

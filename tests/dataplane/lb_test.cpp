@@ -363,3 +363,91 @@ TEST_P(LoadBalancingWorkers, BothDirectionsOfEveryFlowAreHandledByItsOwner) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, LoadBalancingWorkers, ::testing::Values(1u, 2u, 3u));
+
+TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
+    lb_rig r(1, [](config::config& c) {
+        c.virtual_servers[0].delay_loop = 200ms;
+        for (auto& rs : c.virtual_servers[0].real_servers) {
+            config::tcp_check_config chk;
+            chk.delay_loop = 200ms;
+            chk.connect_timeout = 100ms;
+            chk.retry = 1;
+            chk.delay_before_retry = 100ms;
+            rs.check = chk;
+        }
+    });
+    // rs1 answers every probe with a SYN-ACK; rs2 is silent until rs2_alive.
+    int syns_rs1 = 0, syns_rs2 = 0, rsts = 0;
+    bool rs2_alive = false;
+    auto answer = [&](const std::vector<out_frame>& out) {
+        for (const auto& o : out) {
+            net::packet_meta m;
+            if (net::parse(o.bytes, m) != pipeline::drop_reason::none || m.ip_proto != net::ip_proto_tcp)
+                continue;
+            std::span<const std::uint8_t> s(o.bytes);
+            net::tcp_cview t(s.subspan(m.l4_offset, 20));
+            EXPECT_EQ(m.src, int_ip) << "probes come from the port address";
+            EXPECT_GE(m.src_port, pipeline::probe_port_first);
+            EXPECT_LE(m.src_port, pipeline::probe_port_last);
+            if (t.flags() & net::tcp_flag_rst) {
+                ++rsts;
+                continue;
+            }
+            ASSERT_EQ(t.flags(), net::tcp_flag_syn);
+            if (m.dst == rs1 || (m.dst == rs2 && rs2_alive)) {
+                ++(m.dst == rs1 ? syns_rs1 : syns_rs2);
+                std::vector<std::uint8_t> f(200);
+                f.resize(net::build_tcp_frame(f, {.dst = r.int_mac, .src = m.dst == rs1 ? rs1_mac : rs2_mac},
+                                              {.src = m.dst, .dst = int_ip},
+                                              {.src_port = m.dst_port, .dst_port = m.src_port, .seq = 77,
+                                               .ack = t.seq() + 1,
+                                               .flags = net::tcp_flag_syn | net::tcp_flag_ack}));
+                r.inject(1, 0, f);
+            } else if (m.dst == rs2) {
+                ++syns_rs2;
+            }
+        }
+    };
+    auto state_of = [&](net::ipv4_addr a) {
+        const json vs = r.cp->report_virtual_servers(); // keep the temporary alive
+        for (const auto& x : vs.as_array()[0]["real_servers"].as_array())
+            if (x["address"].as_string() == a.to_string())
+                return x["state"].as_string();
+        return std::string("?");
+    };
+    auto end = std::chrono::steady_clock::now() + 3s;
+    // Checkers start with a random warm-up: wait for both to have run.
+    while (std::chrono::steady_clock::now() < end &&
+           (state_of(rs2) != "down" || syns_rs1 == 0 || rsts == 0))
+        answer(r.collect(20ms));
+    EXPECT_EQ(state_of(rs2), "down") << "silent server not taken out";
+    EXPECT_EQ(state_of(rs1), "up");
+    EXPECT_GE(syns_rs1, 1);
+    // keepalived: before its first completed check a server goes DOWN on the
+    // first failure (no retries yet).
+    EXPECT_GE(syns_rs2, 1);
+    EXPECT_GE(rsts, 1) << "a SYN-ACK is answered with a RST";
+    // New flows now all go to rs1.
+    for (std::uint16_t i = 0; i < 6; ++i)
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(44000 + i), vip,
+                                 80, net::tcp_flag_syn));
+    int to_rs1 = 0, to_rs2 = 0;
+    auto t2 = std::chrono::steady_clock::now() + 1s;
+    while (std::chrono::steady_clock::now() < t2 && to_rs1 + to_rs2 < 6) {
+        for (const auto& o : r.collect(20ms)) {
+            auto f = fields(o.bytes);
+            if (f.dport == 8080 && f.sport >= 44000 && f.sport < 44006)
+                (f.dst == rs1 ? to_rs1 : to_rs2)++;
+        }
+    }
+    EXPECT_EQ(to_rs1, 6);
+    EXPECT_EQ(to_rs2, 0);
+    json h = r.cp->report_health();
+    ASSERT_EQ(h.size(), 2u);
+    // rs2 comes back: one successful probe brings it up (keepalived).
+    rs2_alive = true;
+    end = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < end && state_of(rs2) != "up")
+        answer(r.collect(20ms));
+    EXPECT_EQ(state_of(rs2), "up") << "server did not come back";
+}

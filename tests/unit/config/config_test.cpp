@@ -513,6 +513,36 @@ TEST(LoadFile, ExampleLoadsWithDefaults) {
         auto n = vrrp::normalize(vi.vrrp);
         EXPECT_TRUE(n.ok()) << n.message();
     }
+    // The load-balancing part: defaults shown, one service, a gateway and a
+    // static neighbour.
+    const load_balancing_config lbc;
+    EXPECT_EQ(r->load_balancing.flows_per_worker, lbc.flows_per_worker);
+    EXPECT_EQ(r->load_balancing.persistence_templates, lbc.persistence_templates);
+    EXPECT_EQ(r->load_balancing.sloppy_tcp, lbc.sloppy_tcp);
+    EXPECT_EQ(r->load_balancing.expire_budget, lbc.expire_budget);
+    for (std::size_t i = 0; i < lb::flow_state_count; ++i) {
+        const auto st = static_cast<lb::flow_state>(i);
+        EXPECT_EQ(r->load_balancing.timeouts.for_state(st), lbc.timeouts.for_state(st))
+            << lb::flow_state_name(st);
+    }
+    EXPECT_TRUE(r->ports[0].gateway.has_value());
+    EXPECT_EQ(r->neighbours.static_entries.size(), 1u);
+    ASSERT_EQ(r->virtual_servers.size(), 1u);
+    const virtual_server_config& vs = r->virtual_servers[0];
+    EXPECT_EQ(vs.name, "192.168.44.100:80/tcp");
+    EXPECT_EQ(vs.service.scheduler, lb::scheduler_kind::wlc);
+    EXPECT_EQ(vs.delay_loop, std::chrono::milliseconds{60000});
+    ASSERT_EQ(vs.real_servers.size(), 2u);
+    // The first real server spells out the defaults the second one gets.
+    EXPECT_EQ(vs.real_servers[0].rs.port, vs.real_servers[1].rs.port);
+    EXPECT_EQ(vs.real_servers[0].rs.weight, vs.real_servers[1].rs.weight);
+    EXPECT_EQ(vs.real_servers[0].inhibit_on_failure, vs.real_servers[1].inhibit_on_failure);
+    ASSERT_TRUE(vs.real_servers[0].check.has_value());
+    const tcp_check_config tc;
+    EXPECT_EQ(vs.real_servers[0].check->connect_timeout, tc.connect_timeout);
+    EXPECT_EQ(vs.real_servers[0].check->retry, tc.retry);
+    EXPECT_EQ(vs.real_servers[0].check->delay_before_retry, tc.delay_before_retry);
+    EXPECT_EQ(vs.real_servers[0].check->delay_loop, tc.delay_loop);
 }
 
 // The documentation and the example cover the whole schema: a key added to a

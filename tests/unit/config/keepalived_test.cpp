@@ -416,14 +416,20 @@ const ignored_case ignored_cases[] = {
     {"vrrp_script", "vrrp_script chk {\n script \"/bin/true\"\n interval 2\n}", true,
      "vrrp_script is not supported by vipgate (track_script is not supported); ignored (with its "
      "block)"},
-    {"virtual_server",
-     "virtual_server 10.0.0.100 80 {\n lb_algo rr\n real_server 10.1.0.5 80 {\n weight 1\n "
+    {"virtual_server_fwmark",
+     "virtual_server fwmark 1 {\n lb_algo rr\n real_server 10.1.0.5 80 {\n weight 1\n "
      "TCP_CHECK { connect_timeout 3 }\n }\n}",
      true,
-     "virtual_server 10.0.0.100 virtual_server import comes with the load-balancing work; "
-     "ignored"},
+     "virtual_server fwmark 1 is not supported by vipgate (a virtual server is one VIP and port); "
+     "skipped with its block"},
+    {"virtual_server_group_ref", "virtual_server group G {\n protocol TCP\n}", true,
+     "virtual_server group G is not supported by vipgate (a virtual server is one VIP and port); "
+     "skipped with its block"},
     {"virtual_server_group", "virtual_server_group G {\n 10.0.0.100 80\n}", true,
-     "virtual_server_group G virtual_server import comes with the load-balancing work; ignored"},
+     "virtual_server_group is not supported by vipgate (a virtual server is one VIP and port; "
+     "`virtual_server group` blocks are skipped too); ignored (with its block)"},
+    {"top_level_real_server", "real_server 10.1.0.5 80 {\n weight 1\n}", true,
+     "unknown keyword 'real_server'; ignored (with its block), as keepalived does"},
     {"static_ipaddress", "static_ipaddress {\n 10.0.0.77/24 dev ext0\n}", true,
      "static_ipaddress is not supported by vipgate (vipgate owns no kernel addresses); ignored"},
     {"unknown_top", "mystery_block {\n a { b }\n}", true,
@@ -903,6 +909,9 @@ TEST(KeepalivedImport, ExampleFilesLoad) {
         conf + ":16:1: vrrp_script",
         conf + ":35:5: vrrp_instance VI_EXT: track_script",
         conf + ":61:5: vrrp_sync_group GW: notify",
+        conf + ":74:5: virtual_server 192.168.44.100 80: sorry_server is not supported",
+        conf + ":89:13: virtual_server 192.168.44.100 80: real_server 172.18.0.12 80: TCP_CHECK: "
+               "bindto is not supported",
     };
     for (const auto& w : want) {
         EXPECT_EQ(count_containing(r->warnings, w), 1u) << w << "\nin\n" << joined(r->warnings);
@@ -912,6 +921,23 @@ TEST(KeepalivedImport, ExampleFilesLoad) {
         auto n = vrrp::normalize(vi.vrrp);
         EXPECT_TRUE(n.ok()) << n.message();
     }
+    // The virtual_server, with keepalived's inheritance.
+    ASSERT_EQ(r->virtual_servers.size(), 1u);
+    const virtual_server_config& vs = r->virtual_servers[0];
+    EXPECT_EQ(vs.name, "192.168.44.100:80/tcp");
+    EXPECT_EQ(vs.where.to_string(), conf + ":67:1");
+    EXPECT_EQ(vs.service.scheduler, lb::scheduler_kind::wrr);
+    EXPECT_EQ(vs.service.persistence_timeout, std::chrono::seconds{300});
+    EXPECT_EQ(vs.delay_loop, std::chrono::milliseconds{6000});
+    ASSERT_EQ(vs.real_servers.size(), 2u);
+    EXPECT_EQ(vs.real_servers[0].rs.weight, 2u);
+    EXPECT_TRUE(vs.real_servers[0].inhibit_on_failure); // from the virtual server
+    ASSERT_TRUE(vs.real_servers[0].check.has_value());
+    EXPECT_EQ(vs.real_servers[0].check->retry, 3u);
+    EXPECT_EQ(vs.real_servers[0].check->delay_loop, std::chrono::milliseconds{6000});
+    ASSERT_TRUE(vs.real_servers[1].check.has_value());
+    EXPECT_EQ(vs.real_servers[1].check->connect_port, std::optional<std::uint16_t>(80));
+    EXPECT_EQ(vs.real_servers[1].check->retry, 1u); // keepalived's default
 }
 
 } // namespace
