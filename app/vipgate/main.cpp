@@ -38,8 +38,10 @@ using namespace vipgate;
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_hup(int) { g_reload.store(true); }
 
 constexpr const char* default_socket = "/run/vipgate/vipgate.sock";
 
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGHUP, on_hup); // reload, like keepalived
 
     int rc = 0;
     {
@@ -221,6 +224,12 @@ int main(int argc, char** argv) {
         // The control plane is deliberately leaked: DPDK's telemetry thread
         // may still hold a pointer to it while EAL shuts down.
         auto* cp = new control::control_plane(*cfg, **dp);
+        cp->config_loader = [config_file, keepalived_conf]() -> result<config::config> {
+            auto c = config::load_file(config_file);
+            if (c && !keepalived_conf.empty())
+                c = config::import_keepalived(keepalived_conf, std::move(c.value()));
+            return c;
+        };
         // Configuration warnings were printed at load time; init() would repeat them.
         if (auto r = cp->init(nullptr); !r) {
             spdlog::error("{}", r.message());
@@ -248,7 +257,7 @@ int main(int argc, char** argv) {
         spdlog::info("vipgate running: {} port(s), {} worker(s){}", (*dp)->ports().size(),
                      (*dp)->worker_count(), interactive ? "; type 'help' for commands" : "");
 
-        rc = cp->run(&g_stop);
+        rc = cp->run(&g_stop, &g_reload);
 
         con.stop();
         control::unregister_telemetry();

@@ -50,6 +50,7 @@ struct dataplane_config {
     bool idle_sleep = false;
     std::uint32_t idle_sleep_us = 100;
     std::uint32_t idle_polls = 64;
+    friend bool operator==(const dataplane_config&, const dataplane_config&) = default;
 };
 
 // A configured neighbour: never expires, never replaced by ARP.
@@ -94,6 +95,7 @@ struct load_balancing_config {
     bool sloppy_tcp = false;
     // Expiry work per worker loop iteration (flows examined).
     std::uint32_t expire_budget = 128;
+    friend bool operator==(const load_balancing_config&, const load_balancing_config&) = default;
 };
 
 // keepalived's TCP_CHECK: a TCP connect (SYN) to the real server.

@@ -359,6 +359,15 @@ void register_commands(engine& e, control::control_plane& cp) {
               return reply::success("resolving " + ip->to_string() + "\n");
           },
           {{"address", "IPv4 address"}});
+    e.add("reload",
+          "read the configuration again and apply it live (SIGHUP does the same); a bad one is "
+          "refused and the running one stays",
+          [&cp](const args&) {
+              auto r = cp.reload_from_source();
+              if (!r)
+                  return reply::failure("error: " + r.message() + "\n");
+              return reply::success("reloaded: " + *r + "\n");
+          });
     e.add("clear stats", "restart every counter shown by show stats/lcores/port stats from zero",
           [&cp](const args&) {
               cp.clear_stats();

@@ -55,6 +55,15 @@ class control_plane : public vrrp_host {
     // Build the protocol state (VRRP instances) and start it; publishes the
     // first full snapshot. Call once, before run().
     result<void> init(std::vector<std::string>* warnings = nullptr);
+    // Live reload with an already loaded and validated configuration: VRRP
+    // instances, virtual servers, real servers, checks, gateways and static
+    // neighbours change in place; ports, dataplane and flow-table settings
+    // need a restart (the reload is refused, nothing changes). Returns a
+    // summary for the operator.
+    result<std::string> reload(const config::config& next);
+    // Where reload() gets the configuration from (set by main).
+    std::function<result<config::config>()> config_loader;
+
     // Clean stop of the protocols: VRRP masters send priority 0 and release
     // their VIPs. Waits (briefly) until worker 0 has transmitted the frames;
     // call before dataplane::stop().
@@ -66,7 +75,11 @@ class control_plane : public vrrp_host {
     void set_fd_events(int fd, short events);
     void unwatch_fd(int fd);
     // Run until request_stop() or the external stop flag; returns 0.
-    int run(const std::atomic<bool>* external_stop = nullptr);
+    int run(const std::atomic<bool>* external_stop = nullptr,
+            std::atomic<bool>* external_reload = nullptr);
+    // Load the configuration again (config_loader) and reload() it; logs the
+    // outcome. For SIGHUP and the `reload` command.
+    result<std::string> reload_from_source();
     void request_stop(const std::string& reason);
     bool stopping() const { return stop_requested_; }
     const std::string& stop_reason() const { return stop_reason_; }
@@ -134,6 +147,7 @@ class control_plane : public vrrp_host {
     std::unique_ptr<health::monitor> health_;
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
     void start_health_checks();
+    std::uint64_t reloads_ = 0, reloads_failed_ = 0;
     void apply_health(const health::actions& a);
     void handle_probe(const dataplane::punted_frame& f);
     bool send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route);

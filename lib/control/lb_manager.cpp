@@ -67,6 +67,52 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
     return m;
 }
 
+std::string lb_manager::adopt(lb_manager& next) {
+    unsigned carried = 0, added = 0, removed = 0;
+    auto key = [](const vs_state& v) {
+        return std::make_tuple(v.cfg.service.vip.value, v.cfg.service.port, v.cfg.service.proto);
+    };
+    for (auto& nv : next.services_) {
+        const vs_state* ov = nullptr;
+        for (const auto& v : services_)
+            if (key(v) == key(nv))
+                ov = &v;
+        for (auto& nr : nv.rs) {
+            const rs_state* orr = nullptr;
+            if (ov != nullptr)
+                for (const auto& r : ov->rs)
+                    if (r.cfg.rs.address == nr.cfg.rs.address && r.cfg.rs.port == nr.cfg.rs.port)
+                        orr = &r;
+            if (orr == nullptr) {
+                ++added;
+                continue;
+            }
+            nr.enabled = orr->enabled;
+            nr.healthy = orr->healthy;
+            nr.health_reason = orr->health_reason;
+            nr.health_since = orr->health_since;
+            nr.transitions = orr->transitions;
+            ++carried;
+        }
+    }
+    for (const auto& v : services_)
+        for (const auto& r : v.rs) {
+            bool still = false;
+            for (const auto& nv : next.services_)
+                if (key(nv) == key(v))
+                    for (const auto& nr : nv.rs)
+                        if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port)
+                            still = true;
+            if (!still)
+                ++removed;
+        }
+    services_ = std::move(next.services_);
+    dirty_ = true;
+    return std::to_string(services_.size()) + " virtual server(s); real servers: " +
+           std::to_string(carried) + " kept, " + std::to_string(added) + " added, " +
+           std::to_string(removed) + " removed (their flows drain)";
+}
+
 result<void> lb_manager::rebuild() {
     std::vector<lb::service_config> cfgs;
     for (const auto& vs : services_) {

@@ -42,6 +42,12 @@ class lb_manager {
     static result<std::unique_ptr<lb_manager>> make(const config::config& cfg, usec now);
 
     bool empty() const { return services_.empty(); }
+
+    // Live reload: take `next`'s services, carrying over the runtime state
+    // (health verdict, operator enable/disable) of real servers that exist
+    // in both; the service table is rebuilt with this table as `previous`, so
+    // slots, and with them established flows and counters, are kept.
+    std::string adopt(lb_manager& next);
     std::vector<vs_state>& services() { return services_; }
     const std::vector<vs_state>& services() const { return services_; }
 

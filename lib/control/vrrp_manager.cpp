@@ -96,6 +96,7 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
             m->instances_[i].group = static_cast<int>(m->groups_.size());
         m->groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
         m->group_members_.push_back(std::move(idx));
+        m->group_names_.push_back(g.name);
     }
     m->unknown_seen_.assign(vrrp::reject_reason_count, 0);
     return m;
@@ -122,6 +123,89 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
                      s.cfg->unicast_peers.empty() ? "" : ", unicast");
         after_input(now, i, acts);
     }
+}
+
+std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up) {
+    unsigned kept = 0, started = 0, stopped = 0;
+    // Shut down what goes away or changes.
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        auto& old = instances_[i];
+        int j = next.find(old.name);
+        bool same = j >= 0 && next.instances_[static_cast<std::size_t>(j)].port == old.port &&
+                    *next.instances_[static_cast<std::size_t>(j)].cfg == *old.cfg;
+        if (same)
+            continue;
+        std::vector<vrrp::action> acts;
+        old.inst->shutdown(tp(now), acts);
+        apply(now, i, acts);
+        if (old.owns_vips) {
+            old.owns_vips = false;
+            host_.ownership_changed();
+        }
+        spdlog::info("VRRP {}: {} by reload", old.name, j >= 0 ? "reconfigured" : "removed");
+        ++stopped;
+    }
+    // Take over unchanged instances (their objects move, addresses stay).
+    std::vector<bool> fresh(next.instances_.size(), true);
+    for (std::size_t j = 0; j < next.instances_.size(); ++j) {
+        auto& n = next.instances_[j];
+        int i = find(n.name);
+        if (i < 0)
+            continue;
+        auto& old = instances_[static_cast<std::size_t>(i)];
+        if (old.port != n.port || *old.cfg != *n.cfg)
+            continue;
+        n.inst = std::move(old.inst);
+        n.cfg = old.cfg;
+        n.owns_vips = old.owns_vips;
+        n.reject_seen = old.reject_seen;
+        fresh[j] = false;
+        ++kept;
+    }
+    // Sync groups of `next` were built over its own (fresh) instance objects:
+    // rebuild them over the objects actually in use.
+    next.groups_.clear();
+    std::vector<std::vector<std::size_t>> members = std::move(next.group_members_);
+    next.group_members_.clear();
+    std::vector<std::string> names;
+    for (const auto& g : next.group_names_)
+        names.push_back(g);
+    next.group_names_.clear();
+    for (auto& n : next.instances_)
+        n.group = -1;
+    for (std::size_t g = 0; g < members.size(); ++g) {
+        std::vector<vrrp::instance*> ptrs;
+        for (auto idx : members[g])
+            ptrs.push_back(next.instances_[idx].inst.get());
+        auto grp = vrrp::sync_group::make(names[g], ptrs);
+        if (!grp) {
+            spdlog::error("reload: sync group {}: {}", names[g], grp.message());
+            continue;
+        }
+        for (auto idx : members[g])
+            next.instances_[idx].group = static_cast<int>(next.groups_.size());
+        next.groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
+        next.group_members_.push_back(members[g]);
+        next.group_names_.push_back(names[g]);
+    }
+    instances_ = std::move(next.instances_);
+    groups_ = std::move(next.groups_);
+    group_members_ = std::move(next.group_members_);
+    group_names_ = std::move(next.group_names_);
+    host_.ownership_changed();
+    for (std::size_t j = 0; j < instances_.size(); ++j) {
+        if (!fresh[j])
+            continue;
+        auto& s = instances_[j];
+        std::vector<vrrp::action> acts;
+        s.inst->start(tp(now), acts);
+        if (s.port < link_up.size() && !link_up[s.port])
+            s.inst->port_down(tp(now), acts);
+        after_input(now, j, acts);
+        ++started;
+    }
+    return std::to_string(kept) + " kept, " + std::to_string(started) + " started, " +
+           std::to_string(stopped) + " stopped";
 }
 
 void vrrp_manager::after_input(usec now, std::size_t idx, std::vector<vrrp::action>& acts) {

@@ -54,6 +54,13 @@ class vrrp_manager {
     bool empty() const { return instances_.empty(); }
 
     void start(usec now, const std::vector<bool>& link_up);
+
+    // Live reload: `next` (built by make() from the new config, not started)
+    // replaces this manager's instances. Instances whose configuration is
+    // unchanged keep their object (state, timers, counters); removed ones
+    // shut down (priority 0 if MASTER); new or changed ones start. Returns a
+    // summary for the log.
+    std::string adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up);
     void on_punt(usec now, const dataplane::punted_frame& f);
     void on_timer(usec now);
     std::optional<usec> next_deadline() const;
@@ -108,6 +115,7 @@ class vrrp_manager {
     std::vector<slot> instances_;
     std::vector<std::unique_ptr<vrrp::sync_group>> groups_;
     std::vector<std::vector<std::size_t>> group_members_; // slot indices per group
+    std::vector<std::string> group_names_;
     vrrp_tx_counters tx_;
     std::vector<std::uint8_t> frame_buf_ = std::vector<std::uint8_t>(2048);
     usec unknown_log_window_{0};

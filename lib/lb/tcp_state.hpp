@@ -59,6 +59,7 @@ struct timeouts {
     milliseconds udp = seconds{300};
 
     milliseconds for_state(flow_state s) const noexcept;
+    friend bool operator==(const timeouts&, const timeouts&) = default;
 
     // Each timeout must be in [1 ms, 2^31 - 1 ms] (~24.8 days): a flow keeps
     // its deadline as a 32-bit millisecond tick compared modulo 2^32.

@@ -55,6 +55,10 @@ struct instance_config {
     std::optional<std::uint32_t> garp_lower_prio_repeat; // unset: garp_master_repeat
     bool lower_prio_no_advert = false;
     bool higher_prio_send_advert = false;
+
+    // Reload keeps an instance (state and timers) only when its whole
+    // configuration is unchanged.
+    friend bool operator==(const instance_config&, const instance_config&) = default;
 };
 
 // Validates `cfg` and applies keepalived's derivations (vrrp.c

@@ -451,3 +451,85 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
         answer(r.collect(20ms));
     EXPECT_EQ(state_of(rs2), "up") << "server did not come back";
 }
+
+TEST(Reload, EstablishedFlowsKeepTheirRealServerWhenOneIsAdded) {
+    lb_rig r(1);
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 45000, vip, 80, net::tcp_flag_syn));
+    auto out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    const net::ipv4_addr first = fields(out[0].bytes).dst;
+
+    config::config next = r.cfg;
+    const net::ipv4_addr rs3{172, 16, 0, 13};
+    config::real_server_entry e;
+    e.rs.address = rs3;
+    e.rs.port = 8080;
+    e.rs.weight = 1;
+    next.virtual_servers[0].real_servers.push_back(e);
+    next.neighbours.static_entries.push_back({rs3, net::mac_addr{{0x02, 0, 0, 0, 2, 13}}, "int0", {}});
+    auto rr = r.cp->reload(next);
+    ASSERT_TRUE(rr.ok()) << rr.message();
+    EXPECT_NE(rr->find("1 added"), std::string::npos) << *rr;
+
+    // The established flow stays on its real server, through ten reloads.
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE(r.cp->reload(next).ok());
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 45000, vip, 80, net::tcp_flag_ack));
+        out = r.collect(1000ms, 1);
+        ASSERT_EQ(out.size(), 1u) << "reload " << i;
+        EXPECT_EQ(fields(out[0].bytes).dst, first);
+    }
+    // New flows reach the new real server too.
+    bool seen_rs3 = false;
+    for (std::uint16_t i = 0; i < 6; ++i)
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(45100 + i), vip,
+                                 80, net::tcp_flag_syn));
+    for (const auto& o : r.collect(1000ms, 6))
+        if (fields(o.bytes).dst == rs3)
+            seen_rs3 = true;
+    EXPECT_TRUE(seen_rs3);
+}
+
+TEST(Reload, ChangesThatNeedARestartAreRefusedAndNothingChanges) {
+    lb_rig r(1);
+    config::config next = r.cfg;
+    next.ports[0].address = {net::ipv4_addr{10, 1, 0, 5}, 24};
+    next.virtual_servers[0].real_servers.pop_back();
+    auto rr = r.cp->reload(next);
+    ASSERT_FALSE(rr.ok());
+    EXPECT_NE(rr.message().find("restart"), std::string::npos) << rr.message();
+    // Both real servers are still there.
+    json vs = r.cp->report_virtual_servers();
+    EXPECT_EQ(vs.as_array()[0]["real_servers"].size(), 2u);
+}
+
+TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
+    lb_rig r(1, [](config::config& c) {
+        config::vrrp_instance_config v;
+        v.port = "ext0";
+        v.vrrp.name = "VI_1";
+        v.vrrp.vrid = 9;
+        v.vrrp.priority = 255;
+        v.vrrp.version = 3;
+        v.vrrp.advert_int = 100ms;
+        v.vrrp.virtual_addresses = {vip};
+        c.vrrp_instances.push_back(v);
+    });
+    r.collect(300ms);
+    json before = r.cp->report_vrrp("VI_1").as_array()[0];
+    ASSERT_EQ(before["state"].as_string(), "MASTER");
+    auto rr = r.cp->reload(r.cfg);
+    ASSERT_TRUE(rr.ok()) << rr.message();
+    EXPECT_NE(rr->find("1 kept"), std::string::npos) << *rr;
+    r.collect(300ms);
+    json after = r.cp->report_vrrp("VI_1").as_array()[0];
+    EXPECT_EQ(after["state"].as_string(), "MASTER");
+    EXPECT_EQ(after["transitions"].size(), before["transitions"].size()) << "no spurious transition";
+    EXPECT_GT(after["adverts_sent"].as_uint(), before["adverts_sent"].as_uint()) << "counters kept";
+    // A changed priority restarts the instance.
+    config::config next = r.cfg;
+    next.vrrp_instances[0].vrrp.priority = 200;
+    rr = r.cp->reload(next);
+    ASSERT_TRUE(rr.ok());
+    EXPECT_NE(rr->find("1 started"), std::string::npos) << *rr;
+}
