@@ -30,6 +30,7 @@
 #include "control/control_plane.hpp"
 #include "control/telemetry.hpp"
 #include "dataplane/dataplane.hpp"
+#include "instance_lock.hpp"
 #include "vipgate_version.h"
 
 namespace po = boost::program_options;
@@ -183,6 +184,13 @@ int main(int argc, char** argv) {
         }
         std::cout << "\n";
         return 0;
+    }
+
+    // One vipgate per interface, PCI device and EAL file prefix.
+    app::instance_locks locks;
+    if (auto r = locks.acquire(*cfg, app::file_prefix_of(eal_user)); !r) {
+        std::cerr << "vipgate: " << r.message() << "\n";
+        return 1;
     }
 
     // EAL: the operator's arguments plus the devices the config names.

@@ -4,7 +4,7 @@
 # socket, vipgatectl, telemetry and a clean stop are checked on the way.
 source "$(dirname "$0")/lib.sh"
 
-tap_plan 14
+tap_plan 16
 GW="vgl-gw-$LAB_ID"; CL="vgl-cl-$LAB_ID"
 netns_add "$GW" && netns_add "$CL" && veth_pair "$GW" gw0 "$CL" cl0 || { not_ok "lab setup"; exit 1; }
 ip -n "$CL" addr add 10.201.0.2/24 dev cl0
@@ -65,6 +65,28 @@ import json,sys
 t=open('$LAB_TMP/tel.out').read()
 j=json.loads(t[t.index('{\"/vipgate/ports\"'):].splitlines()[0])
 sys.exit(0 if j['/vipgate/ports']['ext0/rx_packets']>=15 else 1)"
+
+# A second vipgate on the same interface, then on the same EAL file prefix.
+# shellcheck disable=SC2046
+ip netns exec "$GW" "$VIPGATE" $(eal_args second) -- -c "$LAB_TMP/vipgate.yaml" \
+    --control-socket "$LAB_TMP/second.sock" >"$LAB_TMP/second.out" 2>&1 </dev/null
+rc=$?
+check "a second vipgate on gw0 is refused (exit $rc) and names the interface" \
+    bash -c "test $rc -ne 0 && grep -q 'interface gw0 is in use by another vipgate' '$LAB_TMP/second.out'"
+sed 's/^/# /' "$LAB_TMP/second.out" | tail -2
+cat >"$LAB_TMP/null.yaml" <<YAML
+ports:
+  - name: n0
+    device: net_null0
+    address: 10.9.9.1/24
+dataplane: { workers: 1, idle_sleep: true }
+YAML
+# shellcheck disable=SC2046
+timeout 30 "$VIPGATE" $(eal_args ctl) -- -c "$LAB_TMP/null.yaml" --control-socket "$LAB_TMP/third.sock" \
+    >"$LAB_TMP/third.out" 2>&1 </dev/null
+rc=$?
+check "a second vipgate with the same --file-prefix is refused (exit $rc)" \
+    bash -c "test $rc -ne 0 && grep -q 'file prefix' '$LAB_TMP/third.out'"
 
 kill -TERM "$PID"
 for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
