@@ -278,6 +278,9 @@ const std::vector<field<dataplane_config>>& dataplane_fields() {
         bool_field("idle_sleep", &d::idle_sleep),
         uint_field("idle_sleep_us", &d::idle_sleep_us, {.min = 1, .max = 100000}),
         uint_field("idle_polls", &d::idle_polls, {.min = 1, .max = 1000000}),
+        uint_field("punt_rate_arp", &d::punt_rate_arp, {.min = 0, .max = 10000000}),
+        uint_field("punt_rate_vrrp", &d::punt_rate_vrrp, {.min = 0, .max = 10000000}),
+        uint_field("punt_rate_probe", &d::punt_rate_probe, {.min = 0, .max = 10000000}),
     };
     return fields;
 }

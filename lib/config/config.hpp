@@ -50,6 +50,12 @@ struct dataplane_config {
     bool idle_sleep = false;
     std::uint32_t idle_sleep_us = 100;
     std::uint32_t idle_polls = 64;
+    // Slow-path protection: frames each worker may punt to the control core
+    // per second, by kind (token bucket; the excess is dropped as
+    // punt_rate_limited). 0 = no limit.
+    std::uint32_t punt_rate_arp = 10000;
+    std::uint32_t punt_rate_vrrp = 2000;
+    std::uint32_t punt_rate_probe = 10000;
     friend bool operator==(const dataplane_config&, const dataplane_config&) = default;
 };
 

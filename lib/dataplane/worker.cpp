@@ -71,6 +71,32 @@ inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
                                    std::memory_order_relaxed);
 }
 
+// Token bucket in TSC cycles: `rate` tokens a second, at most one second's
+// worth banked. Fast path: two multiplies, no division.
+struct token_bucket {
+    std::uint64_t cycles_per_token = 0; // 0: unlimited
+    std::uint64_t cap_cycles = 0;
+    std::uint64_t last = 0;   // TSC of the last refill
+    std::uint64_t credit = 0; // banked cycles
+
+    void init(std::uint32_t rate, std::uint64_t hz, std::uint64_t now) noexcept {
+        cycles_per_token = rate == 0 ? 0 : std::max<std::uint64_t>(1, hz / rate);
+        cap_cycles = hz;
+        last = now;
+        credit = hz;
+    }
+    bool take(std::uint64_t now) noexcept {
+        if (cycles_per_token == 0)
+            return true;
+        credit = std::min(cap_cycles, credit + (now - last));
+        last = now;
+        if (credit < cycles_per_token)
+            return false;
+        credit -= cycles_per_token;
+        return true;
+    }
+};
+
 // The worker's loop state, so the per-frame step can be one function for
 // frames from the NIC and frames handed over by other workers.
 struct loop {
@@ -85,6 +111,9 @@ struct loop {
     pipeline::worker_state ws;
     // to_owner[j]: the ring into worker j's hand-off inbox from this worker.
     std::array<rte_ring*, max_workers> to_owner{};
+    // Slow-path protection: punts per second by kind.
+    token_bucket arp_bucket, vrrp_bucket, probe_bucket;
+    std::uint64_t tsc = 0; // this burst's TSC
 
     void send(unsigned p, rte_mbuf* m) noexcept {
         tx[p].pkts[tx[p].count++] = m;
@@ -150,7 +179,15 @@ struct loop {
             }
             break;
         }
-        case pipeline::action::punt:
+        case pipeline::action::punt: {
+            token_bucket& b = v.punt == pipeline::punt_kind::vrrp    ? vrrp_bucket
+                              : v.punt == pipeline::punt_kind::probe ? probe_bucket
+                                                                     : arp_bucket;
+            if (!b.take(tsc)) {
+                count_drop(st, pipeline::drop_reason::punt_rate_limited);
+                rte_pktmbuf_free(m);
+                break;
+            }
             // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
             m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
                           (std::uint32_t{v.slot} << 8) | static_cast<std::uint32_t>(v.punt);
@@ -163,6 +200,7 @@ struct loop {
                 st.punts.add();
             }
             break;
+        }
         case pipeline::action::drop:
         default:
             if (v.reason == pipeline::drop_reason::vrrp_rejected)
@@ -239,6 +277,13 @@ int worker_main(void* arg) {
     for (unsigned p = 0; p < L.nports; ++p)
         L.port_ids[p] = dp.ports_[p].port_id;
     L.ws.engine = w->engine ? &*w->engine : nullptr;
+    {
+        const std::uint64_t hz = rte_get_tsc_hz();
+        const std::uint64_t t0 = rte_get_tsc_cycles();
+        L.arp_bucket.init(dp.settings_.punt_rate_arp, hz, t0);
+        L.vrrp_bucket.init(dp.settings_.punt_rate_vrrp, hz, t0);
+        L.probe_bucket.init(dp.settings_.punt_rate_probe, hz, t0);
+    }
     for (unsigned j = 0; j < nworkers && j < max_workers; ++j)
         L.to_owner[j] = dp.workers_[j]->handoff[w->index];
     L.ws.worker = w->index;
@@ -255,8 +300,8 @@ int worker_main(void* arg) {
         rte_rcu_qsbr_quiescent(dp.qsbr_, w->index);
         const snapshot* snap = dp.current_.load(std::memory_order_acquire);
         const pipeline::context& ctx = snap->ctx;
-        L.ws.now = lb::time_point{lb::milliseconds{
-            static_cast<std::int64_t>(rte_get_tsc_cycles() / tsc_per_ms)}};
+        L.tsc = rte_get_tsc_cycles();
+        L.ws.now = lb::time_point{lb::milliseconds{static_cast<std::int64_t>(L.tsc / tsc_per_ms)}};
         st.polls.add();
         unsigned got_total = 0;
 

@@ -21,6 +21,7 @@
     /* DPDK shell (lib/dataplane) */                                                               \
     X(multi_segment, "multi-segment mbuf chain (not handled by the fast path)")                    \
     X(punt_ring_full, "worker->control ring full, punted frame dropped")                           \
+    X(punt_rate_limited, "over the per-worker punt rate for its kind (dataplane.punt_rate_*)")     \
     X(tx_full, "TX queue did not take the frame")                                                  \
     X(port_unknown, "frame from a port index the worker context does not know")                    \
     /* Ethernet / 802.1Q */                                                                        \

@@ -273,6 +273,24 @@ TEST(Dataplane, ArpReplyIsPuntedAndLearnt) {
     EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
 }
 
+TEST(Dataplane, PuntsAreRateLimitedPerWorker) {
+    rig r(50, [](config::config& c) { c.dataplane.punt_rate_arp = 5; });
+    for (int i = 0; i < 50; ++i) {
+        std::vector<std::uint8_t> f(64);
+        f.resize(net::build_arp_reply(f, client_mac,
+                                      net::ipv4_addr{10, 0, 0, static_cast<std::uint8_t>(10 + i)},
+                                      r.mac, port_ip));
+        r.inject(f);
+    }
+    ASSERT_TRUE(r.wait_rx(50));
+    std::this_thread::sleep_for(5ms);
+    const auto& st = r.dp->stats(0);
+    // One second's worth (5) banked; the flood is cut off, counted.
+    EXPECT_LE(st.punts.get(), 6u);
+    EXPECT_GE(r.drops(pipeline::drop_reason::punt_rate_limited), 44u);
+    EXPECT_EQ(st.punts.get() + r.drops(pipeline::drop_reason::punt_rate_limited), 50u);
+}
+
 TEST(Dataplane, ResolutionSendsArpRequestsThenFails) {
     rig r(20);
     ASSERT_TRUE(r.cp->resolve(net::ipv4_addr{10, 0, 0, 77}).ok());
