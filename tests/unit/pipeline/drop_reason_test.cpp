@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <string>
 
@@ -53,3 +55,17 @@ TEST(DropReason, OutOfRangeIsUnknown) {
 
 } // namespace
 } // namespace vipgate::pipeline
+
+// docs/operations.md must list every drop reason (the table operators read).
+TEST(DropReason, EveryReasonIsDocumentedInOperationsMd) {
+    std::ifstream in(std::string(VIPGATE_SOURCE_DIR) + "/docs/operations.md");
+    ASSERT_TRUE(in.good()) << "docs/operations.md not found";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string doc = ss.str();
+    for (std::size_t i = 1; i < vipgate::pipeline::drop_reason_count; ++i) {
+        const auto r = static_cast<vipgate::pipeline::drop_reason>(i);
+        const std::string name = std::string("`") + vipgate::pipeline::drop_reason_name(r) + "`";
+        EXPECT_NE(doc.find(name), std::string::npos) << name << " missing from docs/operations.md";
+    }
+}
