@@ -18,7 +18,7 @@ PACKAGES=(
     libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
     libboost-program-options-dev libgtest-dev libgmock-dev libpcap-dev
     # lab: namespaces, peers, packet tools
-    iproute2 iputils-ping iputils-arping procps psmisc kmod
+    iproute2 iputils-ping iputils-arping procps psmisc kmod ethtool
     python3 python3-scapy tshark keepalived socat curl
 )
 

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "net/builder.hpp"
+#include "net/checksum.hpp"
 #include "net/headers.hpp"
 
 namespace vipgate::control {
@@ -439,6 +440,12 @@ void control_plane::handle_probe(const dataplane::punted_frame& f) {
         ++counters_.probe_unmatched;
         return;
     }
+    // Only a segment with a good checksum may keep a server UP or take it
+    // DOWN.
+    if (!net::tcp_checksum_ok(meta.src, meta.dst, frame.subspan(meta.l4_offset, meta.l4_len))) {
+        ++counters_.probe_bad_checksum;
+        return;
+    }
     net::tcp_cview tcp(frame.subspan(meta.l4_offset, net::tcp_min_header_len));
     health::segment seg;
     seg.src_ip = meta.src;
@@ -450,10 +457,24 @@ void control_plane::handle_probe(const dataplane::punted_frame& f) {
     apply_health(health_->on_segment(now(), seg));
 }
 
+void control_plane::refresh_health_reasons() {
+    // A checker only reports changes; successes that change nothing still
+    // update what the operator sees (the last probe's outcome).
+    if (!health_ || !lb_)
+        return;
+    for (const auto& [id, where] : checked_) {
+        const auto* c = health_->find(id);
+        if (c == nullptr || c->stats().last_reason.empty())
+            continue;
+        lb_->services()[where.first].rs[where.second].health_reason = c->stats().last_reason;
+    }
+}
+
 json control_plane::report_health() {
     json rows = json::array();
     if (!health_ || !lb_)
         return rows;
+    refresh_health_reasons();
     for (const auto& [id, where] : checked_) {
         const auto* c = health_->find(id);
         if (c == nullptr)
@@ -480,6 +501,7 @@ json control_plane::report_health() {
 json control_plane::report_virtual_servers() {
     if (!lb_)
         return json::array();
+    refresh_health_reasons();
     return lb_->report(dp_, now());
 }
 
@@ -924,6 +946,11 @@ json control_plane::report_stats() {
         lost += dp_.stats(w).notices_lost.get();
     ctl.set("notices_lost", lost);
     ctl.set("snapshots_published", c.snapshots - b.snapshots);
+    ctl.set("probes_sent", c.probes_sent - b.probes_sent);
+    ctl.set("probe_rsts_sent", c.probe_rsts_sent - b.probe_rsts_sent);
+    ctl.set("probe_answers", c.probe_answers - b.probe_answers);
+    ctl.set("probe_unmatched", c.probe_unmatched - b.probe_unmatched);
+    ctl.set("probe_bad_checksum", c.probe_bad_checksum - b.probe_bad_checksum);
     o.set("control", std::move(ctl));
     const auto& ns = neighbours_.stats();
     json n = json::object();

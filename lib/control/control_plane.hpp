@@ -45,6 +45,7 @@ struct control_counters {
     std::uint64_t probe_rsts_sent = 0;
     std::uint64_t probe_answers = 0; // punted segments for probe ports
     std::uint64_t probe_unmatched = 0;
+    std::uint64_t probe_bad_checksum = 0;
 };
 
 class control_plane : public vrrp_host {
@@ -147,6 +148,7 @@ class control_plane : public vrrp_host {
     std::unique_ptr<health::monitor> health_;
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
     void start_health_checks();
+    void refresh_health_reasons();
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;
     void apply_health(const health::actions& a);
     void handle_probe(const dataplane::punted_frame& f);

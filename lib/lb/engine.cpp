@@ -97,6 +97,27 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
     const flow_key key{meta.src, meta.dst, meta.src_port, meta.dst_port, proto};
     bool created = false;
     flow* f = flows_.find_forward(key, now);
+    if (f != nullptr && proto == protocol::tcp &&
+        (flags & (net::tcp_flag_syn | net::tcp_flag_ack | net::tcp_flag_rst)) == net::tcp_flag_syn) {
+        // Connection reuse (IPVS conn_reuse_mode 1, ip_vs_core.c
+        // is_new_conn_expected()): a new SYN on the client port of a
+        // connection that is closing or closed, or whose real server no
+        // longer takes new flows (weight 0, down, removed), is a new
+        // connection: forget the old flow and schedule afresh. A SYN on a live
+        // connection to a healthy server is a retransmission: keep it.
+        const flow_state st = f->state();
+        const real_server* cur = table.real_server_by_slot(f->rs_slot);
+        const bool server_gone = cur == nullptr || !cur->eligible() || cur->address != f->rs ||
+                                 cur->port != f->rs_port;
+        const bool finished = st == flow_state::fin_wait || st == flow_state::time_wait ||
+                              st == flow_state::close || st == flow_state::close_wait ||
+                              st == flow_state::last_ack;
+        if (finished || server_gone) {
+            flows_.erase(*f);
+            ++stats_.conn_reused;
+            f = nullptr;
+        }
+    }
     if (f == nullptr) {
         const service* svc = table.find_service(meta.dst, meta.dst_port, proto);
         if (svc == nullptr) {

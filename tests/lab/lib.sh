@@ -27,6 +27,19 @@ check() {
         not_ok "$desc"; sed 's/^/#   /' "$LAB_TMP/check.out" | tail -20; fi
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+# tap_result RC DESC: ok when RC is 0.
+tap_result() {
+    if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi
+}
+
+# tap_todo RC DESC REASON: a check of behaviour known to be missing (TAP
+# TODO directive): "not ok N - DESC # TODO REASON" does not fail the script
+# (meson: expected fail); when it passes, "ok N - DESC # TODO REASON" is an
+# unexpected pass: the behaviour arrived, drop the TODO.
+tap_todo() {
+    TAP_N=$((TAP_N + 1))
+    if [ "$1" = 0 ]; then echo "ok $TAP_N - $2 # TODO $3"; else echo "not ok $TAP_N - $2 # TODO $3"; fi
+}
 
 lab_cleanup() {
     local pid ns
@@ -56,7 +69,10 @@ veth_pair() {
 }
 
 # The EAL memory arguments: tests always use --no-huge (no hugepages needed).
-eal_args() { echo "--no-huge --no-shconf -m 512 --file-prefix vgl${LAB_ID}$1 --lcores 0@0,1@${LAB_WORKER_CPU:-1}"; }
+# LAB_LCORES overrides the lcore map (default: control lcore 0 on CPU 0, one
+# worker lcore 1 on CPU LAB_WORKER_CPU, default 1), e.g. LAB_LCORES='0@0,1@1,2@0'
+# for two workers on a 2-CPU machine (lcores may share a CPU: idle_sleep).
+eal_args() { echo "--no-huge --no-shconf -m 512 --file-prefix vgl${LAB_ID}$1 --lcores ${LAB_LCORES:-0@0,1@${LAB_WORKER_CPU:-1}}"; }
 
 # start_vipgate NS CONFIG SOCKET LOG [extra vipgate options]; sets VIPGATE_PID.
 # NS empty: run in the current namespace.
@@ -257,3 +273,97 @@ wait_vrrp_state() {
 # fdiff A B: A - B with 3 decimals; fle A B: exit 0 when A <= B (floats).
 fdiff() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 fle() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# ---------------------------------------------------------------------------
+# Load-balancing labs (tests/lab/lb.sh): real servers and clients.
+
+# lab_tx_csum_off NS IF: no TX checksum offload on IF. A veth with offload on
+# hands TCP/UDP frames to the peer with only the pseudo-header sum in the
+# checksum field (CHECKSUM_PARTIAL, to be finished by a NIC that does not
+# exist); the kernel on the other end trusts the skb flag, but vipgate reads
+# the raw frame through net_af_packet and would forward it, rewritten, to a
+# host that then drops it. Every kernel host that sends TCP/UDP to vipgate
+# needs it (clients, real servers).
+lab_tx_csum_off() {
+    command -v ethtool >/dev/null || { echo "# ethtool not found (apt-get install ethtool)"; return 1; }
+    ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
+# ctl SOCK COMMAND...: one vipgatectl command (1 s timeout).
+ctl() { local s="$1"; shift; "$VIPGATECTL" -s "$s" -t 1000 "$@"; }
+
+# ctl_json SOCK EXPR COMMAND...: EXPR over the JSON answer of COMMAND (as j).
+ctl_json() {
+    local s="$1" e="$2"; shift 2
+    ctl "$s" "$@" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print($e)"
+}
+
+# http_server_start NS NAME PORT: a small HTTP server in NS whose every page
+# is "NAME\n" (python3 -m http.server over $LAB_TMP/www-NAME), on every
+# address of NS (binding one address would make http.server look its name up
+# in DNS, socket.getfqdn(), which in a namespace waits for the resolver's
+# timeouts); returns once it accepts connections (at most 5 s). Sets
+# HTTP_PID; log in $LAB_TMP/http-NAME-PORT.log.
+http_server_start() {
+    local ns="$1" name="$2" port="$3" dir="$LAB_TMP/www-$2"
+    mkdir -p "$dir" && echo "$name" >"$dir/index.html"
+    ip netns exec "$ns" "$PY" -m http.server --bind 0.0.0.0 --directory "$dir" "$port" \
+        </dev/null >>"$LAB_TMP/http-$name-$port.log" 2>&1 &
+    HTTP_PID=$!
+    LAB_PIDS+=("$HTTP_PID")
+    for _ in $(seq 1 100); do
+        ip netns exec "$ns" ss -Htln "sport = :$port" 2>/dev/null | grep -q LISTEN && return 0
+        kill -0 "$HTTP_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    return 1
+}
+
+# curl_tally NS N URL [CURL_OPTS...]: N sequential GETs of URL from NS, each
+# a new connection from a client port never used before in this run
+# (20000 upwards, below the kernel's ephemeral range; so no request meets
+# the TIME_WAIT flow of an earlier one), 2 s limit per request. Prints one
+# line per answer kind, "COUNT BODY", failed requests counted as "COUNT FAIL".
+curl_tally() {
+    local ns="$1" n="$2" url="$3" base; shift 3
+    base=$(cat "$LAB_TMP/client_port" 2>/dev/null || echo 20000)
+    echo $((base + n)) >"$LAB_TMP/client_port"
+    ip netns exec "$ns" bash -c '
+        n=$1 base=$2 url=$3; shift 3
+        for ((i = 0; i < n; i++)); do
+            curl -s --max-time 2 --local-port $((base + i)) "$@" "$url" || echo FAIL
+        done' curl_tally "$n" "$base" "$url" "$@" | sort | uniq -c | awk '{print $1, $2}'
+}
+
+# http_get_from NS SRC_IP SRC_PORT DST_IP DST_PORT: one HTTP/1.0 GET / from
+# SRC_IP:SRC_PORT (SO_REUSEADDR), reading until the server closes first, so
+# the client's side of the connection is gone at once and the same 4-tuple
+# can connect again (the server keeps TIME_WAIT). Prints the body's last
+# line, or "FAIL reason".
+http_get_from() {
+    ip netns exec "$1" "$PY" - "$2" "$3" "$4" "$5" <<'PY'
+import socket, sys
+src, sport, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.settimeout(2)
+try:
+    s.bind((src, sport))
+    s.connect((dst, dport))
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    body = data.split(b"\r\n\r\n", 1)[1].decode().split()
+    print(body[-1] if body else "FAIL empty body")
+except Exception as e:
+    print("FAIL", e)
+PY
+}
+
+# tally_count TALLY NAME: the count of NAME in curl_tally output (0 if none).
+tally_count() { awk -v k="$2" '$2 == k {c = $1} END {print c + 0}' <<<"$1"; }

@@ -468,7 +468,7 @@ TEST(LoadFile, Demo) {
     auto r = load_file(path);
     ASSERT_TRUE(r.ok()) << r.message();
     EXPECT_EQ(r->source_file, path);
-    ASSERT_EQ(r->ports.size(), 1u);
+    ASSERT_EQ(r->ports.size(), 2u); // ext0 (clients, VRRP) and int0 (real servers)
     EXPECT_EQ(r->ports[0].name, "ext0");
     EXPECT_EQ(r->ports[0].device, "net_af_packet0,iface=vg-demo0");
     EXPECT_FALSE(r->ports[0].is_pci);

@@ -215,6 +215,37 @@ TEST_F(lb_fixture, drained_and_down_servers_get_no_new_flows_but_keep_theirs) {
     EXPECT_EQ(send(syn, at(3ms)).reason, drop_reason::lb_no_real_server);
 }
 
+// IPVS conn_reuse_mode 1: a SYN reusing the client port of a finished
+// connection, or of one whose server is drained or down, is scheduled afresh.
+TEST_F(lb_fixture, syn_on_a_finished_or_orphaned_flow_is_rescheduled) {
+    use({web()});
+    EXPECT_EQ(connect(client, 7, at(0ms)), rs_a);
+    // Close it: FIN from the client, FIN+ACK from the server, ACK.
+    auto fin = test::tcp_frame(client, 7, vip, 80, net::tcp_flag_fin | ACK);
+    ASSERT_TRUE(send(fin, at(1ms)).ok());
+    auto fin2 = test::tcp_frame(rs_a, 8080, client, 7, net::tcp_flag_fin | ACK);
+    ASSERT_TRUE(send_reply(fin2, at(2ms)).ok());
+    auto last = test::tcp_frame(client, 7, vip, 80, ACK);
+    ASSERT_TRUE(send(last, at(3ms)).ok());
+    // Same client port again: a new connection, rr moves on to b.
+    EXPECT_EQ(connect(client, 7, at(4ms)), rs_b);
+    EXPECT_EQ(eng.stats().conn_reused, 1u);
+    // A retransmitted SYN of the live connection stays where it is.
+    EXPECT_EQ(connect(client, 7, at(5ms)), rs_b);
+    EXPECT_EQ(eng.stats().conn_reused, 1u);
+    // b drained: a SYN on b's live flow goes elsewhere; data on it stays.
+    auto cfg = web();
+    cfg.real_servers[1].weight = 0;
+    use({cfg});
+    auto data = test::tcp_frame(client, 8, vip, 80, SYN);
+    const ipv4_addr first = send(data, at(6ms)).next_hop; // new flow on 8
+    ASSERT_NE(first, rs_b);
+    auto ack = test::tcp_frame(client, 7, vip, 80, ACK);
+    EXPECT_EQ(send(ack, at(7ms)).next_hop, rs_b) << "established data keeps its server";
+    EXPECT_NE(connect(client, 7, at(8ms)), rs_b) << "a new SYN leaves the drained server";
+    EXPECT_EQ(eng.stats().conn_reused, 2u);
+}
+
 TEST_F(lb_fixture, full_table_refuses_new_flows_existing_ones_keep_working) {
     eng = make_engine({.flow_capacity = 16});
     use({web()});
