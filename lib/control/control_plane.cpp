@@ -123,12 +123,14 @@ void control_plane::publish_if_dirty() {
     }
     auto s = std::make_unique<dataplane::snapshot>();
     s->generation = ++generation_;
-    for (const auto& p : dp_.ports()) {
+    for (std::size_t pi = 0; pi < dp_.ports().size(); ++pi) {
+        const auto& p = dp_.ports()[pi];
         pipeline::port_view v;
         v.mac = p.mac;
         v.address = p.cfg.address.addr;
         v.prefix_len = p.cfg.address.len;
-        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
+        // The gateway may change on reload: take it from the live config.
+        v.gateway = gateway_of(pi).value_or(net::ipv4_addr{});
         s->ports.push_back(v);
         s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
     }
@@ -216,9 +218,13 @@ void control_plane::resolve_next_hops() {
     };
     for (const auto& ip : lb_->next_hops())
         want(ip);
-    for (const auto& p : dp_.ports())
-        if (p.cfg.gateway)
-            want(*p.cfg.gateway);
+    for (std::size_t i = 0; i < dp_.ports().size(); ++i)
+        if (auto g = gateway_of(i))
+            want(*g);
+}
+
+std::optional<net::ipv4_addr> control_plane::gateway_of(std::size_t port) const {
+    return port < cfg_.ports.size() ? cfg_.ports[port].gateway : std::nullopt;
 }
 
 result<std::string> control_plane::reload_from_source() {
@@ -294,7 +300,7 @@ result<std::string> control_plane::reload(const config::config& next) {
     std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_);
     if (lm) {
         if (lb_) {
-            summary += "; " + lb_->adopt(*lm);
+            summary += "; " + lb_->adopt(*lm, t);
         } else {
             lb_ = std::move(lm);
             summary += "; virtual servers added";
@@ -335,7 +341,7 @@ void control_plane::start_health_checks() {
         const auto& vs = services[i];
         for (std::size_t j = 0; j < vs.rs.size(); ++j) {
             const auto& r = vs.rs[j].cfg;
-            if (!r.check)
+            if (!r.check || vs.rs[j].draining_since)
                 continue;
             health::checker_config c;
             c.target.ip = r.check->connect_ip.value_or(r.rs.address);
@@ -377,9 +383,9 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
         }
     if (port == 0xffff)
         for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
-            if (dp_.ports()[i].cfg.gateway) {
+            if (auto g = gateway_of(i)) {
                 port = i;
-                via = *dp_.ports()[i].cfg.gateway;
+                via = *g;
                 break;
             }
     if (port == 0xffff) {
@@ -580,6 +586,15 @@ void control_plane::run_once(usec max_wait) {
             send_arp_request(p.port, p.target);
         if (lb_ && neighbours_.size() != before)
             snapshot_dirty_ = true;
+    }
+    if (lb_ && t >= next_drain_check_) {
+        // Removed real servers drain for as long as their longest-lived flow
+        // can last.
+        const auto& to = cfg_.load_balancing.timeouts;
+        usec drain = std::chrono::duration_cast<usec>(std::max(to.tcp_established, to.udp));
+        if (lb_->expire_draining(t, drain))
+            snapshot_dirty_ = true;
+        next_drain_check_ = t + std::chrono::seconds(1);
     }
     if (lb_ && t >= next_resolve_) {
         resolve_next_hops();
@@ -903,6 +918,7 @@ json control_plane::report_lcores() {
         r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
         if (dp_.lb_enabled()) {
             r.set("forwarded", s.forwarded.get());
+            r.set("new_flows", s.new_flows.get());
             r.set("flows", s.flows_active.load(std::memory_order_relaxed));
             r.set("flow_capacity", s.flow_capacity.load(std::memory_order_relaxed));
             r.set("handoffs_out", s.handoffs_out.get());

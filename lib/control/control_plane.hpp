@@ -149,6 +149,7 @@ class control_plane : public vrrp_host {
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
     void start_health_checks();
     void refresh_health_reasons();
+    std::optional<net::ipv4_addr> gateway_of(std::size_t port) const;
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;
     void apply_health(const health::actions& a);
     void handle_probe(const dataplane::punted_frame& f);
@@ -156,6 +157,7 @@ class control_plane : public vrrp_host {
     void handle_notice(const dataplane::dataplane::notice_view& n);
     void resolve_next_hops();
     usec next_resolve_{0};
+    usec next_drain_check_{0};
     bool snapshot_dirty_ = false;
     std::uint64_t generation_ = 0;
     usec next_reject_log_{0};

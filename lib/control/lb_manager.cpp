@@ -67,7 +67,7 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
     return m;
 }
 
-std::string lb_manager::adopt(lb_manager& next) {
+std::string lb_manager::adopt(lb_manager& next, usec now) {
     unsigned carried = 0, added = 0, removed = 0;
     auto key = [](const vs_state& v) {
         return std::make_tuple(v.cfg.service.vip.value, v.cfg.service.port, v.cfg.service.proto);
@@ -95,22 +95,70 @@ std::string lb_manager::adopt(lb_manager& next) {
             ++carried;
         }
     }
-    for (const auto& v : services_)
+    // What goes away drains: kept with weight 0 (no new flows) so replies of
+    // its flows are still recognised, until expire_draining() drops it.
+    for (const auto& v : services_) {
+        vs_state* nv = nullptr;
+        for (auto& cand : next.services_)
+            if (key(cand) == key(v))
+                nv = &cand;
+        if (nv == nullptr) {
+            vs_state d = v;
+            if (!d.draining_since)
+                d.draining_since = now;
+            for (auto& r : d.rs)
+                if (!r.draining_since)
+                    r.draining_since = now;
+            removed += static_cast<unsigned>(d.rs.size());
+            next.services_.push_back(std::move(d));
+            continue;
+        }
         for (const auto& r : v.rs) {
             bool still = false;
-            for (const auto& nv : next.services_)
-                if (key(nv) == key(v))
-                    for (const auto& nr : nv.rs)
-                        if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port)
-                            still = true;
-            if (!still)
-                ++removed;
+            for (const auto& nr : nv->rs)
+                if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port)
+                    still = true;
+            if (still)
+                continue;
+            rs_state d = r;
+            if (!d.draining_since)
+                d.draining_since = now;
+            nv->rs.push_back(std::move(d));
+            ++removed;
         }
+    }
     services_ = std::move(next.services_);
     dirty_ = true;
     return std::to_string(services_.size()) + " virtual server(s); real servers: " +
            std::to_string(carried) + " kept, " + std::to_string(added) + " added, " +
            std::to_string(removed) + " removed (their flows drain)";
+}
+
+bool lb_manager::expire_draining(usec now, usec drain_time) {
+    bool changed = false;
+    for (auto it = services_.begin(); it != services_.end();) {
+        if (it->draining_since && now - *it->draining_since >= drain_time) {
+            spdlog::info("virtual server {}: drained, removed", it->cfg.name);
+            it = services_.erase(it);
+            changed = true;
+            continue;
+        }
+        auto& rs = it->rs;
+        for (auto r = rs.begin(); r != rs.end();) {
+            if (r->draining_since && now - *r->draining_since >= drain_time) {
+                spdlog::info("virtual server {}: real server {} drained, removed", it->cfg.name,
+                             r->cfg.rs.address.to_string());
+                r = rs.erase(r);
+                changed = true;
+            } else {
+                ++r;
+            }
+        }
+        ++it;
+    }
+    if (changed)
+        dirty_ = true;
+    return changed;
 }
 
 result<void> lb_manager::rebuild() {
@@ -120,7 +168,7 @@ result<void> lb_manager::rebuild() {
         c.real_servers.clear();
         for (const auto& r : vs.rs) {
             lb::real_server_config rc = r.cfg.rs;
-            rc.weight = r.enabled ? r.weight : 0;
+            rc.weight = r.enabled && !r.draining_since ? r.weight : 0;
             // A failed server leaves scheduling, or with inhibit_on_failure
             // stays listed with weight 0 (keepalived's two behaviours).
             if (!r.healthy) {
@@ -282,7 +330,9 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
             x.set("forward", "Masq");
             x.set("weight", r.weight);
             x.set("effective_weight", rs ? rs->weight : 0u);
-            x.set("state", !r.enabled ? "disabled" : (r.healthy ? "up" : "down"));
+            x.set("state", r.draining_since ? "draining"
+                                            : !r.enabled ? "disabled"
+                                                         : (r.healthy ? "up" : "down"));
             x.set("check", r.cfg.check ? "tcp" : "none");
             x.set("health", r.health_reason);
             x.set("health_since_s",
@@ -313,6 +363,8 @@ json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
         if (e) {
             req.vip = std::get<0>(*e);
             req.vport = std::get<1>(*e);
+            // "VIP:port" means TCP unless "/udp" is given (as everywhere).
+            req.proto = static_cast<std::uint8_t>(std::get<2>(*e));
         }
     }
     json rows = json::array();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,14 @@ class lb_manager {
         std::string health_reason = "no check configured";
         usec health_since{0};
         std::uint64_t transitions = 0;
+        // Removed by a reload: kept with weight 0 so its flows drain (their
+        // replies stay recognised) until drain_time has passed.
+        std::optional<usec> draining_since;
     };
     struct vs_state {
         config::virtual_server_config cfg;
         std::vector<rs_state> rs;
+        std::optional<usec> draining_since; // the whole service was removed
     };
 
     static result<std::unique_ptr<lb_manager>> make(const config::config& cfg, usec now);
@@ -47,7 +52,10 @@ class lb_manager {
     // (health verdict, operator enable/disable) of real servers that exist
     // in both; the service table is rebuilt with this table as `previous`, so
     // slots, and with them established flows and counters, are kept.
-    std::string adopt(lb_manager& next);
+    std::string adopt(lb_manager& next, usec now);
+    // Forget real servers and services that have drained for `drain_time`.
+    // True when something was removed (rebuild needed).
+    bool expire_draining(usec now, usec drain_time);
     std::vector<vs_state>& services() { return services_; }
     const std::vector<vs_state>& services() const { return services_; }
 

@@ -74,6 +74,7 @@ struct flow_dump_request {
     net::ipv4_addr vip;        // 0: any
     std::uint16_t vport = 0;   // 0: any
     std::uint32_t limit = 100; // at most this many records
+    std::uint8_t proto = 0;    // IP protocol; 0: any
 };
 
 struct flow_record {

@@ -162,6 +162,8 @@ struct loop {
             break;
         case pipeline::action::forward:
             st.forwarded.add();
+            if (v.new_flow)
+                st.new_flows.add();
             if (v.rs_slot < max_real_servers) {
                 st.rs_packets[v.rs_slot].add();
                 st.rs_bytes[v.rs_slot].add(m->pkt_len);
@@ -229,6 +231,8 @@ struct loop {
                 if (req.vip.value != 0 && f.vip != req.vip)
                     continue;
                 if (req.vport != 0 && f.vport != req.vport)
+                    continue;
+                if (req.proto != 0 && static_cast<std::uint8_t>(f.proto) != req.proto)
                     continue;
                 flow_record r;
                 r.client = f.client;

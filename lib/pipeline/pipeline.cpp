@@ -317,6 +317,10 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
         return verdict::dropped(drop_reason::none);
     }
     handled = true;
+    // Never forward for a source no host may use (RFC 1812 5.3.7).
+    if (is_martian_source(meta.src)) {
+        return verdict::dropped(drop_reason::ipv4_bad_src);
+    }
     // Only the holder of the VIP (VRRP MASTER) forwards its services.
     if (c.svc->index >= ctx.service_active.size() || ctx.service_active[c.svc->index] == 0) {
         return verdict::dropped(drop_reason::lb_backup);
@@ -369,7 +373,9 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     const net::eth_view eth(frame);
     eth.set_dst(nh->mac);
     eth.set_src(src);
-    return verdict::forwarded(out, lv.rs_slot);
+    verdict fv = verdict::forwarded(out, lv.rs_slot);
+    fv.new_flow = lv.new_flow;
+    return fv;
 }
 
 } // namespace

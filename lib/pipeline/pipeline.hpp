@@ -133,6 +133,7 @@ struct verdict {
     // from the rewritten frame (its target fields); no_neighbour: the next
     // hop to resolve is `resolve` on `out_port`.
     bool learn = false;
+    bool new_flow = false; // forward: this packet created its flow
     net::ipv4_addr resolve;
 
     static constexpr verdict dropped(drop_reason r) noexcept {

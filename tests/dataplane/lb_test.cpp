@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <algorithm>
 #include <map>
 #include <string>
 #include <thread>
@@ -488,6 +489,43 @@ TEST(Reload, EstablishedFlowsKeepTheirRealServerWhenOneIsAdded) {
         if (fields(o.bytes).dst == rs3)
             seen_rs3 = true;
     EXPECT_TRUE(seen_rs3);
+}
+
+TEST(Reload, FlowsOfARemovedRealServerDrain) {
+    lb_rig r(1);
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 46000, vip, 80, net::tcp_flag_syn));
+    auto out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    const net::ipv4_addr used = fields(out[0].bytes).dst;
+    config::config next = r.cfg;
+    auto& rss = next.virtual_servers[0].real_servers;
+    rss.erase(std::remove_if(rss.begin(), rss.end(), [&](const auto& e) { return e.rs.address == used; }),
+              rss.end());
+    auto rr = r.cp->reload(next);
+    ASSERT_TRUE(rr.ok()) << rr.message();
+    EXPECT_NE(rr->find("1 removed"), std::string::npos) << *rr;
+    // Both directions of the established flow still work...
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 46000, vip, 80, net::tcp_flag_ack));
+    out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(fields(out[0].bytes).dst, used);
+    r.inject(1, 0, tcp_frame(r.int_mac, used == rs1 ? rs1_mac : rs2_mac, used, 8080, client, 46000,
+                             net::tcp_flag_ack));
+    out = r.collect(1000ms, 1);
+    ASSERT_EQ(out.size(), 1u) << "reply of a draining server's flow dropped";
+    EXPECT_EQ(fields(out[0].bytes).src, vip);
+    // ... and it is shown as draining, with no new flows.
+    json vs = r.cp->report_virtual_servers();
+    bool draining = false;
+    for (const auto& x : vs.as_array()[0]["real_servers"].as_array())
+        if (x["address"].as_string() == used.to_string())
+            draining = x["state"].as_string() == "draining";
+    EXPECT_TRUE(draining);
+    for (std::uint16_t i = 0; i < 4; ++i)
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(46100 + i), vip,
+                                 80, net::tcp_flag_syn));
+    for (const auto& o : r.collect(1000ms, 4))
+        EXPECT_NE(fields(o.bytes).dst, used);
 }
 
 TEST(Reload, ChangesThatNeedARestartAreRefusedAndNothingChanges) {
