@@ -317,9 +317,15 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
         return verdict::dropped(drop_reason::none);
     }
     handled = true;
-    // Never forward for a source no host may use (RFC 1812 5.3.7).
+    // Never forward for a source no host may use (RFC 1812 5.3.7), nor one
+    // of our own addresses (a spoofed VIP or port address).
     if (is_martian_source(meta.src)) {
         return verdict::dropped(drop_reason::ipv4_bad_src);
+    }
+    for (const port_view& p : ctx.ports) {
+        if (owns(p, meta.src)) {
+            return verdict::dropped(drop_reason::ipv4_bad_src);
+        }
     }
     // Only the holder of the VIP (VRRP MASTER) forwards its services.
     if (c.svc->index >= ctx.service_active.size() || ctx.service_active[c.svc->index] == 0) {

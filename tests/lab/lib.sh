@@ -367,3 +367,68 @@ PY
 
 # tally_count TALLY NAME: the count of NAME in curl_tally output (0 if none).
 tally_count() { awk -v k="$2" '$2 == k {c = $1} END {print c + 0}' <<<"$1"; }
+
+# ---------------------------------------------------------------------------
+# Hostile-input labs (tests/lab/malformed.sh, overload.sh, reload.sh): frames
+# and traffic come from tests/lab/scapy_frames.py.
+LAB_FRAMES="$SRC/tests/lab/scapy_frames.py"
+
+# capture_start_filter NS IF FILE BPF: capture_start with a capture filter
+# (dumpcap -f), so a flood on the same link does not fill the file. Sets
+# CAPTURE_PID; stop with capture_stop.
+capture_start_filter() {
+    rm -f "$3"
+    ip netns exec "$1" dumpcap -q -i "$2" -f "$4" -w "$3" </dev/null >"$3.log" 2>&1 &
+    CAPTURE_PID=$!
+    LAB_PIDS+=("$CAPTURE_PID")
+    for _ in $(seq 1 100); do
+        [ -s "$3" ] && { sleep 0.2; return 0; }
+        kill -0 "$CAPTURE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$3.log" >&2
+    return 1
+}
+
+# stream_server_start NS NAME PORT [INTERVAL] [MAX_SECS]: a TCP server in NS
+# on PORT (every address); each connection gets a 64-byte line
+# "NAME SEQUENCE CLIENT" every INTERVAL seconds (default 0.01) until it
+# closes or MAX_SECS (default 150) after the start. Returns once it listens;
+# sets STREAM_SERVER_PID.
+stream_server_start() {
+    local ns="$1" name="$2" port="$3"
+    ip netns exec "$ns" "$PY" "$LAB_FRAMES" stream-server --name "$name" --port "$port" \
+        --interval "${4:-0.01}" --max-secs "${5:-150}" </dev/null >>"$LAB_TMP/stream-$name-$port.log" 2>&1 &
+    STREAM_SERVER_PID=$!
+    LAB_PIDS+=("$STREAM_SERVER_PID")
+    for _ in $(seq 1 100); do
+        ip netns exec "$ns" ss -Htln "sport = :$port" 2>/dev/null | grep -q LISTEN && return 0
+        kill -0 "$STREAM_SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    return 1
+}
+
+# stream_client_start NS DST PORT OUT [SRC_PORT]: socat in NS connects to
+# DST:PORT and appends what it receives to OUT (its size is the connection's
+# byte count). Sets STREAM_PID (the socat process: alive = connection up).
+stream_client_start() {
+    local opts="connect-timeout=3"
+    [ -n "${5:-}" ] && opts="$opts,sourceport=$5,reuseaddr"
+    : >"$4"
+    ip netns exec "$1" socat -u "TCP:$2:$3,$opts" "OPEN:$4,wronly,append" </dev/null 2>>"$4.err" &
+    STREAM_PID=$!
+    LAB_PIDS+=("$STREAM_PID")
+}
+
+# file_size FILE: its size in bytes (0 if missing).
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# wait_file_grows FILE BYTES SECONDS: until FILE is at least BYTES long.
+wait_file_grows() {
+    for _ in $(seq 1 $(($3 * 20))); do
+        [ "$(file_size "$1")" -ge "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
