@@ -297,7 +297,7 @@ result<std::string> control_plane::reload(const config::config& next) {
 
     // 3. Apply.
     usec t = now();
-    std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_);
+    std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, dp_);
     if (lm) {
         if (lb_) {
             summary += "; " + lb_->adopt(*lm, t);
@@ -919,6 +919,9 @@ json control_plane::report_lcores() {
         if (dp_.lb_enabled()) {
             r.set("forwarded", s.forwarded.get());
             r.set("new_flows", s.new_flows.get());
+            r.set("conn_reused", s.conn_reused.load(std::memory_order_relaxed));
+            r.set("persist_hits", s.persist_hits.load(std::memory_order_relaxed));
+            r.set("persist_resched", s.persist_resched.load(std::memory_order_relaxed));
             r.set("flows", s.flows_active.load(std::memory_order_relaxed));
             r.set("flow_capacity", s.flow_capacity.load(std::memory_order_relaxed));
             r.set("handoffs_out", s.handoffs_out.get());
@@ -978,6 +981,8 @@ json control_plane::report_stats() {
     n.set("resolutions_failed", ns.resolutions_failed);
     n.set("expired", ns.expired);
     o.set("neighbours", std::move(n));
+    if (vrrp_)
+        o.set("vrrp", vrrp_->tx_report(dp_));
     o.set("since_s", static_cast<std::uint64_t>(
                          std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
     return o;

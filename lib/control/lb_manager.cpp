@@ -319,6 +319,16 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
                     p += st.rs_packets[rs->slot].get();
                     b += st.rs_bytes[rs->slot].get();
                 }
+                const std::uint32_t svc_key = sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^
+                                              static_cast<std::uint32_t>(sc.proto);
+                auto& owner = slot_owners_[rs->slot];
+                if (owner.address != r.cfg.rs.address || owner.port != port || owner.service != svc_key) {
+                    // First report of this slot for this real server.
+                    bool first_use = owner.address.value == 0 && owner.port == 0;
+                    owner = {r.cfg.rs.address, port, svc_key, first_use ? 0 : p, first_use ? 0 : b};
+                }
+                p -= std::min(p, owner.base_packets);
+                b -= std::min(b, owner.base_bytes);
             }
             conns += a;
             inact += in;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,6 +86,15 @@ class lb_manager {
 
     std::vector<vs_state> services_;
     std::shared_ptr<const lb::service_table> table_;
+    // Who a real-server slot's counters belong to: a slot reused by another
+    // real server starts from the totals its previous owner left.
+    struct slot_owner {
+        net::ipv4_addr address;
+        std::uint16_t port = 0;
+        std::uint32_t service = 0; // vip hash, to tell services apart
+        std::uint64_t base_packets = 0, base_bytes = 0;
+    };
+    mutable std::map<std::uint16_t, slot_owner> slot_owners_;
     bool dirty_ = true;
 };
 

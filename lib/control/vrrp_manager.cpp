@@ -65,6 +65,8 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
         s.cfg = std::make_shared<const vrrp::instance_config>(s.inst->config());
         s.vmac = net::mac_addr{{0x00, 0x00, 0x5e, 0x00, 0x01, s.cfg->vrid}};
         s.reject_seen.assign(vrrp::reject_reason_count, 0);
+        s.reject_base.assign(vrrp::reject_reason_count, 0);
+        s.row = static_cast<std::uint8_t>(m->instances_.size());
         for (const auto& other : m->instances_) {
             if (other.name == s.name)
                 return make_error(where + ": duplicate instance name");
@@ -125,7 +127,8 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
     }
 }
 
-std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up) {
+std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
+                                const dataplane::dataplane& dp) {
     unsigned kept = 0, started = 0, stopped = 0;
     // Shut down what goes away or changes.
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -159,8 +162,32 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
         n.cfg = old.cfg;
         n.owns_vips = old.owns_vips;
         n.reject_seen = old.reject_seen;
+        n.row = old.row; // counters stay with the instance
         fresh[j] = false;
         ++kept;
+    }
+    // New instances take counter rows no kept instance uses; their log
+    // baseline starts at whatever a previous owner of the row left.
+    {
+        std::vector<bool> used(config::max_vrrp_instances, false);
+        for (std::size_t j = 0; j < next.instances_.size(); ++j)
+            if (!fresh[j])
+                used[next.instances_[j].row] = true;
+        std::size_t r = 0;
+        for (std::size_t j = 0; j < next.instances_.size(); ++j) {
+            if (!fresh[j])
+                continue;
+            while (r < used.size() && used[r])
+                ++r;
+            auto& n = next.instances_[j];
+            n.row = static_cast<std::uint8_t>(r);
+            used[r] = true;
+            n.reject_base.assign(vrrp::reject_reason_count, 0);
+            for (std::size_t reason = 0; reason < vrrp::reject_reason_count; ++reason)
+                for (unsigned w = 0; w < dp.worker_count(); ++w)
+                    n.reject_base[reason] += dp.stats(w).vrrp_reject[r][reason].get();
+            n.reject_seen = n.reject_base;
+        }
     }
     // Sync groups of `next` were built over its own (fresh) instance objects:
     // rebuild them over the objects actually in use.
@@ -299,7 +326,12 @@ void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
 }
 
 void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
-    if (f.slot >= instances_.size()) {
+    // The worker's slot is the instance's counter row, stable across reloads.
+    std::size_t idx = instances_.size();
+    for (std::size_t i = 0; i < instances_.size(); ++i)
+        if (instances_[i].row == f.slot)
+            idx = i;
+    if (idx == instances_.size()) {
         ++tx_.punts_bad;
         return;
     }
@@ -310,7 +342,7 @@ void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
         ++tx_.punts_bad;
         return;
     }
-    auto& s = instances_[f.slot];
+    auto& s = instances_[idx];
     net::ipv4_cview ip(frame.subspan(meta.l3_offset, net::ipv4_min_header_len));
     vrrp::advert adv;
     vrrp::decode_options opts;
@@ -324,7 +356,7 @@ void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
     }
     std::vector<vrrp::action> acts;
     s.inst->on_advert(tp(now), meta.src, adv, acts);
-    after_input(now, f.slot, acts);
+    after_input(now, idx, acts);
 }
 
 void vrrp_manager::on_timer(usec now) {
@@ -430,7 +462,7 @@ void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
         if (s.port >= snap.ports.size())
             continue;
         snap.vrrp_configs.push_back(s.cfg);
-        snap.vrrp[s.port].push_back({s.cfg->vrid, static_cast<std::uint8_t>(i), s.cfg.get()});
+        snap.vrrp[s.port].push_back({s.cfg->vrid, s.row, s.cfg.get()});
         if (s.owns_vips) {
             const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
             for (const auto& vip : s.cfg->virtual_addresses)
@@ -493,6 +525,11 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r.set("released_master", c.released_master);
         r.set("forced_elections", c.forced_elections);
         r.set("garp_bursts", c.garp_bursts);
+        r.set("interval_adopted", c.interval_adopted);
+        std::uint64_t punted = 0;
+        for (unsigned w = 0; w < dp.worker_count(); ++w)
+            punted += dp.stats(w).vrrp_punted[s.row].get();
+        r.set("adverts_accepted_by_workers", punted);
         // Rejections by the workers, per reason.
         json rej = json::object();
         std::uint64_t total = 0;
@@ -500,12 +537,13 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
             for (unsigned w = 0; w < dp.worker_count(); ++w)
-                v += dp.stats(w).vrrp_reject[i][reason].get();
+                v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            v -= std::min(v, s.reject_base[reason]);
             total += v;
             rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
         }
         for (unsigned w = 0; w < dp.worker_count(); ++w)
-            if (auto l = dp.stats(w).vrrp_last_reject[i].load(std::memory_order_relaxed))
+            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed))
                 last = l;
         r.set("rejected_total", total);
         r.set("rejected", std::move(rej));
@@ -532,6 +570,26 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
     return rows;
 }
 
+json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
+    json o = json::object();
+    o.set("adverts_sent", tx_.adverts_sent);
+    o.set("adverts_failed", tx_.adverts_failed);
+    o.set("unicast_unresolved", tx_.unicast_unresolved);
+    o.set("garps_sent", tx_.garps_sent);
+    o.set("punts_bad", tx_.punts_bad);
+    json unk = json::object();
+    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
+        std::uint64_t v = 0;
+        for (unsigned w = 0; w < dp.worker_count(); ++w)
+            v += dp.stats(w).vrrp_reject[row][reason].get();
+        if (v != 0)
+            unk.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+    }
+    o.set("rejected_without_instance", std::move(unk));
+    return o;
+}
+
 void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& s = instances_[i];
@@ -539,7 +597,7 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
             for (unsigned w = 0; w < dp.worker_count(); ++w)
-                v += dp.stats(w).vrrp_reject[i][reason].get();
+                v += dp.stats(w).vrrp_reject[s.row][reason].get();
             if (v > s.reject_seen[reason]) {
                 what += (what.empty() ? "" : ", ") + std::to_string(v - s.reject_seen[reason]) + " " +
                         std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)));
@@ -560,7 +618,7 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         ++s.reject_log_count;
         std::uint64_t last = 0;
         for (unsigned w = 0; w < dp.worker_count(); ++w)
-            if (auto l = dp.stats(w).vrrp_last_reject[i].load(std::memory_order_relaxed))
+            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed))
                 last = l;
         spdlog::warn("VRRP {}: rejected adverts: {} (last from {}){}; a peer whose adverts are "
                      "rejected will also act as master",

@@ -60,7 +60,8 @@ class vrrp_manager {
     // unchanged keep their object (state, timers, counters); removed ones
     // shut down (priority 0 if MASTER); new or changed ones start. Returns a
     // summary for the log.
-    std::string adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up);
+    std::string adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
+                      const dataplane::dataplane& dp);
     void on_punt(usec now, const dataplane::punted_frame& f);
     void on_timer(usec now);
     std::optional<usec> next_deadline() const;
@@ -82,6 +83,9 @@ class vrrp_manager {
 
     // Reports. `rejects` reads the workers' counters.
     json report(usec now, const dataplane::dataplane& dp, const std::string& only = {}) const;
+    // The control core's send counters and the workers' rejections of
+    // adverts that matched no instance, by reason.
+    json tx_report(const dataplane::dataplane& dp) const;
     // Log new worker rejections (rate-limited); call about once a second.
     void log_rejections(usec now, const dataplane::dataplane& dp);
 
@@ -95,6 +99,10 @@ class vrrp_manager {
         std::shared_ptr<const vrrp::instance_config> cfg; // normalized; shared with snapshots
         std::unique_ptr<vrrp::instance> inst;              // stable address (sync groups)
         bool owns_vips = false;
+        std::uint8_t row = 0; // counter row in worker_stats (stable across reloads)
+        // A row reused after a reload: what its previous owner left, per
+        // reason (reports and logs subtract it).
+        std::vector<std::uint64_t> reject_base;
         int group = -1; // index into groups_
         std::vector<std::uint64_t> reject_seen; // per reason, last logged totals
         std::uint64_t reject_log_suppressed = 0;

@@ -63,6 +63,9 @@ struct alignas(64) worker_stats {
     counter flows_expired;
     std::atomic<std::uint64_t> flows_active{0}; // gauge, refreshed every few ms
     std::atomic<std::uint64_t> flow_capacity{0};
+    std::atomic<std::uint64_t> conn_reused{0};     // gauges of lb::engine_stats
+    std::atomic<std::uint64_t> persist_hits{0};
+    std::atomic<std::uint64_t> persist_resched{0};
     std::array<counter, max_real_servers> rs_packets{};
     std::array<counter, max_real_servers> rs_bytes{};
     // Gauges per real-server slot (this worker's connection counts).
