@@ -12,10 +12,11 @@
 # Options: --quick, --runs N, --duration S (measurement interval per run),
 # --warmup S, --workloads A,B, --mem auto|huge|no-huge (default auto:
 # hugepages when enough are free for the largest workload, else --no-huge),
-# --no-testpmd, --no-micro, --perf WORKLOAD (perf record of vipgate's worker),
+# --no-testpmd, --no-micro (no micro-benchmarks, no callgrind), --perf WORKLOAD
+# (perf record of vipgate's worker), --expire-budget N (an experiment),
 # --out DIR (default results/<date>), --build-dir DIR (use these binaries
 # instead of building build-bench/ in release mode), --update-docs,
-# --keep-pcaps.
+# --keep-pcaps, --report-from RESULTS.json (only rewrite the report, chart and docs).
 #
 # Results: DIR/results.json, DIR/results.md, DIR/bench.png, logs and configs.
 set -euo pipefail
@@ -30,9 +31,9 @@ while [ $# -gt 0 ]; do
         --build-dir) BUILD_DIR="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
         --quick|--no-testpmd|--no-micro|--update-docs|--keep-pcaps) PASS+=("$1"); shift ;;
-        --runs|--duration|--warmup|--workloads|--mem|--perf|--jitter-duration|--testpmd-settle)
+        --runs|--duration|--warmup|--workloads|--mem|--perf|--jitter-duration|--testpmd-settle|--report-from|--expire-budget)
             PASS+=("$1" "$2"); shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
 done

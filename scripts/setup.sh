@@ -20,6 +20,11 @@ PACKAGES=(
     # lab: namespaces, peers, packet tools
     iproute2 iputils-ping iputils-arping procps psmisc kmod ethtool
     python3 python3-scapy tshark keepalived socat curl
+    # benchmarks (scripts/bench.sh): micro-benchmarks, chart, callgrind, perf
+    libbenchmark-dev gnuplot-nox valgrind linux-perf
+    # fuzzing (scripts/fuzz.sh, suite fuzz): clang with libFuzzer and the
+    # sanitizer runtimes, llvm-symbolizer for readable stacks
+    clang libclang-rt-14-dev llvm
 )
 
 missing=()

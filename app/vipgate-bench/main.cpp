@@ -145,7 +145,9 @@ int cmd_gen(args& a) {
     generator g(t);
     const std::string err = g.run(
         s,
-        [](void* ctx, std::span<const std::uint8_t> f) { static_cast<bench::pcap_writer*>(ctx)->write(f); },
+        [](void* ctx, std::span<const std::uint8_t> f) {
+            static_cast<bench::pcap_writer*>(ctx)->write(f);
+        },
         &w);
     const std::uint64_t frames = w.frames();
     const std::uint64_t bytes = w.bytes();
@@ -208,8 +210,9 @@ int cmd_config(args& a) {
                 "    priority: 255\n    version: 3\n    advert_int: %s\n"
                 "    garp_master_delay: 0s\n    virtual_ipaddress: [%s]\n",
                 advert.c_str(), t.vip.to_string().c_str());
-    std::printf("load_balancing:\n  flows_per_worker: %lu\n  sloppy_tcp: %s\n  expire_budget: %lu\n",
-                flows, sloppy.c_str(), budget);
+    std::printf(
+        "load_balancing:\n  flows_per_worker: %lu\n  sloppy_tcp: %s\n  expire_budget: %lu\n", flows,
+        sloppy.c_str(), budget);
     if (!syn_timeout.empty()) {
         std::printf("  timeouts:\n    tcp_syn_recv: %s\n", syn_timeout.c_str());
     }

@@ -129,7 +129,8 @@ std::string read_pcap(const std::string& path, const std::function<void(const pc
             return path + ": truncated record";
         }
         pcap_record rec;
-        rec.time_ns = std::int64_t{sec} * 1000000000 + (ns ? std::int64_t{frac} : std::int64_t{frac} * 1000);
+        rec.time_ns =
+            std::int64_t{sec} * 1000000000 + (ns ? std::int64_t{frac} : std::int64_t{frac} * 1000);
         rec.data = buf;
         rec.orig_len = len;
         fn(rec);

@@ -128,9 +128,9 @@ std::string generator::run(const spec& s, void (*fn)(void*, std::span<const std:
             ip.dst = topo.vip;
             tcp.src_port = cport;
             tcp.dst_port = topo.vport;
-            tcp.flags = s.what == kind::syn ? net::tcp_flag_syn
-                                            : static_cast<std::uint8_t>(net::tcp_flag_ack |
-                                                                        net::tcp_flag_psh);
+            tcp.flags = s.what == kind::syn
+                            ? net::tcp_flag_syn
+                            : static_cast<std::uint8_t>(net::tcp_flag_ack | net::tcp_flag_psh);
             if (s.what == kind::syn) {
                 tcp.ack = 0;
             }
