@@ -99,7 +99,8 @@ struct load_balancing_config {
     // Create flows from mid-connection TCP segments (IPVS sloppy_tcp): lets a
     // new master carry established connections after a failover.
     bool sloppy_tcp = false;
-    // Expiry work per worker loop iteration (flows examined).
+    // Expiry work per worker and millisecond (flows examined); expired
+    // flows found by a lookup are removed at once anyway.
     std::uint32_t expire_budget = 128;
     friend bool operator==(const load_balancing_config&, const load_balancing_config&) = default;
 };

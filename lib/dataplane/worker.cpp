@@ -300,6 +300,7 @@ int worker_main(void* arg) {
     std::array<rte_mbuf*, max_burst> rx;
     std::uint32_t empty_polls = 0;
     std::uint64_t iteration = 0;
+    lb::time_point last_expire{};
 
     rte_rcu_qsbr_thread_online(dp.qsbr_, w->index);
 
@@ -336,14 +337,20 @@ int worker_main(void* arg) {
                 rte_ring* r = w->handoff[from];
                 if (r == nullptr)
                     continue;
-                unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
-                                                       L.burst, nullptr);
-                if (n == 0)
-                    continue;
-                got_total += n;
-                st.handoffs_in.add(n);
-                for (unsigned i = 0; i < n; ++i)
-                    L.handle(rx[i], static_cast<unsigned>(rx[i]->hash.usr), ctx);
+                // Drain up to four bursts: the peer may hand over as much as
+                // it receives, and a full ring drops (lb_handoff_ring_full).
+                for (int round = 0; round < 4; ++round) {
+                    unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
+                                                           L.burst, nullptr);
+                    if (n == 0)
+                        break;
+                    got_total += n;
+                    st.handoffs_in.add(n);
+                    for (unsigned i = 0; i < n; ++i)
+                        L.handle(rx[i], static_cast<unsigned>(rx[i]->hash.usr), ctx);
+                    if (n < L.burst)
+                        break;
+                }
             }
             L.ws.handed_off = false;
         }
@@ -372,11 +379,18 @@ int worker_main(void* arg) {
         for (unsigned p = 0; p < L.nports; ++p)
             flush(L.tx[p], L.port_ids[p], L.queue, st, p);
 
-        if (L.ws.engine != nullptr) {
-            auto er = L.ws.engine->expire(L.ws.now, expire_budget);
+        // Expiry by time, not per iteration: `expire_budget` entries per
+        // millisecond (a busy worker loops every few hundred nanoseconds;
+        // sweeping each time would evict its hot flows from the cache).
+        if (L.ws.engine != nullptr && L.ws.now > last_expire) {
+            const auto ms = static_cast<std::uint64_t>((L.ws.now - last_expire).count());
+            const auto budget = static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(ms, 64) * expire_budget);
+            last_expire = L.ws.now;
+            auto er = L.ws.engine->expire(L.ws.now, budget);
             if (er.removed != 0)
                 st.flows_expired.add(er.removed);
-            if ((++iteration & 1023) == 0)
+            if ((++iteration & 255) == 0)
                 L.publish_gauges();
         }
         if (w->dump_state.load(std::memory_order_relaxed) == 1)

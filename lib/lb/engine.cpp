@@ -232,7 +232,11 @@ verdict engine::icmp_error(std::span<std::uint8_t> frame, const net::packet_meta
 
 expire_result engine::expire(time_point now, std::uint32_t budget) noexcept {
     const expire_result r = flows_.expire(now, budget);
-    templates_.expire(now, budget);
+    // No templates (no persistent service in use): nothing to sweep, and
+    // the sweep would only pull cold lines into the cache.
+    if (templates_.size() != 0) {
+        templates_.expire(now, budget);
+    }
     return r;
 }
 
