@@ -45,9 +45,7 @@ cd "$VIPGATE_ROOT"
 if [ -z "$BUILD_DIR" ]; then
     BUILD_DIR="$VIPGATE_ROOT/build-bench"
     if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-        # -Wno-restrict: GCC 12 at -O3 reports a false positive (-Wrestrict)
-        # inside libstdc++'s std::string operator+ (lib/health/checker.cpp).
-        meson setup "$BUILD_DIR" --buildtype=release -Dcpp_args=-Wno-restrict >/dev/null
+        meson setup "$BUILD_DIR" --buildtype=release >/dev/null
     fi
     ninja -C "$BUILD_DIR" >&2
 fi

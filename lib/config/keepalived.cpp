@@ -1230,9 +1230,11 @@ void importer::real_server(vs_draft& d, const statement& st) {
     }
     // Never a silent ignore: a checker vipgate lacks leaves the real server
     // without that check.
-    const std::string rs_name =
-        e.cfg.rs.address.to_string() +
-        (e.cfg.rs.port != 0 ? ":" + std::to_string(e.cfg.rs.port) : std::string());
+    std::string rs_name = e.cfg.rs.address.to_string();
+    if (e.cfg.rs.port != 0) {
+        rs_name += ':';
+        rs_name += std::to_string(e.cfg.rs.port);
+    }
     for (const token& t : r.other_checkers) {
         diag_.warning(
             t.at,

@@ -104,8 +104,11 @@ std::string vrrp_detail(const json& r) {
             continue;
         if (v.is_array()) {
             std::string list;
-            for (const auto& e : v.as_array())
-                list += (list.empty() ? "" : " ") + e.to_text();
+            for (const auto& e : v.as_array()) {
+                if (!list.empty())
+                    list += ' ';
+                list += e.to_text();
+            }
             kv.set(k, list.empty() ? std::string("-") : list);
         } else if (v.is_double()) {
             kv.set(k, fmt_rate(v.as_double() * 1000) + " ms");
@@ -232,7 +235,9 @@ void register_commands(engine& e, control::control_plane& cp) {
           [&cp](const args& a) {
               json r = cp.report_vrrp(a["name"]);
               if (r.size() == 0)
-                  return reply::failure("error: no vrrp instance named '" + a["name"] + "'\n");
+                  return reply::failure(std::string("error: no vrrp instance named '")
+                                            .append(a["name"])
+                                            .append("'\n"));
               if (a.json)
                   return render(r.as_array()[0], true);
               return reply::success(vrrp_detail(r.as_array()[0]));

@@ -36,7 +36,9 @@ inline answer no_route(usec after) {
 }
 
 inline std::string at(usec t) {
-    return "@" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+    std::string s = "@";
+    s += std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t).count());
+    return s;
 }
 
 // Runs `c` until `until`; probe n (1-based) gets script[n-1], the last entry

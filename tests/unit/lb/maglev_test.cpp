@@ -115,7 +115,9 @@ INSTANTIATE_TEST_SUITE_P(n, maglev_disruption,
                          ::testing::Values(disruption_case{10, 0.08, 0.12},
                                            disruption_case{5, 0.17, 0.23},
                                            disruption_case{50, 0.015, 0.03}),
-                         [](const auto& tp) { return "n" + std::to_string(tp.param.n); });
+                         [](const auto& tp) {
+                             return std::string("n").append(std::to_string(tp.param.n));
+                         });
 
 TEST(maglev, adding_a_backend_back_restores_the_table) {
     auto b = backends(10);
