@@ -216,8 +216,8 @@ void flow_table::set_state(flow& f, flow_state s, time_point now) noexcept {
     f.expires = tick(now) + timeout_ms_[static_cast<std::size_t>(s)];
 }
 
-void flow_table::on_packet(flow& f, direction dir, std::uint8_t tcp_flags,
-                           time_point now) noexcept {
+void flow_table::on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags,
+                                time_point now) noexcept {
     const flow_state s =
         f.proto == protocol::tcp ? next_tcp_state(f.state(), dir, tcp_flags) : flow_state::udp;
     set_state(f, s, now);

@@ -144,7 +144,25 @@ class flow_table {
     // One packet of `f` in `dir`: for TCP the IPVS state transition on its
     // flags (tcp_state.hpp), for UDP nothing; then the flow's timer restarts
     // with its (new) state's timeout. Keeps rs_counts in step.
-    void on_packet(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
+    void on_packet(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept {
+        // The common case, inline: a plain ACK (no SYN, FIN or RST) on an
+        // ESTABLISHED TCP flow stays ESTABLISHED in both directions of
+        // IPVS's table, and a UDP flow stays UDP; neither changes its
+        // active/inactive count, so only the timer restarts.
+        constexpr std::uint8_t tcp_est =
+            flow::flag_used | static_cast<std::uint8_t>(flow_state::established);
+        constexpr std::uint8_t udp_live =
+            flow::flag_used | static_cast<std::uint8_t>(flow_state::udp);
+        constexpr std::uint8_t deciding =
+            net::tcp_flag_syn | net::tcp_flag_fin | net::tcp_flag_rst | net::tcp_flag_ack;
+        if ((f.proto == protocol::tcp && f.bits == tcp_est &&
+             (tcp_flags & deciding) == net::tcp_flag_ack) ||
+            (f.proto == protocol::udp && f.bits == udp_live)) {
+            f.expires = tick(now) + timeout_ms_[f.bits & flow::state_mask];
+            return;
+        }
+        on_packet_slow(f, dir, tcp_flags, now);
+    }
 
     // Moves `f` to state `s` and restarts its timer.
     void set_state(flow& f, flow_state s, time_point now) noexcept;
@@ -206,6 +224,7 @@ class flow_table {
     std::uint32_t find_rev_index(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
                                  std::uint16_t cport, protocol p) const noexcept;
     void remove(std::uint32_t index) noexcept;
+    void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
     void count(const flow& f, int delta) noexcept;
     static std::uint32_t tick(time_point now) noexcept {
         return static_cast<std::uint32_t>(now.time_since_epoch().count());

@@ -100,6 +100,33 @@ constexpr std::uint16_t checksum_update32(std::uint16_t checksum, ipv4_addr old_
     return checksum_update32(checksum, old_addr.value, new_addr.value);
 }
 
+// Several fields at once (RFC 1624 eqn. 3 with m and m' summed over every
+// changed 16-bit word): `delta` is the sum of checksum_delta16/32() of the
+// fields. One fold for all of them; the result is the one updating field by
+// field gives (a fold never turns a non-zero sum into 0, so the end-around
+// representatives agree).
+constexpr std::uint32_t checksum_delta16(std::uint16_t old_word, std::uint16_t new_word) noexcept {
+    return std::uint32_t{static_cast<std::uint16_t>(~old_word)} + std::uint32_t{new_word};
+}
+constexpr std::uint32_t checksum_delta32(std::uint32_t old_value,
+                                         std::uint32_t new_value) noexcept {
+    const std::uint32_t old_inv = ~old_value;
+    return (old_inv >> 16) + (old_inv & 0xffffu) + (new_value >> 16) + (new_value & 0xffffu);
+}
+// `delta`: at most a few dozen fields' worth (no 32-bit overflow).
+constexpr std::uint16_t checksum_apply(std::uint16_t checksum, std::uint32_t delta) noexcept {
+    return static_cast<std::uint16_t>(
+        ~checksum_fold(std::uint32_t{static_cast<std::uint16_t>(~checksum)} + delta));
+}
+// UDP: 0 ("none") stays 0, a computed 0 goes out as 0xffff (RFC 768).
+constexpr std::uint16_t udp_checksum_apply(std::uint16_t checksum, std::uint32_t delta) noexcept {
+    if (checksum == 0) {
+        return 0;
+    }
+    const std::uint16_t c = checksum_apply(checksum, delta);
+    return c == 0 ? std::uint16_t{0xffff} : c;
+}
+
 // UDP variant: a checksum of 0 means "none" and must stay 0; a computed 0
 // goes on the wire as 0xffff (RFC 768).
 constexpr std::uint16_t udp_checksum_update16(std::uint16_t checksum, std::uint16_t old_word,
