@@ -99,7 +99,9 @@ void check_verdict(const fuzz::gateway& gw, const pipeline::verdict& v,
     if (after.size() != before.size()) {
         fail("frame length changed", v);
     }
-    const bool unchanged = std::memcmp(before.data(), after.data(), before.size()) == 0;
+    // (memcmp must not see the null data() of an empty frame.)
+    const bool unchanged =
+        before.empty() || std::memcmp(before.data(), after.data(), before.size()) == 0;
     switch (v.act) {
     case pipeline::action::drop:
         if (!is_valid_reason(v.reason) || v.reason == pipeline::drop_reason::none) {
@@ -193,9 +195,22 @@ std::int64_t g_base_ms = 0;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::gateway& g = gw();
+    // FUZZ_VERBOSE=1: print each frame's verdict (reading a reproducer).
+    static const bool verbose = std::getenv("FUZZ_VERBOSE") != nullptr;
     fuzz::run_records(g, g_base_ms, data, size,
                       [&g](std::span<const std::uint8_t> before, std::span<const std::uint8_t> after,
                            std::uint16_t port, const pipeline::verdict& v) {
+                          if (verbose) {
+                              std::fprintf(stderr,
+                                           "port %u, %zu bytes: act %u reason %s punt %u "
+                                           "out_port %u worker %u\n",
+                                           static_cast<unsigned>(port), before.size(),
+                                           static_cast<unsigned>(v.act),
+                                           pipeline::drop_reason_name(v.reason),
+                                           static_cast<unsigned>(v.punt),
+                                           static_cast<unsigned>(v.out_port),
+                                           static_cast<unsigned>(v.worker));
+                          }
                           check_verdict(g, v, before, after, port);
                       });
     return 0;
