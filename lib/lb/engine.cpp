@@ -87,6 +87,15 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
     if (!is_lb_protocol(meta.ip_proto)) {
         return verdict::dropped(drop_reason::lb_not_tcp_udp);
     }
+    return forward(frame, meta, table, now, probe_forward(meta), nullptr);
+}
+
+verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                        const service_table& table, time_point now, const forward_probe& probe,
+                        const service* svc) noexcept {
+    if (!is_lb_protocol(meta.ip_proto)) {
+        return verdict::dropped(drop_reason::lb_not_tcp_udp);
+    }
     // Before any state changes: a packet that cannot be forwarded must not
     // create a flow or move one to another TCP state.
     if (!ttl_allows_forwarding(frame, meta)) {
@@ -94,11 +103,11 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
     }
     const auto proto = static_cast<protocol>(meta.ip_proto);
     const std::uint8_t flags = tcp_flags_of(frame, meta);
-    const flow_key key{meta.src, meta.dst, meta.src_port, meta.dst_port, proto};
     bool created = false;
-    flow* f = flows_.find_forward(key, now);
+    flow* f = flows_.find_forward(probe, now);
     if (f != nullptr && proto == protocol::tcp &&
-        (flags & (net::tcp_flag_syn | net::tcp_flag_ack | net::tcp_flag_rst)) == net::tcp_flag_syn) {
+        (flags & (net::tcp_flag_syn | net::tcp_flag_ack | net::tcp_flag_rst)) ==
+            net::tcp_flag_syn) {
         // Connection reuse (IPVS conn_reuse_mode 1, ip_vs_core.c
         // is_new_conn_expected()): a new SYN on the client port of a
         // connection that is closing or closed, or whose real server no
@@ -107,8 +116,8 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
         // connection to a healthy server is a retransmission: keep it.
         const flow_state st = f->state();
         const real_server* cur = table.real_server_by_slot(f->rs_slot);
-        const bool server_gone = cur == nullptr || !cur->eligible() || cur->address != f->rs ||
-                                 cur->port != f->rs_port;
+        const bool server_gone =
+            cur == nullptr || !cur->eligible() || cur->address != f->rs || cur->port != f->rs_port;
         const bool finished = st == flow_state::fin_wait || st == flow_state::time_wait ||
                               st == flow_state::close || st == flow_state::close_wait ||
                               st == flow_state::last_ack;
@@ -119,7 +128,9 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
         }
     }
     if (f == nullptr) {
-        const service* svc = table.find_service(meta.dst, meta.dst_port, proto);
+        if (svc == nullptr) {
+            svc = table.find_service(meta.dst, meta.dst_port, proto);
+        }
         if (svc == nullptr) {
             return verdict::dropped(drop_reason::lb_no_service);
         }
@@ -143,18 +154,20 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
         if (rs == nullptr) {
             return verdict::dropped(drop_reason::lb_no_real_server);
         }
-        const insert_result ins = flows_.insert({.client = meta.src,
-                                                 .client_port = meta.src_port,
-                                                 .vip = meta.dst,
-                                                 .vport = meta.dst_port,
-                                                 .rs = rs->address,
-                                                 .rs_port = rs->port,
-                                                 .proto = proto,
-                                                 .state = initial,
-                                                 .service_slot = svc->slot,
-                                                 .rs_slot = rs->slot,
-                                                 .persist = tmpl},
-                                                now);
+        // The forward key has no entry now: find_forward() found none,
+        // removed an expired one, or the reuse above erased it.
+        const insert_result ins = flows_.insert_after_miss({.client = meta.src,
+                                                            .client_port = meta.src_port,
+                                                            .vip = meta.dst,
+                                                            .vport = meta.dst_port,
+                                                            .rs = rs->address,
+                                                            .rs_port = rs->port,
+                                                            .proto = proto,
+                                                            .state = initial,
+                                                            .service_slot = svc->slot,
+                                                            .rs_slot = rs->slot,
+                                                            .persist = tmpl},
+                                                           probe, now);
         switch (ins.status) {
         case insert_status::ok:
             break;

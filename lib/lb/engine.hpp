@@ -63,7 +63,8 @@ struct verdict {
 struct engine_stats {
     std::uint64_t persist_hits = 0;    // new flow sent to its template's real server
     std::uint64_t persist_resched = 0; // template's real server gone or not eligible
-    std::uint64_t conn_reused = 0;     // SYN on a finished flow or one to an unavailable server: rescheduled
+    std::uint64_t conn_reused =
+        0; // SYN on a finished flow or one to an unavailable server: rescheduled
 };
 
 class engine {
@@ -76,6 +77,18 @@ class engine {
 
     verdict forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                     const service_table& table, time_point now) noexcept;
+    // The same with the packet's forward-table probe already made
+    // (probe_forward(), no table change since) and, when the caller has
+    // looked it up, `svc` = table.find_service(meta.dst, meta.dst_port,
+    // proto) (nullptr: forward() looks it up when it needs it).
+    verdict forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                    const service_table& table, time_point now, const forward_probe& probe,
+                    const service* svc) noexcept;
+    // The forward-table probe of a TCP/UDP packet (client -> VIP).
+    forward_probe probe_forward(const net::packet_meta& meta) const noexcept {
+        return flows_.probe_forward({meta.src, meta.dst, meta.src_port, meta.dst_port,
+                                     static_cast<protocol>(meta.ip_proto)});
+    }
     verdict reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                   time_point now) noexcept;
     verdict icmp_error(std::span<std::uint8_t> frame, const net::packet_meta& meta,

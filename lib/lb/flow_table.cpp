@@ -59,32 +59,11 @@ result<flow_table> flow_table::create(const flow_table_config& cfg, const alloca
     return t;
 }
 
-std::uint32_t flow_table::fwd_bucket(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
-                                     std::uint16_t vport, protocol p) const noexcept {
-    return static_cast<std::uint32_t>(
-               hash_words(addr_pair(client, vip), port_pair(cport, vport, p), seed_)) &
-           bucket_mask_;
-}
-
 std::uint32_t flow_table::rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
                                      std::uint16_t cport, protocol p) const noexcept {
     return static_cast<std::uint32_t>(hash_words(addr_pair(rs, client), port_pair(rport, cport, p),
                                                  seed_ ^ reverse_seed_salt)) &
            bucket_mask_;
-}
-
-std::uint32_t flow_table::find_fwd_index(net::ipv4_addr client, std::uint16_t cport,
-                                         net::ipv4_addr vip, std::uint16_t vport,
-                                         protocol p) const noexcept {
-    for (std::uint32_t i = fwd_heads_[fwd_bucket(client, cport, vip, vport, p)]; i != no_flow;
-         i = flows_[i].next_fwd) {
-        const flow& f = flows_[i];
-        if (f.client == client && f.vip == vip && f.client_port == cport && f.vport == vport &&
-            f.proto == p) {
-            return i;
-        }
-    }
-    return no_flow;
 }
 
 std::uint32_t flow_table::find_rev_index(net::ipv4_addr rs, std::uint16_t rport,
@@ -99,10 +78,6 @@ std::uint32_t flow_table::find_rev_index(net::ipv4_addr rs, std::uint16_t rport,
         }
     }
     return no_flow;
-}
-
-bool flow_table::expired(const flow& f, time_point now) const noexcept {
-    return static_cast<std::int32_t>(tick(now) - f.expires) >= 0;
 }
 
 milliseconds flow_table::remaining(const flow& f, time_point now) const noexcept {
@@ -120,6 +95,11 @@ flow* flow_table::find_forward(const flow_key& k, time_point now) noexcept {
         return nullptr;
     }
     return &flows_[i];
+}
+
+void flow_table::remove_expired(const forward_probe& probe) noexcept {
+    ++stats_.expired;
+    remove_in(probe.index, probe.bucket);
 }
 
 flow* flow_table::find_reverse(const flow_key& k, time_point now) noexcept {
@@ -164,6 +144,30 @@ insert_result flow_table::insert(const flow_spec& s, time_point now) noexcept {
         ++stats_.expired;
         remove(i);
     }
+    return link_new(s, fwd_bucket(s.client, s.client_port, s.vip, s.vport, s.proto),
+                    rev_bucket(s.rs, s.rs_port, s.client, s.client_port, s.proto), now);
+}
+
+insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_probe& probe,
+                                            time_point now) noexcept {
+    const std::uint32_t rb = rev_bucket(s.rs, s.rs_port, s.client, s.client_port, s.proto);
+    for (std::uint32_t i = rev_heads_[rb]; i != no_flow; i = flows_[i].next_rev) {
+        const flow& f = flows_[i];
+        if (f.rs == s.rs && f.client == s.client && f.rs_port == s.rs_port &&
+            f.client_port == s.client_port && f.proto == s.proto) {
+            if (!expired(f, now)) {
+                return {&flows_[i], insert_status::reverse_in_use};
+            }
+            ++stats_.expired;
+            remove(i);
+            break;
+        }
+    }
+    return link_new(s, probe.bucket, rb, now);
+}
+
+insert_result flow_table::link_new(const flow_spec& s, std::uint32_t fb, std::uint32_t rb,
+                                   time_point now) noexcept {
     if (free_head_ == no_flow) {
         expire(now, reclaim_budget);
         if (free_head_ == no_flow) {
@@ -190,10 +194,8 @@ insert_result flow_table::insert(const flow_spec& s, time_point now) noexcept {
     f.expires = tick(now) + timeout_ms_[static_cast<std::size_t>(s.state)];
     f.persist = s.persist;
 
-    const std::uint32_t fb = fwd_bucket(s.client, s.client_port, s.vip, s.vport, s.proto);
     f.next_fwd = fwd_heads_[fb];
     fwd_heads_[fb] = idx;
-    const std::uint32_t rb = rev_bucket(s.rs, s.rs_port, s.client, s.client_port, s.proto);
     f.next_rev = rev_heads_[rb];
     rev_heads_[rb] = idx;
 
@@ -224,8 +226,13 @@ void flow_table::on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags,
 }
 
 void flow_table::remove(std::uint32_t idx) noexcept {
+    const flow& f = flows_[idx];
+    remove_in(idx, fwd_bucket(f.client, f.client_port, f.vip, f.vport, f.proto));
+}
+
+void flow_table::remove_in(std::uint32_t idx, std::uint32_t fb) noexcept {
     flow& f = flows_[idx];
-    std::uint32_t* link = &fwd_heads_[fwd_bucket(f.client, f.client_port, f.vip, f.vport, f.proto)];
+    std::uint32_t* link = &fwd_heads_[fb];
     while (*link != no_flow && *link != idx) {
         link = &flows_[*link].next_fwd;
     }

@@ -29,6 +29,7 @@
 #include <span>
 
 #include "common/result.hpp"
+#include "lb/hash.hpp"
 #include "lb/memory.hpp"
 #include "lb/tcp_state.hpp"
 #include "lb/types.hpp"
@@ -91,6 +92,15 @@ struct insert_result {
     insert_status status = insert_status::full;
 };
 
+// Where a packet's forward key is in the table: its bucket and the entry
+// with that key (no_flow: none), live or expired. Computed once per packet
+// (flow_table::probe_forward) and used for the lookup, the removal of an
+// expired entry and the insertion of a new flow, so the key is hashed once.
+struct forward_probe {
+    std::uint32_t bucket = 0;
+    std::uint32_t index = no_flow;
+};
+
 struct expire_result {
     std::uint32_t examined = 0;
     std::uint32_t removed = 0;
@@ -135,11 +145,38 @@ class flow_table {
     flow* find_forward(const flow_key& client_to_vip, time_point now) noexcept;
     flow* find_reverse(const flow_key& rs_to_client, time_point now) noexcept;
 
+    // The forward lookup in two steps: probe_forward() changes nothing;
+    // find_forward(probe) is find_forward(key) for the probed key (removes
+    // an expired entry). No other table change may come between the two.
+    forward_probe probe_forward(const flow_key& client_to_vip) const noexcept {
+        const std::uint32_t b =
+            fwd_bucket(client_to_vip.src, client_to_vip.src_port, client_to_vip.dst,
+                       client_to_vip.dst_port, client_to_vip.proto);
+        return {b,
+                find_in_fwd_bucket(b, client_to_vip.src, client_to_vip.src_port, client_to_vip.dst,
+                                   client_to_vip.dst_port, client_to_vip.proto)};
+    }
+    flow* find_forward(const forward_probe& probe, time_point now) noexcept {
+        if (probe.index == no_flow) {
+            return nullptr;
+        }
+        if (expired(flows_[probe.index], now)) {
+            remove_expired(probe);
+            return nullptr;
+        }
+        return &flows_[probe.index];
+    }
+
     // Adds a flow in spec.state with that state's timeout. Expired flows with
     // the same keys are removed first. When no entry is free, examines up to
     // reclaim_budget entries for an expired one before giving up.
     insert_result insert(const flow_spec& spec, time_point now) noexcept;
     static constexpr std::uint32_t reclaim_budget = 16;
+    // insert() after find_forward(probe) found nothing (or removed what it
+    // found): no entry has the spec's forward key, which is in probe.bucket,
+    // so the forward chain is not searched again.
+    insert_result insert_after_miss(const flow_spec& spec, const forward_probe& probe,
+                                    time_point now) noexcept;
 
     // One packet of `f` in `dir`: for TCP the IPVS state transition on its
     // flags (tcp_state.hpp), for UDP nothing; then the flow's timer restarts
@@ -183,7 +220,9 @@ class flow_table {
 
     // Time left before `f` expires (negative once expired).
     milliseconds remaining(const flow& f, time_point now) const noexcept;
-    bool expired(const flow& f, time_point now) const noexcept;
+    bool expired(const flow& f, time_point now) const noexcept {
+        return static_cast<std::int32_t>(tick(now) - f.expires) >= 0;
+    }
     milliseconds timeout_of(flow_state s) const noexcept {
         return milliseconds{timeout_ms_[static_cast<std::size_t>(s)]};
     }
@@ -216,14 +255,41 @@ class flow_table {
     flow_table() = default;
 
     std::uint32_t fwd_bucket(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
-                             std::uint16_t vport, protocol p) const noexcept;
+                             std::uint16_t vport, protocol p) const noexcept {
+        return static_cast<std::uint32_t>(hash_words(
+                   (std::uint64_t{client.value} << 32) | vip.value,
+                   (std::uint64_t{cport} << 24) | (std::uint64_t{vport} << 8) | to_ip_proto(p),
+                   seed_)) &
+               bucket_mask_;
+    }
     std::uint32_t rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
                              std::uint16_t cport, protocol p) const noexcept;
     std::uint32_t find_fwd_index(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
-                                 std::uint16_t vport, protocol p) const noexcept;
+                                 std::uint16_t vport, protocol p) const noexcept {
+        return find_in_fwd_bucket(fwd_bucket(client, cport, vip, vport, p), client, cport, vip,
+                                  vport, p);
+    }
+    std::uint32_t find_in_fwd_bucket(std::uint32_t bucket, net::ipv4_addr client,
+                                     std::uint16_t cport, net::ipv4_addr vip, std::uint16_t vport,
+                                     protocol p) const noexcept {
+        for (std::uint32_t i = fwd_heads_[bucket]; i != no_flow; i = flows_[i].next_fwd) {
+            const flow& f = flows_[i];
+            if (f.client == client && f.vip == vip && f.client_port == cport && f.vport == vport &&
+                f.proto == p) {
+                return i;
+            }
+        }
+        return no_flow;
+    }
     std::uint32_t find_rev_index(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
                                  std::uint16_t cport, protocol p) const noexcept;
     void remove(std::uint32_t index) noexcept;
+    void remove_expired(const forward_probe& probe) noexcept;
+    // remove() when the entry's forward bucket is known.
+    void remove_in(std::uint32_t index, std::uint32_t fwd_bucket) noexcept;
+    // insert() once both keys are known to be free: link a new entry.
+    insert_result link_new(const flow_spec& spec, std::uint32_t fwd_bucket,
+                           std::uint32_t rev_bucket, time_point now) noexcept;
     void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
     void count(const flow& f, int delta) noexcept;
     static std::uint32_t tick(time_point now) noexcept {

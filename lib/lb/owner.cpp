@@ -22,8 +22,10 @@ classification classify(const service_table& table, std::span<const std::uint8_t
     classification c;
     if (is_lb_protocol(meta.ip_proto)) {
         const auto proto = static_cast<protocol>(meta.ip_proto);
-        if (const service* s = table.find_service(meta.dst, meta.dst_port, proto)) {
-            return {packet_kind::forward, s, meta.src, meta.src_port, proto};
+        if (table.may_be_vip(meta.dst)) {
+            if (const service* s = table.find_service(meta.dst, meta.dst_port, proto)) {
+                return {packet_kind::forward, s, meta.src, meta.src_port, proto};
+            }
         }
         if (const real_server* r = table.find_real_server(meta.src, meta.src_port, proto)) {
             return {packet_kind::reply, &table.service_of(*r), meta.dst, meta.dst_port, proto};

@@ -272,6 +272,7 @@ result<service_table> service_table::build(std::span<const service_config> confi
     t.services_.reserve(configs.size());
     t.real_servers_.reserve(total_rs);
     t.rs_by_slot_.assign(limits.max_real_servers, no_index);
+    t.svc_by_slot_.assign(limits.max_services, no_index);
     for (std::size_t i = 0; i < configs.size(); ++i) {
         const auto& c = configs[i];
         service s;
@@ -309,6 +310,8 @@ result<service_table> service_table::build(std::span<const service_config> confi
         // ip_vs_wrr_init_svc(): mw = max weight - (di - 1).
         s.wrr_gcd = g == 0 ? 1 : g;
         s.wrr_max = max_w == 0 ? 0 : max_w - (s.wrr_gcd - 1);
+        t.svc_by_slot_[s.slot] = s.index;
+        t.vip_filter_ |= std::uint64_t{1} << vip_filter_bit(s.vip);
         t.services_.push_back(s);
     }
 

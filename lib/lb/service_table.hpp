@@ -135,6 +135,19 @@ class service_table {
     // it, the first; they share the owner policy), or nullptr.
     const real_server* find_real_server(net::ipv4_addr addr, std::uint16_t port,
                                         protocol proto) const noexcept;
+    // Fast path: the service holding `slot` in this snapshot, or nullptr.
+    const service* service_by_slot(std::uint16_t slot) const noexcept {
+        if (slot >= svc_by_slot_.size() || svc_by_slot_[slot] == no_index) {
+            return nullptr;
+        }
+        return &services_[svc_by_slot_[slot]];
+    }
+    // Fast path: false when no service has the address `a` as its VIP (a
+    // 64-bit filter over the VIPs; true may be a false positive). Lets a
+    // packet to a client skip the service lookup.
+    bool may_be_vip(net::ipv4_addr a) const noexcept {
+        return ((vip_filter_ >> vip_filter_bit(a)) & 1u) != 0;
+    }
     // Fast path: the real server holding `slot` in this snapshot, or nullptr.
     const real_server* real_server_by_slot(std::uint16_t slot) const noexcept {
         if (slot >= rs_by_slot_.size() || rs_by_slot_[slot] == no_index) {
@@ -149,8 +162,13 @@ class service_table {
   private:
     std::vector<service> services_;
     std::vector<real_server> real_servers_;
-    std::vector<std::uint16_t> lookup_;     // sh and mh tables, back to back
-    std::vector<std::uint32_t> rs_by_slot_; // slot -> index in real_servers_
+    std::vector<std::uint16_t> lookup_;      // sh and mh tables, back to back
+    std::vector<std::uint32_t> rs_by_slot_;  // slot -> index in real_servers_
+    std::vector<std::uint32_t> svc_by_slot_; // slot -> index in services_
+    std::uint64_t vip_filter_ = 0;           // bit vip_filter_bit(vip) of every VIP
+    static constexpr unsigned vip_filter_bit(net::ipv4_addr a) noexcept {
+        return static_cast<unsigned>((a.value * 0x9e3779b1u) >> 26);
+    }
     // Open addressing (linear probing) over indices; sizes are powers of two
     // at least twice the number of keys.
     std::vector<std::uint32_t> svc_index_;

@@ -312,7 +312,31 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
             return verdict::dropped(drop_reason::none);
         }
     }
-    const lb::classification c = lb::classify(*ctx.services, frame, meta);
+    const lb::service_table& table = *ctx.services;
+    // Established fast path: TCP/UDP to what may be a VIP looks up the flow
+    // first (the probe is reused by engine::forward()). A flow names its
+    // service by slot; when the service in that slot is still the one at
+    // dst:dport/proto it is the one classify() would find (services are
+    // unique by VIP:port:proto), so the service lookup is skipped.
+    lb::classification c;
+    lb::forward_probe probe;
+    bool probed = false;
+    if (lb::is_lb_protocol(meta.ip_proto) && table.may_be_vip(meta.dst)) {
+        probe = ws.engine->probe_forward(meta);
+        probed = true;
+        if (probe.index != lb::no_flow) {
+            const auto proto = static_cast<lb::protocol>(meta.ip_proto);
+            const lb::service* s =
+                table.service_by_slot(ws.engine->flows().at(probe.index).service_slot);
+            if (s != nullptr && s->vip == meta.dst && s->port == meta.dst_port &&
+                s->proto == proto) {
+                c = {lb::packet_kind::forward, s, meta.src, meta.src_port, proto};
+            }
+        }
+    }
+    if (c.kind == lb::packet_kind::none) {
+        c = lb::classify(table, frame, meta);
+    }
     if (c.kind == lb::packet_kind::none) {
         return verdict::dropped(drop_reason::none);
     }
@@ -342,7 +366,10 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     lb::verdict lv;
     switch (c.kind) {
     case lb::packet_kind::forward:
-        lv = ws.engine->forward(frame, meta, *ctx.services, ws.now);
+        // classify() found a service at dst: may_be_vip(dst) held, so the
+        // flow table was probed above, with no change since.
+        lv = probed ? ws.engine->forward(frame, meta, table, ws.now, probe, c.svc)
+                    : ws.engine->forward(frame, meta, table, ws.now);
         break;
     case lb::packet_kind::reply:
         lv = ws.engine->reply(frame, meta, ws.now);
