@@ -30,22 +30,77 @@
 
 #include "lb/drop_reason.hpp"
 #include "lb/types.hpp"
+#include "net/byte_order.hpp"
+#include "net/checksum.hpp"
+#include "net/headers.hpp"
 #include "net/parse.hpp"
 
 namespace vipgate::lb {
 
 // TTL > 1: the packet may be forwarded (RFC 1812 §5.3.1).
-bool ttl_allows_forwarding(std::span<const std::uint8_t> frame,
-                           const net::packet_meta& meta) noexcept;
+inline bool ttl_allows_forwarding(std::span<const std::uint8_t> frame,
+                                  const net::packet_meta& meta) noexcept {
+    return frame[meta.l3_offset + net::ipv4_cview::off_ttl] > 1;
+}
+
+namespace detail {
+// Rewrites the source (Which = 0) or destination (Which = 1) endpoint of a
+// TCP/UDP packet after decrementing its TTL. One RFC 1624 update per
+// checksum: TTL and address into the IPv4 header's, address (pseudo-header)
+// and port into the TCP/UDP one.
+template <int Which>
+inline drop_reason rewrite(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                           net::ipv4_addr addr, std::uint16_t port) noexcept {
+    if (!is_lb_protocol(meta.ip_proto)) {
+        return drop_reason::lb_not_tcp_udp;
+    }
+    std::uint8_t* ip = frame.data() + meta.l3_offset;
+    const std::uint8_t ttl = ip[net::ipv4_cview::off_ttl];
+    if (ttl <= 1) {
+        return drop_reason::lb_ttl_exceeded;
+    }
+    // TTL and protocol share one 16-bit word of the header (RFC 791 §3.1);
+    // the protocol byte is unchanged, so it cancels out of the update.
+    ip[net::ipv4_cview::off_ttl] = static_cast<std::uint8_t>(ttl - 1);
+    std::uint8_t* addr_field =
+        ip + (Which == 0 ? net::ipv4_cview::off_src : net::ipv4_cview::off_dst);
+    const std::uint32_t old_addr = net::load_be32(addr_field);
+    net::store_be32(addr_field, addr.value);
+    const std::uint32_t addr_delta = net::checksum_delta32(old_addr, addr.value);
+    const std::uint32_t ttl_delta = net::checksum_delta16(
+        static_cast<std::uint16_t>(ttl << 8), static_cast<std::uint16_t>((ttl - 1) << 8));
+    std::uint8_t* ip_ck = ip + net::ipv4_cview::off_checksum;
+    net::store_be16(ip_ck, net::checksum_apply(net::load_be16(ip_ck), ttl_delta + addr_delta));
+
+    std::uint8_t* l4 = frame.data() + meta.l4_offset;
+    std::uint8_t* port_field = l4 + (Which == 0 ? 0 : 2); // same place in TCP and UDP
+    const std::uint16_t old_port = net::load_be16(port_field);
+    net::store_be16(port_field, port);
+    const std::uint32_t l4_delta = addr_delta + net::checksum_delta16(old_port, port);
+    if (meta.ip_proto == net::ip_proto_udp) {
+        std::uint8_t* ck = l4 + net::udp_cview::off_checksum;
+        net::store_be16(ck, net::udp_checksum_apply(net::load_be16(ck), l4_delta));
+    } else {
+        std::uint8_t* ck = l4 + net::tcp_cview::off_checksum;
+        net::store_be16(ck, net::checksum_apply(net::load_be16(ck), l4_delta));
+    }
+    return drop_reason::none;
+}
+} // namespace detail
 
 // Forward direction: destination address and port become `rs`:`rs_port`.
 // Precondition: meta from a successful net::parse() of `frame`, TCP or UDP.
-drop_reason nat_forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
-                        net::ipv4_addr rs, std::uint16_t rs_port) noexcept;
+// Inline: once per forwarded packet.
+inline drop_reason nat_forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                               net::ipv4_addr rs, std::uint16_t rs_port) noexcept {
+    return detail::rewrite<1>(frame, meta, rs, rs_port);
+}
 
 // Reply direction: source address and port become `vip`:`vport`.
-drop_reason nat_reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
-                      net::ipv4_addr vip, std::uint16_t vport) noexcept;
+inline drop_reason nat_reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                             net::ipv4_addr vip, std::uint16_t vport) noexcept {
+    return detail::rewrite<0>(frame, meta, vip, vport);
+}
 
 // Where the packet an ICMP error quotes sits in the frame.
 struct icmp_quote {
