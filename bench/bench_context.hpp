@@ -25,6 +25,7 @@ struct bench_context {
     std::vector<pipeline::port_view> ports;
     std::unique_ptr<pipeline::neighbour_map> neighbours;
     std::unique_ptr<lb::engine> engine;
+    std::vector<pipeline::rs_hop> rs_hops;
     pipeline::context ctx;
     pipeline::worker_state ws;
 
@@ -68,6 +69,8 @@ struct bench_context {
         ctx.services = &services;
         ctx.service_active = active;
         ctx.neighbours = neighbours.get();
+        rs_hops = pipeline::build_rs_hops(ctx);
+        ctx.rs_hops = rs_hops;
         ws.engine = engine.get();
         ws.now = lb::time_point{lb::milliseconds{1000}};
         ws.worker = 0;

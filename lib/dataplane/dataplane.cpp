@@ -35,6 +35,9 @@ void snapshot::finalize() {
     ctx.services = services.get();
     ctx.service_active = std::span<const std::uint8_t>(service_active);
     ctx.neighbours = neighbours.get();
+    ctx.rs_hops = {};
+    rs_hops = pipeline::build_rs_hops(ctx);
+    ctx.rs_hops = std::span<const pipeline::rs_hop>(rs_hops);
 }
 
 namespace {

@@ -46,6 +46,7 @@ struct snapshot {
     // VRRP instance configs the vrrp_views point to (shared, immutable).
     std::vector<std::shared_ptr<const vrrp::instance_config>> vrrp_configs;
     std::vector<pipeline::port_view> ports;
+    std::vector<pipeline::rs_hop> rs_hops; // pipeline::build_rs_hops(ctx), by finalize()
     pipeline::context ctx;
 
     // Point the views at the vectors above; call after filling them (and

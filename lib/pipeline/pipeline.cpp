@@ -381,6 +381,18 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     if (!lv.ok()) {
         return verdict::dropped(from_lb(lv.reason));
     }
+    // Toward a real server: the snapshot's precomputed rewrite for its slot,
+    // when that slot still holds this server's address.
+    if (lv.dir == lb::direction::forward && lv.rs_slot < ctx.rs_hops.size()) {
+        const rs_hop& h = ctx.rs_hops[lv.rs_slot];
+        if (h.usable && h.rs == lv.next_hop) {
+            net::store_mac(frame.data() + net::eth_cview::off_dst, h.dst);
+            net::store_mac(frame.data() + net::eth_cview::off_src, h.src);
+            verdict fv = verdict::forwarded(h.out_port, lv.rs_slot);
+            fv.new_flow = lv.new_flow;
+            return fv;
+        }
+    }
     ipv4_addr via;
     std::uint16_t out = 0;
     if (!route(ctx, lv.next_hop, via, out)) {
@@ -412,6 +424,38 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
 }
 
 } // namespace
+
+std::vector<rs_hop> build_rs_hops(const context& ctx) {
+    std::vector<rs_hop> hops;
+    if (ctx.services == nullptr) {
+        return hops;
+    }
+    for (const lb::real_server& r : ctx.services->all_real_servers()) {
+        if (r.slot == lb::no_slot) {
+            continue;
+        }
+        if (r.slot >= hops.size()) {
+            hops.resize(std::size_t{r.slot} + 1);
+        }
+        rs_hop& h = hops[r.slot];
+        h.rs = r.address;
+        // What handle_lb() does for a packet toward r (direction forward).
+        ipv4_addr via;
+        std::uint16_t out = 0;
+        if (!route(ctx, r.address, via, out)) {
+            continue;
+        }
+        const next_hop* nh = ctx.neighbours != nullptr ? ctx.neighbours->find(via) : nullptr;
+        if (nh == nullptr) {
+            continue;
+        }
+        h.usable = true;
+        h.out_port = out;
+        h.dst = nh->mac;
+        h.src = ctx.ports[out].mac;
+    }
+    return hops;
+}
 
 verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx) noexcept {
     worker_state none;

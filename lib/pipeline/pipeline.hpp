@@ -35,7 +35,7 @@ inline constexpr std::uint8_t no_vrrp_slot = 0xff;
 // One VRRP instance as the workers see it.
 struct vrrp_view {
     std::uint8_t vrid = 0;
-    std::uint8_t slot = no_vrrp_slot; // the instance's counter row (0..max instances-1)
+    std::uint8_t slot = no_vrrp_slot;           // the instance's counter row (0..max instances-1)
     const vrrp::instance_config* cfg = nullptr; // normalized; decode() + check_advert()
 };
 
@@ -43,7 +43,7 @@ struct vrrp_view {
 // written by the control core before publication, read-only for workers.
 struct port_view {
     net::mac_addr mac;
-    net::ipv4_addr address; // the port's primary address
+    net::ipv4_addr address;       // the port's primary address
     std::uint8_t prefix_len = 32; // the port's subnet: address/prefix_len
     net::ipv4_addr gateway;       // next hop for off-link destinations; 0 = none
     // The primary address first, then the VIPs of VRRP instances that are
@@ -79,6 +79,23 @@ class neighbour_map {
     std::size_t count_ = 0;
 };
 
+// The Ethernet rewrite toward one real server, worked out once per snapshot
+// by build_rs_hops() with the very route() and neighbour-map lookup a
+// packet would make, so a packet forwarded to that server needs neither.
+struct rs_hop {
+    net::ipv4_addr rs;   // the real server's address
+    bool usable = false; // routed, and the next hop has a MAC
+    std::uint16_t out_port = 0;
+    net::mac_addr dst; // the next hop's MAC
+    net::mac_addr src; // the out port's MAC
+};
+
+struct context;
+
+// One entry per real-server slot of ctx.services (entries of free slots are
+// not usable). Control path: allocates. Call once ctx is complete.
+std::vector<rs_hop> build_rs_hops(const context& ctx);
+
 struct context {
     std::span<const port_view> ports; // indexed by vipgate's port index (config order)
     // Load balancing (absent: no virtual services).
@@ -87,6 +104,9 @@ struct context {
     // VRRP instance is MASTER, or no instance manages it).
     std::span<const std::uint8_t> service_active;
     const neighbour_map* neighbours = nullptr;
+    // build_rs_hops() of this context, by real-server slot; may be empty
+    // (then every forwarded packet routes and looks up its neighbour).
+    std::span<const rs_hop> rs_hops;
 };
 
 // A worker's own mutable state, passed to process(). Not shared.
@@ -108,7 +128,7 @@ enum class action : std::uint8_t {
 
 enum class punt_kind : std::uint8_t {
     none,
-    arp,  // ARP reply or gratuitous ARP: feeds the neighbour table
+    arp,   // ARP reply or gratuitous ARP: feeds the neighbour table
     vrrp,  // VRRP advertisement (validated by the worker first)
     probe, // TCP answer to a health-check probe (to the port address, probe port range)
 };
@@ -126,8 +146,8 @@ struct verdict {
     // counter row (no_vrrp_slot for an unknown VRID). punt == vrrp: the slot.
     std::uint8_t detail = 0;
     std::uint8_t slot = no_vrrp_slot;
-    std::uint16_t out_port = 0;  // forward: the port to send on
-    std::uint16_t worker = 0;    // handoff: the owner worker
+    std::uint16_t out_port = 0;          // forward: the port to send on
+    std::uint16_t worker = 0;            // handoff: the owner worker
     std::uint16_t rs_slot = lb::no_slot; // forward: the flow's real server (counters)
     // reply to an ARP request: the requester's (address, MAC) may be learnt
     // from the rewritten frame (its target fields); no_neighbour: the next

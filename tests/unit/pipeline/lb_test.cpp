@@ -1,0 +1,249 @@
+// The load-balancing path of pipeline::process() against its own shortcuts:
+// the established-flow lookup before classification (a flow names its
+// service by slot) and the per-snapshot Ethernet rewrite toward real servers
+// (context::rs_hops) must give exactly what the general path gives, frame
+// bytes included, also when a reload reused a slot for something else.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lb/engine.hpp"
+#include "lb/service_table.hpp"
+#include "net/builder.hpp"
+#include "pipeline/pipeline.hpp"
+#include "test_util.hpp"
+
+namespace vipgate::pipeline {
+namespace {
+
+using net::ipv4_addr;
+using net::mac_addr;
+using test::describe;
+
+const mac_addr ext_mac{{0x02, 0, 0, 0, 0, 0x01}};
+const mac_addr int_mac{{0x02, 0, 0, 0, 0, 0x02}};
+const mac_addr router_mac{{0x02, 0, 0, 0, 0, 0xfe}};
+const ipv4_addr ext_addr{10, 0, 0, 1};
+const ipv4_addr router{10, 0, 0, 254};
+const ipv4_addr int_addr{172, 16, 0, 1};
+const ipv4_addr vip{10, 0, 0, 100};
+const ipv4_addr vip2{10, 0, 0, 101};
+
+ipv4_addr rs_addr(unsigned k) {
+    return ipv4_addr{172, 16, 0, static_cast<std::uint8_t>(11 + k)};
+}
+mac_addr rs_mac(unsigned k) {
+    return {{0x02, 0, 0xac, 0x10, 0, static_cast<std::uint8_t>(11 + k)}};
+}
+ipv4_addr client(unsigned i) {
+    return ipv4_addr{198, 18, 0, static_cast<std::uint8_t>(1 + i)};
+}
+
+lb::service_config service(ipv4_addr v, std::vector<unsigned> servers, std::uint16_t port = 80) {
+    lb::service_config c;
+    c.vip = v;
+    c.port = port;
+    c.scheduler = lb::scheduler_kind::rr;
+    for (unsigned k : servers) {
+        c.real_servers.push_back({rs_addr(k), 8080});
+    }
+    return c;
+}
+
+// Two ports (ext0 with the VIPs and a gateway, int0 with the real servers),
+// static neighbours for the router and real servers 0, 1 and 3 (not 2), one
+// worker's engine. `hops` false: no precomputed rewrites.
+struct setup {
+    lb::service_table services;
+    std::vector<std::uint8_t> active;
+    std::vector<owned_address> ext_owned{{ext_addr, ext_mac}, {vip, ext_mac}, {vip2, ext_mac}};
+    std::vector<owned_address> int_owned{{int_addr, int_mac}};
+    std::vector<port_view> ports;
+    std::unique_ptr<neighbour_map> neighbours;
+    std::vector<rs_hop> rs_hops;
+    std::unique_ptr<lb::engine> engine;
+    context ctx;
+    worker_state ws;
+
+    setup(std::vector<lb::service_config> cfgs, bool hops, const lb::table_limits& limits = {}) {
+        auto e = lb::engine::create({.flow_capacity = 1024, .seed = 7});
+        EXPECT_TRUE(e.ok());
+        engine = std::make_unique<lb::engine>(std::move(*e));
+        port_view ext;
+        ext.mac = ext_mac;
+        ext.address = ext_addr;
+        ext.prefix_len = 24;
+        ext.gateway = router;
+        ext.owned = ext_owned;
+        port_view in;
+        in.mac = int_mac;
+        in.address = int_addr;
+        in.prefix_len = 24;
+        in.owned = int_owned;
+        ports = {ext, in};
+        const std::vector<next_hop> nh{{router, router_mac, 0},
+                                       {rs_addr(0), rs_mac(0), 1},
+                                       {rs_addr(1), rs_mac(1), 1},
+                                       {rs_addr(3), rs_mac(3), 1}};
+        neighbours = std::make_unique<neighbour_map>(nh);
+        ws.engine = engine.get();
+        ws.now = lb::time_point{lb::milliseconds{1000}};
+        load(std::move(cfgs), hops, limits);
+    }
+
+    // A new snapshot of services (a reload), built against the current one.
+    void load(std::vector<lb::service_config> cfgs, bool hops, const lb::table_limits& limits) {
+        auto t = lb::service_table::build(cfgs, limits, ctx.services);
+        ASSERT_TRUE(t.ok()) << t.message();
+        services = std::move(*t);
+        active.assign(services.services().size(), 1);
+        ctx.ports = ports;
+        ctx.services = &services;
+        ctx.service_active = active;
+        ctx.neighbours = neighbours.get();
+        ctx.rs_hops = {};
+        rs_hops = hops ? build_rs_hops(ctx) : std::vector<rs_hop>{};
+        ctx.rs_hops = rs_hops;
+    }
+};
+
+std::vector<std::uint8_t> tcp(ipv4_addr src, std::uint16_t sport, ipv4_addr dst,
+                              std::uint16_t dport, std::uint8_t flags, const mac_addr& to) {
+    std::vector<std::uint8_t> f(128);
+    const std::array<std::uint8_t, 6> payload{'h', 'e', 'l', 'l', 'o', '!'};
+    f.resize(net::build_tcp_frame(f, {.dst = to, .src = {{0x02, 0, 0, 0, 0, 0x77}}},
+                                  {.src = src, .dst = dst},
+                                  {.src_port = sport,
+                                   .dst_port = dport,
+                                   .seq = 1000,
+                                   .ack = 2000,
+                                   .flags = flags,
+                                   .payload = payload}));
+    return f;
+}
+
+struct outcome {
+    std::string verdict;
+    std::vector<std::uint8_t> frame;
+};
+
+outcome run(setup& s, std::vector<std::uint8_t> f, std::uint16_t port) {
+    const verdict v = process(f, port, s.ctx, s.ws);
+    std::string d = describe(v);
+    if (v.act == action::forward) {
+        d += " rs " + std::to_string(v.rs_slot) + (v.new_flow ? " new" : "");
+    }
+    if (v.reason == drop_reason::no_neighbour) {
+        d += " resolve " + v.resolve.to_string() + " on " + std::to_string(v.out_port);
+    }
+    return {d, f};
+}
+
+// The real server a forwarded frame went to (its new destination address).
+ipv4_addr forwarded_to(const std::vector<std::uint8_t>& f) {
+    return net::ipv4_cview(std::span<const std::uint8_t>(f).subspan(14)).dst();
+}
+
+TEST(PipelineLb, PrecomputedHopsChangeNothingButTheWork) {
+    setup with({service(vip, {0, 1, 2})}, true);
+    setup without({service(vip, {0, 1, 2})}, false);
+    ASSERT_EQ(with.rs_hops.size(), 3u);
+    EXPECT_TRUE(with.rs_hops[0].usable);
+    EXPECT_FALSE(with.rs_hops[2].usable); // no neighbour entry
+    unsigned forwarded = 0, unresolved = 0;
+    for (unsigned i = 0; i < 12; ++i) {
+        const auto cport = static_cast<std::uint16_t>(40000 + i);
+        for (std::uint8_t flags :
+             {net::tcp_flag_syn, net::tcp_flag_ack,
+              static_cast<std::uint8_t>(net::tcp_flag_ack | net::tcp_flag_psh),
+              static_cast<std::uint8_t>(net::tcp_flag_fin | net::tcp_flag_ack)}) {
+            const auto f = tcp(client(i), cport, vip, 80, flags, ext_mac);
+            const outcome a = run(with, f, 0);
+            const outcome b = run(without, f, 0);
+            EXPECT_EQ(a.verdict, b.verdict) << "client " << i;
+            EXPECT_EQ(a.frame, b.frame) << "client " << i;
+            forwarded += a.verdict.starts_with("forward") ? 1 : 0;
+            unresolved += a.verdict.starts_with("drop(no_neighbour)") ? 1 : 0;
+            if (flags == net::tcp_flag_syn && a.verdict.starts_with("forward")) {
+                // The real server answers; the reply takes the general path.
+                const auto r =
+                    tcp(forwarded_to(a.frame), 8080, client(i), cport,
+                        static_cast<std::uint8_t>(net::tcp_flag_syn | net::tcp_flag_ack), int_mac);
+                const outcome ra = run(with, r, 1);
+                const outcome rb = run(without, r, 1);
+                EXPECT_TRUE(ra.verdict.starts_with("forward(port 0) rs ")) << ra.verdict;
+                EXPECT_EQ(ra.verdict, rb.verdict);
+                EXPECT_EQ(ra.frame, rb.frame);
+            }
+        }
+    }
+    EXPECT_EQ(forwarded, 32u);  // 8 clients on real servers 0 and 1
+    EXPECT_EQ(unresolved, 16u); // 4 clients on real server 2
+}
+
+// A reload keeps flows of a removed service in the table (they drain), but
+// their packets are no longer load-balancer traffic; the flow's service slot
+// now holding another service must not make them so.
+TEST(PipelineLb, FlowOfARemovedServiceIsNotForwardedEvenWhenItsSlotIsReused) {
+    for (bool reuse : {false, true}) {
+        SCOPED_TRACE(reuse ? "slot reused by another service of the VIP" : "service gone");
+        const lb::table_limits one{.max_services = 1};
+        setup s({service(vip, {0, 1})}, true, one);
+        const auto syn = tcp(client(0), 40000, vip, 80, net::tcp_flag_syn, ext_mac);
+        ASSERT_EQ(run(s, syn, 0).verdict, "forward(port 1) rs 0 new");
+        // The same VIP on another port: the VIP filter lets the packet look
+        // its flow up, whose slot names the new service.
+        s.load(reuse ? std::vector<lb::service_config>{service(vip, {0, 1}, 81)}
+                     : std::vector<lb::service_config>{},
+               true, one);
+        if (reuse) {
+            ASSERT_EQ(s.services.services()[0].slot, 0u);
+        }
+        EXPECT_EQ(s.engine->flows().size(), 1u);
+        const auto ack = tcp(client(0), 40000, vip, 80, net::tcp_flag_ack, ext_mac);
+        EXPECT_EQ(run(s, ack, 0).verdict, "drop(no_service)");
+    }
+}
+
+// A reload that gives a removed real server's slot to another server: the
+// old server's flows still go to the old server (its neighbour entry), not
+// through the slot's precomputed rewrite.
+TEST(PipelineLb, DrainingFlowsKeepTheirServerWhenItsSlotIsReused) {
+    const lb::table_limits two{.max_services = 4, .max_real_servers = 2};
+    setup s({service(vip, {0, 1})}, true, two);
+    std::vector<std::uint16_t> to_rs0;
+    for (unsigned i = 0; i < 4; ++i) {
+        const auto cport = static_cast<std::uint16_t>(40000 + i);
+        const outcome o = run(s, tcp(client(i), cport, vip, 80, net::tcp_flag_syn, ext_mac), 0);
+        ASSERT_TRUE(o.verdict.starts_with("forward(port 1)")) << o.verdict;
+        if (forwarded_to(o.frame) == rs_addr(0)) {
+            to_rs0.push_back(cport);
+        }
+    }
+    ASSERT_FALSE(to_rs0.empty());
+    const std::uint16_t slot0 = s.services.real_servers(s.services.services()[0])[0].slot;
+    // Real server 0 leaves, real server 3 arrives and takes its slot.
+    s.load({service(vip, {1, 3})}, true, two);
+    const auto rs = s.services.real_servers(s.services.services()[0]);
+    ASSERT_EQ(rs[1].address, rs_addr(3));
+    ASSERT_EQ(rs[1].slot, slot0);
+    ASSERT_TRUE(s.rs_hops[slot0].usable);
+    for (std::uint16_t cport : to_rs0) {
+        const unsigned i = cport - 40000u;
+        const outcome o = run(s, tcp(client(i), cport, vip, 80, net::tcp_flag_ack, ext_mac), 0);
+        EXPECT_EQ(o.verdict, "forward(port 1) rs " + std::to_string(slot0));
+        EXPECT_EQ(forwarded_to(o.frame), rs_addr(0));
+        const net::eth_cview eth(std::span<const std::uint8_t>(o.frame));
+        EXPECT_EQ(eth.dst(), rs_mac(0));
+        EXPECT_EQ(eth.src(), int_mac);
+    }
+}
+
+} // namespace
+} // namespace vipgate::pipeline
