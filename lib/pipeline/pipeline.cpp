@@ -470,8 +470,13 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     const port_view& pv = ctx.ports[port];
 
     net::packet_meta meta;
-    if (const auto r = net::parse_l2(frame, meta); r != drop_reason::none) {
-        return verdict::dropped(r);
+    // The common TCP/UDP frame in one pass; anything else (or anything
+    // wrong) through parse_l2/parse_l3, which name the drop reason.
+    const bool parsed = net::parse_fast(frame, meta);
+    if (!parsed) {
+        if (const auto r = net::parse_l2(frame, meta); r != drop_reason::none) {
+            return verdict::dropped(r);
+        }
     }
     // L2 filter before any L3 work: a NIC in promiscuous mode (af_packet,
     // some VMs) hands us unicast for other hosts. Broadcast has the group bit.
@@ -484,8 +489,10 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     if (eth.src().is_multicast()) {
         return verdict::dropped(drop_reason::eth_src_multicast);
     }
-    if (const auto r = net::parse_l3(frame, meta); r != drop_reason::none) {
-        return verdict::dropped(r);
+    if (!parsed) {
+        if (const auto r = net::parse_l3(frame, meta); r != drop_reason::none) {
+            return verdict::dropped(r);
+        }
     }
     switch (meta.ethertype) {
     case net::ethertype_arp:

@@ -678,5 +678,68 @@ TEST(Parse, ParseL3NeedsParseL2) {
     EXPECT_EQ(m.ip_proto, ip_proto_tcp);
 }
 
+// parse_fast() is a shortcut: whenever it accepts a frame, parse() accepts
+// it too and fills the same meta; it must accept the plain TCP and UDP
+// frames (or it would never be used).
+void expect_fast_agrees(std::span<const std::uint8_t> f, int& accepted) {
+    packet_meta fast;
+    if (!parse_fast(f, fast)) {
+        return;
+    }
+    ++accepted;
+    packet_meta slow;
+    ASSERT_EQ(parse(f, slow), drop_reason::none);
+    EXPECT_TRUE(fast == slow) << "l4_offset " << fast.l4_offset << "/" << slow.l4_offset
+                              << " l4_len " << fast.l4_len << "/" << slow.l4_len << " frame_len "
+                              << fast.frame_len << "/" << slow.frame_len;
+}
+
+TEST(Parse, ParseFastAcceptsOnlyWhatParseAcceptsWithTheSameMeta) {
+    int accepted = 0;
+    for (const auto& c : build_cases()) {
+        SCOPED_TRACE(c.name);
+        const bytes f = build(c.build);
+        expect_fast_agrees(f, accepted);
+        for (std::size_t n = 0; n < f.size(); ++n) { // every truncation
+            const bytes t(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+            expect_fast_agrees(t, accepted);
+        }
+    }
+    for (const auto& c : drop_cases()) {
+        SCOPED_TRACE(c.name);
+        bytes f = build(c.build);
+        c.mutate(f);
+        if (c.fix_ip_checksum) {
+            std::span<std::uint8_t> hdr = std::span(f).subspan(14, 20);
+            ipv4_view(hdr).set_checksum(ipv4_header_checksum(hdr));
+        }
+        int none = 0;
+        expect_fast_agrees(f, none);
+        EXPECT_EQ(none, 0);
+    }
+    // Every byte of a TCP and a UDP frame set to a few values, with the IPv4
+    // checksum fixed afterwards (or not, for the checksum's own bytes).
+    for (const builder_fn& b : {builder_fn(tcp_frame), builder_fn(udp_frame)}) {
+        const bytes orig = build(b);
+        int plain = 0;
+        expect_fast_agrees(orig, plain);
+        EXPECT_EQ(plain, 1);
+        for (std::size_t i = 0; i < orig.size(); ++i) {
+            for (int v : {0x00, 0x01, 0x05, 0x45, 0x46, 0x50, 0x81, 0xff}) {
+                for (bool fix : {false, true}) {
+                    bytes f = orig;
+                    f[i] = static_cast<std::uint8_t>(v);
+                    if (fix && i >= 14 && i < 34 && i != 24 && i != 25) {
+                        std::span<std::uint8_t> hdr = std::span(f).subspan(14, 20);
+                        ipv4_view(hdr).set_checksum(ipv4_header_checksum(hdr));
+                    }
+                    expect_fast_agrees(f, accepted);
+                }
+            }
+        }
+    }
+    EXPECT_GT(accepted, 100);
+}
+
 } // namespace
 } // namespace vipgate::net
