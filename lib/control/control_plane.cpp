@@ -869,6 +869,10 @@ json control_plane::report_ports() {
         r.set("link", l.up ? "up" : "down");
         r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
         r.set("queues", dp_.worker_count());
+        // Where adverts, GARPs, ARP requests and probes leave.
+        r.set("control_tx", p.control_queue >= 0
+                                ? "queue " + std::to_string(p.control_queue)
+                                : std::string("via worker 0"));
         rows.push(std::move(r));
     }
     return rows;
@@ -958,6 +962,7 @@ json control_plane::report_stats() {
     ctl.set("arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent);
     ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
     ctl.set("control_tx_ring_full", dp_.control_tx_dropped());
+    ctl.set("control_tx_queue_full", dp_.control_tx_queue_full());
     ctl.set("punt_ring_backlog", dp_.punt_ring_count());
     ctl.set("notices", c.notices - b.notices);
     std::uint64_t lost = 0;

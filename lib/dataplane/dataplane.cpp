@@ -293,8 +293,28 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
                           " workers need one each; give the vdev more queues (e.g. qpairs=N for "
                           "net_af_packet) or use fewer workers");
     rte_eth_conf conf{};
-    rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
-                               static_cast<std::uint16_t>(queues), &conf);
+    // The control core gets a TX queue of its own where the device has one
+    // to spare and a TX queue costs no RX share: PCI NICs, net_pcap (one
+    // tx_pcap= per TX queue), net_null, net_ring (one ring per TX queue).
+    // Not net_af_packet / net_af_xdp, whose queues are RX+TX pairs (a pair's
+    // RX side would take a share of the traffic), nor net_tap. Elsewhere
+    // worker 0 sends the control core's frames (docs/architecture.md).
+    const bool spare_tx = info.max_tx_queues > queues &&
+                          (p.cfg.is_pci || p.driver == "net_pcap" || p.driver == "net_null" ||
+                           p.driver == "net_ring");
+    rc = -1;
+    if (spare_tx) {
+        rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
+                                   static_cast<std::uint16_t>(queues + 1), &conf);
+        if (rc == 0)
+            p.control_queue = static_cast<int>(queues);
+        else
+            spdlog::debug("port {}: no TX queue for the control core ({}); worker 0 sends "
+                          "its frames", p.name, errno_text(rc));
+    }
+    if (rc != 0)
+        rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
+                                   static_cast<std::uint16_t>(queues), &conf);
     if (rc != 0)
         return make_error("port " + p.name + ": configure failed: " + errno_text(rc));
     std::uint16_t nrx = settings_.rx_descriptors, ntx = settings_.tx_descriptors;
@@ -315,6 +335,14 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
         if (rc != 0)
             return make_error("port " + p.name + ": TX queue " + std::to_string(q) +
                               " setup failed: " + errno_text(rc));
+    }
+    if (p.control_queue >= 0) {
+        rc = rte_eth_tx_queue_setup(p.port_id, static_cast<std::uint16_t>(p.control_queue), ntx,
+                                    static_cast<unsigned>(socket), nullptr);
+        if (rc != 0)
+            return make_error("port " + p.name + ": control TX queue " +
+                              std::to_string(p.control_queue) + " setup failed: " +
+                              errno_text(rc));
     }
     rte_ether_addr mac{};
     rc = rte_eth_macaddr_get(p.port_id, &mac);
@@ -516,7 +544,18 @@ std::uint8_t* dataplane::frame_data(rte_mbuf* m, std::uint16_t length) {
 }
 
 bool dataplane::send(std::uint16_t port_index, rte_mbuf* m) {
-    m->port = ports_.at(port_index).port_id;
+    const port_info& p = ports_.at(port_index);
+    m->port = p.port_id;
+    if (p.control_queue >= 0) {
+        // Only the control core transmits on this queue: no lock needed.
+        if (rte_eth_tx_burst(p.port_id, static_cast<std::uint16_t>(p.control_queue), &m, 1) != 1) {
+            rte_pktmbuf_free(m);
+            ++control_tx_queue_full_;
+            return false;
+        }
+        ++control_tx_sent_;
+        return true;
+    }
     if (rte_ring_sp_enqueue(control_tx_, m) != 0) {
         rte_pktmbuf_free(m);
         ++control_tx_dropped_;

@@ -62,6 +62,9 @@ struct port_info {
     std::uint16_t port_id = 0;
     net::mac_addr mac;
     config::port_config cfg;
+    // The control core's own TX queue on this port (one past the workers'),
+    // or -1: its frames go through the control TX ring and worker 0.
+    int control_queue = -1;
 };
 
 struct link_state {
@@ -162,6 +165,8 @@ class dataplane {
     unsigned control_tx_pending() const;
     std::uint64_t control_tx_dropped() const { return control_tx_dropped_; }
     std::uint64_t control_tx_sent() const { return control_tx_sent_; }
+    // Frames the control core's own TX queue did not take (port_info::control_queue).
+    std::uint64_t control_tx_queue_full() const { return control_tx_queue_full_; }
 
     struct worker_ctx; // defined in dataplane.cpp
 
@@ -187,6 +192,7 @@ class dataplane {
     bool stopped_ = false;
     std::uint64_t control_tx_dropped_ = 0;
     std::uint64_t control_tx_sent_ = 0;
+    std::uint64_t control_tx_queue_full_ = 0;
     bool lb_enabled_ = false;
     config::load_balancing_config lb_cfg_;
 

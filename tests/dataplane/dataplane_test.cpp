@@ -52,13 +52,15 @@ const net::mac_addr client_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
 struct rig {
     rte_ring* to_port = nullptr;   // test -> port RX
     rte_ring* from_port = nullptr; // port TX -> test
+    rte_ring* from_control = nullptr; // TX queue 1 (the control core's), with control_queue
     std::unique_ptr<dataplane::dataplane> dp;
     std::unique_ptr<control::control_plane> cp;
     config::config cfg;
     net::mac_addr mac;
 
     explicit rig(std::uint32_t retry_ms = 50,
-                 const std::function<void(config::config&)>& tweak = {}) {
+                 const std::function<void(config::config&)>& tweak = {},
+                 bool control_queue = false) {
         int seq = g_ring_seq++;
         std::string name = "net_ring_t" + std::to_string(seq);
         to_port = rte_ring_create(("rx" + std::to_string(seq)).c_str(), 1024, 0,
@@ -67,7 +69,14 @@ struct rig {
                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
         EXPECT_NE(to_port, nullptr);
         EXPECT_NE(from_port, nullptr);
-        int pid = rte_eth_from_rings(name.c_str(), &to_port, 1, &from_port, 1, 0);
+        rte_ring* tx[2] = {from_port, nullptr};
+        if (control_queue) {
+            from_control = rte_ring_create(("cx" + std::to_string(seq)).c_str(), 1024, 0,
+                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
+            EXPECT_NE(from_control, nullptr);
+            tx[1] = from_control;
+        }
+        int pid = rte_eth_from_rings(name.c_str(), &to_port, 1, tx, control_queue ? 2 : 1, 0);
         EXPECT_GE(pid, 0) << rte_strerror(rte_errno);
         char devname[RTE_ETH_NAME_MAX_LEN] = {};
         rte_eth_dev_get_name_by_port(static_cast<std::uint16_t>(pid), devname);
@@ -109,6 +118,7 @@ struct rig {
         dp.reset();
         rte_ring_free(to_port);
         rte_ring_free(from_port);
+        rte_ring_free(from_control);
     }
 
     void inject(const std::vector<std::uint8_t>& frame) {
@@ -316,6 +326,41 @@ TEST(Dataplane, ResolutionSendsArpRequestsThenFails) {
         r.cp->run_once(1ms);
     EXPECT_EQ(r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st, neigh::state::failed);
     EXPECT_FALSE(r.cp->resolve(net::ipv4_addr{192, 168, 1, 1}).ok()) << "outside every subnet";
+}
+
+// A port with a TX queue to spare gives the control core its own: ARP
+// requests (like adverts, GARPs and probes) leave on it, not through worker
+// 0, while the worker's replies stay on queue 0.
+TEST(Dataplane, ControlCoreSendsOnItsOwnTxQueueWhenThePortHasOne) {
+    {
+        rig r(20, {}, true);
+        ASSERT_EQ(r.dp->ports()[0].control_queue, 1);
+        ASSERT_TRUE(r.cp->resolve(net::ipv4_addr{10, 0, 0, 77}).ok());
+        rte_mbuf* m = nullptr;
+        auto end = std::chrono::steady_clock::now() + 2s;
+        while (std::chrono::steady_clock::now() < end &&
+               rte_ring_sc_dequeue(r.from_control, reinterpret_cast<void**>(&m)) != 0)
+            r.cp->run_once(1ms);
+        ASSERT_NE(m, nullptr) << "no ARP request on the control core's TX queue";
+        std::vector<std::uint8_t> out(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                      rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len);
+        rte_pktmbuf_free(m);
+        net::packet_meta meta;
+        ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
+        EXPECT_EQ(meta.arp_op, net::arp_op_request);
+        EXPECT_EQ(meta.dst, (net::ipv4_addr{10, 0, 0, 77}));
+        EXPECT_EQ(r.dp->stats(0).control_tx.get(), 0u) << "worker 0 sent nothing for the control core";
+        EXPECT_EQ(r.dp->control_tx_pending(), 0u);
+        // The worker still answers on its own queue.
+        r.inject(arp_request_for(port_ip));
+        auto reply = r.receive();
+        ASSERT_FALSE(reply.empty());
+        ASSERT_EQ(net::parse(reply, meta), pipeline::drop_reason::none);
+        EXPECT_EQ(meta.arp_op, net::arp_op_reply);
+    }
+    // Without a spare queue (the other tests), worker 0 sends them.
+    rig plain;
+    EXPECT_EQ(plain.dp->ports()[0].control_queue, -1);
 }
 
 TEST(Dataplane, ResolutionCompletesWhenTheNeighbourAnswers) {
