@@ -201,11 +201,18 @@ verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& met
     if (!is_lb_protocol(meta.ip_proto)) {
         return verdict::dropped(drop_reason::lb_not_tcp_udp);
     }
+    return reply(frame, meta, now, probe_reverse(meta));
+}
+
+verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& meta, time_point now,
+                      const reverse_probe& probe) noexcept {
+    if (!is_lb_protocol(meta.ip_proto)) {
+        return verdict::dropped(drop_reason::lb_not_tcp_udp);
+    }
     if (!ttl_allows_forwarding(frame, meta)) {
         return verdict::dropped(drop_reason::lb_ttl_exceeded);
     }
-    const auto proto = static_cast<protocol>(meta.ip_proto);
-    flow* f = flows_.find_reverse({meta.src, meta.dst, meta.src_port, meta.dst_port, proto}, now);
+    flow* f = flows_.find_reverse(probe, now);
     if (f == nullptr) {
         return verdict::dropped(drop_reason::lb_reply_no_flow);
     }

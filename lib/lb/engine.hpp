@@ -91,6 +91,15 @@ class engine {
     }
     verdict reply(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                   time_point now) noexcept;
+    // The same with the packet's reverse-table probe already made
+    // (probe_reverse(), no table change since).
+    verdict reply(std::span<std::uint8_t> frame, const net::packet_meta& meta, time_point now,
+                  const reverse_probe& probe) noexcept;
+    // The reverse-table probe of a TCP/UDP packet (RS -> client).
+    reverse_probe probe_reverse(const net::packet_meta& meta) const noexcept {
+        return flows_.probe_reverse({meta.src, meta.dst, meta.src_port, meta.dst_port,
+                                     static_cast<protocol>(meta.ip_proto)});
+    }
     verdict icmp_error(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                        time_point now) noexcept;
 

@@ -7,19 +7,6 @@
 
 namespace vipgate::lb {
 
-namespace {
-
-constexpr std::uint64_t reverse_seed_salt = 0x7265766572736521ULL; // "reverse!"
-
-constexpr std::uint64_t addr_pair(net::ipv4_addr a, net::ipv4_addr b) noexcept {
-    return (std::uint64_t{a.value} << 32) | b.value;
-}
-constexpr std::uint64_t port_pair(std::uint16_t a, std::uint16_t b, protocol p) noexcept {
-    return (std::uint64_t{a} << 24) | (std::uint64_t{b} << 8) | to_ip_proto(p);
-}
-
-} // namespace
-
 result<flow_table> flow_table::create(const flow_table_config& cfg, const allocator& alloc) {
     if (cfg.capacity == 0 || cfg.capacity >= no_flow) {
         return make_error("flow table capacity must be between 1 and 4294967294, got " +
@@ -57,27 +44,6 @@ result<flow_table> flow_table::create(const flow_table_config& cfg, const alloca
             cfg.state_timeouts.for_state(static_cast<flow_state>(s)).count());
     }
     return t;
-}
-
-std::uint32_t flow_table::rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
-                                     std::uint16_t cport, protocol p) const noexcept {
-    return static_cast<std::uint32_t>(hash_words(addr_pair(rs, client), port_pair(rport, cport, p),
-                                                 seed_ ^ reverse_seed_salt)) &
-           bucket_mask_;
-}
-
-std::uint32_t flow_table::find_rev_index(net::ipv4_addr rs, std::uint16_t rport,
-                                         net::ipv4_addr client, std::uint16_t cport,
-                                         protocol p) const noexcept {
-    for (std::uint32_t i = rev_heads_[rev_bucket(rs, rport, client, cport, p)]; i != no_flow;
-         i = flows_[i].next_rev) {
-        const flow& f = flows_[i];
-        if (f.rs == rs && f.client == client && f.rs_port == rport && f.client_port == cport &&
-            f.proto == p) {
-            return i;
-        }
-    }
-    return no_flow;
 }
 
 milliseconds flow_table::remaining(const flow& f, time_point now) const noexcept {

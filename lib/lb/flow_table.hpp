@@ -101,6 +101,12 @@ struct forward_probe {
     std::uint32_t index = no_flow;
 };
 
+// The same for a packet's reverse key (RS -> client).
+struct reverse_probe {
+    std::uint32_t bucket = 0;
+    std::uint32_t index = no_flow;
+};
+
 struct expire_result {
     std::uint32_t examined = 0;
     std::uint32_t removed = 0;
@@ -155,6 +161,24 @@ class flow_table {
         return {b,
                 find_in_fwd_bucket(b, client_to_vip.src, client_to_vip.src_port, client_to_vip.dst,
                                    client_to_vip.dst_port, client_to_vip.proto)};
+    }
+    reverse_probe probe_reverse(const flow_key& rs_to_client) const noexcept {
+        const std::uint32_t b =
+            rev_bucket(rs_to_client.src, rs_to_client.src_port, rs_to_client.dst,
+                       rs_to_client.dst_port, rs_to_client.proto);
+        return {b, find_in_rev_bucket(b, rs_to_client.src, rs_to_client.src_port, rs_to_client.dst,
+                                      rs_to_client.dst_port, rs_to_client.proto)};
+    }
+    flow* find_reverse(const reverse_probe& probe, time_point now) noexcept {
+        if (probe.index == no_flow) {
+            return nullptr;
+        }
+        if (expired(flows_[probe.index], now)) {
+            ++stats_.expired;
+            remove(probe.index);
+            return nullptr;
+        }
+        return &flows_[probe.index];
     }
     flow* find_forward(const forward_probe& probe, time_point now) noexcept {
         if (probe.index == no_flow) {
@@ -240,6 +264,7 @@ class flow_table {
         return static_cast<std::uint32_t>(&f - flows_.data());
     }
     flow& at(std::uint32_t index) noexcept { return flows_[index]; }
+    const flow& at(std::uint32_t index) const noexcept { return flows_[index]; }
 
     // Visits every flow in use (diagnostics: `show flows`). Owner thread only.
     template <class F>
@@ -263,7 +288,14 @@ class flow_table {
                bucket_mask_;
     }
     std::uint32_t rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
-                             std::uint16_t cport, protocol p) const noexcept;
+                             std::uint16_t cport, protocol p) const noexcept {
+        return static_cast<std::uint32_t>(hash_words(
+                   (std::uint64_t{rs.value} << 32) | client.value,
+                   (std::uint64_t{rport} << 24) | (std::uint64_t{cport} << 8) | to_ip_proto(p),
+                   seed_ ^ reverse_seed_salt)) &
+               bucket_mask_;
+    }
+    static constexpr std::uint64_t reverse_seed_salt = 0x7265766572736521ULL; // "reverse!"
     std::uint32_t find_fwd_index(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
                                  std::uint16_t vport, protocol p) const noexcept {
         return find_in_fwd_bucket(fwd_bucket(client, cport, vip, vport, p), client, cport, vip,
@@ -282,7 +314,22 @@ class flow_table {
         return no_flow;
     }
     std::uint32_t find_rev_index(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
-                                 std::uint16_t cport, protocol p) const noexcept;
+                                 std::uint16_t cport, protocol p) const noexcept {
+        return find_in_rev_bucket(rev_bucket(rs, rport, client, cport, p), rs, rport, client, cport,
+                                  p);
+    }
+    std::uint32_t find_in_rev_bucket(std::uint32_t bucket, net::ipv4_addr rs, std::uint16_t rport,
+                                     net::ipv4_addr client, std::uint16_t cport,
+                                     protocol p) const noexcept {
+        for (std::uint32_t i = rev_heads_[bucket]; i != no_flow; i = flows_[i].next_rev) {
+            const flow& f = flows_[i];
+            if (f.rs == rs && f.client == client && f.rs_port == rport && f.client_port == cport &&
+                f.proto == p) {
+                return i;
+            }
+        }
+        return no_flow;
+    }
     void remove(std::uint32_t index) noexcept;
     void remove_expired(const forward_probe& probe) noexcept;
     // remove() when the entry's forward bucket is known.

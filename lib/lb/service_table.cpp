@@ -376,6 +376,13 @@ result<service_table> service_table::build(std::span<const service_config> confi
             index_insert(t.rs_index_, endpoint_hash(r.address, r.port, proto), i);
         }
     }
+    t.endpoint_first_.resize(t.real_servers_.size());
+    for (std::uint32_t i = 0; i < t.real_servers_.size(); ++i) {
+        const auto& r = t.real_servers_[i];
+        const real_server* first =
+            t.find_real_server(r.address, r.port, t.services_[r.service_index].proto);
+        t.endpoint_first_[i] = static_cast<std::uint32_t>(first - t.real_servers_.data());
+    }
     return t;
 }
 

@@ -148,6 +148,14 @@ class service_table {
     bool may_be_vip(net::ipv4_addr a) const noexcept {
         return ((vip_filter_ >> vip_filter_bit(a)) & 1u) != 0;
     }
+    // Fast path: the service classify() gives a reply from `rs`'s endpoint:
+    // that of find_real_server(rs's address, port, protocol), the first real
+    // server with the endpoint (services sharing one share the owner policy,
+    // not necessarily their VIP's state).
+    const service& reply_service(const real_server& rs) const noexcept {
+        const auto i = static_cast<std::size_t>(&rs - real_servers_.data());
+        return services_[real_servers_[endpoint_first_[i]].service_index];
+    }
     // Fast path: the real server holding `slot` in this snapshot, or nullptr.
     const real_server* real_server_by_slot(std::uint16_t slot) const noexcept {
         if (slot >= rs_by_slot_.size() || rs_by_slot_[slot] == no_index) {
@@ -162,10 +170,11 @@ class service_table {
   private:
     std::vector<service> services_;
     std::vector<real_server> real_servers_;
-    std::vector<std::uint16_t> lookup_;      // sh and mh tables, back to back
-    std::vector<std::uint32_t> rs_by_slot_;  // slot -> index in real_servers_
-    std::vector<std::uint32_t> svc_by_slot_; // slot -> index in services_
-    std::uint64_t vip_filter_ = 0;           // bit vip_filter_bit(vip) of every VIP
+    std::vector<std::uint16_t> lookup_;         // sh and mh tables, back to back
+    std::vector<std::uint32_t> rs_by_slot_;     // slot -> index in real_servers_
+    std::vector<std::uint32_t> svc_by_slot_;    // slot -> index in services_
+    std::vector<std::uint32_t> endpoint_first_; // real server -> find_real_server() of its endpoint
+    std::uint64_t vip_filter_ = 0;              // bit vip_filter_bit(vip) of every VIP
     static constexpr unsigned vip_filter_bit(net::ipv4_addr a) noexcept {
         return static_cast<unsigned>((a.value * 0x9e3779b1u) >> 26);
     }

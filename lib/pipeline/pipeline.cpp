@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
@@ -295,6 +296,26 @@ bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via, std::uint16_t& out)
     return false;
 }
 
+// A TCP/UDP packet not to a VIP: the reverse-table probe, and the reply
+// classification its flow gives (kind none: classify() decides). Out of
+// line: it keeps the forward path's registers free.
+[[gnu::noinline]] lb::classification reply_by_flow(const lb::service_table& table,
+                                                   const lb::engine& engine,
+                                                   const net::packet_meta& meta,
+                                                   lb::reverse_probe& probe) noexcept {
+    probe = engine.probe_reverse(meta);
+    if (probe.index == lb::no_flow) {
+        return {};
+    }
+    const auto proto = static_cast<lb::protocol>(meta.ip_proto);
+    const lb::real_server* r = table.real_server_by_slot(engine.flows().at(probe.index).rs_slot);
+    if (r == nullptr || r->address != meta.src || r->port != meta.src_port ||
+        table.service_of(*r).proto != proto) {
+        return {};
+    }
+    return {lb::packet_kind::reply, &table.reply_service(*r), meta.dst, meta.dst_port, proto};
+}
+
 // NAT load balancing (lib/lb): virtual-service traffic, replies from real
 // servers and ICMP errors quoting either. `handled` false: not load-balancer
 // traffic, the caller goes on with the host rules.
@@ -334,6 +355,16 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
             }
         }
     }
+    // Likewise toward a client: not to a VIP, so classify() would only look
+    // for a reply. A flow names its real server by slot; when that slot
+    // still holds the packet's source endpoint, classify() would find that
+    // endpoint, and its first real server's service (reply_service()).
+    lb::reverse_probe rprobe;
+    bool rprobed = false;
+    if (!probed && lb::is_lb_protocol(meta.ip_proto)) {
+        rprobed = true;
+        c = reply_by_flow(table, *ws.engine, meta, rprobe);
+    }
     if (c.kind == lb::packet_kind::none) {
         c = lb::classify(table, frame, meta);
     }
@@ -372,7 +403,8 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
                     : ws.engine->forward(frame, meta, table, ws.now);
         break;
     case lb::packet_kind::reply:
-        lv = ws.engine->reply(frame, meta, ws.now);
+        lv = rprobed ? ws.engine->reply(frame, meta, ws.now, rprobe)
+                     : ws.engine->reply(frame, meta, ws.now);
         break;
     default:
         lv = ws.engine->icmp_error(frame, meta, ws.now);
@@ -480,13 +512,15 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     }
     // L2 filter before any L3 work: a NIC in promiscuous mode (af_packet,
     // some VMs) hands us unicast for other hosts. Broadcast has the group bit.
-    const net::eth_cview eth(frame);
-    const mac_addr dst = eth.dst();
-    if (!dst.is_multicast() && !accepts_unicast_mac(pv, dst)) {
+    // (Raw bytes: the port's own MAC is compared in place, the common case.)
+    const std::uint8_t* l2 = frame.data();
+    if ((l2[net::eth_cview::off_dst] & 1u) == 0 &&
+        std::memcmp(l2 + net::eth_cview::off_dst, pv.mac.bytes.data(), net::eth_addr_len) != 0 &&
+        !accepts_unicast_mac(pv, net::load_mac(l2 + net::eth_cview::off_dst))) {
         return verdict::dropped(drop_reason::eth_dst_not_ours);
     }
     // IEEE 802: a group address is never a valid source.
-    if (eth.src().is_multicast()) {
+    if ((l2[net::eth_cview::off_src] & 1u) != 0) {
         return verdict::dropped(drop_reason::eth_src_multicast);
     }
     if (!parsed) {

@@ -245,5 +245,40 @@ TEST(PipelineLb, DrainingFlowsKeepTheirServerWhenItsSlotIsReused) {
     }
 }
 
+// A reply is classified by its source endpoint: with two services sharing a
+// real server, by the first service that has it (its VIP state decides),
+// whichever service the flow was made for.
+TEST(PipelineLb, ReplyFromASharedRealServerGoesByTheEndpointsFirstService) {
+    setup s({service(vip, {0}), service(vip2, {0})}, true);
+    const auto syn = tcp(client(0), 40000, vip2, 80, net::tcp_flag_syn, ext_mac);
+    ASSERT_EQ(run(s, syn, 0).verdict, "forward(port 1) rs 1 new");
+    const auto reply =
+        tcp(rs_addr(0), 8080, client(0), 40000,
+            static_cast<std::uint8_t>(net::tcp_flag_syn | net::tcp_flag_ack), int_mac);
+    EXPECT_EQ(run(s, reply, 1).verdict, "forward(port 0) rs 1");
+    s.active[0] = 0; // the first VIP goes to a BACKUP elsewhere
+    EXPECT_EQ(run(s, reply, 1).verdict, "drop(lb_backup)");
+    s.active[0] = 1;
+    s.active[1] = 0;
+    EXPECT_EQ(run(s, reply, 1).verdict, "forward(port 0) rs 1");
+}
+
+// A reply from a real server that a reload removed is not load-balancer
+// traffic any more, even when its flow's slot went to another server.
+TEST(PipelineLb, ReplyFromARemovedRealServerIsNotForwardedWhenItsSlotIsReused) {
+    const lb::table_limits two{.max_services = 4, .max_real_servers = 2};
+    setup s({service(vip, {0, 1})}, true, two);
+    const auto syn = tcp(client(0), 40000, vip, 80, net::tcp_flag_syn, ext_mac);
+    const outcome o = run(s, syn, 0);
+    ASSERT_EQ(o.verdict, "forward(port 1) rs 0 new");
+    ASSERT_EQ(forwarded_to(o.frame), rs_addr(0));
+    s.load({service(vip, {1, 3})}, true, two); // real server 3 takes slot 0
+    const auto reply = tcp(rs_addr(0), 8080, client(0), 40000, net::tcp_flag_ack, int_mac);
+    EXPECT_EQ(run(s, reply, 1).verdict, "drop(ipv4_not_owned)");
+    // The server that holds the slot now has no flow with this client.
+    const auto other = tcp(rs_addr(3), 8080, client(0), 40000, net::tcp_flag_ack, int_mac);
+    EXPECT_EQ(run(s, other, 1).verdict, "drop(lb_reply_no_flow)");
+}
+
 } // namespace
 } // namespace vipgate::pipeline
