@@ -17,6 +17,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -264,6 +267,19 @@ int main(int argc, char** argv) {
         }
         spdlog::info("vipgate running: {} port(s), {} worker(s){}", (*dp)->ports().size(),
                      (*dp)->worker_count(), interactive ? "; type 'help' for commands" : "");
+
+        // Only this thread (the control core) becomes real-time: the
+        // console and telemetry threads started above stay as they are.
+        if (cfg->dataplane.control_rt_priority > 0) {
+            sched_param sp{};
+            sp.sched_priority = static_cast<int>(cfg->dataplane.control_rt_priority);
+            if (int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); e != 0)
+                spdlog::warn("control core stays at normal scheduling: SCHED_FIFO priority {} "
+                             "refused ({}); adverts may leave late on a busy machine",
+                             sp.sched_priority, std::strerror(e));
+            else
+                spdlog::info("control core runs at SCHED_FIFO priority {}", sp.sched_priority);
+        }
 
         rc = cp->run(&g_stop, &g_reload);
 

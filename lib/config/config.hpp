@@ -56,6 +56,10 @@ struct dataplane_config {
     std::uint32_t punt_rate_arp = 10000;
     std::uint32_t punt_rate_vrrp = 2000;
     std::uint32_t punt_rate_probe = 10000;
+    // SCHED_FIFO priority (1..99) of the control core's thread, so adverts
+    // and GARPs leave on time on a busy machine (keepalived's
+    // vrrp_rt_priority); 0 = normal scheduling.
+    std::uint32_t control_rt_priority = 0;
     friend bool operator==(const dataplane_config&, const dataplane_config&) = default;
 };
 

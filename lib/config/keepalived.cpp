@@ -511,6 +511,11 @@ void importer::global_defs(const statement& st) {
             if (auto v = flag_arg(where, s)) {
                 globals_.higher_prio_send_advert = *v;
             }
+        } else if (kw == "vrrp_rt_priority" || kw == "vrrp_priority") {
+            static constexpr ignored_keyword rt{
+                "", " (vipgate's control core has its own setting: dataplane.control_rt_priority "
+                    "in the YAML, a SCHED_FIFO priority)"};
+            warn_ignored(where, s, &rt);
         } else if (kw == "vrrp_strict") {
             static constexpr ignored_keyword strict{
                 "vrrp_strict", " (instances run as without it: accept stays on and "

@@ -72,6 +72,7 @@ TEST(LoadString, MinimalAppliesEveryDefault) {
     EXPECT_FALSE(c.dataplane.idle_sleep);
     EXPECT_EQ(c.dataplane.idle_sleep_us, 100u);
     EXPECT_EQ(c.dataplane.idle_polls, 64u);
+    EXPECT_EQ(c.dataplane.control_rt_priority, 0u) << "normal scheduling unless asked";
     EXPECT_EQ(c.neighbours.max_entries, 4096u);
     EXPECT_EQ(c.neighbours.reachable_time_s, 300u);
     EXPECT_EQ(c.neighbours.retry_interval_ms, 1000u);
@@ -338,6 +339,9 @@ const error_case error_cases[] = {
      "dataplane.idle_sleep_us: '0' is out of range; expected an integer 1..100000"},
     {"idle_polls_range", one_port + "dataplane:\n  idle_polls: 1000001\n",
      "dataplane.idle_polls: '1000001' is out of range; expected an integer 1..1000000"},
+    {"control_rt_priority_range", one_port + "dataplane:\n  control_rt_priority: 100\n",
+     "<string>:6:24: dataplane.control_rt_priority: '100' is out of range; expected an integer "
+     "0..99"},
     // Neighbours values.
     {"neighbours_not_map", one_port + "neighbours: 5\n",
      "<string>:5:13: neighbours: got '5'; expected a map with keys max_entries, reachable_time, "

@@ -440,6 +440,9 @@ const ignored_case ignored_cases[] = {
      "global_defs: 'gw' before the block ignored, as keepalived does"},
     {"block_argument", "unicast_peer extra { 10.0.0.10 }", false,
      "vrrp_instance VI_1: unicast_peer: 'extra' before the block ignored"},
+    {"global_defs_rt_priority", "global_defs { vrrp_rt_priority 50 }", true,
+     "global_defs: vrrp_rt_priority is not supported by vipgate (vipgate's control core has "
+     "its own setting: dataplane.control_rt_priority"},
     {"global_defs_strict", "global_defs { vrrp_strict }", true,
      "global_defs: vrrp_strict is not supported by vipgate (instances run as without it"},
     {"sync_group_notify", "vrrp_sync_group G {\n group { VI_1 }\n notify_master /bin/true\n}", true,
