@@ -180,6 +180,33 @@ class flow_table {
         }
         return &flows_[probe.index];
     }
+    // The same probes with the bucket computed ahead (forward_bucket() /
+    // reverse_bucket() of the same key), and prefetch hints for a burst:
+    // the bucket head, then the first entry of its chain. None of these
+    // changes the table.
+    std::uint32_t forward_bucket(const flow_key& k) const noexcept {
+        return fwd_bucket(k.src, k.src_port, k.dst, k.dst_port, k.proto);
+    }
+    std::uint32_t reverse_bucket(const flow_key& k) const noexcept {
+        return rev_bucket(k.src, k.src_port, k.dst, k.dst_port, k.proto);
+    }
+    forward_probe probe_forward_in(std::uint32_t bucket, const flow_key& k) const noexcept {
+        return {bucket, find_in_fwd_bucket(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
+    }
+    reverse_probe probe_reverse_in(std::uint32_t bucket, const flow_key& k) const noexcept {
+        return {bucket, find_in_rev_bucket(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
+    }
+    void prefetch_head(bool forward, std::uint32_t bucket) const noexcept {
+        __builtin_prefetch(forward ? &fwd_heads_[bucket] : &rev_heads_[bucket]);
+    }
+    void prefetch_first(bool forward, std::uint32_t bucket) const noexcept {
+        const std::uint32_t i = forward ? fwd_heads_[bucket] : rev_heads_[bucket];
+        if (i != no_flow) {
+            // 40-byte entries: the first and the last byte may be on two lines.
+            __builtin_prefetch(&flows_[i]);
+            __builtin_prefetch(reinterpret_cast<const char*>(&flows_[i]) + sizeof(flow) - 1);
+        }
+    }
     flow* find_forward(const forward_probe& probe, time_point now) noexcept {
         if (probe.index == no_flow) {
             return nullptr;

@@ -276,7 +276,8 @@ verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
 
 // The layer-2 next hop toward `ip` (the address itself when on-link, else
 // a port's gateway) and the port to use. False: no route.
-bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via, std::uint16_t& out) noexcept {
+[[gnu::always_inline]] inline bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via,
+                                         std::uint16_t& out) noexcept {
     for (std::size_t i = 0; i < ctx.ports.size(); ++i) {
         const port_view& p = ctx.ports[i];
         const net::ipv4_prefix subnet{p.address, p.prefix_len};
@@ -296,14 +297,23 @@ bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via, std::uint16_t& out)
     return false;
 }
 
+// A TCP/UDP packet's own tuple.
+lb::flow_key key_of(const net::packet_meta& meta) noexcept {
+    return {meta.src, meta.dst, meta.src_port, meta.dst_port,
+            static_cast<lb::protocol>(meta.ip_proto)};
+}
+
 // A TCP/UDP packet not to a VIP: the reverse-table probe, and the reply
 // classification its flow gives (kind none: classify() decides). Out of
 // line: it keeps the forward path's registers free.
 [[gnu::noinline]] lb::classification reply_by_flow(const lb::service_table& table,
                                                    const lb::engine& engine,
                                                    const net::packet_meta& meta,
+                                                   const lookahead* la,
                                                    lb::reverse_probe& probe) noexcept {
-    probe = engine.probe_reverse(meta);
+    probe = la != nullptr && la->table == lookahead::reverse
+                ? engine.flows().probe_reverse_in(la->bucket, key_of(meta))
+                : engine.probe_reverse(meta);
     if (probe.index == lb::no_flow) {
         return {};
     }
@@ -319,8 +329,9 @@ bool route(const context& ctx, ipv4_addr ip, ipv4_addr& via, std::uint16_t& out)
 // NAT load balancing (lib/lb): virtual-service traffic, replies from real
 // servers and ICMP errors quoting either. `handled` false: not load-balancer
 // traffic, the caller goes on with the host rules.
+template <bool Ahead>
 verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, const context& ctx,
-                  worker_state& ws, bool& handled) noexcept {
+                  worker_state& ws, const lookahead* la, bool& handled) noexcept {
     handled = false;
     if (meta.ip_proto != net::ip_proto_tcp && meta.ip_proto != net::ip_proto_udp &&
         meta.ip_proto != net::ip_proto_icmp) {
@@ -343,7 +354,9 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     lb::forward_probe probe;
     bool probed = false;
     if (lb::is_lb_protocol(meta.ip_proto) && table.may_be_vip(meta.dst)) {
-        probe = ws.engine->probe_forward(meta);
+        probe = Ahead && la->table == lookahead::forward
+                    ? ws.engine->flows().probe_forward_in(la->bucket, key_of(meta))
+                    : ws.engine->probe_forward(meta);
         probed = true;
         if (probe.index != lb::no_flow) {
             const auto proto = static_cast<lb::protocol>(meta.ip_proto);
@@ -363,7 +376,7 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     bool rprobed = false;
     if (!probed && lb::is_lb_protocol(meta.ip_proto)) {
         rprobed = true;
-        c = reply_by_flow(table, *ws.engine, meta, rprobe);
+        c = reply_by_flow(table, *ws.engine, meta, Ahead ? la : nullptr, rprobe);
     }
     if (c.kind == lb::packet_kind::none) {
         c = lb::classify(table, frame, meta);
@@ -494,8 +507,13 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     return process(frame, port, ctx, none);
 }
 
-verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
-                worker_state& ws) noexcept {
+namespace {
+
+// Ahead: `la` is a lookahead of this frame (else nullptr); a template, so
+// that the plain process() pays nothing for the staged one.
+template <bool Ahead>
+verdict process_frame(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                      worker_state& ws, const lookahead* la) noexcept {
     if (port >= ctx.ports.size()) {
         return verdict::dropped(drop_reason::port_unknown);
     }
@@ -504,7 +522,13 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     net::packet_meta meta;
     // The common TCP/UDP frame in one pass; anything else (or anything
     // wrong) through parse_l2/parse_l3, which name the drop reason.
-    const bool parsed = net::parse_fast(frame, meta);
+    bool parsed;
+    if (Ahead && la->parsed) {
+        meta = la->meta;
+        parsed = true;
+    } else {
+        parsed = net::parse_fast(frame, meta);
+    }
     if (!parsed) {
         if (const auto r = net::parse_l2(frame, meta); r != drop_reason::none) {
             return verdict::dropped(r);
@@ -534,7 +558,7 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
     case net::ethertype_ipv4:
         if (ctx.services != nullptr && ws.engine != nullptr) {
             bool handled = false;
-            verdict v = handle_lb(frame, meta, ctx, ws, handled);
+            verdict v = handle_lb<Ahead>(frame, meta, ctx, ws, la, handled);
             if (handled) {
                 return v;
             }
@@ -542,6 +566,45 @@ verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context
         return handle_ipv4(frame, meta, pv);
     default:
         return verdict::dropped(drop_reason::eth_unknown_ethertype);
+    }
+}
+
+} // namespace
+
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                worker_state& ws) noexcept {
+    return process_frame<false>(frame, port, ctx, ws, nullptr);
+}
+
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                worker_state& ws, const lookahead& la) noexcept {
+    return process_frame<true>(frame, port, ctx, ws, &la);
+}
+
+void look_ahead(std::span<const std::uint8_t> frame, const context& ctx, const worker_state& ws,
+                lookahead& la) noexcept {
+    la.table = lookahead::none;
+    la.parsed = net::parse_fast(frame, la.meta);
+    if (!la.parsed || ctx.services == nullptr || ws.engine == nullptr) {
+        return;
+    }
+    // The probe handle_lb() will make: forward when dst may be a VIP, else
+    // reverse (parse_fast() only accepts TCP and UDP).
+    const lb::flow_table& flows = ws.engine->flows();
+    const lb::flow_key k = key_of(la.meta);
+    if (ctx.services->may_be_vip(la.meta.dst)) {
+        la.table = lookahead::forward;
+        la.bucket = flows.forward_bucket(k);
+    } else {
+        la.table = lookahead::reverse;
+        la.bucket = flows.reverse_bucket(k);
+    }
+    flows.prefetch_head(la.table == lookahead::forward, la.bucket);
+}
+
+void prefetch_flow(const worker_state& ws, const lookahead& la) noexcept {
+    if (la.table != lookahead::none) {
+        ws.engine->flows().prefetch_first(la.table == lookahead::forward, la.bucket);
     }
 }
 

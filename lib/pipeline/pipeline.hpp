@@ -200,6 +200,26 @@ struct verdict {
 // been rewritten in place and keeps its length.
 verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
                 worker_state& ws) noexcept;
+
+// A burst in stages (docs/architecture.md): look_ahead() on every frame
+// (parse, hash the flow key, prefetch the bucket head), then prefetch_flow()
+// on every frame (prefetch the chain's first entry), then process() with
+// the lookahead, which reuses the parse and the hash; meanwhile the table's
+// memory for later frames is on its way. Neither stage changes anything,
+// and process() re-reads the chain, so earlier frames of the burst may add
+// or remove flows. Same context and worker state for all three stages.
+struct lookahead {
+    net::packet_meta meta;     // when parsed
+    std::uint32_t bucket = 0;  // the flow key's bucket in `table`
+    bool parsed = false;       // net::parse_fast() accepted the frame
+    std::uint8_t table = none; // which bucket
+    static constexpr std::uint8_t none = 0, forward = 1, reverse = 2;
+};
+void look_ahead(std::span<const std::uint8_t> frame, const context& ctx, const worker_state& ws,
+                lookahead& la) noexcept;
+void prefetch_flow(const worker_state& ws, const lookahead& la) noexcept;
+verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx,
+                worker_state& ws, const lookahead& la) noexcept;
 // Without load balancing (tests of the L2/L3 rules).
 verdict process(std::span<std::uint8_t> frame, std::uint16_t port, const context& ctx) noexcept;
 
