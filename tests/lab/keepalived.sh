@@ -178,6 +178,9 @@ run_version() {
     result $? "$v b: vipgate received adverts, sent none and never became master"
     m=$(arping_macs)
     [ "$m" = "$KA_MAC" ]; result $? "$v b: arping for the VIP answered by keepalived's MAC only ($m)"
+    # If vipgate answered, say whether it took over meanwhile (adverts missed
+    # while the machine was starved) or answered as BACKUP (a bug).
+    [ "$m" = "$KA_MAC" ] || diag "$v b: after arping, vipgate state, became_master, adverts_received: $(vrrp_field "$SOCK" VI_1 "r['state'], r['became_master'], r['adverts_received']")"
 
     # ---- c) failover: ka0 down -> vipgate master within Master_Down_Interval ----
     CAP="$LAB_TMP/$v-c.pcapng"
