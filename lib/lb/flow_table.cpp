@@ -81,18 +81,6 @@ flow* flow_table::find_reverse(const flow_key& k, time_point now) noexcept {
     return &flows_[i];
 }
 
-void flow_table::count(const flow& f, int delta) noexcept {
-    if (f.rs_slot >= counts_.size()) {
-        return;
-    }
-    std::uint32_t& c = f.inactive() ? counts_[f.rs_slot].inactive : counts_[f.rs_slot].active;
-    if (delta > 0) {
-        ++c;
-    } else if (c > 0) { // saturate: a slot reused after a snapshot change
-        --c;
-    }
-}
-
 insert_result flow_table::insert(const flow_spec& s, time_point now) noexcept {
     if (std::uint32_t i = find_fwd_index(s.client, s.client_port, s.vip, s.vport, s.proto);
         i != no_flow) {

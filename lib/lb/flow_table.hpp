@@ -365,7 +365,17 @@ class flow_table {
     insert_result link_new(const flow_spec& spec, std::uint32_t fwd_bucket,
                            std::uint32_t rev_bucket, time_point now) noexcept;
     void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
-    void count(const flow& f, int delta) noexcept;
+    void count(const flow& f, int delta) noexcept {
+        if (f.rs_slot >= counts_.size()) {
+            return;
+        }
+        std::uint32_t& c = f.inactive() ? counts_[f.rs_slot].inactive : counts_[f.rs_slot].active;
+        if (delta > 0) {
+            ++c;
+        } else if (c > 0) { // saturate: a slot reused after a snapshot change
+            --c;
+        }
+    }
     static std::uint32_t tick(time_point now) noexcept {
         return static_cast<std::uint32_t>(now.time_since_epoch().count());
     }
