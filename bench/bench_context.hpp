@@ -71,6 +71,7 @@ struct bench_context {
         ctx.neighbours = neighbours.get();
         rs_hops = pipeline::build_rs_hops(ctx);
         ctx.rs_hops = rs_hops;
+        ctx.own_filter = pipeline::build_own_filter(ctx);
         ws.engine = engine.get();
         ws.now = lb::time_point{lb::milliseconds{1000}};
         ws.worker = 0;

@@ -38,6 +38,7 @@ void snapshot::finalize() {
     ctx.rs_hops = {};
     rs_hops = pipeline::build_rs_hops(ctx);
     ctx.rs_hops = std::span<const pipeline::rs_hop>(rs_hops);
+    ctx.own_filter = pipeline::build_own_filter(ctx);
 }
 
 namespace {

@@ -326,9 +326,11 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     }
     // Traffic to a port's own address is the host's (health-check answers
     // come from a real server's service port but belong to no flow).
-    for (const port_view& p : ctx.ports) {
-        if (meta.dst == p.address) {
-            return verdict::dropped(drop_reason::none);
+    if (ctx.may_be_ours(meta.dst)) {
+        for (const port_view& p : ctx.ports) {
+            if (meta.dst == p.address) {
+                return verdict::dropped(drop_reason::none);
+            }
         }
     }
     const lb::service_table& table = *ctx.services;
@@ -377,9 +379,11 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
     if (is_martian_source(meta.src)) {
         return verdict::dropped(drop_reason::ipv4_bad_src);
     }
-    for (const port_view& p : ctx.ports) {
-        if (owns(p, meta.src)) {
-            return verdict::dropped(drop_reason::ipv4_bad_src);
+    if (ctx.may_be_ours(meta.src)) {
+        for (const port_view& p : ctx.ports) {
+            if (owns(p, meta.src)) {
+                return verdict::dropped(drop_reason::ipv4_bad_src);
+            }
         }
     }
     // Only the holder of the VIP (VRRP MASTER) forwards its services.
@@ -456,6 +460,17 @@ verdict handle_lb(std::span<std::uint8_t> frame, const net::packet_meta& meta, c
 }
 
 } // namespace
+
+std::uint64_t build_own_filter(const context& ctx) noexcept {
+    std::uint64_t f = 0;
+    for (const port_view& p : ctx.ports) {
+        f |= std::uint64_t{1} << own_filter_bit(p.address);
+        for (const owned_address& o : p.owned) {
+            f |= std::uint64_t{1} << own_filter_bit(o.addr);
+        }
+    }
+    return f;
+}
 
 std::vector<rs_hop> build_rs_hops(const context& ctx) {
     std::vector<rs_hop> hops;

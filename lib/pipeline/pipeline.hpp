@@ -107,6 +107,14 @@ struct context;
 // not usable). Control path: allocates. Call once ctx is complete.
 std::vector<rs_hop> build_rs_hops(const context& ctx);
 
+// A 64-bit filter over the addresses of ctx.ports (each port's address and
+// owned addresses): bit own_filter_bit(a) is set for each. Lets a packet
+// whose addresses are none of ours skip the scans over the ports.
+constexpr unsigned own_filter_bit(net::ipv4_addr a) noexcept {
+    return static_cast<unsigned>((a.value * 0x9e3779b1u) >> 26);
+}
+std::uint64_t build_own_filter(const context& ctx) noexcept;
+
 struct context {
     std::span<const port_view> ports; // indexed by vipgate's port index (config order)
     // Load balancing (absent: no virtual services).
@@ -118,6 +126,12 @@ struct context {
     // build_rs_hops() of this context, by real-server slot; may be empty
     // (then every forwarded packet routes and looks up its neighbour).
     std::span<const rs_hop> rs_hops;
+    // build_own_filter() of this context; all ones (the default): not
+    // built, every packet scans the ports.
+    std::uint64_t own_filter = ~std::uint64_t{0};
+    bool may_be_ours(net::ipv4_addr a) const noexcept {
+        return ((own_filter >> own_filter_bit(a)) & 1u) != 0;
+    }
 };
 
 // A worker's own mutable state, passed to process(). Not shared.

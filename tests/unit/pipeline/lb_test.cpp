@@ -60,7 +60,7 @@ lb::service_config service(ipv4_addr v, std::vector<unsigned> servers, std::uint
 
 // Two ports (ext0 with the VIPs and a gateway, int0 with the real servers),
 // static neighbours for the router and real servers 0, 1 and 3 (not 2), one
-// worker's engine. `hops` false: no precomputed rewrites.
+// worker's engine. `hops` false: no precomputed rewrites, no address filter.
 struct setup {
     lb::service_table services;
     std::vector<std::uint8_t> active;
@@ -112,6 +112,7 @@ struct setup {
         ctx.rs_hops = {};
         rs_hops = hops ? build_rs_hops(ctx) : std::vector<rs_hop>{};
         ctx.rs_hops = rs_hops;
+        ctx.own_filter = hops ? build_own_filter(ctx) : ~std::uint64_t{0};
     }
 };
 
@@ -350,6 +351,28 @@ TEST(PipelineLb, StagedBurstsGiveWhatFrameByFrameGives) {
     }
     EXPECT_GT(forwarded, 40u);
     EXPECT_EQ(staged.engine->flows().size(), plain.engine->flows().size());
+}
+
+// The address filter only spares scans: a source that is one of ours is
+// never forwarded, and traffic to a port's own address is the host's, with
+// the filter built or not.
+TEST(PipelineLb, OwnAddressesAreRecognisedWithTheFilterBuilt) {
+    for (bool built : {true, false}) {
+        SCOPED_TRACE(built ? "filter built" : "no filter");
+        setup s({service(vip, {0, 1}), service(ext_addr, {0})}, built);
+        EXPECT_EQ(run(s, tcp(vip2, 40000, vip, 80, net::tcp_flag_syn, ext_mac), 0).verdict,
+                  "drop(ipv4_bad_src)");
+        EXPECT_EQ(run(s, tcp(ext_addr, 40000, vip, 80, net::tcp_flag_syn, ext_mac), 0).verdict,
+                  "drop(ipv4_bad_src)");
+        EXPECT_EQ(run(s, tcp(int_addr, 40000, vip, 80, net::tcp_flag_syn, ext_mac), 0).verdict,
+                  "drop(ipv4_bad_src)");
+        // A service on the port's own address is not reachable: the host's.
+        EXPECT_EQ(
+            run(s, tcp(client(0), 40000, ext_addr, 80, net::tcp_flag_syn, ext_mac), 0).verdict,
+            "drop(no_service)");
+        EXPECT_EQ(run(s, tcp(client(0), 40000, vip, 80, net::tcp_flag_syn, ext_mac), 0).verdict,
+                  "forward(port 1) rs 0 new");
+    }
 }
 
 } // namespace
