@@ -13,13 +13,6 @@ void release_template(void* ctx, const flow& f) noexcept {
     persistence_table::detach(static_cast<persist_entry*>(ctx), f.persist);
 }
 
-std::uint8_t tcp_flags_of(std::span<const std::uint8_t> frame,
-                          const net::packet_meta& meta) noexcept {
-    return meta.ip_proto == net::ip_proto_tcp
-               ? net::tcp_cview(frame.subspan(meta.l4_offset)).flags()
-               : std::uint8_t{0};
-}
-
 } // namespace
 
 result<engine> engine::create(const engine_config& cfg, const allocator& alloc) {
@@ -90,9 +83,9 @@ verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& m
     return forward(frame, meta, table, now, probe_forward(meta), nullptr);
 }
 
-verdict engine::forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
-                        const service_table& table, time_point now, const forward_probe& probe,
-                        const service* svc) noexcept {
+verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                             const service_table& table, time_point now, const forward_probe& probe,
+                             const service* svc) noexcept {
     if (!is_lb_protocol(meta.ip_proto)) {
         return verdict::dropped(drop_reason::lb_not_tcp_udp);
     }
@@ -202,26 +195,6 @@ verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& met
         return verdict::dropped(drop_reason::lb_not_tcp_udp);
     }
     return reply(frame, meta, now, probe_reverse(meta));
-}
-
-verdict engine::reply(std::span<std::uint8_t> frame, const net::packet_meta& meta, time_point now,
-                      const reverse_probe& probe) noexcept {
-    if (!is_lb_protocol(meta.ip_proto)) {
-        return verdict::dropped(drop_reason::lb_not_tcp_udp);
-    }
-    if (!ttl_allows_forwarding(frame, meta)) {
-        return verdict::dropped(drop_reason::lb_ttl_exceeded);
-    }
-    flow* f = flows_.find_reverse(probe, now);
-    if (f == nullptr) {
-        return verdict::dropped(drop_reason::lb_reply_no_flow);
-    }
-    flows_.on_packet(*f, direction::reply, tcp_flags_of(frame, meta), now);
-    const drop_reason r = nat_reply(frame, meta, f->vip, f->vport);
-    if (r != drop_reason::none) {
-        return verdict::dropped(r);
-    }
-    return {drop_reason::none, direction::reply, f->client, f->service_slot, false, f->rs_slot};
 }
 
 verdict engine::icmp_error(std::span<std::uint8_t> frame, const net::packet_meta& meta,

@@ -25,6 +25,7 @@
 #include "lb/drop_reason.hpp"
 #include "lb/flow_table.hpp"
 #include "lb/memory.hpp"
+#include "lb/nat.hpp"
 #include "lb/persistence.hpp"
 #include "lb/scheduler.hpp"
 #include "lb/service_table.hpp"
@@ -81,9 +82,30 @@ class engine {
     // (probe_forward(), no table change since) and, when the caller has
     // looked it up, `svc` = table.find_service(meta.dst, meta.dst_port,
     // proto) (nullptr: forward() looks it up when it needs it).
+    // Inline: the packet of a live flow that cannot be a connection reuse
+    // (anything but a lone SYN) is the common case, done here as forward()
+    // does it; anything else goes out of line.
     verdict forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                     const service_table& table, time_point now, const forward_probe& probe,
-                    const service* svc) noexcept;
+                    const service* svc) noexcept {
+        if (probe.index != no_flow && is_lb_protocol(meta.ip_proto) &&
+            ttl_allows_forwarding(frame, meta)) {
+            flow& f = flows_.at(probe.index);
+            const std::uint8_t flags = tcp_flags_of(frame, meta);
+            if (!flows_.expired(f, now) && (meta.ip_proto != net::ip_proto_tcp ||
+                                            (flags & (net::tcp_flag_syn | net::tcp_flag_ack |
+                                                      net::tcp_flag_rst)) != net::tcp_flag_syn)) {
+                flows_.on_packet(f, direction::forward, flags, now);
+                const drop_reason r = nat_forward(frame, meta, f.rs, f.rs_port);
+                if (r != drop_reason::none) {
+                    return verdict::dropped(r);
+                }
+                return {drop_reason::none, direction::forward, f.rs, f.service_slot, false,
+                        f.rs_slot};
+            }
+        }
+        return forward_slow(frame, meta, table, now, probe, svc);
+    }
     // The forward-table probe of a TCP/UDP packet (client -> VIP).
     forward_probe probe_forward(const net::packet_meta& meta) const noexcept {
         return flows_.probe_forward({meta.src, meta.dst, meta.src_port, meta.dst_port,
@@ -94,7 +116,24 @@ class engine {
     // The same with the packet's reverse-table probe already made
     // (probe_reverse(), no table change since).
     verdict reply(std::span<std::uint8_t> frame, const net::packet_meta& meta, time_point now,
-                  const reverse_probe& probe) noexcept;
+                  const reverse_probe& probe) noexcept {
+        if (!is_lb_protocol(meta.ip_proto)) {
+            return verdict::dropped(drop_reason::lb_not_tcp_udp);
+        }
+        if (!ttl_allows_forwarding(frame, meta)) {
+            return verdict::dropped(drop_reason::lb_ttl_exceeded);
+        }
+        flow* f = flows_.find_reverse(probe, now);
+        if (f == nullptr) {
+            return verdict::dropped(drop_reason::lb_reply_no_flow);
+        }
+        flows_.on_packet(*f, direction::reply, tcp_flags_of(frame, meta), now);
+        const drop_reason r = nat_reply(frame, meta, f->vip, f->vport);
+        if (r != drop_reason::none) {
+            return verdict::dropped(r);
+        }
+        return {drop_reason::none, direction::reply, f->client, f->service_slot, false, f->rs_slot};
+    }
     // The reverse-table probe of a TCP/UDP packet (RS -> client).
     reverse_probe probe_reverse(const net::packet_meta& meta) const noexcept {
         return flows_.probe_reverse({meta.src, meta.dst, meta.src_port, meta.dst_port,
@@ -117,6 +156,17 @@ class engine {
   private:
     engine(engine_config cfg, flow_table flows, persistence_table templates,
            scheduler_state sched) noexcept;
+
+    static std::uint8_t tcp_flags_of(std::span<const std::uint8_t> frame,
+                                     const net::packet_meta& meta) noexcept {
+        return meta.ip_proto == net::ip_proto_tcp
+                   ? frame[std::size_t{meta.l4_offset} + net::tcp_cview::off_flags]
+                   : std::uint8_t{0};
+    }
+    // forward() with the probe, whole.
+    verdict forward_slow(std::span<std::uint8_t> frame, const net::packet_meta& meta,
+                         const service_table& table, time_point now, const forward_probe& probe,
+                         const service* svc) noexcept;
 
     // Picks the real server for a new flow, through the persistence template
     // when the service has one. Returns nullptr when none is eligible.

@@ -180,6 +180,37 @@ TEST_F(lb_fixture, ttl_exceeded_on_an_existing_flow_does_not_touch_it) {
     EXPECT_EQ(fl->state(), flow_state::syn_recv); // the RST was not counted
 }
 
+// The same on an ESTABLISHED flow, whose plain ACKs take the inline path:
+// neither the state nor the timer moves, and the frame is left as it was.
+TEST_F(lb_fixture, ttl_exceeded_on_an_established_flow_leaves_its_timer) {
+    use({web()});
+    connect(client, 40000, at(0ms));
+    auto ack = test::tcp_frame(client, 40000, vip, 80, ACK);
+    ASSERT_TRUE(send(ack, at(1ms)).ok());
+    const flow* fl = eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(1ms));
+    ASSERT_NE(fl, nullptr);
+    ASSERT_EQ(fl->state(), flow_state::established);
+    const std::uint32_t expires = fl->expires;
+    auto late = test::tcp_frame(client, 40000, vip, 80, ACK, {}, 1);
+    const auto before = late.bytes;
+    EXPECT_EQ(send(late, at(5000ms)).reason, drop_reason::lb_ttl_exceeded);
+    EXPECT_EQ(fl->expires, expires);
+    EXPECT_EQ(late.bytes, before);
+}
+
+// An ACK for a flow that timed out meets no flow (the entry goes), whatever
+// path it takes.
+TEST_F(lb_fixture, a_timed_out_flow_is_not_used) {
+    use({web()});
+    connect(client, 40000, at(0ms));
+    auto ack = test::tcp_frame(client, 40000, vip, 80, ACK);
+    ASSERT_TRUE(send(ack, at(1ms)).ok());
+    ASSERT_EQ(eng.flows().size(), 1u);
+    auto later = test::tcp_frame(client, 40000, vip, 80, ACK);
+    EXPECT_EQ(send(later, at(1ms + 900s)).reason, drop_reason::lb_tcp_not_syn);
+    EXPECT_EQ(eng.flows().size(), 0u);
+}
+
 TEST_F(lb_fixture, sloppy_tcp_picks_up_established_connections) {
     eng = make_engine({.sloppy_tcp = true});
     use({web()});
