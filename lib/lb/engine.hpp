@@ -88,13 +88,13 @@ class engine {
     verdict forward(std::span<std::uint8_t> frame, const net::packet_meta& meta,
                     const service_table& table, time_point now, const forward_probe& probe,
                     const service* svc) noexcept {
-        if (probe.index != no_flow && is_lb_protocol(meta.ip_proto) &&
-            ttl_allows_forwarding(frame, meta)) {
-            flow& f = flows_.at(probe.index);
+        if (probe.index != no_flow && is_lb_protocol(meta.ip_proto)) {
             const std::uint8_t flags = tcp_flags_of(frame, meta);
-            if (!flows_.expired(f, now) && (meta.ip_proto != net::ip_proto_tcp ||
-                                            (flags & (net::tcp_flag_syn | net::tcp_flag_ack |
-                                                      net::tcp_flag_rst)) != net::tcp_flag_syn)) {
+            flow& f = flows_.at(probe.index);
+            if ((meta.ip_proto != net::ip_proto_tcp ||
+                 (flags & (net::tcp_flag_syn | net::tcp_flag_ack | net::tcp_flag_rst)) !=
+                     net::tcp_flag_syn) &&
+                ttl_allows_forwarding(frame, meta) && !flows_.expired(f, now)) {
                 flows_.on_packet(f, direction::forward, flags, now);
                 const drop_reason r = nat_forward(frame, meta, f.rs, f.rs_port);
                 if (r != drop_reason::none) {
