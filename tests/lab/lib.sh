@@ -227,12 +227,14 @@ log_wait() {
     return 1
 }
 
-# capture_start NS IF FILE: dumpcap on IF in NS into FILE (pcapng); returns
-# once the capture runs. Sets CAPTURE_PID. Stop with capture_stop.
+# capture_start NS IF FILE [BPF]: dumpcap on IF in NS into FILE (pcapng),
+# with capture filter BPF if given; returns once the capture runs. Sets
+# CAPTURE_PID. Stop with capture_stop.
 capture_start() {
-    local i
+    local i filter=()
+    [ -n "${4:-}" ] && filter=(-f "$4")
     rm -f "$3"
-    ip netns exec "$1" dumpcap -q -i "$2" -w "$3" </dev/null >"$3.log" 2>&1 &
+    ip netns exec "$1" dumpcap -q -i "$2" "${filter[@]}" -w "$3" </dev/null >"$3.log" 2>&1 &
     CAPTURE_PID=$!
     LAB_PIDS+=("$CAPTURE_PID")
     for i in $(seq 1 100); do
@@ -374,21 +376,8 @@ tally_count() { awk -v k="$2" '$2 == k {c = $1} END {print c + 0}' <<<"$1"; }
 LAB_FRAMES="$SRC/tests/lab/scapy_frames.py"
 
 # capture_start_filter NS IF FILE BPF: capture_start with a capture filter
-# (dumpcap -f), so a flood on the same link does not fill the file. Sets
-# CAPTURE_PID; stop with capture_stop.
-capture_start_filter() {
-    rm -f "$3"
-    ip netns exec "$1" dumpcap -q -i "$2" -f "$4" -w "$3" </dev/null >"$3.log" 2>&1 &
-    CAPTURE_PID=$!
-    LAB_PIDS+=("$CAPTURE_PID")
-    for _ in $(seq 1 100); do
-        [ -s "$3" ] && { sleep 0.2; return 0; }
-        kill -0 "$CAPTURE_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$3.log" >&2
-    return 1
-}
+# (dumpcap -f), so a flood on the same link does not fill the file.
+capture_start_filter() { capture_start "$@"; }
 
 # stream_server_start NS NAME PORT [INTERVAL] [MAX_SECS]: a TCP server in NS
 # on PORT (every address); each connection gets a 64-byte line
