@@ -931,6 +931,7 @@ json control_plane::report_lcores() {
             r.set("handoffs_out", s.handoffs_out.get());
             r.set("handoffs_in", s.handoffs_in.get());
             r.set("expired", s.flows_expired.get());
+            r.set("taken_over", s.flows_taken_over.load(std::memory_order_relaxed));
         }
         rows.push(std::move(r));
     }

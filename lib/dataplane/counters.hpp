@@ -63,6 +63,7 @@ struct alignas(64) worker_stats {
     counter flows_expired;
     std::atomic<std::uint64_t> flows_active{0}; // gauge, refreshed every few ms
     std::atomic<std::uint64_t> flow_capacity{0};
+    std::atomic<std::uint64_t> flows_taken_over{0}; // gauge of lb::flow_table_stats::taken_over
     std::atomic<std::uint64_t> conn_reused{0};     // gauges of lb::engine_stats
     std::atomic<std::uint64_t> persist_hits{0};
     std::atomic<std::uint64_t> persist_resched{0};

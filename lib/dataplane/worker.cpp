@@ -274,6 +274,7 @@ struct loop {
         if (!w.engine)
             return;
         st.flows_active.store(w.engine->flows().size(), std::memory_order_relaxed);
+        st.flows_taken_over.store(w.engine->flows().stats().taken_over, std::memory_order_relaxed);
         const auto& es = w.engine->stats();
         st.conn_reused.store(es.conn_reused, std::memory_order_relaxed);
         st.persist_hits.store(es.persist_hits, std::memory_order_relaxed);

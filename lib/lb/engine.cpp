@@ -97,7 +97,8 @@ verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_me
     const auto proto = static_cast<protocol>(meta.ip_proto);
     const std::uint8_t flags = tcp_flags_of(frame, meta);
     bool created = false;
-    flow* f = flows_.find_forward(probe, now);
+    forward_probe where = probe;
+    flow* f = flows_.find_forward(where, now);
     if (f != nullptr && proto == protocol::tcp &&
         (flags & (net::tcp_flag_syn | net::tcp_flag_ack | net::tcp_flag_rst)) ==
             net::tcp_flag_syn) {
@@ -118,6 +119,7 @@ verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_me
             flows_.erase(*f);
             ++stats_.conn_reused;
             f = nullptr;
+            where.index = no_flow;
         }
     }
     if (f == nullptr) {
@@ -147,8 +149,9 @@ verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_me
         if (rs == nullptr) {
             return verdict::dropped(drop_reason::lb_no_real_server);
         }
-        // The forward key has no entry now: find_forward() found none,
-        // removed an expired one, or the reuse above erased it.
+        // The forward key has no live entry now: find_forward() found none
+        // or an expired one (taken over in place), or the reuse above
+        // erased it.
         const insert_result ins = flows_.insert_after_miss({.client = meta.src,
                                                             .client_port = meta.src_port,
                                                             .vip = meta.dst,
@@ -160,7 +163,7 @@ verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_me
                                                             .service_slot = svc->slot,
                                                             .rs_slot = rs->slot,
                                                             .persist = tmpl},
-                                                           probe, now);
+                                                           where, now);
         switch (ins.status) {
         case insert_status::ok:
             break;

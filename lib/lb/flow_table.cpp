@@ -17,26 +17,23 @@ result<flow_table> flow_table::create(const flow_table_config& cfg, const alloca
     }
     const std::uint32_t buckets = std::bit_floor(cfg.capacity);
     auto flows = fixed_array<flow>::create(cfg.capacity, alloc);
-    auto fwd = fixed_array<std::uint32_t>::create(buckets, alloc);
-    auto rev = fixed_array<std::uint32_t>::create(buckets, alloc);
-    if (!flows || !fwd || !rev) {
+    auto heads = fixed_array<std::uint32_t>::create(buckets, alloc);
+    if (!flows || !heads) {
         return make_error("flow table: cannot allocate " +
                           std::to_string(std::size_t{cfg.capacity} * bytes_per_flow()) +
                           " bytes for " + std::to_string(cfg.capacity) + " flows");
     }
     flow_table t;
     t.flows_ = std::move(*flows);
-    t.fwd_heads_ = std::move(*fwd);
-    t.rev_heads_ = std::move(*rev);
+    t.heads_ = std::move(*heads);
     t.bucket_mask_ = buckets - 1;
     t.seed_ = cfg.seed;
     for (std::uint32_t b = 0; b < buckets; ++b) {
-        t.fwd_heads_[b] = no_flow;
-        t.rev_heads_[b] = no_flow;
+        t.heads_[b] = no_flow;
     }
-    // Free list through next_fwd, in index order.
+    // Free list through `next`, in index order.
     for (std::uint32_t i = 0; i < cfg.capacity; ++i) {
-        t.flows_[i].next_fwd = i + 1 < cfg.capacity ? i + 1 : no_flow;
+        t.flows_[i].next = i + 1 < cfg.capacity ? i + 1 : no_flow;
     }
     t.free_head_ = 0;
     for (std::size_t s = 0; s < flow_state_count; ++s) {
@@ -51,78 +48,66 @@ milliseconds flow_table::remaining(const flow& f, time_point now) const noexcept
 }
 
 flow* flow_table::find_forward(const flow_key& k, time_point now) noexcept {
-    const std::uint32_t i = find_fwd_index(k.src, k.src_port, k.dst, k.dst_port, k.proto);
-    if (i == no_flow) {
+    const forward_probe p = probe_forward(k);
+    if (p.index == no_flow) {
         return nullptr;
     }
-    if (expired(flows_[i], now)) {
+    if (expired(flows_[p.index], now)) {
         ++stats_.expired;
-        remove(i);
+        remove_in(p.index, p.bucket);
         return nullptr;
     }
-    return &flows_[i];
-}
-
-void flow_table::remove_expired(const forward_probe& probe) noexcept {
-    ++stats_.expired;
-    remove_in(probe.index, probe.bucket);
+    return &flows_[p.index];
 }
 
 flow* flow_table::find_reverse(const flow_key& k, time_point now) noexcept {
-    const std::uint32_t i = find_rev_index(k.src, k.src_port, k.dst, k.dst_port, k.proto);
-    if (i == no_flow) {
-        return nullptr;
-    }
-    if (expired(flows_[i], now)) {
-        ++stats_.expired;
-        remove(i);
-        return nullptr;
-    }
-    return &flows_[i];
+    return find_reverse(probe_reverse(k), now);
 }
 
 insert_result flow_table::insert(const flow_spec& s, time_point now) noexcept {
-    if (std::uint32_t i = find_fwd_index(s.client, s.client_port, s.vip, s.vport, s.proto);
-        i != no_flow) {
-        if (!expired(flows_[i], now)) {
-            return {&flows_[i], insert_status::exists};
-        }
-        ++stats_.expired;
-        remove(i);
+    const forward_probe p = probe_forward({s.client, s.vip, s.client_port, s.vport, s.proto});
+    if (p.index != no_flow && !expired(flows_[p.index], now)) {
+        return {&flows_[p.index], insert_status::exists};
     }
-    if (std::uint32_t i = find_rev_index(s.rs, s.rs_port, s.client, s.client_port, s.proto);
-        i != no_flow) {
-        if (!expired(flows_[i], now)) {
-            return {&flows_[i], insert_status::reverse_in_use};
-        }
-        ++stats_.expired;
-        remove(i);
-    }
-    return link_new(s, fwd_bucket(s.client, s.client_port, s.vip, s.vport, s.proto),
-                    rev_bucket(s.rs, s.rs_port, s.client, s.client_port, s.proto), now);
+    return insert_after_miss(s, p, now);
 }
 
 insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_probe& probe,
                                             time_point now) noexcept {
-    const std::uint32_t rb = rev_bucket(s.rs, s.rs_port, s.client, s.client_port, s.proto);
-    for (std::uint32_t i = rev_heads_[rb]; i != no_flow; i = flows_[i].next_rev) {
-        const flow& f = flows_[i];
-        if (f.rs == s.rs && f.client == s.client && f.rs_port == s.rs_port &&
+    // The reverse key is in the same bucket (both keys hold the client
+    // endpoint), whose chain the forward probe has just walked.
+    std::uint32_t reuse = probe.index;
+    if (reuse != no_flow && !flows_[reuse].in_use()) {
+        reuse = no_flow; // freed since the probe (connection reuse erased it)
+    }
+    for (std::uint32_t i = heads_[probe.bucket]; i != no_flow;) {
+        flow& f = flows_[i];
+        const std::uint32_t next = f.next;
+        if (i != reuse && f.rs == s.rs && f.client == s.client && f.rs_port == s.rs_port &&
             f.client_port == s.client_port && f.proto == s.proto) {
             if (!expired(f, now)) {
-                return {&flows_[i], insert_status::reverse_in_use};
+                return {&f, insert_status::reverse_in_use};
             }
             ++stats_.expired;
-            remove(i);
-            break;
+            remove_in(i, probe.bucket);
+            break; // reverse keys are unique among entries
         }
+        i = next;
     }
-    return link_new(s, probe.bucket, rb, now);
-}
-
-insert_result flow_table::link_new(const flow_spec& s, std::uint32_t fb, std::uint32_t rb,
-                                   time_point now) noexcept {
+    if (reuse != no_flow) {
+        // The forward key's expired entry: release its flow and write the
+        // new one over it, in place on the same chain.
+        flow& f = flows_[reuse];
+        ++stats_.expired;
+        ++stats_.taken_over;
+        release(f);
+        fill(f, s, now);
+        ++stats_.inserted;
+        return {&f, insert_status::ok};
+    }
     if (free_head_ == no_flow) {
+        // Reclaiming may unlink entries of this very chain; the new entry
+        // goes to its head afterwards, so that is harmless.
         expire(now, reclaim_budget);
         if (free_head_ == no_flow) {
             ++stats_.insert_full;
@@ -131,8 +116,16 @@ insert_result flow_table::link_new(const flow_spec& s, std::uint32_t fb, std::ui
     }
     const std::uint32_t idx = free_head_;
     flow& f = flows_[idx];
-    free_head_ = f.next_fwd;
+    free_head_ = f.next;
+    fill(f, s, now);
+    f.next = heads_[probe.bucket];
+    heads_[probe.bucket] = idx;
+    ++size_;
+    ++stats_.inserted;
+    return {&f, insert_status::ok};
+}
 
+void flow_table::fill(flow& f, const flow_spec& s, time_point now) noexcept {
     f.client = s.client;
     f.vip = s.vip;
     f.rs = s.rs;
@@ -147,16 +140,7 @@ insert_result flow_table::link_new(const flow_spec& s, std::uint32_t fb, std::ui
     f.rs_slot = s.rs_slot;
     f.expires = tick(now) + timeout_ms_[static_cast<std::size_t>(s.state)];
     f.persist = s.persist;
-
-    f.next_fwd = fwd_heads_[fb];
-    fwd_heads_[fb] = idx;
-    f.next_rev = rev_heads_[rb];
-    rev_heads_[rb] = idx;
-
     count(f, +1);
-    ++size_;
-    ++stats_.inserted;
-    return {&f, insert_status::ok};
 }
 
 void flow_table::set_state(flow& f, flow_state s, time_point now) noexcept {
@@ -179,35 +163,19 @@ void flow_table::on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags,
     set_state(f, s, now);
 }
 
-void flow_table::remove(std::uint32_t idx) noexcept {
-    const flow& f = flows_[idx];
-    remove_in(idx, fwd_bucket(f.client, f.client_port, f.vip, f.vport, f.proto));
-}
-
-void flow_table::remove_in(std::uint32_t idx, std::uint32_t fb) noexcept {
+void flow_table::remove_in(std::uint32_t idx, std::uint32_t bucket) noexcept {
     flow& f = flows_[idx];
-    std::uint32_t* link = &fwd_heads_[fb];
+    std::uint32_t* link = &heads_[bucket];
     while (*link != no_flow && *link != idx) {
-        link = &flows_[*link].next_fwd;
+        link = &flows_[*link].next;
     }
     if (*link == idx) {
-        *link = f.next_fwd;
+        *link = f.next;
     }
-    link = &rev_heads_[rev_bucket(f.rs, f.rs_port, f.client, f.client_port, f.proto)];
-    while (*link != no_flow && *link != idx) {
-        link = &flows_[*link].next_rev;
-    }
-    if (*link == idx) {
-        *link = f.next_rev;
-    }
-    count(f, -1);
-    if (release_ != nullptr) {
-        release_(release_ctx_, f);
-    }
+    release(f);
     f.bits = 0;
     f.persist = no_flow;
-    f.next_rev = no_flow;
-    f.next_fwd = free_head_;
+    f.next = free_head_;
     free_head_ = idx;
     --size_;
 }
@@ -224,14 +192,30 @@ expire_result flow_table::expire(time_point now, std::uint32_t budget) noexcept 
     expire_result r;
     const auto cap = capacity();
     r.examined = budget < cap ? budget : cap;
-    for (std::uint32_t k = 0; k < r.examined; ++k) {
-        const std::uint32_t i = cursor_;
-        cursor_ = cursor_ + 1 == cap ? 0 : cursor_ + 1;
-        if (flows_[i].in_use() && expired(flows_[i], now)) {
-            ++stats_.expired;
-            remove(i);
-            ++r.removed;
+    // In groups: find the expired entries of the next few and prefetch their
+    // bucket heads, then unlink them; the heads' cache misses overlap.
+    constexpr std::uint32_t group = 16;
+    std::array<std::uint32_t, group> idx;
+    std::array<std::uint32_t, group> bucket;
+    for (std::uint32_t done = 0; done < r.examined;) {
+        const std::uint32_t n = r.examined - done < group ? r.examined - done : group;
+        std::uint32_t found = 0;
+        for (std::uint32_t k = 0; k < n; ++k) {
+            const std::uint32_t i = cursor_;
+            cursor_ = cursor_ + 1 == cap ? 0 : cursor_ + 1;
+            if (flows_[i].in_use() && expired(flows_[i], now)) {
+                idx[found] = i;
+                bucket[found] = bucket_of(flows_[i]);
+                __builtin_prefetch(&heads_[bucket[found]]);
+                ++found;
+            }
         }
+        for (std::uint32_t k = 0; k < found; ++k) {
+            ++stats_.expired;
+            remove_in(idx[k], bucket[k]);
+        }
+        r.removed += found;
+        done += n;
     }
     return r;
 }

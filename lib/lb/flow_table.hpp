@@ -6,23 +6,32 @@
 // from the caller's allocator at create(); insert, lookup and expiry never
 // allocate.
 //
-// Layout: one array of 40-byte flow entries and two arrays of 32-bit bucket
-// heads, one per direction. Each entry is on two singly linked chains at once
-// (next_fwd / next_rev, 32-bit indices), so a packet of either direction finds
-// the same entry:
+// Layout: one array of 36-byte flow entries and one array of 32-bit bucket
+// heads. A packet of either direction finds the same entry by one of its
+// two keys:
 //   forward key (proto, client ip, client port, VIP, vport)   <- client -> VIP
 //   reverse key (proto, RS ip, RS port, client ip, client port) <- RS -> client
-// The bucket count is the largest power of two <= capacity (load factor 1..2
-// when full), so a flow costs at most sizeof(flow) + 2 * 4 = 48 bytes
+// Both keys hold the client endpoint (proto, client ip, client port), and
+// the bucket is a seeded hash of that endpoint alone, so an entry is in one
+// bucket for both directions: one singly linked chain (32-bit `next`
+// indices), one head to read on a lookup, one chain to unlink on removal
+// and to link on insertion. Entries on a chain share the client endpoint
+// only by a hash collision or when one client endpoint talks to several
+// virtual services; the latter is bounded by the number of services, so a
+// remote host cannot lengthen a chain at will (it does not know the seed).
+// The bucket count is the largest power of two <= capacity (load factor
+// 1..2 when full), so a flow costs at most sizeof(flow) + 4 = 40 bytes
 // (bytes_per_flow()); exactly that when the capacity is a power of two.
 //
 // Expiry: every entry carries its deadline. A lookup that meets an expired
-// entry removes it and reports a miss, so timeouts are exact whatever the
-// sweep does; expire(now, budget) is a clock sweep that examines at most
-// `budget` entries per call and reclaims the expired ones, so no sweep ever
-// stalls a worker. Deadlines are 32-bit millisecond ticks compared modulo
-// 2^32: call expire() often enough that a full pass takes less than
-// 2^31 ms - the longest timeout (days, in practice: milliseconds).
+// entry reports a miss, so timeouts are exact whatever the sweep does;
+// expire(now, budget) is a clock sweep that examines at most `budget`
+// entries per call and reclaims the expired ones, so no sweep ever stalls a
+// worker. A new flow whose forward key is on an expired entry takes that
+// entry over in place (same bucket: nothing to unlink or link). Deadlines
+// are 32-bit millisecond ticks compared modulo 2^32: call expire() often
+// enough that a full pass takes less than 2^31 ms - the longest timeout
+// (days, in practice: milliseconds).
 
 #include <array>
 #include <cstdint>
@@ -38,7 +47,7 @@ namespace vipgate::lb {
 
 inline constexpr std::uint32_t no_flow = 0xffffffffu;
 
-// One NAT flow. 40 bytes.
+// One NAT flow. 36 bytes.
 struct flow {
     static constexpr std::uint8_t state_mask = 0x0f;
     static constexpr std::uint8_t flag_inactive = 0x10; // counted in rs_counts::inactive
@@ -54,16 +63,15 @@ struct flow {
     std::uint8_t bits = 0;          // flow_state | flags
     std::uint16_t service_slot = 0; // service_table slots (stable across snapshots)
     std::uint16_t rs_slot = 0;
-    std::uint32_t expires = 0;        // deadline, ms tick modulo 2^32
-    std::uint32_t next_fwd = no_flow; // forward chain (free list when unused)
-    std::uint32_t next_rev = no_flow; // reverse chain
-    std::uint32_t persist = no_flow;  // persistence template (persistence_table index)
+    std::uint32_t expires = 0;       // deadline, ms tick modulo 2^32
+    std::uint32_t next = no_flow;    // bucket chain (free list when unused)
+    std::uint32_t persist = no_flow; // persistence template (persistence_table index)
 
     flow_state state() const noexcept { return static_cast<flow_state>(bits & state_mask); }
     bool in_use() const noexcept { return (bits & flag_used) != 0; }
     bool inactive() const noexcept { return (bits & flag_inactive) != 0; }
 };
-static_assert(sizeof(flow) == 40, "flow entry layout changed: update docs/load-balancing.md");
+static_assert(sizeof(flow) == 36, "flow entry layout changed: update docs/load-balancing.md");
 
 // What a new flow is made of.
 struct flow_spec {
@@ -94,8 +102,9 @@ struct insert_result {
 
 // Where a packet's forward key is in the table: its bucket and the entry
 // with that key (no_flow: none), live or expired. Computed once per packet
-// (flow_table::probe_forward) and used for the lookup, the removal of an
-// expired entry and the insertion of a new flow, so the key is hashed once.
+// (flow_table::probe_forward) and used for the lookup and the insertion of
+// a new flow (which takes an expired entry over in place), so the key is
+// hashed once.
 struct forward_probe {
     std::uint32_t bucket = 0;
     std::uint32_t index = no_flow;
@@ -114,7 +123,8 @@ struct expire_result {
 
 struct flow_table_stats {
     std::uint64_t inserted = 0;
-    std::uint64_t expired = 0;     // removed on timeout (sweep or lookup)
+    std::uint64_t expired = 0;     // removed or taken over on timeout (sweep, lookup, insert)
+    std::uint64_t taken_over = 0;  // expired entries a new flow of the same forward key reused
     std::uint64_t erased = 0;      // removed by erase()
     std::uint64_t insert_full = 0; // insert() refused: table full
 };
@@ -130,14 +140,14 @@ struct flow_table_config {
 
 class flow_table {
   public:
-    // Called for every flow just before its entry is freed, whatever the
-    // reason (expiry, erase). The flow is still intact.
+    // Called for every flow just before its entry is freed or taken over,
+    // whatever the reason (expiry, erase). The flow is still intact.
     using release_fn = void (*)(void* ctx, const flow& f) noexcept;
 
     // Bytes of table memory per flow slot at most: the entry plus one bucket
-    // head per direction.
+    // head.
     static constexpr std::size_t bytes_per_flow() noexcept {
-        return sizeof(flow) + 2 * sizeof(std::uint32_t);
+        return sizeof(flow) + sizeof(std::uint32_t);
     }
 
     static result<flow_table> create(const flow_table_config& cfg,
@@ -151,23 +161,15 @@ class flow_table {
     flow* find_forward(const flow_key& client_to_vip, time_point now) noexcept;
     flow* find_reverse(const flow_key& rs_to_client, time_point now) noexcept;
 
-    // The forward lookup in two steps: probe_forward() changes nothing;
-    // find_forward(probe) is find_forward(key) for the probed key (removes
-    // an expired entry). No other table change may come between the two.
+    // The lookup in two steps: probe_forward() changes nothing;
+    // find_forward(probe) is find_forward(key) for the probed key, except
+    // that it leaves an expired entry where it is (insert_after_miss() takes
+    // it over). No other table change may come between the two.
     forward_probe probe_forward(const flow_key& client_to_vip) const noexcept {
-        const std::uint32_t b =
-            fwd_bucket(client_to_vip.src, client_to_vip.src_port, client_to_vip.dst,
-                       client_to_vip.dst_port, client_to_vip.proto);
-        return {b,
-                find_in_fwd_bucket(b, client_to_vip.src, client_to_vip.src_port, client_to_vip.dst,
-                                   client_to_vip.dst_port, client_to_vip.proto)};
+        return probe_forward_in(forward_bucket(client_to_vip), client_to_vip);
     }
     reverse_probe probe_reverse(const flow_key& rs_to_client) const noexcept {
-        const std::uint32_t b =
-            rev_bucket(rs_to_client.src, rs_to_client.src_port, rs_to_client.dst,
-                       rs_to_client.dst_port, rs_to_client.proto);
-        return {b, find_in_rev_bucket(b, rs_to_client.src, rs_to_client.src_port, rs_to_client.dst,
-                                      rs_to_client.dst_port, rs_to_client.proto)};
+        return probe_reverse_in(reverse_bucket(rs_to_client), rs_to_client);
     }
     flow* find_reverse(const reverse_probe& probe, time_point now) noexcept {
         if (probe.index == no_flow) {
@@ -175,44 +177,38 @@ class flow_table {
         }
         if (expired(flows_[probe.index], now)) {
             ++stats_.expired;
-            remove(probe.index);
+            remove_in(probe.index, probe.bucket);
             return nullptr;
         }
         return &flows_[probe.index];
     }
     // The same probes with the bucket computed ahead (forward_bucket() /
-    // reverse_bucket() of the same key), and prefetch hints for a burst:
-    // the bucket head, then the first entry of its chain. None of these
-    // changes the table.
+    // reverse_bucket() of the same key: both are the bucket of the key's
+    // client endpoint), and prefetch hints for a burst: the bucket head,
+    // then the first entry of its chain. None of these changes the table.
     std::uint32_t forward_bucket(const flow_key& k) const noexcept {
-        return fwd_bucket(k.src, k.src_port, k.dst, k.dst_port, k.proto);
+        return bucket_of(k.src, k.src_port, k.proto);
     }
     std::uint32_t reverse_bucket(const flow_key& k) const noexcept {
-        return rev_bucket(k.src, k.src_port, k.dst, k.dst_port, k.proto);
+        return bucket_of(k.dst, k.dst_port, k.proto);
     }
     forward_probe probe_forward_in(std::uint32_t bucket, const flow_key& k) const noexcept {
-        return {bucket, find_in_fwd_bucket(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
+        return {bucket, find_fwd_in(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
     }
     reverse_probe probe_reverse_in(std::uint32_t bucket, const flow_key& k) const noexcept {
-        return {bucket, find_in_rev_bucket(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
+        return {bucket, find_rev_in(bucket, k.src, k.src_port, k.dst, k.dst_port, k.proto)};
     }
-    void prefetch_head(bool forward, std::uint32_t bucket) const noexcept {
-        __builtin_prefetch(forward ? &fwd_heads_[bucket] : &rev_heads_[bucket]);
-    }
-    void prefetch_first(bool forward, std::uint32_t bucket) const noexcept {
-        const std::uint32_t i = forward ? fwd_heads_[bucket] : rev_heads_[bucket];
+    void prefetch_head(std::uint32_t bucket) const noexcept { __builtin_prefetch(&heads_[bucket]); }
+    void prefetch_first(std::uint32_t bucket) const noexcept {
+        const std::uint32_t i = heads_[bucket];
         if (i != no_flow) {
-            // 40-byte entries: the first and the last byte may be on two lines.
+            // 36-byte entries: the first and the last byte may be on two lines.
             __builtin_prefetch(&flows_[i]);
             __builtin_prefetch(reinterpret_cast<const char*>(&flows_[i]) + sizeof(flow) - 1);
         }
     }
     flow* find_forward(const forward_probe& probe, time_point now) noexcept {
-        if (probe.index == no_flow) {
-            return nullptr;
-        }
-        if (expired(flows_[probe.index], now)) {
-            remove_expired(probe);
+        if (probe.index == no_flow || expired(flows_[probe.index], now)) {
             return nullptr;
         }
         return &flows_[probe.index];
@@ -223,9 +219,9 @@ class flow_table {
     // reclaim_budget entries for an expired one before giving up.
     insert_result insert(const flow_spec& spec, time_point now) noexcept;
     static constexpr std::uint32_t reclaim_budget = 16;
-    // insert() after find_forward(probe) found nothing (or removed what it
-    // found): no entry has the spec's forward key, which is in probe.bucket,
-    // so the forward chain is not searched again.
+    // insert() after find_forward(probe) found no live flow: no live entry
+    // has the spec's forward key, which is in probe.bucket; an expired one
+    // (probe.index) is released and its entry reused in place.
     insert_result insert_after_miss(const flow_spec& spec, const forward_probe& probe,
                                     time_point now) noexcept;
 
@@ -278,13 +274,12 @@ class flow_table {
         return milliseconds{timeout_ms_[static_cast<std::size_t>(s)]};
     }
 
+    // Entries in use, live or expired but not yet reclaimed.
     std::uint32_t size() const noexcept { return size_; }
     std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(flows_.size()); }
     std::uint32_t bucket_count() const noexcept { return bucket_mask_ + 1; }
     // Exact bytes allocated for entries and buckets.
-    std::size_t memory_bytes() const noexcept {
-        return flows_.bytes() + fwd_heads_.bytes() + rev_heads_.bytes();
-    }
+    std::size_t memory_bytes() const noexcept { return flows_.bytes() + heads_.bytes(); }
     const flow_table_stats& stats() const noexcept { return stats_; }
 
     std::uint32_t index_of(const flow& f) const noexcept {
@@ -306,32 +301,23 @@ class flow_table {
   private:
     flow_table() = default;
 
-    std::uint32_t fwd_bucket(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
-                             std::uint16_t vport, protocol p) const noexcept {
-        return static_cast<std::uint32_t>(hash_words(
-                   (std::uint64_t{client.value} << 32) | vip.value,
-                   (std::uint64_t{cport} << 24) | (std::uint64_t{vport} << 8) | to_ip_proto(p),
-                   seed_)) &
+    // The bucket of a client endpoint: one fmix64 round over the seeded
+    // endpoint.
+    std::uint32_t bucket_of(net::ipv4_addr client, std::uint16_t cport,
+                            protocol p) const noexcept {
+        return static_cast<std::uint32_t>(
+                   fmix64(((std::uint64_t{client.value} << 32) | (std::uint64_t{cport} << 8) |
+                           to_ip_proto(p)) ^
+                          seed_)) &
                bucket_mask_;
     }
-    std::uint32_t rev_bucket(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
-                             std::uint16_t cport, protocol p) const noexcept {
-        return static_cast<std::uint32_t>(hash_words(
-                   (std::uint64_t{rs.value} << 32) | client.value,
-                   (std::uint64_t{rport} << 24) | (std::uint64_t{cport} << 8) | to_ip_proto(p),
-                   seed_ ^ reverse_seed_salt)) &
-               bucket_mask_;
+    std::uint32_t bucket_of(const flow& f) const noexcept {
+        return bucket_of(f.client, f.client_port, f.proto);
     }
-    static constexpr std::uint64_t reverse_seed_salt = 0x7265766572736521ULL; // "reverse!"
-    std::uint32_t find_fwd_index(net::ipv4_addr client, std::uint16_t cport, net::ipv4_addr vip,
-                                 std::uint16_t vport, protocol p) const noexcept {
-        return find_in_fwd_bucket(fwd_bucket(client, cport, vip, vport, p), client, cport, vip,
-                                  vport, p);
-    }
-    std::uint32_t find_in_fwd_bucket(std::uint32_t bucket, net::ipv4_addr client,
-                                     std::uint16_t cport, net::ipv4_addr vip, std::uint16_t vport,
-                                     protocol p) const noexcept {
-        for (std::uint32_t i = fwd_heads_[bucket]; i != no_flow; i = flows_[i].next_fwd) {
+    std::uint32_t find_fwd_in(std::uint32_t bucket, net::ipv4_addr client, std::uint16_t cport,
+                              net::ipv4_addr vip, std::uint16_t vport,
+                              protocol p) const noexcept {
+        for (std::uint32_t i = heads_[bucket]; i != no_flow; i = flows_[i].next) {
             const flow& f = flows_[i];
             if (f.client == client && f.vip == vip && f.client_port == cport && f.vport == vport &&
                 f.proto == p) {
@@ -340,15 +326,10 @@ class flow_table {
         }
         return no_flow;
     }
-    std::uint32_t find_rev_index(net::ipv4_addr rs, std::uint16_t rport, net::ipv4_addr client,
-                                 std::uint16_t cport, protocol p) const noexcept {
-        return find_in_rev_bucket(rev_bucket(rs, rport, client, cport, p), rs, rport, client, cport,
-                                  p);
-    }
-    std::uint32_t find_in_rev_bucket(std::uint32_t bucket, net::ipv4_addr rs, std::uint16_t rport,
-                                     net::ipv4_addr client, std::uint16_t cport,
-                                     protocol p) const noexcept {
-        for (std::uint32_t i = rev_heads_[bucket]; i != no_flow; i = flows_[i].next_rev) {
+    std::uint32_t find_rev_in(std::uint32_t bucket, net::ipv4_addr rs, std::uint16_t rport,
+                              net::ipv4_addr client, std::uint16_t cport,
+                              protocol p) const noexcept {
+        for (std::uint32_t i = heads_[bucket]; i != no_flow; i = flows_[i].next) {
             const flow& f = flows_[i];
             if (f.rs == rs && f.client == client && f.rs_port == rport && f.client_port == cport &&
                 f.proto == p) {
@@ -357,13 +338,18 @@ class flow_table {
         }
         return no_flow;
     }
-    void remove(std::uint32_t index) noexcept;
-    void remove_expired(const forward_probe& probe) noexcept;
-    // remove() when the entry's forward bucket is known.
-    void remove_in(std::uint32_t index, std::uint32_t fwd_bucket) noexcept;
-    // insert() once both keys are known to be free: link a new entry.
-    insert_result link_new(const flow_spec& spec, std::uint32_t fwd_bucket,
-                           std::uint32_t rev_bucket, time_point now) noexcept;
+    // Unlinks entry `index` of chain `bucket` and frees it.
+    void remove_in(std::uint32_t index, std::uint32_t bucket) noexcept;
+    void remove(std::uint32_t index) noexcept { remove_in(index, bucket_of(flows_[index])); }
+    // Writes a new flow into entry `idx` (chain links untouched).
+    void fill(flow& f, const flow_spec& spec, time_point now) noexcept;
+    // Releases the flow in `f` (counts, release hook) without freeing it.
+    void release(const flow& f) noexcept {
+        count(f, -1);
+        if (release_ != nullptr) {
+            release_(release_ctx_, f);
+        }
+    }
     void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
     void count(const flow& f, int delta) noexcept {
         if (f.rs_slot >= counts_.size()) {
@@ -381,8 +367,7 @@ class flow_table {
     }
 
     fixed_array<flow> flows_;
-    fixed_array<std::uint32_t> fwd_heads_;
-    fixed_array<std::uint32_t> rev_heads_;
+    fixed_array<std::uint32_t> heads_;
     std::uint32_t bucket_mask_ = 0;
     std::uint32_t free_head_ = no_flow;
     std::uint32_t size_ = 0;

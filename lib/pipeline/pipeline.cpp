@@ -601,12 +601,12 @@ void look_ahead(std::span<const std::uint8_t> frame, const context& ctx, const w
         la.table = lookahead::reverse;
         la.bucket = flows.reverse_bucket(k);
     }
-    flows.prefetch_head(la.table == lookahead::forward, la.bucket);
+    flows.prefetch_head(la.bucket);
 }
 
 void prefetch_flow(const worker_state& ws, const lookahead& la) noexcept {
     if (la.table != lookahead::none) {
-        ws.engine->flows().prefetch_first(la.table == lookahead::forward, la.bucket);
+        ws.engine->flows().prefetch_first(la.bucket);
     }
 }
 

@@ -198,8 +198,9 @@ TEST_F(lb_fixture, ttl_exceeded_on_an_established_flow_leaves_its_timer) {
     EXPECT_EQ(late.bytes, before);
 }
 
-// An ACK for a flow that timed out meets no flow (the entry goes), whatever
-// path it takes.
+// An ACK for a flow that timed out meets no flow, whatever path it takes;
+// its entry stays until the sweep reclaims it or a new flow of the same
+// forward key takes it over.
 TEST_F(lb_fixture, a_timed_out_flow_is_not_used) {
     use({web()});
     connect(client, 40000, at(0ms));
@@ -208,7 +209,22 @@ TEST_F(lb_fixture, a_timed_out_flow_is_not_used) {
     ASSERT_EQ(eng.flows().size(), 1u);
     auto later = test::tcp_frame(client, 40000, vip, 80, ACK);
     EXPECT_EQ(send(later, at(1ms + 900s)).reason, drop_reason::lb_tcp_not_syn);
+    EXPECT_EQ(eng.flows().stats().inserted, 1u);
+    // A new SYN of that endpoint: a new flow, in the expired one's entry.
+    auto syn = test::tcp_frame(client, 40000, vip, 80, SYN);
+    const verdict v = send(syn, at(2ms + 900s));
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v.new_flow);
+    EXPECT_EQ(eng.flows().size(), 1u);
+    EXPECT_EQ(eng.flows().stats().inserted, 2u);
+    EXPECT_EQ(eng.flows().stats().expired, 1u);
+    const flow* f = eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(3ms + 900s));
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->state(), flow_state::syn_recv);
+    // Timed out again and swept: gone.
+    eng.expire(at(1000s), 1u << 20);
     EXPECT_EQ(eng.flows().size(), 0u);
+    EXPECT_EQ(eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(1000s)), nullptr);
 }
 
 TEST_F(lb_fixture, sloppy_tcp_picks_up_established_connections) {

@@ -45,13 +45,13 @@ flow_table make(std::uint32_t capacity, timeouts t = {}) {
     return std::move(r).value();
 }
 
-TEST(flow_table, bytes_per_flow_is_48) {
-    EXPECT_EQ(sizeof(flow), 40u);
-    EXPECT_EQ(flow_table::bytes_per_flow(), 48u);
+TEST(flow_table, bytes_per_flow_is_40) {
+    EXPECT_EQ(sizeof(flow), 36u);
+    EXPECT_EQ(flow_table::bytes_per_flow(), 40u);
     auto t = make(1u << 16);
     EXPECT_EQ(t.bucket_count(), 1u << 16);
-    EXPECT_EQ(t.memory_bytes(), std::size_t{1u << 16} * 48u);
-    // Not a power of two: fewer buckets, never more than 48 bytes per flow.
+    EXPECT_EQ(t.memory_bytes(), std::size_t{1u << 16} * 40u);
+    // Not a power of two: fewer buckets, never more than 40 bytes per flow.
     auto u = make(100000);
     EXPECT_EQ(u.bucket_count(), 65536u);
     EXPECT_LE(u.memory_bytes(), std::size_t{100000} * flow_table::bytes_per_flow());
@@ -320,6 +320,78 @@ TEST(flow_table, deadlines_survive_tick_wraparound) {
     EXPECT_EQ(t.find_forward(fwd_key(s), t0 + 10s), nullptr);
 }
 
+// Both keys hold the client endpoint, so one client endpoint's flows to
+// several VIPs share a chain: each stays findable both ways while the
+// others come and go, by erase, by the sweep and by expiry on lookup.
+TEST(flow_table, flows_of_one_client_endpoint_share_a_chain) {
+    auto t = make(64);
+    std::vector<flow_spec> specs;
+    for (std::uint32_t v = 0; v < 12; ++v) {
+        flow_spec s = spec(9, v % 2 == 0 ? flow_state::close : flow_state::established);
+        s.vip = ipv4_addr{192, 168, 44, static_cast<std::uint8_t>(100 + v)};
+        s.rs_port = static_cast<std::uint16_t>(8000 + v);
+        specs.push_back(s);
+        ASSERT_EQ(t.insert(s, at(0ms)).status, insert_status::ok) << v;
+    }
+    for (const auto& s : specs) {
+        ASSERT_NE(t.find_forward(fwd_key(s), at(1s)), nullptr);
+        ASSERT_EQ(t.find_forward(fwd_key(s), at(1s)), t.find_reverse(rev_key(s), at(1s)));
+    }
+    // Erase one in the middle of the chain.
+    t.erase(*t.find_forward(fwd_key(specs[5]), at(1s)));
+    EXPECT_EQ(t.find_forward(fwd_key(specs[5]), at(1s)), nullptr);
+    EXPECT_EQ(t.find_reverse(rev_key(specs[5]), at(1s)), nullptr);
+    // The CLOSE ones (even v, 10 s) time out; the sweep takes all six.
+    const auto r = t.expire(at(11s), 64);
+    EXPECT_EQ(r.removed, 6u);
+    EXPECT_EQ(t.size(), 5u);
+    for (std::uint32_t v = 0; v < 12; ++v) {
+        const bool live = v % 2 == 1 && v != 5;
+        EXPECT_EQ(t.find_forward(fwd_key(specs[v]), at(11s)) != nullptr, live) << v;
+        EXPECT_EQ(t.find_reverse(rev_key(specs[v]), at(11s)) != nullptr, live) << v;
+    }
+}
+
+// A new flow whose forward key is on an expired entry takes that entry
+// over: same index, the old flow released (counts, hook), nothing leaked.
+TEST(flow_table, new_flow_takes_over_its_expired_entry_in_place) {
+    auto t = make(16);
+    std::vector<rs_counts> counts(8);
+    t.attach_counts(counts);
+    int released = 0;
+    t.set_release_hook([](void* ctx, const flow&) noexcept { ++*static_cast<int*>(ctx); },
+                       &released);
+    auto s = spec(3, flow_state::syn_recv);
+    auto first = t.insert(s, at(0ms));
+    ASSERT_EQ(first.status, insert_status::ok);
+    const std::uint32_t idx = t.index_of(*first.f);
+    EXPECT_EQ(counts[7].inactive, 1u);
+    // SYN_RECV: 60 s. Expired at 61 s; the probe still sees the entry.
+    const auto p = t.probe_forward(fwd_key(s));
+    EXPECT_EQ(p.index, idx);
+    EXPECT_EQ(t.find_forward(p, at(61s)), nullptr);
+    auto again = s;
+    again.state = flow_state::established;
+    again.rs_port = 9090; // rescheduled elsewhere: a new reverse key
+    auto second = t.insert_after_miss(again, p, at(61s));
+    ASSERT_EQ(second.status, insert_status::ok);
+    EXPECT_EQ(t.index_of(*second.f), idx);
+    EXPECT_EQ(t.size(), 1u);
+    EXPECT_EQ(released, 1);
+    EXPECT_EQ(counts[7].inactive, 0u);
+    EXPECT_EQ(counts[7].active, 1u);
+    EXPECT_EQ(t.stats().expired, 1u);
+    EXPECT_EQ(t.stats().taken_over, 1u);
+    EXPECT_EQ(t.find_reverse(rev_key(s), at(62s)), nullptr);
+    EXPECT_EQ(t.find_reverse(rev_key(again), at(62s)), second.f);
+    // insert() does the same.
+    auto third = t.insert(s, at(61s + 900s));
+    ASSERT_EQ(third.status, insert_status::ok);
+    EXPECT_EQ(t.index_of(*third.f), idx);
+    EXPECT_EQ(t.size(), 1u);
+    EXPECT_EQ(released, 2);
+}
+
 TEST(flow_table, custom_allocator_is_used_for_everything) {
     struct tracker {
         std::size_t live = 0;
@@ -339,7 +411,7 @@ TEST(flow_table, custom_allocator_is_used_for_everything) {
     {
         auto r = flow_table::create({.capacity = 4096}, a);
         ASSERT_TRUE(r.ok());
-        EXPECT_EQ(tr.live, 3u); // entries + two bucket arrays
+        EXPECT_EQ(tr.live, 2u); // entries + bucket heads
         EXPECT_EQ(tr.bytes, r->memory_bytes());
         EXPECT_EQ(tr.bytes, 4096u * flow_table::bytes_per_flow());
     }
