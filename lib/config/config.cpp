@@ -275,6 +275,8 @@ const std::vector<field<dataplane_config>>& dataplane_fields() {
                    {.min = 64, .max = 65536, .power_of_two = true}),
         uint_field("control_tx_ring_size", &d::control_tx_ring_size,
                    {.min = 64, .max = 65536, .power_of_two = true}),
+        uint_field("handoff_ring_size", &d::handoff_ring_size,
+                   {.min = 64, .max = 65536, .power_of_two = true}),
         bool_field("idle_sleep", &d::idle_sleep),
         uint_field("idle_sleep_us", &d::idle_sleep_us, {.min = 1, .max = 100000}),
         uint_field("idle_polls", &d::idle_polls, {.min = 1, .max = 1000000}),

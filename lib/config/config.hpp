@@ -45,6 +45,7 @@ struct dataplane_config {
     std::uint16_t burst = 32;                  // rx/tx burst size
     std::uint32_t punt_ring_size = 1024;       // worker -> control ring, power of two
     std::uint32_t control_tx_ring_size = 1024; // control -> worker TX ring, power of two
+    std::uint32_t handoff_ring_size = 2048;    // worker -> owner worker ring, power of two
     // Idle behaviour: busy-poll (false, the default) or sleep `idle_sleep_us`
     // after `idle_polls` consecutive empty polls.
     bool idle_sleep = false;

@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
@@ -43,13 +44,43 @@ void snapshot::finalize() {
 
 namespace {
 
-// lib/lb's allocator hook: flow tables live in DPDK memory (hugepages when
-// EAL has them), on the worker's socket.
+// lib/lb's allocator hook: flow tables live in DPDK memory on the worker's
+// socket when EAL has hugepages. Without them (--no-huge) EAL memory is 4 KB
+// pages, and a 40 MB flow table over 10,000 pages makes nearly every lookup
+// a TLB miss; the table needs no DMA, so it comes from an anonymous mapping,
+// 2 MB aligned, with MADV_HUGEPAGE: transparent huge pages where the kernel
+// has them (/sys/kernel/mm/transparent_hugepage/enabled: madvise or always),
+// 4 KB pages otherwise.
+constexpr std::size_t thp_size = std::size_t{2} << 20;
+
+std::size_t thp_round(std::size_t n) { return (n + thp_size - 1) & ~(thp_size - 1); }
+
 void* lb_alloc(void* ctx, std::size_t size, std::size_t align) {
-    int socket = static_cast<int>(reinterpret_cast<std::intptr_t>(ctx));
-    return rte_zmalloc_socket("vg_lb", size, static_cast<unsigned>(align), socket);
+    if (rte_eal_has_hugepages() != 0 || align > thp_size) {
+        int socket = static_cast<int>(reinterpret_cast<std::intptr_t>(ctx));
+        return rte_zmalloc_socket("vg_lb", size, static_cast<unsigned>(align), socket);
+    }
+    const std::size_t len = thp_round(size);
+    void* raw = mmap(nullptr, len + thp_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (raw == MAP_FAILED)
+        return nullptr;
+    const auto start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (start + thp_size - 1) & ~(std::uintptr_t{thp_size} - 1);
+    if (aligned > start)
+        munmap(raw, aligned - start);
+    if (const std::size_t tail = start + len + thp_size - (aligned + len); tail != 0)
+        munmap(reinterpret_cast<void*>(aligned + len), tail);
+    // Advice only: without THP the mapping simply stays in 4 KB pages.
+    (void)madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
+    return reinterpret_cast<void*>(aligned);
 }
-void lb_free(void*, void* p, std::size_t, std::size_t) { rte_free(p); }
+void lb_free(void*, void* p, std::size_t size, std::size_t align) {
+    if (rte_eal_has_hugepages() != 0 || align > thp_size)
+        rte_free(p);
+    else if (p != nullptr)
+        munmap(p, thp_round(size));
+}
 
 std::string errno_text(int err) { return rte_strerror(err < 0 ? -err : err); }
 
@@ -218,7 +249,7 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
                 if (from == to)
                     continue;
                 std::string hname = "vg_ho_" + std::to_string(from) + "_" + std::to_string(to);
-                rte_ring* r = rte_ring_create(hname.c_str(), cfg.dataplane.punt_ring_size,
+                rte_ring* r = rte_ring_create(hname.c_str(), cfg.dataplane.handoff_ring_size,
                                               static_cast<int>(rte_socket_id()),
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
                 if (r == nullptr)

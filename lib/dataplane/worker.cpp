@@ -120,6 +120,65 @@ struct loop {
     std::uint64_t new_flows = 0;
     // The RX burst's lookaheads (pipeline::look_ahead), by position.
     std::array<pipeline::lookahead, max_burst> ahead{};
+    // Frames for other workers, staged per owner and enqueued on its ring
+    // in one burst (flush_handoffs) after each RX burst.
+    struct handoff_stage {
+        std::array<rte_mbuf*, max_burst> pkts;
+        unsigned count = 0;
+    };
+    std::array<handoff_stage, max_workers> ho{};
+
+    // Enqueues the frames staged for worker `j`; what its ring cannot take
+    // is dropped (lb_handoff_ring_full).
+    void flush_handoff(unsigned j) noexcept {
+        handoff_stage& h = ho[j];
+        if (h.count == 0)
+            return;
+        unsigned done = 0;
+        if (to_owner[j] != nullptr)
+            done = rte_ring_sp_enqueue_burst(to_owner[j], reinterpret_cast<void* const*>(h.pkts.data()),
+                                             h.count, nullptr);
+        if (done != 0)
+            st.handoffs_out.add(done);
+        for (unsigned i = done; i < h.count; ++i) {
+            count_drop(st, pipeline::drop_reason::lb_handoff_ring_full);
+            rte_pktmbuf_free(h.pkts[i]);
+        }
+        h.count = 0;
+    }
+    // A burst in three passes (pipeline::look_ahead): parse and hash every
+    // frame and prefetch its flow bucket, prefetch the buckets' first
+    // entries, then process; with many flows the table misses of the whole
+    // burst overlap instead of queueing. `port` < nports: every frame came
+    // in there; else each frame's arrival port is in its hash.usr (frames
+    // handed over by another worker). Returns the burst's bytes.
+    std::uint64_t run_burst(rte_mbuf** pkts, unsigned n, unsigned port,
+                            const pipeline::context& ctx) noexcept {
+        std::uint64_t bytes = 0;
+        for (unsigned i = 0; i < n; ++i) {
+            if (i + 1 < n)
+                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+            rte_mbuf* m = pkts[i];
+            bytes += m->pkt_len;
+            if (m->nb_segs == 1)
+                pipeline::look_ahead(std::span<const std::uint8_t>(
+                                         rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len),
+                                     ctx, ws, ahead[i]);
+            else
+                ahead[i] = pipeline::lookahead{};
+        }
+        for (unsigned i = 0; i < n; ++i)
+            pipeline::prefetch_flow(ws, ahead[i]);
+        for (unsigned i = 0; i < n; ++i)
+            handle(pkts[i], port < nports ? port : static_cast<unsigned>(pkts[i]->hash.usr), ctx,
+                   &ahead[i]);
+        return bytes;
+    }
+
+    void flush_handoffs(unsigned nworkers) noexcept {
+        for (unsigned j = 0; j < nworkers && j < max_workers; ++j)
+            flush_handoff(j);
+    }
 
     void flush_counts() noexcept {
         if (forwarded != 0) {
@@ -191,14 +250,16 @@ struct loop {
             send(v.out_port < nports ? v.out_port : p, m);
             break;
         case pipeline::action::handoff: {
-            rte_ring* r = v.worker < max_workers ? to_owner[v.worker] : nullptr;
-            m->hash.usr = p; // the arrival port, for the owner
-            if (r == nullptr || rte_ring_sp_enqueue(r, m) != 0) {
+            if (v.worker >= max_workers || to_owner[v.worker] == nullptr) {
                 count_drop(st, pipeline::drop_reason::lb_handoff_ring_full);
                 rte_pktmbuf_free(m);
-            } else {
-                st.handoffs_out.add();
+                break;
             }
+            m->hash.usr = p; // the arrival port, for the owner
+            handoff_stage& h = ho[v.worker];
+            h.pkts[h.count++] = m;
+            if (h.count == max_burst)
+                flush_handoff(v.worker);
             break;
         }
         case pipeline::action::punt: {
@@ -335,6 +396,33 @@ int worker_main(void* arg) {
         st.polls.add();
         unsigned got_total = 0;
 
+        // First the frames other workers received for flows this one owns:
+        // they have waited already, and a full ring drops
+        // (lb_handoff_ring_full) while the NIC queue can wait.
+        if (nworkers > 1) {
+            L.ws.handed_off = true;
+            for (unsigned from = 0; from < nworkers; ++from) {
+                rte_ring* r = w->handoff[from];
+                if (r == nullptr)
+                    continue;
+                // Drain up to four bursts: the peer may hand over as much as
+                // it receives.
+                for (int round = 0; round < 4; ++round) {
+                    unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
+                                                           L.burst, nullptr);
+                    if (n == 0)
+                        break;
+                    got_total += n;
+                    st.handoffs_in.add(n);
+                    L.run_burst(rx.data(), n, max_ports, ctx);
+                    L.flush_counts();
+                    if (n < L.burst)
+                        break;
+                }
+            }
+            L.ws.handed_off = false;
+        }
+
         for (unsigned p = 0; p < L.nports; ++p) {
             std::uint16_t n = rte_eth_rx_burst(L.port_ids[p], L.queue, rx.data(),
                                                static_cast<std::uint16_t>(L.burst));
@@ -343,55 +431,11 @@ int worker_main(void* arg) {
             got_total += n;
             st.rx_packets.add(n);
             st.port_rx[p].add(n);
-            // The burst in three passes (pipeline::look_ahead): parse and
-            // hash every frame and prefetch its flow bucket, prefetch the
-            // buckets' first entries, then process; with many flows the
-            // table misses of the whole burst overlap instead of queueing.
-            std::uint64_t bytes = 0;
-            for (std::uint16_t i = 0; i < n; ++i) {
-                if (i + 1 < n)
-                    rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void*));
-                rte_mbuf* m = rx[i];
-                bytes += m->pkt_len;
-                if (m->nb_segs == 1)
-                    pipeline::look_ahead(std::span<const std::uint8_t>(
-                                             rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len),
-                                         ctx, L.ws, L.ahead[i]);
-                else
-                    L.ahead[i] = pipeline::lookahead{};
-            }
-            for (std::uint16_t i = 0; i < n; ++i)
-                pipeline::prefetch_flow(L.ws, L.ahead[i]);
-            for (std::uint16_t i = 0; i < n; ++i)
-                L.handle(rx[i], p, ctx, &L.ahead[i]);
+            const std::uint64_t bytes = L.run_burst(rx.data(), n, p, ctx);
             st.rx_bytes.add(bytes);
             L.flush_counts();
-        }
-
-        // Frames other workers received for flows this one owns.
-        if (nworkers > 1) {
-            L.ws.handed_off = true;
-            for (unsigned from = 0; from < nworkers; ++from) {
-                rte_ring* r = w->handoff[from];
-                if (r == nullptr)
-                    continue;
-                // Drain up to four bursts: the peer may hand over as much as
-                // it receives, and a full ring drops (lb_handoff_ring_full).
-                for (int round = 0; round < 4; ++round) {
-                    unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
-                                                           L.burst, nullptr);
-                    if (n == 0)
-                        break;
-                    got_total += n;
-                    st.handoffs_in.add(n);
-                    for (unsigned i = 0; i < n; ++i)
-                        L.handle(rx[i], static_cast<unsigned>(rx[i]->hash.usr), ctx);
-                    L.flush_counts();
-                    if (n < L.burst)
-                        break;
-                }
-            }
-            L.ws.handed_off = false;
+            if (nworkers > 1)
+                L.flush_handoffs(nworkers);
         }
 
         // Worker 0 transmits what the control core queued (adverts, GARPs,
@@ -448,6 +492,7 @@ int worker_main(void* arg) {
     }
 
     rte_rcu_qsbr_thread_offline(dp.qsbr_, w->index);
+    L.flush_handoffs(nworkers);
     for (unsigned p = 0; p < L.nports; ++p)
         flush(L.tx[p], L.port_ids[p], L.queue, st, p);
     return 0;

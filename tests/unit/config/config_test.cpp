@@ -97,6 +97,7 @@ dataplane:
   burst: 64
   punt_ring_size: 4096
   control_tx_ring_size: 256
+  handoff_ring_size: 8192
   idle_sleep: yes
   idle_sleep_us: 50
   idle_polls: 1000
@@ -120,6 +121,7 @@ neighbours:
     EXPECT_EQ(c.dataplane.burst, 64);
     EXPECT_EQ(c.dataplane.punt_ring_size, 4096u);
     EXPECT_EQ(c.dataplane.control_tx_ring_size, 256u);
+    EXPECT_EQ(c.dataplane.handoff_ring_size, 8192u);
     EXPECT_TRUE(c.dataplane.idle_sleep);
     EXPECT_EQ(c.dataplane.idle_sleep_us, 50u);
     EXPECT_EQ(c.dataplane.idle_polls, 1000u);
@@ -200,7 +202,7 @@ const error_case error_cases[] = {
     {"unknown_dataplane_key", one_port + "dataplane:\n  flows_per_worker: 1048576\n",
      "<string>:6:3: dataplane: unknown key 'flows_per_worker'; expected one of workers, mbufs, "
      "mbuf_cache, rx_descriptors, tx_descriptors, burst, punt_ring_size, control_tx_ring_size, "
-     "idle_sleep, idle_sleep_us, idle_polls"},
+     "handoff_ring_size, idle_sleep, idle_sleep_us, idle_polls"},
     {"unknown_port_key", "ports:\n  - name: a\n    device: net_ring0\n    adress: 10.0.0.1/24\n",
      "<string>:4:5: ports[0]: unknown key 'adress' (did you mean 'address'?); expected one of "
      "name, device, address"},
@@ -497,6 +499,7 @@ TEST(LoadFile, ExampleLoadsWithDefaults) {
     EXPECT_EQ(r->dataplane.burst, dp.burst);
     EXPECT_EQ(r->dataplane.punt_ring_size, dp.punt_ring_size);
     EXPECT_EQ(r->dataplane.control_tx_ring_size, dp.control_tx_ring_size);
+    EXPECT_EQ(r->dataplane.handoff_ring_size, dp.handoff_ring_size);
     EXPECT_EQ(r->dataplane.idle_sleep, dp.idle_sleep);
     EXPECT_EQ(r->dataplane.idle_sleep_us, dp.idle_sleep_us);
     EXPECT_EQ(r->dataplane.idle_polls, dp.idle_polls);
