@@ -19,9 +19,11 @@
 // only by a hash collision or when one client endpoint talks to several
 // virtual services; the latter is bounded by the number of services, so a
 // remote host cannot lengthen a chain at will (it does not know the seed).
-// The bucket count is the largest power of two <= capacity (load factor
-// 1..2 when full), so a flow costs at most sizeof(flow) + 4 = 40 bytes
-// (bytes_per_flow()); exactly that when the capacity is a power of two.
+// The bucket count is twice the largest power of two <= capacity (load
+// factor 0.5..1 when full: most hits are the first entry of their chain,
+// the one a burst prefetches), so a flow costs at most sizeof(flow) + 2 x 4
+// = 44 bytes (bytes_per_flow()); exactly that when the capacity is a power
+// of two.
 //
 // Expiry: every entry carries its deadline. A lookup that meets an expired
 // entry reports a miss, so timeouts are exact whatever the sweep does;
@@ -144,10 +146,10 @@ class flow_table {
     // whatever the reason (expiry, erase). The flow is still intact.
     using release_fn = void (*)(void* ctx, const flow& f) noexcept;
 
-    // Bytes of table memory per flow slot at most: the entry plus one bucket
-    // head.
+    // Bytes of table memory per flow slot at most: the entry plus two bucket
+    // heads.
     static constexpr std::size_t bytes_per_flow() noexcept {
-        return sizeof(flow) + sizeof(std::uint32_t);
+        return sizeof(flow) + 2 * sizeof(std::uint32_t);
     }
 
     static result<flow_table> create(const flow_table_config& cfg,

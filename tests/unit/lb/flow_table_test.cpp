@@ -45,15 +45,15 @@ flow_table make(std::uint32_t capacity, timeouts t = {}) {
     return std::move(r).value();
 }
 
-TEST(flow_table, bytes_per_flow_is_40) {
+TEST(flow_table, bytes_per_flow_is_44) {
     EXPECT_EQ(sizeof(flow), 36u);
-    EXPECT_EQ(flow_table::bytes_per_flow(), 40u);
+    EXPECT_EQ(flow_table::bytes_per_flow(), 44u);
     auto t = make(1u << 16);
-    EXPECT_EQ(t.bucket_count(), 1u << 16);
-    EXPECT_EQ(t.memory_bytes(), std::size_t{1u << 16} * 40u);
-    // Not a power of two: fewer buckets, never more than 40 bytes per flow.
+    EXPECT_EQ(t.bucket_count(), 1u << 17);
+    EXPECT_EQ(t.memory_bytes(), std::size_t{1u << 16} * 44u);
+    // Not a power of two: fewer buckets, never more than 44 bytes per flow.
     auto u = make(100000);
-    EXPECT_EQ(u.bucket_count(), 65536u);
+    EXPECT_EQ(u.bucket_count(), 131072u);
     EXPECT_LE(u.memory_bytes(), std::size_t{100000} * flow_table::bytes_per_flow());
 }
 
