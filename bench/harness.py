@@ -377,10 +377,10 @@ class Bench:
             cmd += ["--seed-dev", s["vipgate_ports"]["seed"]]
         if w["kind"] == "syn":
             cmd += ["--syn-timeout", SYN_TIMEOUT, "--expire-budget", str(SYN_BUDGET)]
-        if w.get("capacity"):
-            cmd += ["--flows-per-worker", str(w["capacity"])]
         elif self.a.expire_budget:
             cmd += ["--expire-budget", str(self.a.expire_budget)]
+        if w.get("capacity"):
+            cmd += ["--flows-per-worker", str(w["capacity"])]
         if w["kind"] == "jitter":
             cmd += ["--advert-int", "10ms"]
         with open(cfg, "w") as f:

@@ -171,7 +171,7 @@ struct loop {
             pipeline::prefetch_flow(ws, ahead[i]);
         for (unsigned i = 0; i < n; ++i)
             handle(pkts[i], port < nports ? port : static_cast<unsigned>(pkts[i]->hash.usr), ctx,
-                   &ahead[i]);
+                   ahead[i]);
         return bytes;
     }
 
@@ -210,18 +210,16 @@ struct loop {
     }
 
     // One frame received on port `p` (or handed over by another worker),
-    // with its lookahead when the burst was staged.
+    // with its lookahead from run_burst().
     void handle(rte_mbuf* m, unsigned p, const pipeline::context& ctx,
-                const pipeline::lookahead* la = nullptr) noexcept {
+                const pipeline::lookahead& la) noexcept {
         if (m->nb_segs != 1) {
             count_drop(st, pipeline::drop_reason::multi_segment);
             rte_pktmbuf_free(m);
             return;
         }
         std::span<std::uint8_t> frame(rte_pktmbuf_mtod(m, std::uint8_t*), m->data_len);
-        pipeline::verdict v =
-            la != nullptr ? pipeline::process(frame, static_cast<std::uint16_t>(p), ctx, ws, *la)
-                          : pipeline::process(frame, static_cast<std::uint16_t>(p), ctx, ws);
+        pipeline::verdict v = pipeline::process(frame, static_cast<std::uint16_t>(p), ctx, ws, la);
         switch (v.act) {
         case pipeline::action::reply:
             st.replies.add();
@@ -439,7 +437,8 @@ int worker_main(void* arg) {
         }
 
         // Worker 0 transmits what the control core queued (adverts, GARPs,
-        // ARP requests, probes): the control core owns no TX queue of its own.
+        // ARP requests, probes) for ports without a spare TX queue of the
+        // control core's own (af_packet, af_xdp, tap: port_info::control_queue).
         if (w->index == 0) {
             unsigned n = rte_ring_sc_dequeue_burst(dp.control_tx_, reinterpret_cast<void**>(rx.data()),
                                                    L.burst, nullptr);

@@ -80,10 +80,7 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
                                             time_point now) noexcept {
     // The reverse key is in the same bucket (both keys hold the client
     // endpoint), whose chain the forward probe has just walked.
-    std::uint32_t reuse = probe.index;
-    if (reuse != no_flow && !flows_[reuse].in_use()) {
-        reuse = no_flow; // freed since the probe (connection reuse erased it)
-    }
+    const std::uint32_t reuse = probe.index;
     for (std::uint32_t i = heads_[probe.bucket]; i != no_flow;) {
         flow& f = flows_[i];
         const std::uint32_t next = f.next;

@@ -223,7 +223,8 @@ class flow_table {
     static constexpr std::uint32_t reclaim_budget = 16;
     // insert() after find_forward(probe) found no live flow: no live entry
     // has the spec's forward key, which is in probe.bucket; an expired one
-    // (probe.index) is released and its entry reused in place.
+    // (probe.index) is released and its entry reused in place. A caller that
+    // erased the probed entry since passes index no_flow.
     insert_result insert_after_miss(const flow_spec& spec, const forward_probe& probe,
                                     time_point now) noexcept;
 
