@@ -17,11 +17,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <pthread.h>
 #include <sched.h>
-#include <cstdio>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -44,8 +44,12 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
 
-extern "C" void on_signal(int) { g_stop.store(true); }
-extern "C" void on_hup(int) { g_reload.store(true); }
+extern "C" void on_signal(int) {
+    g_stop.store(true);
+}
+extern "C" void on_hup(int) {
+    g_reload.store(true);
+}
 
 constexpr const char* default_socket = "/run/vipgate/vipgate.sock";
 
@@ -72,20 +76,27 @@ void usage(std::ostream& os, const po::options_description& opts) {
 
 spdlog::level::level_enum parse_level(const std::string& s, bool& ok) {
     ok = true;
-    if (s == "trace")
+    if (s == "trace") {
         return spdlog::level::trace;
-    if (s == "debug")
+    }
+    if (s == "debug") {
         return spdlog::level::debug;
-    if (s == "info")
+    }
+    if (s == "info") {
         return spdlog::level::info;
-    if (s == "warn" || s == "warning")
+    }
+    if (s == "warn" || s == "warning") {
         return spdlog::level::warn;
-    if (s == "error")
+    }
+    if (s == "error") {
         return spdlog::level::err;
-    if (s == "critical")
+    }
+    if (s == "critical") {
         return spdlog::level::critical;
-    if (s == "off")
+    }
+    if (s == "off") {
         return spdlog::level::off;
+    }
     ok = false;
     return spdlog::level::info;
 }
@@ -96,24 +107,26 @@ int main(int argc, char** argv) {
     // Split at the first "--": EAL's arguments before, ours after.
     std::vector<std::string> eal_user, ours;
     int split = -1;
-    for (int i = 1; i < argc; ++i)
+    for (int i = 1; i < argc; ++i) {
         if (std::string(argv[i]) == "--") {
             split = i;
             break;
         }
+    }
     for (int i = 1; i < argc; ++i) {
-        if (split < 0 || i > split)
+        if (split < 0 || i > split) {
             ours.emplace_back(argv[i]);
-        else if (i < split)
+        } else if (i < split) {
             eal_user.emplace_back(argv[i]);
+        }
     }
 
     std::string config_file, keepalived_conf, socket_path = default_socket, log_level = "info";
     bool interactive = false, check_only = false;
     po::options_description opts("vipgate options (after --)");
-    opts.add_options()                                                    //
-        ("help,h", "print this help and exit")                            //
-        ("version,V", "print the version and exit")                       //
+    opts.add_options()                                                              //
+        ("help,h", "print this help and exit")                                      //
+        ("version,V", "print the version and exit")                                 //
         ("config,c", po::value(&config_file), "YAML configuration file (required)") //
         ("keepalived-conf", po::value(&keepalived_conf),
          "import vrrp_instance / vrrp_sync_group / global_defs from a keepalived.conf; "
@@ -159,31 +172,37 @@ int main(int argc, char** argv) {
     }
 
     auto cfg = config::load_file(config_file);
-    if (cfg && !keepalived_conf.empty())
+    if (cfg && !keepalived_conf.empty()) {
         cfg = config::import_keepalived(keepalived_conf, std::move(cfg.value()));
+    }
     if (!cfg) {
         std::cerr << cfg.message();
-        if (!cfg.message().empty() && cfg.message().back() != '\n')
+        if (!cfg.message().empty() && cfg.message().back() != '\n') {
             std::cerr << "\n";
+        }
         std::cerr << "vipgate: configuration "
                   << (keepalived_conf.empty() ? config_file : config_file + " + " + keepalived_conf)
                   << " is not valid\n";
         return 2;
     }
-    for (const auto& w : cfg->warnings)
+    for (const auto& w : cfg->warnings) {
         std::cerr << "warning: " << w << "\n";
+    }
     if (check_only) {
         std::cout << config_file << ": OK: " << cfg->ports.size() << " port(s), "
                   << cfg->vrrp_instances.size() << " VRRP instance(s), "
                   << cfg->vrrp_sync_groups.size() << " sync group(s), " << cfg->warnings.size()
                   << " warning(s)";
-        for (const auto& p : cfg->ports)
-            std::cout << "\n  port " << p.name << " " << p.address.to_string() << " on " << p.device;
+        for (const auto& p : cfg->ports) {
+            std::cout << "\n  port " << p.name << " " << p.address.to_string() << " on "
+                      << p.device;
+        }
         for (const auto& v : cfg->vrrp_instances) {
             std::cout << "\n  vrrp " << v.vrrp.name << " on " << v.port << ": VRID "
                       << unsigned{v.vrrp.vrid} << ", v" << unsigned{v.vrrp.version} << ", VIPs";
-            for (const auto& a : v.vrrp.virtual_addresses)
+            for (const auto& a : v.vrrp.virtual_addresses) {
                 std::cout << " " << a.to_string();
+            }
         }
         std::cout << "\n";
         return 0;
@@ -199,19 +218,23 @@ int main(int argc, char** argv) {
     // EAL: the operator's arguments plus the devices the config names.
     std::vector<std::string> eal = {argv[0]};
     eal.insert(eal.end(), eal_user.begin(), eal_user.end());
-    for (auto& a : dataplane::dataplane::eal_args_for(*cfg, eal_user))
+    for (auto& a : dataplane::dataplane::eal_args_for(*cfg, eal_user)) {
         eal.push_back(std::move(a));
+    }
     std::string eal_line;
-    for (std::size_t i = 1; i < eal.size(); ++i)
+    for (std::size_t i = 1; i < eal.size(); ++i) {
         eal_line += (i > 1 ? " " : "") + eal[i];
+    }
     spdlog::info("vipgate {} starting; config {}; EAL: {}", VIPGATE_VERSION, config_file, eal_line);
     std::vector<char*> eal_argv;
-    for (auto& a : eal)
+    for (auto& a : eal) {
         eal_argv.push_back(a.data());
+    }
     eal_argv.push_back(nullptr);
     int eal_argc = static_cast<int>(eal.size());
-    if (rte_eal_init(eal_argc, eal_argv.data()) < 0)
+    if (rte_eal_init(eal_argc, eal_argv.data()) < 0) {
         rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    }
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
@@ -237,8 +260,9 @@ int main(int argc, char** argv) {
         auto* cp = new control::control_plane(*cfg, **dp);
         cp->config_loader = [config_file, keepalived_conf]() -> result<config::config> {
             auto c = config::load_file(config_file);
-            if (c && !keepalived_conf.empty())
+            if (c && !keepalived_conf.empty()) {
                 c = config::import_keepalived(keepalived_conf, std::move(c.value()));
+            }
             return c;
         };
         // Configuration warnings were printed at load time; init() would repeat them.
@@ -262,8 +286,9 @@ int main(int argc, char** argv) {
         control::register_telemetry(cp);
         console::interactive con(*cp, eng);
         if (interactive) {
-            if (auto r = con.start(); !r)
+            if (auto r = con.start(); !r) {
                 spdlog::error("{}", r.message());
+            }
         }
         spdlog::info("vipgate running: {} port(s), {} worker(s){}", (*dp)->ports().size(),
                      (*dp)->worker_count(), interactive ? "; type 'help' for commands" : "");
@@ -273,12 +298,13 @@ int main(int argc, char** argv) {
         if (cfg->dataplane.control_rt_priority > 0) {
             sched_param sp{};
             sp.sched_priority = static_cast<int>(cfg->dataplane.control_rt_priority);
-            if (int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); e != 0)
+            if (int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); e != 0) {
                 spdlog::warn("control core stays at normal scheduling: SCHED_FIFO priority {} "
                              "refused ({}); adverts may leave late on a busy machine",
                              sp.sched_priority, std::strerror(e));
-            else
+            } else {
                 spdlog::info("control core runs at SCHED_FIFO priority {}", sp.sched_priority);
+            }
         }
 
         rc = cp->run(&g_stop, &g_reload);

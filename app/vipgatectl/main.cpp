@@ -21,7 +21,8 @@ void usage(std::ostream& os) {
           "  -h, --help          this help;  -V, --version  the version\n"
           "Exit status: 0 the command succeeded, 1 vipgate reported an error,\n"
           "2 usage error, 3 could not talk to vipgate.\n"
-          "Examples: vipgatectl show ports;  vipgatectl show port stats all json;  vipgatectl help\n";
+          "Examples: vipgatectl show ports;  vipgatectl show port stats all json;  vipgatectl "
+          "help\n";
 }
 
 } // namespace
@@ -66,8 +67,9 @@ int main(int argc, char** argv) {
         break;
     }
     for (; i < argc; ++i) {
-        if (!command.empty())
+        if (!command.empty()) {
             command += ' ';
+        }
         command += argv[i];
     }
     if (command.empty()) {
@@ -79,9 +81,10 @@ int main(int argc, char** argv) {
         std::cerr << "vipgatectl: " << r.message() << "\n";
         return 3;
     }
-    if (r->ok)
+    if (r->ok) {
         std::fputs(r->text.c_str(), stdout);
-    else
+    } else {
         std::fputs(r->text.c_str(), stderr);
+    }
     return r->ok ? 0 : 1;
 }

@@ -34,8 +34,16 @@ class json {
     json(std::string s) : v_(std::move(s)) {}
     json(std::string_view s) : v_(std::string(s)) {}
 
-    static json array() { json j; j.v_ = array_t{}; return j; }
-    static json object() { json j; j.v_ = object_t{}; return j; }
+    static json array() {
+        json j;
+        j.v_ = array_t{};
+        return j;
+    }
+    static json object() {
+        json j;
+        j.v_ = object_t{};
+        return j;
+    }
 
     bool is_null() const { return v_.index() == 0; }
     bool is_bool() const { return v_.index() == 1; }

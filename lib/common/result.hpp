@@ -12,7 +12,9 @@ struct error {
     std::string message;
 };
 
-inline error make_error(std::string msg) { return error{std::move(msg)}; }
+inline error make_error(std::string msg) {
+    return error{std::move(msg)};
+}
 
 template <class T>
 class [[nodiscard]] result {

@@ -12,13 +12,16 @@ namespace vipgate::console {
 
 namespace {
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 bool fill_addr(const std::string& path, sockaddr_un& addr) {
     std::memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
+    if (path.size() >= sizeof addr.sun_path) {
         return false;
+    }
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return true;
 }
@@ -28,11 +31,13 @@ bool fill_addr(const std::string& path, sockaddr_un& addr) {
 result<client_reply> send_command(const std::string& path, const std::string& command,
                                   int timeout_ms) {
     sockaddr_un addr;
-    if (!fill_addr(path, addr))
+    if (!fill_addr(path, addr)) {
         return make_error("socket path too long: " + path);
+    }
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    if (fd < 0) {
         return make_error(sys_error("socket"));
+    }
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         auto e = make_error(sys_error("cannot connect to " + path) +
                             " (is vipgate running with this --control-socket?)");
@@ -55,8 +60,9 @@ result<client_reply> send_command(const std::string& path, const std::string& co
     std::size_t header = 0;
     bool ok = false;
     for (;;) {
-        if (need != std::string::npos && in.size() >= header + need)
+        if (need != std::string::npos && in.size() >= header + need) {
             break;
+        }
         pollfd p{fd, POLLIN, 0};
         int pr = ::poll(&p, 1, timeout_ms);
         if (pr <= 0) {
@@ -73,8 +79,9 @@ result<client_reply> send_command(const std::string& path, const std::string& co
         in.append(buf, static_cast<std::size_t>(n));
         if (need == std::string::npos) {
             std::size_t nl = in.find('\n');
-            if (nl == std::string::npos)
+            if (nl == std::string::npos) {
                 continue;
+            }
             std::string h = in.substr(0, nl);
             header = nl + 1;
             std::size_t sp = h.find(' ');

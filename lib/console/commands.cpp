@@ -7,13 +7,15 @@
 namespace vipgate::console {
 
 reply render(const json& report, bool as_json, const std::string& title) {
-    if (as_json)
+    if (as_json) {
         return reply::success(report.dump(2) + "\n");
+    }
     std::string out = title.empty() ? "" : title + "\n";
-    if (report.is_array())
+    if (report.is_array()) {
         out += render_table(report);
-    else
+    } else {
         out += render_kv(report);
+    }
     return reply::success(out);
 }
 
@@ -31,7 +33,8 @@ std::string port_stats_text(const json& rows) {
     for (const auto& r : rows.as_array()) {
         char buf[512];
         std::snprintf(buf, sizeof buf,
-                      "  ######################## NIC statistics for port %-3s (%s) ########################\n"
+                      "  ######################## NIC statistics for port %-3s (%s) "
+                      "########################\n"
                       "  RX-packets: %-12llu RX-missed: %-12llu RX-bytes:  %llu\n"
                       "  RX-errors:  %-12llu RX-nombuf: %llu\n"
                       "  TX-packets: %-12llu TX-errors: %-12llu TX-bytes:  %llu\n",
@@ -50,10 +53,12 @@ std::string port_stats_text(const json& rows) {
 }
 
 std::string stats_text(const json& s) {
-    std::string out = "Drops by reason (all workers, since clear " + s["since_s"].to_text() + " s ago):\n";
+    std::string out =
+        "Drops by reason (all workers, since clear " + s["since_s"].to_text() + " s ago):\n";
     std::size_t w = 0;
-    for (const auto& [k, v] : s["drops"].as_object())
+    for (const auto& [k, v] : s["drops"].as_object()) {
         w = std::max(w, k.size());
+    }
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         auto reason = static_cast<pipeline::drop_reason>(r);
         std::string name = pipeline::drop_reason_name(reason);
@@ -84,13 +89,15 @@ std::string vrrp_summary(const json& rows) {
         o.set("master", r["master_address"]);
         o.set("adv_int", fmt_rate(r["master_adver_interval_s"].as_double() * 1000) + "ms");
         const json& ttd = r["time_to_master_down_s"];
-        o.set("down_in", ttd.is_null() ? std::string("-") : fmt_rate(ttd.as_double() * 1000) + "ms");
+        o.set("down_in",
+              ttd.is_null() ? std::string("-") : fmt_rate(ttd.as_double() * 1000) + "ms");
         o.set("sent", r["adverts_sent"]);
         o.set("rcvd", r["adverts_received"]);
         o.set("rejected", r["rejected_total"]);
         std::string vips;
-        for (const auto& v : r["virtual_addresses"].as_array())
+        for (const auto& v : r["virtual_addresses"].as_array()) {
             vips += (vips.empty() ? "" : ",") + v.as_string();
+        }
         o.set("vips", vips);
         t.push(std::move(o));
     }
@@ -100,13 +107,15 @@ std::string vrrp_summary(const json& rows) {
 std::string vrrp_detail(const json& r) {
     json kv = json::object();
     for (const auto& [k, v] : r.as_object()) {
-        if (k == "rejected" || k == "transitions" || k == "last_rejected")
+        if (k == "rejected" || k == "transitions" || k == "last_rejected") {
             continue;
+        }
         if (v.is_array()) {
             std::string list;
             for (const auto& e : v.as_array()) {
-                if (!list.empty())
+                if (!list.empty()) {
                     list += ' ';
+                }
                 list += e.to_text();
             }
             kv.set(k, list.empty() ? std::string("-") : list);
@@ -118,16 +127,20 @@ std::string vrrp_detail(const json& r) {
     }
     std::string out = render_kv(kv);
     out += "rejected by reason:\n";
-    for (const auto& [k, v] : r["rejected"].as_object())
-        if (v.as_uint() != 0)
+    for (const auto& [k, v] : r["rejected"].as_object()) {
+        if (v.as_uint() != 0) {
             out += "  " + k + ": " + v.to_text() + "\n";
-    if (!r["last_rejected"].is_null())
+        }
+    }
+    if (!r["last_rejected"].is_null()) {
         out += "last rejected: " + r["last_rejected"]["reason"].to_text() + " from " +
                r["last_rejected"]["source"].to_text() + "\n";
+    }
     out += "transitions (oldest first):\n";
-    for (const auto& t : r["transitions"].as_array())
+    for (const auto& t : r["transitions"].as_array()) {
         out += "  " + fmt_rate(t["ago_s"].as_double()) + " s ago: " + t["from"].to_text() + " -> " +
                t["to"].to_text() + ": " + t["reason"].to_text() + "\n";
+    }
     return out;
 }
 
@@ -145,11 +158,13 @@ std::string virtual_servers_text(const json& rows) {
     for (const auto& s : rows.as_array()) {
         std::string local = s["address"].to_text() + ":" + s["port"].to_text();
         std::string sched = s["scheduler"].to_text();
-        if (s["persistence_timeout_s"].as_uint() != 0)
+        if (s["persistence_timeout_s"].as_uint() != 0) {
             sched += " persistent " + s["persistence_timeout_s"].to_text();
+        }
         std::string proto = s["protocol"].to_text();
-        for (auto& ch : proto)
+        for (auto& ch : proto) {
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        }
         std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n",
                       proto.c_str(), local.c_str(), sched.c_str(),
                       static_cast<unsigned long long>(s["active_conns"].as_uint()),
@@ -178,8 +193,9 @@ reply parse_limit(const std::string& s, std::uint32_t& out) {
     try {
         std::size_t used = 0;
         unsigned long v = std::stoul(s, &used);
-        if (used != s.size() || v == 0 || v > 100000)
+        if (used != s.size() || v == 0 || v > 100000) {
             throw std::out_of_range("limit");
+        }
         out = static_cast<std::uint32_t>(v);
     } catch (...) {
         return reply::failure("error: limit '" + s + "' is not a number 1..100000\n");
@@ -200,23 +216,27 @@ void register_commands(engine& e, control::control_plane& cp) {
     e.add("show port stats all [json]", "per-port packet and byte counters (DPDK ethdev)",
           [&cp](const args& a) {
               json r = cp.report_port_stats();
-              if (a.json)
+              if (a.json) {
                   return render(r, true);
+              }
               return reply::success(port_stats_text(r));
           });
     e.add("show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share",
           [&cp](const args& a) {
               json r = cp.report_lcores();
-              if (!a.json)
-                  for (auto& row : r.as_array())
+              if (!a.json) {
+                  for (auto& row : r.as_array()) {
                       row.set("busy_pct", fmt_rate(row["busy_pct"].as_double()));
+                  }
+              }
               return render(r, a.json);
           });
     e.add("show stats [json]", "every drop reason, control-core and neighbour counters",
           [&cp](const args& a) {
               json r = cp.report_stats();
-              if (a.json)
+              if (a.json) {
                   return render(r, true);
+              }
               return reply::success(stats_text(r));
           });
     e.add("show arp [json]", "the neighbour table",
@@ -226,60 +246,71 @@ void register_commands(engine& e, control::control_plane& cp) {
     e.add("show vrrp [json]", "VRRP instances: state, priority, master, timers, counters",
           [&cp](const args& a) {
               json r = cp.report_vrrp();
-              if (a.json)
+              if (a.json) {
                   return render(r, true);
+              }
               return reply::success(vrrp_summary(r));
           });
-    e.add("show vrrp <name> [json]",
-          "one VRRP instance in full: rejections by reason, last transitions with reasons",
-          [&cp](const args& a) {
-              json r = cp.report_vrrp(a["name"]);
-              if (r.size() == 0)
-                  return reply::failure(std::string("error: no vrrp instance named '")
-                                            .append(a["name"])
-                                            .append("'\n"));
-              if (a.json)
-                  return render(r.as_array()[0], true);
-              return reply::success(vrrp_detail(r.as_array()[0]));
-          },
-          {{"name", "VRRP instance name"}});
+    e.add(
+        "show vrrp <name> [json]",
+        "one VRRP instance in full: rejections by reason, last transitions with reasons",
+        [&cp](const args& a) {
+            json r = cp.report_vrrp(a["name"]);
+            if (r.size() == 0) {
+                return reply::failure(
+                    std::string("error: no vrrp instance named '").append(a["name"]).append("'\n"));
+            }
+            if (a.json) {
+                return render(r.as_array()[0], true);
+            }
+            return reply::success(vrrp_detail(r.as_array()[0]));
+        },
+        {{"name", "VRRP instance name"}});
     e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",
           [&cp](const args& a) {
-              if (!cp.vrrp())
+              if (!cp.vrrp()) {
                   return reply::failure("error: no vrrp instances\n");
+              }
               int n = 0;
               try {
                   std::size_t used = 0;
                   n = std::stoi(a["N"], &used);
-                  if (used != a["N"].size())
+                  if (used != a["N"].size()) {
                       throw std::invalid_argument("junk");
+                  }
               } catch (...) {
-                  return reply::failure("error: priority '" + a["N"] + "' is not a number 1..254\n");
+                  return reply::failure("error: priority '" + a["N"] +
+                                        "' is not a number 1..254\n");
               }
               auto r = cp.vrrp()->set_priority(control::control_plane::now(), a["name"], n);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               return reply::success(a["name"] + ": priority " + a["N"] + "\n");
           },
           {{"name", "VRRP instance name"}, {"N", "priority 1..254"}});
     e.add("vrrp <name> resign",
           "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
           [&cp](const args& a) {
-              if (!cp.vrrp())
+              if (!cp.vrrp()) {
                   return reply::failure("error: no vrrp instances\n");
+              }
               auto r = cp.vrrp()->resign(control::control_plane::now(), a["name"]);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               return reply::success(a["name"] + ": resigned\n");
           },
           {{"name", "VRRP instance name"}});
     e.add("vrrp <name> resume", "undo 'resign': the instance may preempt again",
           [&cp](const args& a) {
-              if (!cp.vrrp())
+              if (!cp.vrrp()) {
                   return reply::failure("error: no vrrp instances\n");
+              }
               auto r = cp.vrrp()->resume(control::control_plane::now(), a["name"]);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               return reply::success(a["name"] + ": resumed\n");
           },
           {{"name", "VRRP instance name"}});
@@ -288,23 +319,27 @@ void register_commands(engine& e, control::control_plane& cp) {
           "(like ipvsadm -Ln --stats)",
           [&cp](const args& a) {
               json r = cp.report_virtual_servers();
-              if (a.json)
+              if (a.json) {
                   return render(r, true);
+              }
               return reply::success(virtual_servers_text(r));
           });
-    e.add("show health [json]", "health checks: state, last reason, probes and results per real server",
+    e.add("show health [json]",
+          "health checks: state, last reason, probes and results per real server",
           [&cp](const args& a) { return render(cp.report_health(), a.json); });
     auto flows = [&cp](const std::string& vs, const std::string& limit, bool as_json) {
         std::uint32_t n = 100;
         if (!limit.empty()) {
             reply bad = parse_limit(limit, n);
-            if (!bad.ok)
+            if (!bad.ok) {
                 return bad;
+            }
         }
         if (!vs.empty()) {
             auto ep = control::parse_endpoint(vs, true);
-            if (!ep)
+            if (!ep) {
                 return reply::failure("error: " + ep.message() + "\n");
+            }
         }
         return render(cp.report_flows(vs, n), as_json);
     };
@@ -321,21 +356,24 @@ void register_commands(engine& e, control::control_plane& cp) {
     e.add("set real-server <vip:port> <rs:port> weight <N>",
           "change a real server's weight (0 drains: no new flows, existing ones continue)",
           [&cp](const args& a) {
-              if (!cp.lb())
+              if (!cp.lb()) {
                   return reply::failure("error: no virtual servers configured\n");
+              }
               std::uint32_t w = 0;
               try {
                   std::size_t used = 0;
                   unsigned long v = std::stoul(a["N"], &used);
-                  if (used != a["N"].size() || v > 2147483647ul)
+                  if (used != a["N"].size() || v > 2147483647ul) {
                       throw std::out_of_range("weight");
+                  }
                   w = static_cast<std::uint32_t>(v);
               } catch (...) {
                   return reply::failure("error: weight '" + a["N"] + "' is not 0..2147483647\n");
               }
               auto r = cp.lb()->set_weight(a["vip:port"], a["rs:port"], w);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               cp.publish_if_dirty_lb();
               return reply::success(a["rs:port"] + ": weight " + a["N"] + "\n");
           },
@@ -343,12 +381,14 @@ void register_commands(engine& e, control::control_plane& cp) {
     e.add("real-server <vip:port> <rs:port> enable|disable",
           "take a real server out of scheduling (disable) or back (enable)",
           [&cp](const args& a) {
-              if (!cp.lb())
+              if (!cp.lb()) {
                   return reply::failure("error: no virtual servers configured\n");
+              }
               bool en = a.words.back() == "enable";
               auto r = cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               cp.publish_if_dirty_lb();
               return reply::success(a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
           },
@@ -356,11 +396,13 @@ void register_commands(engine& e, control::control_plane& cp) {
     e.add("arp resolve <address>", "resolve an IPv4 address on the port whose subnet holds it",
           [&cp](const args& a) {
               auto ip = net::ipv4_addr::parse(a["address"]);
-              if (!ip)
+              if (!ip) {
                   return reply::failure("error: '" + a["address"] + "' is not an IPv4 address\n");
+              }
               auto r = cp.resolve(*ip);
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               return reply::success("resolving " + ip->to_string() + "\n");
           },
           {{"address", "IPv4 address"}});
@@ -369,8 +411,9 @@ void register_commands(engine& e, control::control_plane& cp) {
           "refused and the running one stays",
           [&cp](const args&) {
               auto r = cp.reload_from_source();
-              if (!r)
+              if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
+              }
               return reply::success("reloaded: " + *r + "\n");
           });
     e.add("clear stats", "restart every counter shown by show stats/lcores/port stats from zero",

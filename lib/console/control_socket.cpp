@@ -18,13 +18,16 @@ namespace vipgate::console {
 
 namespace {
 
-std::string sys_error(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string sys_error(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 bool fill_addr(const std::string& path, sockaddr_un& addr) {
     std::memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path)
+    if (path.size() >= sizeof addr.sun_path) {
         return false;
+    }
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return true;
 }
@@ -35,19 +38,23 @@ std::string frame(const reply& r) {
 
 } // namespace
 
-control_socket::~control_socket() { close(); }
+control_socket::~control_socket() {
+    close();
+}
 
 result<void> control_socket::open(const std::string& path) {
     sockaddr_un addr;
-    if (!fill_addr(path, addr))
+    if (!fill_addr(path, addr)) {
         return make_error("control socket path too long (max " +
                           std::to_string(sizeof addr.sun_path - 1) + " bytes): " + path);
+    }
     std::error_code ec;
     auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
         std::filesystem::create_directories(dir, ec);
-        if (ec)
+        if (ec) {
             return make_error("cannot create " + dir.string() + ": " + ec.message());
+        }
         ::chmod(dir.c_str(), 0700);
     }
     // Is another vipgate answering there?
@@ -62,8 +69,9 @@ result<void> control_socket::open(const std::string& path) {
     }
     ::unlink(path.c_str()); // stale socket from a crashed run
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0)
+    if (listen_fd_ < 0) {
         return make_error(sys_error("socket"));
+    }
     mode_t old = ::umask(0177); // the socket is created 0600: root's console only
     int rc = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::umask(old);
@@ -102,8 +110,9 @@ void control_socket::close() {
 void control_socket::on_accept() {
     for (;;) {
         int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
             return;
+        }
         if (clients_.size() >= max_clients) {
             std::string msg = frame(reply::failure("error: too many control clients (max " +
                                                    std::to_string(max_clients) + ")\n"));
@@ -117,9 +126,11 @@ void control_socket::on_accept() {
 }
 
 control_socket::client* control_socket::find(int fd) {
-    for (auto& c : clients_)
-        if (c.fd == fd)
+    for (auto& c : clients_) {
+        if (c.fd == fd) {
             return &c;
+        }
+    }
     return nullptr;
 }
 
@@ -133,16 +144,18 @@ void control_socket::drop_client(int fd) {
 
 void control_socket::on_client(int fd, short revents) {
     client* c = find(fd);
-    if (c == nullptr)
+    if (c == nullptr) {
         return;
+    }
     if (revents & POLLIN) {
         char buf[4096];
         for (;;) {
             ssize_t n = ::recv(fd, buf, sizeof buf, 0);
             if (n > 0) {
                 c->in.append(buf, static_cast<std::size_t>(n));
-                if (c->in.size() > max_line * 4)
+                if (c->in.size() > max_line * 4) {
                     break;
+                }
                 continue;
             }
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -165,8 +178,9 @@ void control_socket::on_client(int fd, short revents) {
             }
             reply r = engine_.execute(line);
             c->out += frame(r);
-            if (r.quit)
+            if (r.quit) {
                 c->closing = true;
+            }
         }
         if (!c->closing && c->in.size() > max_line) {
             c->out += frame(reply::failure("error: command longer than " +
@@ -184,8 +198,9 @@ void control_socket::on_client(int fd, short revents) {
             c->out.erase(0, static_cast<std::size_t>(n));
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             break;
+        }
         drop_client(fd);
         return;
     }

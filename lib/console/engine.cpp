@@ -7,17 +7,20 @@ namespace vipgate::console {
 std::string command::usage() const {
     std::string out;
     for (const auto& t : pattern) {
-        if (!out.empty())
+        if (!out.empty()) {
             out += ' ';
+        }
         if (t.k == token::kind::argument) {
             out += '<' + t.name + '>';
         } else {
-            for (std::size_t i = 0; i < t.words.size(); ++i)
+            for (std::size_t i = 0; i < t.words.size(); ++i) {
                 out += (i ? "|" : "") + t.words[i];
+            }
         }
     }
-    if (json_ok)
+    if (json_ok) {
         out += " [json]";
+    }
     return out;
 }
 
@@ -26,8 +29,9 @@ static std::vector<std::string> split(std::string_view s, char sep) {
     std::size_t start = 0;
     for (std::size_t i = 0; i <= s.size(); ++i) {
         if (i == s.size() || s[i] == sep) {
-            if (i > start)
+            if (i > start) {
                 out.emplace_back(s.substr(start, i - start));
+            }
             start = i + 1;
         }
     }
@@ -65,10 +69,11 @@ std::vector<std::string> engine::tokenize(std::string_view line, std::string* er
     char quote = 0;
     for (char c : line) {
         if (quote) {
-            if (c == quote)
+            if (c == quote) {
                 quote = 0;
-            else
+            } else {
                 cur += c;
+            }
             continue;
         }
         if (c == '"' || c == '\'') {
@@ -76,8 +81,9 @@ std::vector<std::string> engine::tokenize(std::string_view line, std::string* er
             in_word = true;
             continue;
         }
-        if (c == '#')
+        if (c == '#') {
             break; // comment to end of line
+        }
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             if (in_word) {
                 out.push_back(std::move(cur));
@@ -89,24 +95,28 @@ std::vector<std::string> engine::tokenize(std::string_view line, std::string* er
         cur += c;
         in_word = true;
     }
-    if (quote && err)
+    if (quote && err) {
         *err = "unterminated quote";
-    if (in_word)
+    }
+    if (in_word) {
         out.push_back(std::move(cur));
+    }
     return out;
 }
 
 reply engine::execute(std::string_view line) const {
     std::string err;
     auto words = tokenize(line, &err);
-    if (!err.empty())
+    if (!err.empty()) {
         return reply::failure("error: " + err + "\n");
+    }
     return execute(words);
 }
 
 reply engine::execute(const std::vector<std::string>& words_in) const {
-    if (words_in.empty())
+    if (words_in.empty()) {
         return reply::success("");
+    }
     const command* best = nullptr;
     std::size_t best_depth = 0;
     for (const auto& c : commands_) {
@@ -130,9 +140,11 @@ reply engine::execute(const std::vector<std::string>& words_in) const {
             args a;
             a.words = words_in;
             a.json = json;
-            for (std::size_t i = 0; i < c.pattern.size(); ++i)
-                if (c.pattern[i].k == token::kind::argument)
+            for (std::size_t i = 0; i < c.pattern.size(); ++i) {
+                if (c.pattern[i].k == token::kind::argument) {
                     a.values[c.pattern[i].name] = words[i];
+                }
+            }
             try {
                 return c.fn(a);
             } catch (const std::exception& e) {
@@ -145,20 +157,24 @@ reply engine::execute(const std::vector<std::string>& words_in) const {
         }
     }
     std::string cmd;
-    for (const auto& w : words_in)
+    for (const auto& w : words_in) {
         cmd += (cmd.empty() ? "" : " ") + w;
+    }
     std::string msg = "error: unknown command '" + cmd + "'";
     if (best != nullptr && best_depth > 0) {
         msg += "; did you mean:";
         for (const auto& c : commands_) {
             bool prefix = c.pattern.size() >= best_depth;
-            for (std::size_t i = 0; prefix && i < best_depth; ++i)
+            for (std::size_t i = 0; prefix && i < best_depth; ++i) {
                 if (c.pattern[i].k == token::kind::literal &&
                     std::find(c.pattern[i].words.begin(), c.pattern[i].words.end(), words_in[i]) ==
-                        c.pattern[i].words.end())
+                        c.pattern[i].words.end()) {
                     prefix = false;
-            if (prefix)
+                }
+            }
+            if (prefix) {
                 msg += "\n  " + c.usage();
+            }
         }
     } else {
         msg += " (type 'help' for the list)";
@@ -168,8 +184,9 @@ reply engine::execute(const std::vector<std::string>& words_in) const {
 
 std::string engine::help_text() const {
     std::size_t w = 0;
-    for (const auto& c : commands_)
+    for (const auto& c : commands_) {
         w = std::max(w, c.usage().size());
+    }
     std::string out;
     for (const auto& c : commands_) {
         std::string u = c.usage();

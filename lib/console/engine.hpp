@@ -14,7 +14,7 @@ namespace vipgate::console {
 
 struct reply {
     bool ok = true;
-    std::string text; // human text or JSON; ends with a newline when non-empty
+    std::string text;  // human text or JSON; ends with a newline when non-empty
     bool quit = false; // the session asked to end ("quit")
 
     static reply success(std::string t) { return {true, std::move(t), false}; }

@@ -34,24 +34,30 @@ constexpr std::size_t max_tokens = CMDLINE_PARSE_RESULT_BUFSIZE / sizeof(cmdline
 void print(cmdline* cl, const std::string& text) {
     // cmdline_printf formats into a bounded buffer: write big replies in pieces.
     const std::size_t chunk = 1024;
-    for (std::size_t i = 0; i < text.size(); i += chunk)
+    for (std::size_t i = 0; i < text.size(); i += chunk) {
         cmdline_printf(cl, "%.*s", static_cast<int>(std::min(chunk, text.size() - i)),
                        text.data() + i);
+    }
 }
 
 int arg_parse(cmdline_parse_token_hdr_t*, const char* buf, void* res, unsigned ressize) {
-    if (buf == nullptr || *buf == 0)
+    if (buf == nullptr || *buf == 0) {
         return -1;
+    }
     unsigned len = 0;
-    while (!cmdline_isendoftoken(buf[len]))
+    while (!cmdline_isendoftoken(buf[len])) {
         ++len;
-    if (len == 0 || len >= sizeof(cmdline_fixed_string_t))
+    }
+    if (len == 0 || len >= sizeof(cmdline_fixed_string_t)) {
         return -1;
-    if (len == 4 && std::strncmp(buf, "json", 4) == 0)
+    }
+    if (len == 4 && std::strncmp(buf, "json", 4) == 0) {
         return -1;
+    }
     if (res != nullptr) {
-        if (ressize < sizeof(cmdline_fixed_string_t))
+        if (ressize < sizeof(cmdline_fixed_string_t)) {
             return -1;
+        }
         std::memcpy(res, buf, len);
         static_cast<char*>(res)[len] = 0;
     }
@@ -83,8 +89,9 @@ interactive::interactive(control::control_plane& cp, const engine& e) : cp_(cp),
 
 interactive::~interactive() {
     stop();
-    for (auto* inst : ctx_)
+    for (auto* inst : ctx_) {
         std::free(inst);
+    }
 }
 
 void interactive::dispatch(cmdline* cl, const std::vector<std::string>& words) {
@@ -118,10 +125,11 @@ void interactive::build_context() {
     for (const auto& c : engine_.commands()) {
         for (int with_json = 0; with_json <= (c.json_ok ? 1 : 0); ++with_json) {
             std::size_t n = c.pattern.size() + static_cast<std::size_t>(with_json);
-            if (n > max_tokens)
+            if (n > max_tokens) {
                 continue;
-            auto* inst = static_cast<cmdline_inst*>(
-                std::calloc(1, sizeof(cmdline_inst) + (n + 1) * sizeof(cmdline_parse_token_hdr_t*)));
+            }
+            auto* inst = static_cast<cmdline_inst*>(std::calloc(
+                1, sizeof(cmdline_inst) + (n + 1) * sizeof(cmdline_parse_token_hdr_t*)));
             auto d = std::make_unique<inst_data>(inst_data{this, n});
             inst->f = on_parsed;
             inst->data = d.get();
@@ -134,13 +142,15 @@ void interactive::build_context() {
                     continue;
                 }
                 std::string alts;
-                for (const auto& w : t.words)
+                for (const auto& w : t.words) {
                     alts += (alts.empty() ? "" : "#") + w;
+                }
                 strings_.push_back(std::make_unique<std::string>(alts));
                 inst->tokens[i] = make_token(strings_.back()->c_str(), i);
             }
-            if (with_json)
+            if (with_json) {
                 inst->tokens[c.pattern.size()] = make_token("json", c.pattern.size());
+            }
             inst->tokens[n] = nullptr;
             data_.push_back(std::move(d));
             ctx_.push_back(inst);
@@ -152,8 +162,9 @@ void interactive::build_context() {
 result<void> interactive::start(const std::string& prompt) {
     build_context();
     cl_ = cmdline_stdin_new(ctx_.data(), prompt.c_str());
-    if (cl_ == nullptr)
+    if (cl_ == nullptr) {
         return make_error("cannot start the interactive console");
+    }
     cp_.watch_fd(STDIN_FILENO, POLLIN, [this](short) { on_input(); });
     return {};
 }
@@ -164,8 +175,9 @@ void interactive::on_input() {
     if (n > 0) {
         cmdline_in(cl_, buf, static_cast<int>(n));
         // cmdline_poll() only reports the status when no input is pending.
-        if (cmdline_poll(cl_) == RDLINE_EXITED)
+        if (cmdline_poll(cl_) == RDLINE_EXITED) {
             cp_.request_stop("console closed");
+        }
         return;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) {

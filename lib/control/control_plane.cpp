@@ -55,42 +55,50 @@ usec control_plane::now() {
 control_plane::control_plane(const config::config& cfg, dataplane::dataplane& dp)
     : cfg_(cfg), dp_(dp), neighbours_(neighbour_limits(cfg.neighbours)), started_at_(now()) {
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd_ >= 0)
+    if (wake_fd_ >= 0) {
         watch_fd(wake_fd_, POLLIN, [this](short) {
             std::uint64_t v;
             while (::read(wake_fd_, &v, sizeof v) > 0) {
             }
         });
+    }
     link_up_.assign(dp_.ports().size(), false);
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
         link_up_[i] = dp_.link(i).up;
+    }
     worker_base_.resize(dp_.worker_count());
-    for (auto& b : worker_base_)
+    for (auto& b : worker_base_) {
         b.drop.assign(pipeline::drop_reason_count, 0);
+    }
     port_base_.resize(dp_.ports().size());
     stats_cleared_at_ = started_at_;
 }
 
 control_plane::~control_plane() {
-    if (wake_fd_ >= 0)
+    if (wake_fd_ >= 0) {
         ::close(wake_fd_);
+    }
 }
 
 result<void> control_plane::init(std::vector<std::string>* warnings) {
     auto m = vrrp_manager::make(cfg_, dp_.ports(), *this, warnings);
-    if (!m)
+    if (!m) {
         return m.err();
+    }
     vrrp_ = std::move(m.value());
     if (!cfg_.virtual_servers.empty()) {
         auto l = lb_manager::make(cfg_, now());
-        if (!l)
+        if (!l) {
             return make_error("virtual servers: " + l.message());
+        }
         lb_ = std::move(l.value());
     }
     for (const auto& sn : cfg_.neighbours.static_entries) {
         std::uint16_t pi = port_index(sn.port);
-        if (pi == 0xffff)
-            return make_error("static neighbour " + sn.address.to_string() + ": no port " + sn.port);
+        if (pi == 0xffff) {
+            return make_error("static neighbour " + sn.address.to_string() + ": no port " +
+                              sn.port);
+        }
         neighbours_.add_static(pi, sn.address, sn.mac);
     }
     resolve_next_hops();
@@ -109,17 +117,20 @@ void control_plane::shutdown_protocols() {
     }
     // Let worker 0 put the priority-0 adverts on the wire before it stops.
     auto deadline = now() + std::chrono::milliseconds(200);
-    while (dp_.control_tx_pending() > 0 && now() < deadline)
+    while (dp_.control_tx_pending() > 0 && now() < deadline) {
         ::usleep(1000);
+    }
 }
 
 void control_plane::publish_if_dirty() {
-    if (!snapshot_dirty_)
+    if (!snapshot_dirty_) {
         return;
+    }
     snapshot_dirty_ = false;
     if (lb_ && lb_->dirty()) {
-        if (auto r = lb_->rebuild(); !r)
+        if (auto r = lb_->rebuild(); !r) {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
+        }
     }
     auto s = std::make_unique<dataplane::snapshot>();
     s->generation = ++generation_;
@@ -136,23 +147,28 @@ void control_plane::publish_if_dirty() {
     }
     s->virtual_macs.resize(s->ports.size());
     s->vrrp.resize(s->ports.size());
-    if (vrrp_)
+    if (vrrp_) {
         vrrp_->fill_snapshot(*s);
+    }
     if (lb_) {
         // A VIP that no VRRP instance manages is always held here: answer
         // ARP and ping for it on the port whose subnet holds it.
         for (const auto& vs : lb_->services()) {
             net::ipv4_addr vip = vs.cfg.service.vip;
-            if (vrrp_ && vrrp_->manages(vip))
+            if (vrrp_ && vrrp_->manages(vip)) {
                 continue;
+            }
             for (std::size_t i = 0; i < dp_.ports().size(); ++i) {
-                if (!dp_.ports()[i].cfg.address.contains(vip))
+                if (!dp_.ports()[i].cfg.address.contains(vip)) {
                     continue;
+                }
                 auto& own = s->owned[i];
-                bool dup = std::any_of(own.begin(), own.end(),
-                                       [&](const pipeline::owned_address& o) { return o.addr == vip; });
-                if (!dup)
+                bool dup =
+                    std::any_of(own.begin(), own.end(),
+                                [&](const pipeline::owned_address& o) { return o.addr == vip; });
+                if (!dup) {
                     own.push_back({vip, dp_.ports()[i].mac});
+                }
                 break;
             }
         }
@@ -162,10 +178,12 @@ void control_plane::publish_if_dirty() {
             return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
         });
         std::vector<pipeline::next_hop> hops;
-        for (const auto& e : neighbours_.entries())
+        for (const auto& e : neighbours_.entries()) {
             if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
-                e.st == neigh::state::static_)
+                e.st == neigh::state::static_) {
                 hops.push_back({e.ip, e.mac, e.port});
+            }
+        }
         s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
     }
     ++counters_.snapshots;
@@ -179,48 +197,59 @@ bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t>
 std::optional<net::mac_addr> control_plane::neighbour_mac(std::uint16_t port, net::ipv4_addr ip) {
     const auto* e = neighbours_.find(ip);
     if (e != nullptr && (e->st == neigh::state::reachable || e->st == neigh::state::stale ||
-                         e->st == neigh::state::static_))
+                         e->st == neigh::state::static_)) {
         return e->mac;
+    }
     neighbours_.resolve(port, ip, now());
     return std::nullopt;
 }
 
 void control_plane::handle_notice(const dataplane::dataplane::notice_view& n) {
     ++counters_.notices;
-    if (n.port >= dp_.ports().size())
+    if (n.port >= dp_.ports().size()) {
         return;
+    }
     if (n.resolve) {
         // A worker needs this next hop: resolve it (no-op while resolving).
         const auto* e = neighbours_.find(n.ip);
-        if (e == nullptr || e->st == neigh::state::failed || e->st == neigh::state::stale)
+        if (e == nullptr || e->st == neigh::state::failed || e->st == neigh::state::stale) {
             neighbours_.resolve(n.port, n.ip, now());
+        }
         return;
     }
     // Learnt from an ARP request for one of our addresses (RFC 826).
-    if (!dp_.ports()[n.port].cfg.address.contains(n.ip))
+    if (!dp_.ports()[n.port].cfg.address.contains(n.ip)) {
         return;
+    }
     auto r = neighbours_.learn(n.port, n.ip, n.mac, now());
-    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated))
+    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated)) {
         snapshot_dirty_ = true;
+    }
 }
 
 void control_plane::resolve_next_hops() {
-    if (!lb_)
+    if (!lb_) {
         return;
+    }
     auto want = [this](net::ipv4_addr ip) {
         const auto* e = neighbours_.find(ip);
         if (e != nullptr && (e->st == neigh::state::reachable || e->st == neigh::state::static_ ||
-                             e->st == neigh::state::incomplete))
+                             e->st == neigh::state::incomplete)) {
             return;
+        }
         auto r = resolve(ip);
-        if (!r)
+        if (!r) {
             spdlog::debug("next hop {}: {}", ip.to_string(), r.message());
+        }
     };
-    for (const auto& ip : lb_->next_hops())
+    for (const auto& ip : lb_->next_hops()) {
         want(ip);
-    for (std::size_t i = 0; i < dp_.ports().size(); ++i)
-        if (auto g = gateway_of(i))
+    }
+    for (std::size_t i = 0; i < dp_.ports().size(); ++i) {
+        if (auto g = gateway_of(i)) {
             want(*g);
+        }
+    }
 }
 
 std::optional<net::ipv4_addr> control_plane::gateway_of(std::size_t port) const {
@@ -228,8 +257,9 @@ std::optional<net::ipv4_addr> control_plane::gateway_of(std::size_t port) const 
 }
 
 result<std::string> control_plane::reload_from_source() {
-    if (!config_loader)
+    if (!config_loader) {
         return make_error("no configuration source to reload from");
+    }
     spdlog::info("reload: reading the configuration again");
     auto next = config_loader();
     if (!next) {
@@ -237,8 +267,9 @@ result<std::string> control_plane::reload_from_source() {
         spdlog::error("reload refused, the running configuration stays:\n{}", next.message());
         return make_error("reload refused, the running configuration stays:\n" + next.message());
     }
-    for (const auto& w : next->warnings)
+    for (const auto& w : next->warnings) {
         spdlog::warn("{}", w);
+    }
     auto r = reload(*next);
     if (!r) {
         ++reloads_failed_;
@@ -259,41 +290,53 @@ result<std::string> control_plane::reload(const config::config& next) {
         for (std::size_t i = 0; i < next.ports.size(); ++i) {
             const auto& a = cfg_.ports[i];
             const auto& b = next.ports[i];
-            if (a.name != b.name || a.device != b.device || !(a.address == b.address))
+            if (a.name != b.name || a.device != b.device || !(a.address == b.address)) {
                 restart.push_back("port " + a.name + " changed (name, device or address)");
+            }
         }
     }
-    if (!(next.dataplane == cfg_.dataplane))
+    if (!(next.dataplane == cfg_.dataplane)) {
         restart.push_back("dataplane settings changed");
-    if (!(next.load_balancing == cfg_.load_balancing))
+    }
+    if (!(next.load_balancing == cfg_.load_balancing)) {
         restart.push_back("load_balancing settings changed (flow tables are sized at start)");
-    if (!next.virtual_servers.empty() && !dp_.lb_enabled())
-        restart.push_back("virtual servers added to a gateway started without any (no flow tables)");
+    }
+    if (!next.virtual_servers.empty() && !dp_.lb_enabled()) {
+        restart.push_back(
+            "virtual servers added to a gateway started without any (no flow tables)");
+    }
     if (next.neighbours.max_entries != cfg_.neighbours.max_entries ||
         next.neighbours.reachable_time_s != cfg_.neighbours.reachable_time_s ||
         next.neighbours.retry_interval_ms != cfg_.neighbours.retry_interval_ms ||
-        next.neighbours.retries != cfg_.neighbours.retries)
+        next.neighbours.retries != cfg_.neighbours.retries) {
         restart.push_back("neighbours settings changed");
+    }
     if (!restart.empty()) {
         std::string msg = "needs a restart: ";
-        for (std::size_t i = 0; i < restart.size(); ++i)
+        for (std::size_t i = 0; i < restart.size(); ++i) {
             msg += (i ? "; " : "") + restart[i];
+        }
         return make_error(msg);
     }
     // 2. Build everything new before touching anything running.
     auto vm = vrrp_manager::make(next, dp_.ports(), *this, nullptr);
-    if (!vm)
+    if (!vm) {
         return make_error("vrrp: " + vm.message());
+    }
     std::unique_ptr<lb_manager> lm;
     if (!next.virtual_servers.empty() || lb_) {
         auto l = lb_manager::make(next, now());
-        if (!l)
+        if (!l) {
             return make_error("virtual servers: " + l.message());
+        }
         lm = std::move(l.value());
     }
-    for (const auto& sn : next.neighbours.static_entries)
-        if (port_index(sn.port) == 0xffff)
-            return make_error("static neighbour " + sn.address.to_string() + ": no port " + sn.port);
+    for (const auto& sn : next.neighbours.static_entries) {
+        if (port_index(sn.port) == 0xffff) {
+            return make_error("static neighbour " + sn.address.to_string() + ": no port " +
+                              sn.port);
+        }
+    }
 
     // 3. Apply.
     usec t = now();
@@ -305,11 +348,13 @@ result<std::string> control_plane::reload(const config::config& next) {
             lb_ = std::move(lm);
             summary += "; virtual servers added";
         }
-        if (auto r = lb_->rebuild(); !r)
+        if (auto r = lb_->rebuild(); !r) {
             spdlog::error("reload: service table: {}", r.message());
+        }
     }
-    for (const auto& sn : next.neighbours.static_entries)
+    for (const auto& sn : next.neighbours.static_entries) {
         neighbours_.add_static(port_index(sn.port), sn.address, sn.mac);
+    }
     cfg_ = next;
     // Checkers restart with the new settings; a server that was DOWN starts
     // DOWN (alpha) so one success brings it back, as before the reload.
@@ -323,16 +368,16 @@ result<std::string> control_plane::reload(const config::config& next) {
 }
 
 void control_plane::start_health_checks() {
-    if (!lb_)
+    if (!lb_) {
         return;
+    }
     health::probe_table_config pc;
     pc.port_first = pipeline::probe_port_first;
     pc.port_last = pipeline::probe_port_last;
     // Unpredictable ISNs (RFC 6528): a guessable one lets anybody keep a
     // dead server UP with a forged SYN-ACK.
     std::random_device rd;
-    pc.isn_seed = (std::uint64_t{rd()} << 32) ^ rd() ^
-                  static_cast<std::uint64_t>(now().count());
+    pc.isn_seed = (std::uint64_t{rd()} << 32) ^ rd() ^ static_cast<std::uint64_t>(now().count());
     health_ = std::make_unique<health::monitor>(pc);
     std::mt19937 jitter(rd());
     usec t = now();
@@ -341,11 +386,13 @@ void control_plane::start_health_checks() {
         const auto& vs = services[i];
         for (std::size_t j = 0; j < vs.rs.size(); ++j) {
             const auto& r = vs.rs[j].cfg;
-            if (!r.check || vs.rs[j].draining_since)
+            if (!r.check || vs.rs[j].draining_since) {
                 continue;
+            }
             health::checker_config c;
             c.target.ip = r.check->connect_ip.value_or(r.rs.address);
-            c.target.port = r.check->connect_port.value_or(r.rs.port ? r.rs.port : vs.cfg.service.port);
+            c.target.port =
+                r.check->connect_port.value_or(r.rs.port ? r.rs.port : vs.cfg.service.port);
             c.delay_loop = r.check->delay_loop;
             c.connect_timeout = r.check->connect_timeout;
             c.retry = r.check->retry;
@@ -364,11 +411,12 @@ void control_plane::start_health_checks() {
             checked_[health_->add(c, t)] = {i, j};
         }
     }
-    if (checked_.empty())
+    if (checked_.empty()) {
         health_.reset();
-    else
+    } else {
         spdlog::info("health checks: {} TCP_CHECK checker(s), probes from ports {}-{}",
                      checked_.size(), pc.port_first, pc.port_last);
+    }
 }
 
 bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route) {
@@ -376,18 +424,21 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
     // Route: the port whose subnet holds dst, else a port's gateway.
     std::uint16_t port = 0xffff;
     net::ipv4_addr via = dst;
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
         if (dp_.ports()[i].cfg.address.contains(dst)) {
             port = i;
             break;
         }
-    if (port == 0xffff)
-        for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
+    }
+    if (port == 0xffff) {
+        for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
             if (auto g = gateway_of(i)) {
                 port = i;
                 via = *g;
                 break;
             }
+        }
+    }
     if (port == 0xffff) {
         no_route = true;
         return false;
@@ -397,37 +448,43 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
                           e->st == neigh::state::static_)) {
         // Failed resolution is a failed probe; still resolving: ask again and
         // let the probe time out if it never resolves.
-        if (e != nullptr && e->st == neigh::state::failed)
+        if (e != nullptr && e->st == neigh::state::failed) {
             no_route = true;
+        }
         neighbours_.resolve(port, via, now());
         return false;
     }
     const auto& p = dp_.ports()[port];
     std::uint8_t buf[128];
-    std::size_t n = net::build_tcp_frame(std::span<std::uint8_t>(buf), {.dst = e->mac, .src = p.mac},
-                                         {.src = p.cfg.address.addr, .dst = dst}, tcp);
-    if (n == 0)
+    std::size_t n =
+        net::build_tcp_frame(std::span<std::uint8_t>(buf), {.dst = e->mac, .src = p.mac},
+                             {.src = p.cfg.address.addr, .dst = dst}, tcp);
+    if (n == 0) {
         return false;
+    }
     return dp_.send_copy(port, std::span<const std::uint8_t>(buf, n));
 }
 
 void control_plane::apply_health(const health::actions& a) {
     for (const auto& syn : a.syns) {
         bool no_route = false;
-        if (send_tcp(syn.syn.dst.ip, syn.syn.tcp_spec(), no_route))
+        if (send_tcp(syn.syn.dst.ip, syn.syn.tcp_spec(), no_route)) {
             ++counters_.probes_sent;
-        else if (no_route)
+        } else if (no_route) {
             apply_health(health_->on_no_route(now(), syn.checker, syn.probe_id));
+        }
     }
     for (const auto& rst : a.rsts) {
         bool no_route = false;
-        if (send_tcp(rst.dst.ip, rst.tcp_spec(), no_route))
+        if (send_tcp(rst.dst.ip, rst.tcp_spec(), no_route)) {
             ++counters_.probe_rsts_sent;
+        }
     }
     for (const auto& ch : a.changes) {
         auto it = checked_.find(ch.checker);
-        if (it == checked_.end() || !lb_)
+        if (it == checked_.end() || !lb_) {
             continue;
+        }
         lb_->set_health(it->second.first, it->second.second, ch.change.to == health::state::up,
                         ch.change.reason, now());
         snapshot_dirty_ = true;
@@ -442,7 +499,8 @@ void control_plane::handle_probe(const dataplane::punted_frame& f) {
     }
     std::span<const std::uint8_t> frame(f.data, f.length);
     net::packet_meta meta;
-    if (net::parse(frame, meta) != pipeline::drop_reason::none || meta.ip_proto != net::ip_proto_tcp) {
+    if (net::parse(frame, meta) != pipeline::drop_reason::none ||
+        meta.ip_proto != net::ip_proto_tcp) {
         ++counters_.probe_unmatched;
         return;
     }
@@ -466,31 +524,36 @@ void control_plane::handle_probe(const dataplane::punted_frame& f) {
 void control_plane::refresh_health_reasons() {
     // A checker only reports changes; successes that change nothing still
     // update what the operator sees (the last probe's outcome).
-    if (!health_ || !lb_)
+    if (!health_ || !lb_) {
         return;
+    }
     for (const auto& [id, where] : checked_) {
         const auto* c = health_->find(id);
-        if (c == nullptr || c->stats().last_reason.empty())
+        if (c == nullptr || c->stats().last_reason.empty()) {
             continue;
+        }
         lb_->services()[where.first].rs[where.second].health_reason = c->stats().last_reason;
     }
 }
 
 json control_plane::report_health() {
     json rows = json::array();
-    if (!health_ || !lb_)
+    if (!health_ || !lb_) {
         return rows;
+    }
     refresh_health_reasons();
     for (const auto& [id, where] : checked_) {
         const auto* c = health_->find(id);
-        if (c == nullptr)
+        if (c == nullptr) {
             continue;
+        }
         const auto& vs = lb_->services()[where.first];
         const auto& rs = vs.rs[where.second];
         json o = json::object();
         o.set("virtual_server", vs.cfg.name);
-        o.set("real_server", rs.cfg.rs.address.to_string() + ":" +
-                                 std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port));
+        o.set("real_server",
+              rs.cfg.rs.address.to_string() + ":" +
+                  std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port));
         o.set("state", c->current() == health::state::up ? "UP" : "DOWN");
         o.set("reason", rs.health_reason);
         const auto& st = c->stats();
@@ -505,21 +568,24 @@ json control_plane::report_health() {
 }
 
 json control_plane::report_virtual_servers() {
-    if (!lb_)
+    if (!lb_) {
         return json::array();
+    }
     refresh_health_reasons();
     return lb_->report(dp_, now());
 }
 
 json control_plane::report_flows(const std::string& vs, std::uint32_t limit) {
-    if (!lb_)
+    if (!lb_) {
         return json::array();
+    }
     return lb_->report_flows(dp_, vs, limit);
 }
 
 json control_plane::report_vrrp(const std::string& name) {
-    if (!vrrp_)
+    if (!vrrp_) {
         return json::array();
+    }
     return vrrp_->report(now(), dp_, name);
 }
 
@@ -529,14 +595,17 @@ void control_plane::watch_fd(int fd, short events, fd_callback cb) {
 }
 
 void control_plane::set_fd_events(int fd, short events) {
-    for (auto& w : fds_)
-        if (w.fd == fd)
+    for (auto& w : fds_) {
+        if (w.fd == fd) {
             w.events = events;
+        }
+    }
 }
 
 void control_plane::unwatch_fd(int fd) {
-    fds_.erase(std::remove_if(fds_.begin(), fds_.end(), [fd](const watched& w) { return w.fd == fd; }),
-               fds_.end());
+    fds_.erase(
+        std::remove_if(fds_.begin(), fds_.end(), [fd](const watched& w) { return w.fd == fd; }),
+        fds_.end());
 }
 
 void control_plane::request_stop(const std::string& reason) {
@@ -551,14 +620,19 @@ usec control_plane::next_wakeup(usec now_us) const {
     // The loop never sleeps longer than 1 ms: punt rings have no fd to wait
     // on, and 1 ms keeps ARP/VRRP handling prompt without spinning.
     usec wake = now_us + std::chrono::milliseconds(1);
-    if (auto d = neighbours_.next_deadline(); d && *d < wake)
+    if (auto d = neighbours_.next_deadline(); d && *d < wake) {
         wake = *d;
-    if (vrrp_)
-        if (auto d = vrrp_->next_deadline(); d && *d < wake)
+    }
+    if (vrrp_) {
+        if (auto d = vrrp_->next_deadline(); d && *d < wake) {
             wake = *d;
-    if (health_)
-        if (auto d = health_->next_deadline(); d && *d < wake)
+        }
+    }
+    if (health_) {
+        if (auto d = health_->next_deadline(); d && *d < wake) {
             wake = *d;
+        }
+    }
     return wake;
 }
 
@@ -570,7 +644,8 @@ void control_plane::run_once(usec max_wait) {
     dp_.drain_punts([this](const dataplane::punted_frame& f) { handle_punt(f); }, 1024);
 
     // 1b. Learn / resolve notices.
-    dp_.drain_notices([this](const dataplane::dataplane::notice_view& n) { handle_notice(n); }, 1024);
+    dp_.drain_notices([this](const dataplane::dataplane::notice_view& n) { handle_notice(n); },
+                      1024);
 
     // 2. Protocol timers, then neighbour resolution.
     if (vrrp_) {
@@ -582,18 +657,21 @@ void control_plane::run_once(usec max_wait) {
     }
     {
         std::size_t before = neighbours_.size();
-        for (const auto& p : neighbours_.tick(t))
+        for (const auto& p : neighbours_.tick(t)) {
             send_arp_request(p.port, p.target);
-        if (lb_ && neighbours_.size() != before)
+        }
+        if (lb_ && neighbours_.size() != before) {
             snapshot_dirty_ = true;
+        }
     }
     if (lb_ && t >= next_drain_check_) {
         // Removed real servers drain for as long as their longest-lived flow
         // can last.
         const auto& to = cfg_.load_balancing.timeouts;
         usec drain = std::chrono::duration_cast<usec>(std::max(to.tcp_established, to.udp));
-        if (lb_->expire_draining(t, drain))
+        if (lb_->expire_draining(t, drain)) {
             snapshot_dirty_ = true;
+        }
         next_drain_check_ = t + std::chrono::seconds(1);
     }
     if (lb_ && t >= next_resolve_) {
@@ -602,11 +680,13 @@ void control_plane::run_once(usec max_wait) {
     }
     if (health_) {
         auto d = health_->next_deadline();
-        if (d && *d <= t)
+        if (d && *d <= t) {
             apply_health(health_->tick(t));
+        }
     }
-    if (lb_ && lb_->dirty())
+    if (lb_ && lb_->dirty()) {
         snapshot_dirty_ = true;
+    }
 
     // 3. Link state.
     if (t >= next_link_check_) {
@@ -625,17 +705,20 @@ void control_plane::run_once(usec max_wait) {
     usec wait = wake > t ? wake - t : usec{0};
     std::vector<pollfd> pfds;
     pfds.reserve(fds_.size());
-    for (const auto& w : fds_)
+    for (const auto& w : fds_) {
         pfds.push_back({w.fd, w.events, 0});
+    }
     timespec ts{static_cast<time_t>(wait.count() / 1000000),
                 static_cast<long>((wait.count() % 1000000) * 1000)};
     int n = ::ppoll(pfds.data(), pfds.size(), &ts, nullptr);
     if (n > 0) {
         // Callbacks may add or remove fds: copy the ready ones first.
         std::vector<std::pair<int, short>> ready;
-        for (const auto& p : pfds)
-            if (p.revents != 0)
+        for (const auto& p : pfds) {
+            if (p.revents != 0) {
                 ready.emplace_back(p.fd, p.revents);
+            }
+        }
         for (const auto& [fd, rev] : ready) {
             for (auto& w : fds_) {
                 if (w.fd == fd) {
@@ -648,15 +731,15 @@ void control_plane::run_once(usec max_wait) {
     }
 }
 
-int control_plane::run(const std::atomic<bool>* external_stop,
-                       std::atomic<bool>* external_reload) {
+int control_plane::run(const std::atomic<bool>* external_stop, std::atomic<bool>* external_reload) {
     while (!stop_requested_) {
         if (external_stop != nullptr && external_stop->load()) {
             request_stop("signal");
             break;
         }
-        if (external_reload != nullptr && external_reload->exchange(false))
+        if (external_reload != nullptr && external_reload->exchange(false)) {
             (void)reload_from_source();
+        }
         run_once(std::chrono::milliseconds(1));
     }
     // Anyone still waiting in call_sync gets an answer.
@@ -690,8 +773,9 @@ void control_plane::serve_cross_thread_calls() {
         std::lock_guard<std::mutex> g(calls_mutex_);
         todo.swap(calls_);
     }
-    if (todo.empty())
+    if (todo.empty()) {
         return;
+    }
     for (auto& c : todo) {
         json r;
         try {
@@ -713,16 +797,19 @@ void control_plane::check_links() {
         if (l.up != link_up_[i]) {
             spdlog::info("port {}: link {}", dp_.ports()[i].name, l.up ? "up" : "down");
             link_up_[i] = l.up;
-            if (vrrp_)
+            if (vrrp_) {
                 vrrp_->link_changed(now(), i, l.up);
+            }
         }
     }
 }
 
 std::uint16_t control_plane::port_index(const std::string& name) const {
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i)
-        if (dp_.ports()[i].name == name)
+    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        if (dp_.ports()[i].name == name) {
             return i;
+        }
+    }
     return 0xffff;
 }
 
@@ -730,12 +817,14 @@ result<void> control_plane::resolve(net::ipv4_addr ip) {
     for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
         const auto& a = dp_.ports()[i].cfg.address;
         if (a.contains(ip)) {
-            if (ip == a.addr)
+            if (ip == a.addr) {
                 return make_error(ip.to_string() + " is port " + dp_.ports()[i].name +
                                   "'s own address");
-            if (!neighbours_.resolve(i, ip, now()))
+            }
+            if (!neighbours_.resolve(i, ip, now())) {
                 return make_error("neighbour table full (" +
                                   std::to_string(neighbours_.settings().max_entries) + " entries)");
+            }
             return {};
         }
     }
@@ -752,10 +841,11 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
         handle_probe(f);
         break;
     case pipeline::punt_kind::vrrp:
-        if (vrrp_)
+        if (vrrp_) {
             vrrp_->on_punt(now(), f);
-        else
+        } else {
             ++counters_.unknown_punts;
+        }
         break;
     default:
         ++counters_.unknown_punts;
@@ -792,16 +882,18 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
     const auto& owned = dp_.current().ports[f.port_index].owned;
-    bool ours = std::any_of(owned.begin(), owned.end(),
-                            [&](const pipeline::owned_address& o) { return o.addr == spa && o.mac != sha; });
+    bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
+        return o.addr == spa && o.mac != sha;
+    });
     if (ours) {
         ++counters_.arp_conflicts;
         static log_limiter lim(5, std::chrono::seconds(10));
         std::uint64_t skipped = 0;
-        if (lim.allow(now(), skipped))
+        if (lim.allow(now(), skipped)) {
             spdlog::warn("port {}: {} claims {}, an address this port owns ({} similar "
                          "messages suppressed)",
                          port.name, sha.to_string(), spa.to_string(), skipped);
+        }
         return;
     }
     if (!port.cfg.address.contains(spa)) {
@@ -809,13 +901,15 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
         return;
     }
     auto r = neighbours_.learn(f.port_index, spa, sha, now());
-    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated))
+    if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated)) {
         snapshot_dirty_ = true;
-    if (r == neigh::learn_result::added)
+    }
+    if (r == neigh::learn_result::added) {
         spdlog::debug("neighbour {} is {} on port {}", spa.to_string(), sha.to_string(), port.name);
-    else if (r == neigh::learn_result::updated)
+    } else if (r == neigh::learn_result::updated) {
         spdlog::info("neighbour {} moved to {} on port {}", spa.to_string(), sha.to_string(),
                      port.name);
+    }
 }
 
 void control_plane::send_arp_request(std::uint16_t port, net::ipv4_addr target) {
@@ -838,16 +932,18 @@ void control_plane::send_arp_request(std::uint16_t port, net::ipv4_addr target) 
         dataplane::dataplane::free(m);
         return;
     }
-    if (dp_.send(port, m))
+    if (dp_.send(port, m)) {
         ++counters_.arp_requests_sent;
+    }
 }
 
 // ---------------------------------------------------------------- reports --
 
 json control_plane::report_summary() {
     json o = json::object();
-    o.set("uptime_s", static_cast<std::uint64_t>(
-                          std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
+    o.set("uptime_s",
+          static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
     o.set("ports", static_cast<std::uint64_t>(dp_.ports().size()));
     o.set("workers", dp_.worker_count());
     o.set("config", cfg_.source_file);
@@ -870,9 +966,8 @@ json control_plane::report_ports() {
         r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
         r.set("queues", dp_.worker_count());
         // Where adverts, GARPs, ARP requests and probes leave.
-        r.set("control_tx", p.control_queue >= 0
-                                ? "queue " + std::to_string(p.control_queue)
-                                : std::string("via worker 0"));
+        r.set("control_tx", p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
+                                                 : std::string("via worker 0"));
         rows.push(std::move(r));
     }
     return rows;
@@ -918,7 +1013,8 @@ json control_plane::report_lcores() {
         r.set("control_tx", s.control_tx.get() - b.control_tx);
         r.set("drops", s.drops.get() - b.drops);
         r.set("polls", polls);
-        r.set("busy_pct", polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
+        r.set("busy_pct",
+              polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
         r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
         if (dp_.lb_enabled()) {
             r.set("forwarded", s.forwarded.get());
@@ -944,8 +1040,9 @@ json control_plane::report_stats() {
     std::uint64_t total = 0;
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         std::uint64_t v = 0;
-        for (unsigned w = 0; w < dp_.worker_count(); ++w)
+        for (unsigned w = 0; w < dp_.worker_count(); ++w) {
             v += dp_.stats(w).drop[r].get() - worker_base_[w].drop[r];
+        }
         total += v;
         drops.set(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
     }
@@ -967,8 +1064,9 @@ json control_plane::report_stats() {
     ctl.set("punt_ring_backlog", dp_.punt_ring_count());
     ctl.set("notices", c.notices - b.notices);
     std::uint64_t lost = 0;
-    for (unsigned w = 0; w < dp_.worker_count(); ++w)
+    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
         lost += dp_.stats(w).notices_lost.get();
+    }
     ctl.set("notices_lost", lost);
     ctl.set("snapshots_published", c.snapshots - b.snapshots);
     ctl.set("probes_sent", c.probes_sent - b.probes_sent);
@@ -987,10 +1085,12 @@ json control_plane::report_stats() {
     n.set("resolutions_failed", ns.resolutions_failed);
     n.set("expired", ns.expired);
     o.set("neighbours", std::move(n));
-    if (vrrp_)
+    if (vrrp_) {
         o.set("vrrp", vrrp_->tx_report(dp_));
-    o.set("since_s", static_cast<std::uint64_t>(
-                         std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
+    }
+    o.set("since_s",
+          static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
     return o;
 }
 
@@ -1005,10 +1105,11 @@ json control_plane::report_arp() {
                          : e.mac.to_string());
         r.set("port", e.port < dp_.ports().size() ? dp_.ports()[e.port].name : std::string("?"));
         r.set("state", neigh::state_name(e.st));
-        r.set("age_s", e.st == neigh::state::static_
-                           ? json(nullptr)
-                           : json(static_cast<std::uint64_t>(
-                                 std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count())));
+        r.set("age_s",
+              e.st == neigh::state::static_
+                  ? json(nullptr)
+                  : json(static_cast<std::uint64_t>(
+                        std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count())));
         r.set("probes", e.probes);
         rows.push(std::move(r));
     }
@@ -1029,13 +1130,14 @@ void control_plane::clear_stats() {
         b.polls = s.polls.get();
         b.busy_polls = s.busy_polls.get();
         b.idle_sleeps = s.idle_sleeps.get();
-        for (std::size_t r = 0; r < pipeline::drop_reason_count; ++r)
+        for (std::size_t r = 0; r < pipeline::drop_reason_count; ++r) {
             b.drop[r] = s.drop[r].get();
+        }
     }
     for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
         rte_eth_stats s{};
         rte_eth_stats_get(dp_.ports()[i].port_id, &s);
-        port_base_[i] = {s.ipackets, s.opackets, s.ibytes, s.obytes,
+        port_base_[i] = {s.ipackets, s.opackets, s.ibytes,  s.obytes,
                          s.imissed,  s.ierrors,  s.oerrors, s.rx_nombuf};
     }
     counters_base_ = counters_;

@@ -9,8 +9,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,10 +18,10 @@
 
 #include "common/json.hpp"
 #include "config/config.hpp"
-#include "dataplane/dataplane.hpp"
 #include "control/lb_manager.hpp"
-#include "health/monitor.hpp"
 #include "control/vrrp_manager.hpp"
+#include "dataplane/dataplane.hpp"
+#include "health/monitor.hpp"
 #include "neigh/neighbour_table.hpp"
 
 namespace vipgate::control {
@@ -39,9 +39,9 @@ struct control_counters {
     std::uint64_t arp_requests_sent = 0;
     std::uint64_t control_tx_alloc_failed = 0;
     std::uint64_t loops = 0;
-    std::uint64_t notices = 0;       // learn/resolve notices from workers
-    std::uint64_t snapshots = 0;     // worker snapshots published
-    std::uint64_t probes_sent = 0;   // health-check SYNs
+    std::uint64_t notices = 0;     // learn/resolve notices from workers
+    std::uint64_t snapshots = 0;   // worker snapshots published
+    std::uint64_t probes_sent = 0; // health-check SYNs
     std::uint64_t probe_rsts_sent = 0;
     std::uint64_t probe_answers = 0; // punted segments for probe ports
     std::uint64_t probe_unmatched = 0;
@@ -197,8 +197,8 @@ class control_plane : public vrrp_host {
     };
     std::vector<worker_baseline> worker_base_;
     struct port_baseline {
-        std::uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0, imissed = 0,
-                      ierrors = 0, oerrors = 0, rx_nombuf = 0;
+        std::uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0, imissed = 0, ierrors = 0,
+                      oerrors = 0, rx_nombuf = 0;
     };
     std::vector<port_baseline> port_base_;
     control_counters counters_base_;

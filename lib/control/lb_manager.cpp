@@ -14,35 +14,41 @@ result<std::tuple<net::ipv4_addr, std::uint16_t, lb::protocol>> parse_endpoint(c
     std::string body = s;
     lb::protocol proto = lb::protocol::tcp;
     if (auto slash = s.find('/'); slash != std::string::npos) {
-        if (!allow_proto)
+        if (!allow_proto) {
             return make_error("'" + s + "': expected ADDRESS:PORT");
+        }
         std::string p = s.substr(slash + 1);
-        if (p == "tcp")
+        if (p == "tcp") {
             proto = lb::protocol::tcp;
-        else if (p == "udp")
+        } else if (p == "udp") {
             proto = lb::protocol::udp;
-        else
+        } else {
             return make_error("'" + s + "': protocol must be tcp or udp");
+        }
         body = s.substr(0, slash);
     }
     auto colon = body.rfind(':');
-    if (colon == std::string::npos)
+    if (colon == std::string::npos) {
         return make_error("'" + s + "': expected ADDRESS:PORT");
+    }
     auto ip = net::ipv4_addr::parse(body.substr(0, colon));
-    if (!ip)
+    if (!ip) {
         return make_error("'" + s + "': '" + body.substr(0, colon) + "' is not an IPv4 address");
+    }
     std::string ps = body.substr(colon + 1);
     unsigned long port = 0;
     try {
         std::size_t used = 0;
         port = std::stoul(ps, &used);
-        if (used != ps.size())
+        if (used != ps.size()) {
             throw std::invalid_argument("junk");
+        }
     } catch (...) {
         return make_error("'" + s + "': port '" + ps + "' is not a number");
     }
-    if (port == 0 || port > 65535)
+    if (port == 0 || port > 65535) {
         return make_error("'" + s + "': port must be 1..65535");
+    }
     return std::make_tuple(*ip, static_cast<std::uint16_t>(port), proto);
 }
 
@@ -62,8 +68,9 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
         }
         m->services_.push_back(std::move(v));
     }
-    if (auto r = m->rebuild(); !r)
+    if (auto r = m->rebuild(); !r) {
         return r.err();
+    }
     return m;
 }
 
@@ -74,15 +81,20 @@ std::string lb_manager::adopt(lb_manager& next, usec now) {
     };
     for (auto& nv : next.services_) {
         const vs_state* ov = nullptr;
-        for (const auto& v : services_)
-            if (key(v) == key(nv))
+        for (const auto& v : services_) {
+            if (key(v) == key(nv)) {
                 ov = &v;
+            }
+        }
         for (auto& nr : nv.rs) {
             const rs_state* orr = nullptr;
-            if (ov != nullptr)
-                for (const auto& r : ov->rs)
-                    if (r.cfg.rs.address == nr.cfg.rs.address && r.cfg.rs.port == nr.cfg.rs.port)
+            if (ov != nullptr) {
+                for (const auto& r : ov->rs) {
+                    if (r.cfg.rs.address == nr.cfg.rs.address && r.cfg.rs.port == nr.cfg.rs.port) {
                         orr = &r;
+                    }
+                }
+            }
             if (orr == nullptr) {
                 ++added;
                 continue;
@@ -99,39 +111,49 @@ std::string lb_manager::adopt(lb_manager& next, usec now) {
     // its flows are still recognised, until expire_draining() drops it.
     for (const auto& v : services_) {
         vs_state* nv = nullptr;
-        for (auto& cand : next.services_)
-            if (key(cand) == key(v))
+        for (auto& cand : next.services_) {
+            if (key(cand) == key(v)) {
                 nv = &cand;
+            }
+        }
         if (nv == nullptr) {
             vs_state d = v;
-            if (!d.draining_since)
+            if (!d.draining_since) {
                 d.draining_since = now;
-            for (auto& r : d.rs)
-                if (!r.draining_since)
+            }
+            for (auto& r : d.rs) {
+                if (!r.draining_since) {
                     r.draining_since = now;
+                }
+            }
             removed += static_cast<unsigned>(d.rs.size());
             next.services_.push_back(std::move(d));
             continue;
         }
         for (const auto& r : v.rs) {
             bool still = false;
-            for (const auto& nr : nv->rs)
-                if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port)
+            for (const auto& nr : nv->rs) {
+                if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port) {
                     still = true;
-            if (still)
+                }
+            }
+            if (still) {
                 continue;
+            }
             rs_state d = r;
-            if (!d.draining_since)
+            if (!d.draining_since) {
                 d.draining_since = now;
+            }
             nv->rs.push_back(std::move(d));
             ++removed;
         }
     }
     services_ = std::move(next.services_);
     dirty_ = true;
-    return std::to_string(services_.size()) + " virtual server(s); real servers: " +
-           std::to_string(carried) + " kept, " + std::to_string(added) + " added, " +
-           std::to_string(removed) + " removed (their flows drain)";
+    return std::to_string(services_.size()) +
+           " virtual server(s); real servers: " + std::to_string(carried) + " kept, " +
+           std::to_string(added) + " added, " + std::to_string(removed) +
+           " removed (their flows drain)";
 }
 
 bool lb_manager::expire_draining(usec now, usec drain_time) {
@@ -156,8 +178,9 @@ bool lb_manager::expire_draining(usec now, usec drain_time) {
         }
         ++it;
     }
-    if (changed)
+    if (changed) {
         dirty_ = true;
+    }
     return changed;
 }
 
@@ -172,52 +195,60 @@ result<void> lb_manager::rebuild() {
             // A failed server leaves scheduling, or with inhibit_on_failure
             // stays listed with weight 0 (keepalived's two behaviours).
             if (!r.healthy) {
-                if (r.cfg.inhibit_on_failure)
+                if (r.cfg.inhibit_on_failure) {
                     rc.weight = 0;
-                else
+                } else {
                     rc.up = false;
+                }
             }
             c.real_servers.push_back(rc);
         }
         cfgs.push_back(std::move(c));
     }
     auto t = lb::service_table::build(cfgs, {}, table_.get());
-    if (!t)
+    if (!t) {
         return t.err();
+    }
     table_ = std::make_shared<const lb::service_table>(std::move(t.value()));
     dirty_ = false;
     return {};
 }
 
-std::vector<std::uint8_t> lb_manager::active_flags(
-    const std::function<bool(net::ipv4_addr)>& held) const {
+std::vector<std::uint8_t>
+lb_manager::active_flags(const std::function<bool(net::ipv4_addr)>& held) const {
     std::vector<std::uint8_t> out;
-    if (!table_)
+    if (!table_) {
         return out;
-    for (const auto& s : table_->services())
+    }
+    for (const auto& s : table_->services()) {
         out.push_back(held(s.vip) ? 1 : 0);
+    }
     return out;
 }
 
 result<std::pair<std::size_t, std::size_t>> lb_manager::find(const std::string& vs,
                                                              const std::string& rs) const {
     auto v = parse_endpoint(vs, true);
-    if (!v)
+    if (!v) {
         return v.err();
+    }
     auto r = parse_endpoint(rs, false);
-    if (!r)
+    if (!r) {
         return r.err();
+    }
     auto [vip, vport, proto] = *v;
     auto [rip, rport, ignored] = *r;
     for (std::size_t i = 0; i < services_.size(); ++i) {
         const auto& s = services_[i].cfg.service;
-        if (s.vip != vip || s.port != vport || s.proto != proto)
+        if (s.vip != vip || s.port != vport || s.proto != proto) {
             continue;
+        }
         for (std::size_t j = 0; j < services_[i].rs.size(); ++j) {
             const auto& c = services_[i].rs[j].cfg.rs;
             std::uint16_t p = c.port ? c.port : s.port;
-            if (c.address == rip && p == rport)
+            if (c.address == rip && p == rport) {
                 return std::make_pair(i, j);
+            }
         }
         return make_error("virtual server " + vs + " has no real server " + rs);
     }
@@ -227,8 +258,9 @@ result<std::pair<std::size_t, std::size_t>> lb_manager::find(const std::string& 
 result<void> lb_manager::set_weight(const std::string& vs, const std::string& rs,
                                     std::uint32_t weight) {
     auto f = find(vs, rs);
-    if (!f)
+    if (!f) {
         return f.err();
+    }
     auto& r = services_[f->first].rs[f->second];
     spdlog::info("virtual server {}: real server {} weight {} -> {} (operator)", vs, rs, r.weight,
                  weight);
@@ -239,12 +271,14 @@ result<void> lb_manager::set_weight(const std::string& vs, const std::string& rs
 
 result<void> lb_manager::set_enabled(const std::string& vs, const std::string& rs, bool enabled) {
     auto f = find(vs, rs);
-    if (!f)
+    if (!f) {
         return f.err();
+    }
     auto& r = services_[f->first].rs[f->second];
-    if (r.enabled != enabled)
+    if (r.enabled != enabled) {
         spdlog::info("virtual server {}: real server {} {} (operator)", vs, rs,
                      enabled ? "enabled" : "disabled: no new flows, existing ones continue");
+    }
     r.enabled = enabled;
     dirty_ = true;
     return {};
@@ -260,31 +294,36 @@ void lb_manager::set_health(std::size_t vs, std::size_t rs, bool up, const std::
         dirty_ = true;
         const auto& s = services_[vs].cfg;
         std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : s.service.port;
-        if (up)
+        if (up) {
             spdlog::info("virtual server {}: real server {}:{} UP ({})", s.name,
                          r.cfg.rs.address.to_string(), port, reason);
-        else
+        } else {
             spdlog::warn("virtual server {}: real server {}:{} DOWN ({}){}", s.name,
                          r.cfg.rs.address.to_string(), port, reason,
                          r.cfg.inhibit_on_failure ? "; weight 0 (inhibit_on_failure)"
                                                   : "; removed from scheduling");
+        }
     }
     r.health_reason = reason;
 }
 
 std::vector<net::ipv4_addr> lb_manager::next_hops() const {
     std::vector<net::ipv4_addr> out;
-    for (const auto& vs : services_)
-        for (const auto& r : vs.rs)
-            if (std::find(out.begin(), out.end(), r.cfg.rs.address) == out.end())
+    for (const auto& vs : services_) {
+        for (const auto& r : vs.rs) {
+            if (std::find(out.begin(), out.end(), r.cfg.rs.address) == out.end()) {
                 out.push_back(r.cfg.rs.address);
+            }
+        }
+    }
     return out;
 }
 
 json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
     json rows = json::array();
-    if (!table_)
+    if (!table_) {
         return rows;
+    }
     for (std::size_t i = 0; i < services_.size(); ++i) {
         const auto& vs = services_[i];
         const auto& sc = vs.cfg.service;
@@ -306,9 +345,11 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
             // find_real_server returns the first service's entry for a shared
             // endpoint: use this service's own by scanning it.
             if (svc != nullptr) {
-                for (const auto& cand : table_->real_servers(*svc))
-                    if (cand.address == r.cfg.rs.address && cand.port == port)
+                for (const auto& cand : table_->real_servers(*svc)) {
+                    if (cand.address == r.cfg.rs.address && cand.port == port) {
                         rs = &cand;
+                    }
+                }
             }
             std::uint64_t a = 0, in = 0, p = 0, b = 0;
             if (rs != nullptr && rs->slot < dataplane::max_real_servers) {
@@ -322,7 +363,8 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
                 const std::uint32_t svc_key = sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^
                                               static_cast<std::uint32_t>(sc.proto);
                 auto& owner = slot_owners_[rs->slot];
-                if (owner.address != r.cfg.rs.address || owner.port != port || owner.service != svc_key) {
+                if (owner.address != r.cfg.rs.address || owner.port != port ||
+                    owner.service != svc_key) {
                     // First report of this slot for this real server.
                     bool first_use = owner.address.value == 0 && owner.port == 0;
                     owner = {r.cfg.rs.address, port, svc_key, first_use ? 0 : p, first_use ? 0 : b};
@@ -341,12 +383,11 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
             x.set("weight", r.weight);
             x.set("effective_weight", rs ? rs->weight : 0u);
             x.set("state", r.draining_since ? "draining"
-                                            : !r.enabled ? "disabled"
-                                                         : (r.healthy ? "up" : "down"));
+                           : !r.enabled     ? "disabled"
+                                            : (r.healthy ? "up" : "down"));
             x.set("check", r.cfg.check ? "tcp" : "none");
             x.set("health", r.health_reason);
-            x.set("health_since_s",
-                  static_cast<double>((now - r.health_since).count()) / 1e6);
+            x.set("health_since_s", static_cast<double>((now - r.health_since).count()) / 1e6);
             x.set("inhibit_on_failure", r.cfg.inhibit_on_failure);
             x.set("active_conns", a);
             x.set("inactive_conns", in);

@@ -14,11 +14,13 @@ std::atomic<control_plane*> g_cp{nullptr};
 // Telemetry dicts hold scalars and one level of arrays of scalars, so nested
 // objects are flattened into dotted keys ("ext0.rx_packets").
 void flatten(const json& v, const std::string& prefix, rte_tel_data* d, int& budget) {
-    if (budget <= 0)
+    if (budget <= 0) {
         return;
+    }
     if (v.is_object()) {
-        for (const auto& [k, child] : v.as_object())
+        for (const auto& [k, child] : v.as_object()) {
             flatten(child, prefix.empty() ? k : prefix + "/" + k, d, budget);
+        }
         return;
     }
     std::string key = prefix.substr(0, RTE_TEL_MAX_STRING_LEN - 1);
@@ -28,26 +30,28 @@ void flatten(const json& v, const std::string& prefix, rte_tel_data* d, int& bud
         std::size_t i = 0;
         for (const auto& e : v.as_array()) {
             std::string k = key + "/" + std::to_string(i);
-            if (const json* n = e.find("name"); n && n->is_string())
+            if (const json* n = e.find("name"); n && n->is_string()) {
                 k = key + "/" + n->as_string();
-            else if (const json* a = e.find("address"); a && a->is_string())
+            } else if (const json* a = e.find("address"); a && a->is_string()) {
                 k = key + "/" + a->as_string();
+            }
             flatten(e, k, d, budget);
             ++i;
         }
         return;
     }
-    if (v.is_uint())
+    if (v.is_uint()) {
         rte_tel_data_add_dict_u64(d, key.c_str(), v.as_uint());
-    else if (v.is_int())
+    } else if (v.is_int()) {
         rte_tel_data_add_dict_int(d, key.c_str(), static_cast<int>(v.as_int()));
-    else if (v.is_bool())
+    } else if (v.is_bool()) {
         rte_tel_data_add_dict_int(d, key.c_str(), v.as_bool() ? 1 : 0);
-    else if (v.is_double())
+    } else if (v.is_double()) {
         rte_tel_data_add_dict_string(d, key.c_str(), v.dump().c_str());
-    else
+    } else {
         rte_tel_data_add_dict_string(d, key.c_str(),
                                      v.to_text().substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
+    }
 }
 
 int answer(rte_tel_data* d, const json& top) {
@@ -59,12 +63,13 @@ int answer(rte_tel_data* d, const json& top) {
         std::size_t i = 0;
         for (const auto& e : top.as_array()) {
             std::string k = std::to_string(i++);
-            if (const json* n = e.find("name"); n && n->is_string())
+            if (const json* n = e.find("name"); n && n->is_string()) {
                 k = n->as_string();
-            else if (const json* a = e.find("address"); a && a->is_string())
+            } else if (const json* a = e.find("address"); a && a->is_string()) {
                 k = a->as_string();
-            else if (const json* w = e.find("worker"))
+            } else if (const json* w = e.find("worker")) {
                 k = "worker" + w->to_text();
+            }
             wrapped.set(k, e);
         }
         flatten(wrapped, "", d, budget);
@@ -77,16 +82,18 @@ int answer(rte_tel_data* d, const json& top) {
 template <json (control_plane::*Report)()>
 int endpoint(const char*, const char* params, rte_tel_data* d) {
     control_plane* cp = g_cp.load();
-    if (cp == nullptr)
+    if (cp == nullptr) {
         return -1;
+    }
     std::string want = params ? params : "";
     json r = cp->call_sync([cp] { return (cp->*Report)(); });
     if (!want.empty() && r.is_array()) {
         // "/vipgate/ports,ext0": one row only.
         for (const auto& e : r.as_array()) {
             const json* n = e.find("name");
-            if (n && n->to_text() == want)
+            if (n && n->to_text() == want) {
                 return answer(d, e);
+            }
         }
         return -EINVAL;
     }
@@ -118,6 +125,8 @@ void register_telemetry(control_plane* cp) {
                                "Neighbour table");
 }
 
-void unregister_telemetry() { g_cp.store(nullptr); }
+void unregister_telemetry() {
+    g_cp.store(nullptr);
+}
 
 } // namespace vipgate::control

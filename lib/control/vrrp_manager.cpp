@@ -23,39 +23,47 @@ constexpr std::uint8_t advert_ttl = 255;
 
 std::string state_upper(vrrp::instance_state s) {
     std::string n(vrrp::state_name(s));
-    for (auto& c : n)
+    for (auto& c : n) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
     return n;
 }
 
-double to_seconds(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1e6; }
+double to_seconds(std::chrono::microseconds d) {
+    return static_cast<double>(d.count()) / 1e6;
+}
 
 } // namespace
 
-result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& cfg,
-                                                         const std::vector<dataplane::port_info>& ports,
-                                                         vrrp_host& host,
-                                                         std::vector<std::string>* warnings) {
+result<std::unique_ptr<vrrp_manager>>
+vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_info>& ports,
+                   vrrp_host& host, std::vector<std::string>* warnings) {
     std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
-    if (cfg.vrrp_instances.size() > config::max_vrrp_instances)
+    if (cfg.vrrp_instances.size() > config::max_vrrp_instances) {
         return make_error("at most " + std::to_string(config::max_vrrp_instances) +
                           " VRRP instances are supported");
+    }
     for (const auto& vi : cfg.vrrp_instances) {
         std::string where = "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
         auto pit = std::find_if(ports.begin(), ports.end(),
                                 [&](const dataplane::port_info& p) { return p.name == vi.port; });
-        if (pit == ports.end())
+        if (pit == ports.end()) {
             return make_error(where + ": no port named '" + vi.port + "'");
+        }
         vrrp::instance_config c = vi.vrrp;
-        if (c.primary_address.value == 0)
+        if (c.primary_address.value == 0) {
             c.primary_address = pit->cfg.address.addr;
+        }
         std::vector<std::string> w;
         auto inst = vrrp::instance::make(c, &w);
-        if (!inst)
+        if (!inst) {
             return make_error(where + ": " + inst.message());
-        if (warnings)
-            for (auto& s : w)
+        }
+        if (warnings) {
+            for (auto& s : w) {
                 warnings->push_back(where + ": " + s);
+            }
+        }
         slot s;
         s.name = vi.vrrp.name;
         s.port = static_cast<std::uint16_t>(pit - ports.begin());
@@ -68,12 +76,14 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
         s.reject_base.assign(vrrp::reject_reason_count, 0);
         s.row = static_cast<std::uint8_t>(m->instances_.size());
         for (const auto& other : m->instances_) {
-            if (other.name == s.name)
+            if (other.name == s.name) {
                 return make_error(where + ": duplicate instance name");
-            if (other.port == s.port && other.cfg->vrid == s.cfg->vrid)
+            }
+            if (other.port == s.port && other.cfg->vrid == s.cfg->vrid) {
                 return make_error(where + ": VRID " + std::to_string(s.cfg->vrid) +
                                   " is already used by instance " + other.name + " on port " +
                                   s.port_name);
+            }
         }
         m->instances_.push_back(std::move(s));
     }
@@ -82,20 +92,24 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
         std::vector<std::size_t> idx;
         for (const auto& name : g.members) {
             int i = m->find(name);
-            if (i < 0)
+            if (i < 0) {
                 return make_error("vrrp sync group " + g.name + " (" + g.where.to_string() +
                                   "): no vrrp instance named '" + name + "'");
-            if (m->instances_[static_cast<std::size_t>(i)].group >= 0)
+            }
+            if (m->instances_[static_cast<std::size_t>(i)].group >= 0) {
                 return make_error("vrrp sync group " + g.name + ": instance " + name +
                                   " is already in another sync group");
+            }
             members.push_back(m->instances_[static_cast<std::size_t>(i)].inst.get());
             idx.push_back(static_cast<std::size_t>(i));
         }
         auto grp = vrrp::sync_group::make(g.name, members);
-        if (!grp)
+        if (!grp) {
             return make_error("vrrp sync group " + g.name + ": " + grp.message());
-        for (auto i : idx)
+        }
+        for (auto i : idx) {
             m->instances_[i].group = static_cast<int>(m->groups_.size());
+        }
         m->groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
         m->group_members_.push_back(std::move(idx));
         m->group_names_.push_back(g.name);
@@ -105,9 +119,11 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
 }
 
 int vrrp_manager::find(const std::string& name) const {
-    for (std::size_t i = 0; i < instances_.size(); ++i)
-        if (instances_[i].name == name)
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].name == name) {
             return static_cast<int>(i);
+        }
+    }
     return -1;
 }
 
@@ -116,8 +132,9 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
         auto& s = instances_[i];
         std::vector<vrrp::action> acts;
         s.inst->start(tp(now), acts);
-        if (s.port < link_up.size() && !link_up[s.port])
+        if (s.port < link_up.size() && !link_up[s.port]) {
             s.inst->port_down(tp(now), acts);
+        }
         spdlog::info("VRRP {}: started on port {}, VRID {}, v{}, priority {}, advert every {} s, "
                      "{} VIP(s){}",
                      s.name, s.port_name, s.cfg->vrid, s.cfg->version, s.inst->effective_priority(),
@@ -136,8 +153,9 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
         int j = next.find(old.name);
         bool same = j >= 0 && next.instances_[static_cast<std::size_t>(j)].port == old.port &&
                     *next.instances_[static_cast<std::size_t>(j)].cfg == *old.cfg;
-        if (same)
+        if (same) {
             continue;
+        }
         std::vector<vrrp::action> acts;
         old.inst->shutdown(tp(now), acts);
         apply(now, i, acts);
@@ -153,11 +171,13 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     for (std::size_t j = 0; j < next.instances_.size(); ++j) {
         auto& n = next.instances_[j];
         int i = find(n.name);
-        if (i < 0)
+        if (i < 0) {
             continue;
+        }
         auto& old = instances_[static_cast<std::size_t>(i)];
-        if (old.port != n.port || *old.cfg != *n.cfg)
+        if (old.port != n.port || *old.cfg != *n.cfg) {
             continue;
+        }
         n.inst = std::move(old.inst);
         n.cfg = old.cfg;
         n.owns_vips = old.owns_vips;
@@ -170,22 +190,28 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     // baseline starts at whatever a previous owner of the row left.
     {
         std::vector<bool> used(config::max_vrrp_instances, false);
-        for (std::size_t j = 0; j < next.instances_.size(); ++j)
-            if (!fresh[j])
+        for (std::size_t j = 0; j < next.instances_.size(); ++j) {
+            if (!fresh[j]) {
                 used[next.instances_[j].row] = true;
+            }
+        }
         std::size_t r = 0;
         for (std::size_t j = 0; j < next.instances_.size(); ++j) {
-            if (!fresh[j])
+            if (!fresh[j]) {
                 continue;
-            while (r < used.size() && used[r])
+            }
+            while (r < used.size() && used[r]) {
                 ++r;
+            }
             auto& n = next.instances_[j];
             n.row = static_cast<std::uint8_t>(r);
             used[r] = true;
             n.reject_base.assign(vrrp::reject_reason_count, 0);
-            for (std::size_t reason = 0; reason < vrrp::reject_reason_count; ++reason)
-                for (unsigned w = 0; w < dp.worker_count(); ++w)
+            for (std::size_t reason = 0; reason < vrrp::reject_reason_count; ++reason) {
+                for (unsigned w = 0; w < dp.worker_count(); ++w) {
                     n.reject_base[reason] += dp.stats(w).vrrp_reject[r][reason].get();
+                }
+            }
             n.reject_seen = n.reject_base;
         }
     }
@@ -195,22 +221,26 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     std::vector<std::vector<std::size_t>> members = std::move(next.group_members_);
     next.group_members_.clear();
     std::vector<std::string> names;
-    for (const auto& g : next.group_names_)
+    for (const auto& g : next.group_names_) {
         names.push_back(g);
+    }
     next.group_names_.clear();
-    for (auto& n : next.instances_)
+    for (auto& n : next.instances_) {
         n.group = -1;
+    }
     for (std::size_t g = 0; g < members.size(); ++g) {
         std::vector<vrrp::instance*> ptrs;
-        for (auto idx : members[g])
+        for (auto idx : members[g]) {
             ptrs.push_back(next.instances_[idx].inst.get());
+        }
         auto grp = vrrp::sync_group::make(names[g], ptrs);
         if (!grp) {
             spdlog::error("reload: sync group {}: {}", names[g], grp.message());
             continue;
         }
-        for (auto idx : members[g])
+        for (auto idx : members[g]) {
             next.instances_[idx].group = static_cast<int>(next.groups_.size());
+        }
         next.groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
         next.group_members_.push_back(members[g]);
         next.group_names_.push_back(names[g]);
@@ -221,13 +251,15 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     group_names_ = std::move(next.group_names_);
     host_.ownership_changed();
     for (std::size_t j = 0; j < instances_.size(); ++j) {
-        if (!fresh[j])
+        if (!fresh[j]) {
             continue;
+        }
         auto& s = instances_[j];
         std::vector<vrrp::action> acts;
         s.inst->start(tp(now), acts);
-        if (s.port < link_up.size() && !link_up[s.port])
+        if (s.port < link_up.size() && !link_up[s.port]) {
             s.inst->port_down(tp(now), acts);
+        }
         after_input(now, j, acts);
         ++started;
     }
@@ -238,19 +270,23 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
 void vrrp_manager::after_input(usec now, std::size_t idx, std::vector<vrrp::action>& acts) {
     apply(now, idx, acts);
     int g = instances_[idx].group;
-    if (g < 0)
+    if (g < 0) {
         return;
+    }
     std::vector<vrrp::sync_group::member_action> extra;
     groups_[static_cast<std::size_t>(g)]->sync(tp(now), extra);
     const auto& members = group_members_[static_cast<std::size_t>(g)];
-    for (const auto& ma : extra)
-        if (ma.member < members.size())
+    for (const auto& ma : extra) {
+        if (ma.member < members.size()) {
             apply_one(now, members[ma.member], ma.act);
+        }
+    }
 }
 
 void vrrp_manager::apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts) {
-    for (const auto& a : acts)
+    for (const auto& a : acts) {
         apply_one(now, idx, a);
+    }
     acts.clear();
 }
 
@@ -290,14 +326,16 @@ void vrrp_manager::send_advert(std::size_t idx, std::uint8_t priority) {
             ++tx_.adverts_failed;
             return;
         }
-        std::size_t len = net::build_ipv4_frame(
-            frame_buf_, {.dst = dst_mac, .src = src_mac},
-            {.src = src, .dst = dst, .ttl = advert_ttl, .tos = advert_tos}, net::ip_proto_vrrp,
-            std::span<const std::uint8_t>(payload, n));
-        if (len == 0 || !host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len)))
+        std::size_t len =
+            net::build_ipv4_frame(frame_buf_, {.dst = dst_mac, .src = src_mac},
+                                  {.src = src, .dst = dst, .ttl = advert_ttl, .tos = advert_tos},
+                                  net::ip_proto_vrrp, std::span<const std::uint8_t>(payload, n));
+        if (len == 0 ||
+            !host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len))) {
             ++tx_.adverts_failed;
-        else
+        } else {
             ++tx_.adverts_sent;
+        }
     };
     if (s.cfg->unicast_peers.empty()) {
         send_to(vrrp_group, vrrp_group_mac);
@@ -319,8 +357,10 @@ void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
     for (std::uint32_t i = 0; i < count; ++i) {
         for (const auto& vip : s.cfg->virtual_addresses) {
             std::size_t len = net::build_garp(frame_buf_, mac, vip);
-            if (len != 0 && host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len)))
+            if (len != 0 &&
+                host_.send_frame(s.port, std::span<const std::uint8_t>(frame_buf_.data(), len))) {
                 ++tx_.garps_sent;
+            }
         }
     }
 }
@@ -328,9 +368,11 @@ void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
 void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
     // The worker's slot is the instance's counter row, stable across reloads.
     std::size_t idx = instances_.size();
-    for (std::size_t i = 0; i < instances_.size(); ++i)
-        if (instances_[i].row == f.slot)
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        if (instances_[i].row == f.slot) {
             idx = i;
+        }
+    }
     if (idx == instances_.size()) {
         ++tx_.punts_bad;
         return;
@@ -349,7 +391,8 @@ void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
     opts.expected_version = s.cfg->version;
     opts.ip_ttl = ip.ttl();
     opts.check_ttl = false; // the worker applied the TTL rule
-    auto r = vrrp::decode(frame.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst, opts, adv);
+    auto r =
+        vrrp::decode(frame.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst, opts, adv);
     if (!r.ok()) {
         ++tx_.punts_bad;
         return;
@@ -374,21 +417,24 @@ std::optional<usec> vrrp_manager::next_deadline() const {
     std::optional<usec> best;
     for (const auto& s : instances_) {
         auto d = s.inst->next_deadline();
-        if (d && (!best || d->time_since_epoch() < *best))
+        if (d && (!best || d->time_since_epoch() < *best)) {
             best = d->time_since_epoch();
+        }
     }
     return best;
 }
 
 void vrrp_manager::link_changed(usec now, std::uint16_t port, bool up) {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
-        if (instances_[i].port != port)
+        if (instances_[i].port != port) {
             continue;
+        }
         std::vector<vrrp::action> acts;
-        if (up)
+        if (up) {
             instances_[i].inst->port_up(tp(now), acts);
-        else
+        } else {
             instances_[i].inst->port_down(tp(now), acts);
+        }
         after_input(now, i, acts);
     }
 }
@@ -403,15 +449,19 @@ void vrrp_manager::shutdown(usec now) {
 
 result<void> vrrp_manager::set_priority(usec now, const std::string& name, int priority) {
     int i = find(name);
-    if (i < 0)
+    if (i < 0) {
         return make_error("no vrrp instance named '" + name + "'");
-    if (priority < 1 || priority > 254)
-        return make_error("priority must be 1..254 (255 is the address owner's, set in the config)");
+    }
+    if (priority < 1 || priority > 254) {
+        return make_error(
+            "priority must be 1..254 (255 is the address owner's, set in the config)");
+    }
     std::vector<vrrp::action> acts;
     auto& s = instances_[static_cast<std::size_t>(i)];
     auto r = s.inst->set_priority(tp(now), static_cast<std::uint8_t>(priority), acts);
-    if (!r)
+    if (!r) {
         return r;
+    }
     spdlog::info("VRRP {}: priority set to {} by the operator", name, priority);
     after_input(now, static_cast<std::size_t>(i), acts);
     return {};
@@ -419,20 +469,23 @@ result<void> vrrp_manager::set_priority(usec now, const std::string& name, int p
 
 result<void> vrrp_manager::resign(usec now, const std::string& name) {
     int i = find(name);
-    if (i < 0)
+    if (i < 0) {
         return make_error("no vrrp instance named '" + name + "'");
+    }
     std::vector<vrrp::action> acts;
     auto r = instances_[static_cast<std::size_t>(i)].inst->resign(tp(now), acts);
-    if (!r)
+    if (!r) {
         return r;
+    }
     after_input(now, static_cast<std::size_t>(i), acts);
     return {};
 }
 
 result<void> vrrp_manager::resume(usec now, const std::string& name) {
     int i = find(name);
-    if (i < 0)
+    if (i < 0) {
         return make_error("no vrrp instance named '" + name + "'");
+    }
     std::vector<vrrp::action> acts;
     instances_[static_cast<std::size_t>(i)].inst->resume(tp(now), acts);
     after_input(now, static_cast<std::size_t>(i), acts);
@@ -440,47 +493,59 @@ result<void> vrrp_manager::resume(usec now, const std::string& name) {
 }
 
 bool vrrp_manager::manages(net::ipv4_addr ip) const {
-    for (const auto& s : instances_)
-        for (const auto& v : s.cfg->virtual_addresses)
-            if (v == ip)
+    for (const auto& s : instances_) {
+        for (const auto& v : s.cfg->virtual_addresses) {
+            if (v == ip) {
                 return true;
+            }
+        }
+    }
     return false;
 }
 
 bool vrrp_manager::holds(net::ipv4_addr ip) const {
-    for (const auto& s : instances_)
-        if (s.owns_vips)
-            for (const auto& v : s.cfg->virtual_addresses)
-                if (v == ip)
+    for (const auto& s : instances_) {
+        if (s.owns_vips) {
+            for (const auto& v : s.cfg->virtual_addresses) {
+                if (v == ip) {
                     return true;
+                }
+            }
+        }
+    }
     return false;
 }
 
 void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
-        if (s.port >= snap.ports.size())
+        if (s.port >= snap.ports.size()) {
             continue;
+        }
         snap.vrrp_configs.push_back(s.cfg);
         snap.vrrp[s.port].push_back({s.cfg->vrid, s.row, s.cfg.get()});
         if (s.owns_vips) {
             const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
-            for (const auto& vip : s.cfg->virtual_addresses)
+            for (const auto& vip : s.cfg->virtual_addresses) {
                 snap.owned[s.port].push_back({vip, mac});
-            if (s.cfg->use_vmac)
+            }
+            if (s.cfg->use_vmac) {
                 snap.virtual_macs[s.port].push_back(s.vmac);
+            }
         }
     }
-    for (auto& v : snap.vrrp)
+    for (auto& v : snap.vrrp) {
         std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.vrid < b.vrid; });
+    }
 }
 
 json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::string& only) const {
     json rows = json::array();
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
-        if (!only.empty() && s.name != only)
+        if (!only.empty() && s.name != only) {
             continue;
+        }
         const auto& in = *s.inst;
         const auto& c = in.counters();
         json r = json::object();
@@ -491,7 +556,8 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r.set("state", state_upper(in.state()));
         r.set("priority", static_cast<unsigned>(in.base_priority()));
         r.set("effective_priority", static_cast<unsigned>(in.effective_priority()));
-        r.set("master_address", in.master_address() ? in.master_address()->to_string() : std::string("-"));
+        r.set("master_address",
+              in.master_address() ? in.master_address()->to_string() : std::string("-"));
         r.set("master_priority", static_cast<unsigned>(in.master_priority()));
         r.set("advert_interval_s", to_seconds(in.advert_interval()));
         r.set("master_adver_interval_s", to_seconds(in.master_adver_interval()));
@@ -503,14 +569,16 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r.set("resigned", in.resigned());
         r.set("owns_vips", s.owns_vips);
         json vips = json::array();
-        for (const auto& v : s.cfg->virtual_addresses)
+        for (const auto& v : s.cfg->virtual_addresses) {
             vips.push(v.to_string());
+        }
         r.set("virtual_addresses", std::move(vips));
         r.set("source_address", s.cfg->primary_address.to_string());
         r.set("mac", (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string());
         json peers = json::array();
-        for (const auto& p : s.cfg->unicast_peers)
+        for (const auto& p : s.cfg->unicast_peers) {
             peers.push(p.to_string());
+        }
         r.set("unicast_peers", std::move(peers));
         r.set("authentication", s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none");
         r.set("sync_group", s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)]->name())
@@ -527,8 +595,9 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r.set("garp_bursts", c.garp_bursts);
         r.set("interval_adopted", c.interval_adopted);
         std::uint64_t punted = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w)
+        for (unsigned w = 0; w < dp.worker_count(); ++w) {
             punted += dp.stats(w).vrrp_punted[s.row].get();
+        }
         r.set("adverts_accepted_by_workers", punted);
         // Rejections by the workers, per reason.
         json rej = json::object();
@@ -536,20 +605,25 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         std::uint64_t last = 0;
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w)
+            for (unsigned w = 0; w < dp.worker_count(); ++w) {
                 v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            }
             v -= std::min(v, s.reject_base[reason]);
             total += v;
-            rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+            rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
+                    v);
         }
-        for (unsigned w = 0; w < dp.worker_count(); ++w)
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed))
+        for (unsigned w = 0; w < dp.worker_count(); ++w) {
+            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
+            }
+        }
         r.set("rejected_total", total);
         r.set("rejected", std::move(rej));
         if (last != 0) {
             json lr = json::object();
-            lr.set("reason", std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32))));
+            lr.set("reason", std::string(vrrp::reject_reason_name(
+                                 static_cast<vrrp::reject_reason>(last >> 32))));
             lr.set("source", net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string());
             r.set("last_rejected", std::move(lr));
         } else {
@@ -581,10 +655,13 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
     for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
         std::uint64_t v = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w)
+        for (unsigned w = 0; w < dp.worker_count(); ++w) {
             v += dp.stats(w).vrrp_reject[row][reason].get();
-        if (v != 0)
-            unk.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+        }
+        if (v != 0) {
+            unk.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
+                    v);
+        }
     }
     o.set("rejected_without_instance", std::move(unk));
     return o;
@@ -596,16 +673,19 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         std::string what;
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w)
+            for (unsigned w = 0; w < dp.worker_count(); ++w) {
                 v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            }
             if (v > s.reject_seen[reason]) {
-                what += (what.empty() ? "" : ", ") + std::to_string(v - s.reject_seen[reason]) + " " +
-                        std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)));
+                what +=
+                    (what.empty() ? "" : ", ") + std::to_string(v - s.reject_seen[reason]) + " " +
+                    std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)));
                 s.reject_seen[reason] = v;
             }
         }
-        if (what.empty())
+        if (what.empty()) {
             continue;
+        }
         // At most 5 lines a minute per instance: a flood must not flood the log.
         if (now - s.reject_log_window >= std::chrono::seconds(60)) {
             s.reject_log_window = now;
@@ -617,9 +697,11 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         }
         ++s.reject_log_count;
         std::uint64_t last = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w)
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed))
+        for (unsigned w = 0; w < dp.worker_count(); ++w) {
+            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
+            }
+        }
         spdlog::warn("VRRP {}: rejected adverts: {} (last from {}){}; a peer whose adverts are "
                      "rejected will also act as master",
                      s.name, what, net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string(),
@@ -632,8 +714,11 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
     // debug level only.
     const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
     std::uint64_t v = 0;
-    for (unsigned w = 0; w < dp.worker_count(); ++w)
-        v += dp.stats(w).vrrp_reject[row][static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)].get();
+    for (unsigned w = 0; w < dp.worker_count(); ++w) {
+        v += dp.stats(w)
+                 .vrrp_reject[row][static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)]
+                 .get();
+    }
     auto& seen = unknown_seen_[static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)];
     if (v > seen) {
         spdlog::debug("VRRP: {} advert(s) for a VRID no instance here uses", v - seen);

@@ -45,10 +45,9 @@ struct vrrp_tx_counters {
 
 class vrrp_manager {
   public:
-    static result<std::unique_ptr<vrrp_manager>> make(const config::config& cfg,
-                                                      const std::vector<dataplane::port_info>& ports,
-                                                      vrrp_host& host,
-                                                      std::vector<std::string>* warnings = nullptr);
+    static result<std::unique_ptr<vrrp_manager>>
+    make(const config::config& cfg, const std::vector<dataplane::port_info>& ports, vrrp_host& host,
+         std::vector<std::string>* warnings = nullptr);
 
     std::size_t size() const { return instances_.size(); }
     bool empty() const { return instances_.empty(); }
@@ -95,15 +94,15 @@ class vrrp_manager {
         std::uint16_t port = 0;
         std::string port_name;
         net::mac_addr port_mac;
-        net::mac_addr vmac; // 00:00:5e:00:01:VRID
+        net::mac_addr vmac;                               // 00:00:5e:00:01:VRID
         std::shared_ptr<const vrrp::instance_config> cfg; // normalized; shared with snapshots
-        std::unique_ptr<vrrp::instance> inst;              // stable address (sync groups)
+        std::unique_ptr<vrrp::instance> inst;             // stable address (sync groups)
         bool owns_vips = false;
         std::uint8_t row = 0; // counter row in worker_stats (stable across reloads)
         // A row reused after a reload: what its previous owner left, per
         // reason (reports and logs subtract it).
         std::vector<std::uint64_t> reject_base;
-        int group = -1; // index into groups_
+        int group = -1;                         // index into groups_
         std::vector<std::uint64_t> reject_seen; // per reason, last logged totals
         std::uint64_t reject_log_suppressed = 0;
         usec reject_log_window{0};

@@ -34,14 +34,14 @@ inline constexpr std::size_t max_real_servers = 4096; // lb::table_limits defaul
 struct alignas(64) worker_stats {
     counter rx_packets;
     counter rx_bytes;
-    counter tx_packets;     // everything this worker transmitted (replies + control TX)
-    counter replies;        // frames answered in place (ARP, ICMP echo)
-    counter punts;          // frames handed to the control core
-    counter control_tx;     // frames the control core asked this worker to send
-    counter drops;          // sum of drop[]
-    counter polls;          // loop iterations
-    counter busy_polls;     // iterations that found at least one packet
-    counter idle_sleeps;    // times the worker slept on an idle queue
+    counter tx_packets;  // everything this worker transmitted (replies + control TX)
+    counter replies;     // frames answered in place (ARP, ICMP echo)
+    counter punts;       // frames handed to the control core
+    counter control_tx;  // frames the control core asked this worker to send
+    counter drops;       // sum of drop[]
+    counter polls;       // loop iterations
+    counter busy_polls;  // iterations that found at least one packet
+    counter idle_sleeps; // times the worker slept on an idle queue
     std::array<counter, pipeline::drop_reason_count> drop{};
     std::array<counter, max_ports> port_rx{};
     std::array<counter, max_ports> port_tx{};
@@ -64,7 +64,7 @@ struct alignas(64) worker_stats {
     std::atomic<std::uint64_t> flows_active{0}; // gauge, refreshed every few ms
     std::atomic<std::uint64_t> flow_capacity{0};
     std::atomic<std::uint64_t> flows_taken_over{0}; // gauge of lb::flow_table_stats::taken_over
-    std::atomic<std::uint64_t> conn_reused{0};     // gauges of lb::engine_stats
+    std::atomic<std::uint64_t> conn_reused{0};      // gauges of lb::engine_stats
     std::atomic<std::uint64_t> persist_hits{0};
     std::atomic<std::uint64_t> persist_resched{0};
     std::array<counter, max_real_servers> rs_packets{};

@@ -1,17 +1,17 @@
 #include "dataplane/dataplane.hpp"
 
 #include <rte_bus_pci.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_random.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-#include <rte_cycles.h>
 
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
@@ -53,7 +53,9 @@ namespace {
 // 4 KB pages otherwise.
 constexpr std::size_t thp_size = std::size_t{2} << 20;
 
-std::size_t thp_round(std::size_t n) { return (n + thp_size - 1) & ~(thp_size - 1); }
+std::size_t thp_round(std::size_t n) {
+    return (n + thp_size - 1) & ~(thp_size - 1);
+}
 
 void* lb_alloc(void* ctx, std::size_t size, std::size_t align) {
     if (rte_eal_has_hugepages() != 0 || align > thp_size) {
@@ -61,31 +63,39 @@ void* lb_alloc(void* ctx, std::size_t size, std::size_t align) {
         return rte_zmalloc_socket("vg_lb", size, static_cast<unsigned>(align), socket);
     }
     const std::size_t len = thp_round(size);
-    void* raw = mmap(nullptr, len + thp_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
-    if (raw == MAP_FAILED)
+    void* raw =
+        mmap(nullptr, len + thp_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
         return nullptr;
+    }
     const auto start = reinterpret_cast<std::uintptr_t>(raw);
     const std::uintptr_t aligned = (start + thp_size - 1) & ~(std::uintptr_t{thp_size} - 1);
-    if (aligned > start)
+    if (aligned > start) {
         munmap(raw, aligned - start);
-    if (const std::size_t tail = start + len + thp_size - (aligned + len); tail != 0)
+    }
+    if (const std::size_t tail = start + len + thp_size - (aligned + len); tail != 0) {
         munmap(reinterpret_cast<void*>(aligned + len), tail);
+    }
     // Advice only: without THP the mapping simply stays in 4 KB pages.
     (void)madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);
     return reinterpret_cast<void*>(aligned);
 }
 void lb_free(void*, void* p, std::size_t size, std::size_t align) {
-    if (rte_eal_has_hugepages() != 0 || align > thp_size)
+    if (rte_eal_has_hugepages() != 0 || align > thp_size) {
         rte_free(p);
-    else if (p != nullptr)
+    } else if (p != nullptr) {
         munmap(p, thp_round(size));
+    }
 }
 
-std::string errno_text(int err) { return rte_strerror(err < 0 ? -err : err); }
+std::string errno_text(int err) {
+    return rte_strerror(err < 0 ? -err : err);
+}
 
 // "net_af_packet0,iface=x" -> "net_af_packet0"
-std::string vdev_name(const std::string& device) { return device.substr(0, device.find(',')); }
+std::string vdev_name(const std::string& device) {
+    return device.substr(0, device.find(','));
+}
 
 // "03:00.0" -> "0000:03:00.0"
 std::string canonical_pci(const std::string& device) {
@@ -97,10 +107,11 @@ bool has_kv(const std::string& device, const std::string& key) {
     std::size_t pos = device.find(',');
     while (pos != std::string::npos) {
         std::size_t end = device.find(',', pos + 1);
-        std::string kv = device.substr(pos + 1, end == std::string::npos ? std::string::npos
-                                                                          : end - pos - 1);
-        if (kv.rfind(key + "=", 0) == 0)
+        std::string kv =
+            device.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+        if (kv.rfind(key + "=", 0) == 0) {
             return true;
+        }
         pos = end;
     }
     return false;
@@ -114,8 +125,9 @@ std::vector<std::string> dataplane::eal_args_for(const config::config& cfg,
     bool user_pci_choice = false;
     for (const auto& a : user_args) {
         if (a == "-a" || a == "-b" || a == "--no-pci" || a.rfind("--allow", 0) == 0 ||
-            a.rfind("--block", 0) == 0 || a.rfind("-a", 0) == 0 || a.rfind("-b", 0) == 0)
+            a.rfind("--block", 0) == 0 || a.rfind("-a", 0) == 0 || a.rfind("-b", 0) == 0) {
             user_pci_choice = true;
+        }
     }
     bool any_pci = false;
     unsigned workers = cfg.dataplane.workers;
@@ -129,35 +141,41 @@ std::vector<std::string> dataplane::eal_args_for(const config::config& cfg,
         } else {
             std::string dev = p.device;
             // af_packet: one queue pair per worker unless the operator chose.
-            if (dev.rfind("net_af_packet", 0) == 0 && !has_kv(dev, "qpairs") && workers > 1)
+            if (dev.rfind("net_af_packet", 0) == 0 && !has_kv(dev, "qpairs") && workers > 1) {
                 dev += ",qpairs=" + std::to_string(workers);
+            }
             out.push_back("--vdev");
             out.push_back(dev);
         }
     }
-    if (!any_pci && !user_pci_choice)
+    if (!any_pci && !user_pci_choice) {
         out.push_back("--no-pci");
+    }
     return out;
 }
 
 dataplane::~dataplane() {
     stop();
-    for (auto& r : retired_)
+    for (auto& r : retired_) {
         delete r.s;
+    }
     retired_.clear();
     delete current_raw_;
-    for (auto& w : workers_)
+    for (auto& w : workers_) {
         rte_ring_free(w->punt);
+    }
     rte_ring_free(control_tx_);
     for (auto& w : workers_) {
         rte_ring_free(w->notices);
-        for (auto* r : w->handoff)
+        for (auto* r : w->handoff) {
             rte_ring_free(r);
+        }
         w->engine.reset();
     }
     rte_free(qsbr_);
-    for (auto& p : ports_)
+    for (auto& p : ports_) {
         rte_eth_dev_close(p.port_id);
+    }
     rte_mempool_free(pool_);
 }
 
@@ -167,40 +185,47 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     dp->lb_cfg_ = cfg.load_balancing;
     dp->lb_enabled_ = !cfg.virtual_servers.empty();
 
-    if (cfg.ports.size() > max_ports)
-        return make_error("at most " + std::to_string(max_ports) + " ports are supported, config has " +
-                          std::to_string(cfg.ports.size()));
+    if (cfg.ports.size() > max_ports) {
+        return make_error("at most " + std::to_string(max_ports) +
+                          " ports are supported, config has " + std::to_string(cfg.ports.size()));
+    }
 
     // Workers: every EAL lcore but the main one, or the first N of them.
     std::vector<unsigned> lcores;
     unsigned lc;
-    RTE_LCORE_FOREACH_WORKER(lc) { lcores.push_back(lc); }
-    if (lcores.empty())
+    RTE_LCORE_FOREACH_WORKER(lc) {
+        lcores.push_back(lc);
+    }
+    if (lcores.empty()) {
         return make_error("no worker lcore: give EAL at least two lcores (e.g. -l 0-1, or --lcores "
                           "'0@0,1@1'); lcore " +
                           std::to_string(rte_get_main_lcore()) + " is the control core");
-    unsigned wanted = cfg.dataplane.workers == 0 ? static_cast<unsigned>(lcores.size())
-                                                 : cfg.dataplane.workers;
-    if (wanted > lcores.size())
+    }
+    unsigned wanted =
+        cfg.dataplane.workers == 0 ? static_cast<unsigned>(lcores.size()) : cfg.dataplane.workers;
+    if (wanted > lcores.size()) {
         return make_error("dataplane.workers is " + std::to_string(wanted) + " but EAL has only " +
                           std::to_string(lcores.size()) +
                           " worker lcore(s); give more with -l/--lcores or lower the count");
-    if (wanted > max_workers)
+    }
+    if (wanted > max_workers) {
         return make_error("at most " + std::to_string(max_workers) + " workers are supported");
-    if (wanted < lcores.size())
-        spdlog::warn("{} worker lcore(s) left idle: dataplane.workers is {}", lcores.size() - wanted,
-                     wanted);
+    }
+    if (wanted < lcores.size()) {
+        spdlog::warn("{} worker lcore(s) left idle: dataplane.workers is {}",
+                     lcores.size() - wanted, wanted);
+    }
 
     // One pool for everything: RX, replies and control TX.
-    dp->pool_ = rte_pktmbuf_pool_create("vipgate_mbufs", cfg.dataplane.mbufs,
-                                        std::min<unsigned>(cfg.dataplane.mbuf_cache,
-                                                           RTE_MEMPOOL_CACHE_MAX_SIZE),
-                                        0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                        static_cast<int>(rte_socket_id()));
-    if (dp->pool_ == nullptr)
+    dp->pool_ = rte_pktmbuf_pool_create(
+        "vipgate_mbufs", cfg.dataplane.mbufs,
+        std::min<unsigned>(cfg.dataplane.mbuf_cache, RTE_MEMPOOL_CACHE_MAX_SIZE), 0,
+        RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    if (dp->pool_ == nullptr) {
         return make_error("cannot create the mbuf pool (" + std::to_string(cfg.dataplane.mbufs) +
                           " mbufs): " + errno_text(rte_errno) +
                           "; with --no-huge give EAL more memory (-m) or lower dataplane.mbufs");
+    }
 
     // Workers and their punt rings.
     for (unsigned w = 0; w < wanted; ++w) {
@@ -209,17 +234,19 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
         ctx->lcore = lcores[w];
         ctx->dp = dp.get();
         std::string rname = "vg_punt_" + std::to_string(w);
-        ctx->punt = rte_ring_create(rname.c_str(), cfg.dataplane.punt_ring_size,
-                                    static_cast<int>(rte_socket_id()),
-                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (ctx->punt == nullptr)
+        ctx->punt =
+            rte_ring_create(rname.c_str(), cfg.dataplane.punt_ring_size,
+                            static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ctx->punt == nullptr) {
             return make_error("cannot create ring " + rname + ": " + errno_text(rte_errno));
+        }
         std::string nname = "vg_notice_" + std::to_string(w);
-        ctx->notices = rte_ring_create_elem(nname.c_str(), sizeof(notice), 1024,
-                                            static_cast<int>(rte_socket_id()),
-                                            RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (ctx->notices == nullptr)
+        ctx->notices =
+            rte_ring_create_elem(nname.c_str(), sizeof(notice), 1024,
+                                 static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ctx->notices == nullptr) {
             return make_error("cannot create ring " + nname + ": " + errno_text(rte_errno));
+        }
         if (dp->lb_enabled_) {
             lb::engine_config ec;
             ec.flow_capacity = cfg.load_balancing.flows_per_worker;
@@ -228,13 +255,15 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
             ec.sloppy_tcp = cfg.load_balancing.sloppy_tcp;
             ec.seed = rte_rand();
             lb::allocator alloc{lb_alloc, lb_free,
-                                reinterpret_cast<void*>(static_cast<std::intptr_t>(
-                                    rte_lcore_to_socket_id(lcores[w])))};
+                                reinterpret_cast<void*>(
+                                    static_cast<std::intptr_t>(rte_lcore_to_socket_id(lcores[w])))};
             auto e = lb::engine::create(ec, alloc);
-            if (!e)
-                return make_error("worker " + std::to_string(w) + ": cannot create its flow table (" +
-                                  std::to_string(ec.flow_capacity) + " flows): " + e.message() +
-                                  "; lower load_balancing.flows_per_worker or give EAL more memory");
+            if (!e) {
+                return make_error(
+                    "worker " + std::to_string(w) + ": cannot create its flow table (" +
+                    std::to_string(ec.flow_capacity) + " flows): " + e.message() +
+                    "; lower load_balancing.flows_per_worker or give EAL more memory");
+            }
             ctx->engine.emplace(std::move(e.value()));
             ctx->stats.flow_capacity.store(ec.flow_capacity);
         }
@@ -246,31 +275,36 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     if (dp->lb_enabled_ && wanted > 1) {
         for (unsigned to = 0; to < wanted; ++to) {
             for (unsigned from = 0; from < wanted; ++from) {
-                if (from == to)
+                if (from == to) {
                     continue;
+                }
                 std::string hname = "vg_ho_" + std::to_string(from) + "_" + std::to_string(to);
                 rte_ring* r = rte_ring_create(hname.c_str(), cfg.dataplane.handoff_ring_size,
                                               static_cast<int>(rte_socket_id()),
                                               RING_F_SP_ENQ | RING_F_SC_DEQ);
-                if (r == nullptr)
+                if (r == nullptr) {
                     return make_error("cannot create ring " + hname + ": " + errno_text(rte_errno));
+                }
                 dp->workers_[to]->handoff[from] = r;
             }
         }
     }
-    dp->control_tx_ = rte_ring_create("vg_control_tx", cfg.dataplane.control_tx_ring_size,
-                                      static_cast<int>(rte_socket_id()),
-                                      RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (dp->control_tx_ == nullptr)
+    dp->control_tx_ =
+        rte_ring_create("vg_control_tx", cfg.dataplane.control_tx_ring_size,
+                        static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (dp->control_tx_ == nullptr) {
         return make_error("cannot create the control TX ring: " + errno_text(rte_errno));
+    }
 
     // RCU for snapshot reclamation: one reader slot per worker.
     std::size_t sz = rte_rcu_qsbr_get_memsize(wanted);
     dp->qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("vg_qsbr", sz, RTE_CACHE_LINE_SIZE));
-    if (dp->qsbr_ == nullptr || rte_rcu_qsbr_init(dp->qsbr_, wanted) != 0)
+    if (dp->qsbr_ == nullptr || rte_rcu_qsbr_init(dp->qsbr_, wanted) != 0) {
         return make_error("cannot set up RCU: " + errno_text(rte_errno));
-    for (unsigned w = 0; w < wanted; ++w)
+    }
+    for (unsigned w = 0; w < wanted; ++w) {
         rte_rcu_qsbr_thread_register(dp->qsbr_, w);
+    }
 
     // Ports, in config order (vipgate's port index = position in the config).
     for (const auto& pc : cfg.ports) {
@@ -281,16 +315,18 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
         p.eal_name = pc.is_pci ? canonical_pci(pc.device) : vdev_name(pc.device);
         std::uint16_t pid = 0;
         int rc = rte_eth_dev_get_port_by_name(p.eal_name.c_str(), &pid);
-        if (rc != 0)
-            return make_error("port " + pc.name + " (" + pc.where.to_string() + "): no DPDK device " +
-                              p.eal_name + " — " +
+        if (rc != 0) {
+            return make_error("port " + pc.name + " (" + pc.where.to_string() +
+                              "): no DPDK device " + p.eal_name + " — " +
                               (pc.is_pci ? "is it bound to vfio-pci/uio (dpdk-devbind.py --status)?"
                                          : "did EAL create the vdev? check the device string and "
                                            "the EAL log above"));
+        }
         p.port_id = pid;
         auto r = dp->setup_port(p, wanted);
-        if (!r)
+        if (!r) {
             return r.err();
+        }
         dp->ports_.push_back(std::move(p));
     }
 
@@ -314,16 +350,18 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
 result<void> dataplane::setup_port(port_info& p, unsigned queues) {
     rte_eth_dev_info info{};
     int rc = rte_eth_dev_info_get(p.port_id, &info);
-    if (rc != 0)
+    if (rc != 0) {
         return make_error("port " + p.name + ": cannot read device info: " + errno_text(rc));
+    }
     p.driver = info.driver_name ? info.driver_name : "?";
-    if (info.max_rx_queues < queues || info.max_tx_queues < queues)
+    if (info.max_rx_queues < queues || info.max_tx_queues < queues) {
         return make_error("port " + p.name + " (" + p.eal_name + ", driver " + p.driver +
                           ") has at most " + std::to_string(info.max_rx_queues) + " RX / " +
                           std::to_string(info.max_tx_queues) + " TX queues but " +
                           std::to_string(queues) +
                           " workers need one each; give the vdev more queues (e.g. qpairs=N for "
                           "net_af_packet) or use fewer workers");
+    }
     rte_eth_conf conf{};
     // The control core gets a TX queue of its own where the device has one
     // to spare and a TX queue costs no RX share: PCI NICs, net_pcap (one
@@ -331,55 +369,64 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
     // Not net_af_packet / net_af_xdp, whose queues are RX+TX pairs (a pair's
     // RX side would take a share of the traffic), nor net_tap. Elsewhere
     // worker 0 sends the control core's frames (docs/architecture.md).
-    const bool spare_tx = info.max_tx_queues > queues &&
-                          (p.cfg.is_pci || p.driver == "net_pcap" || p.driver == "net_null" ||
-                           p.driver == "net_ring");
+    const bool spare_tx =
+        info.max_tx_queues > queues && (p.cfg.is_pci || p.driver == "net_pcap" ||
+                                        p.driver == "net_null" || p.driver == "net_ring");
     rc = -1;
     if (spare_tx) {
         rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
                                    static_cast<std::uint16_t>(queues + 1), &conf);
-        if (rc == 0)
+        if (rc == 0) {
             p.control_queue = static_cast<int>(queues);
-        else
+        } else {
             spdlog::debug("port {}: no TX queue for the control core ({}); worker 0 sends "
-                          "its frames", p.name, errno_text(rc));
+                          "its frames",
+                          p.name, errno_text(rc));
+        }
     }
-    if (rc != 0)
+    if (rc != 0) {
         rc = rte_eth_dev_configure(p.port_id, static_cast<std::uint16_t>(queues),
                                    static_cast<std::uint16_t>(queues), &conf);
-    if (rc != 0)
+    }
+    if (rc != 0) {
         return make_error("port " + p.name + ": configure failed: " + errno_text(rc));
+    }
     std::uint16_t nrx = settings_.rx_descriptors, ntx = settings_.tx_descriptors;
     rc = rte_eth_dev_adjust_nb_rx_tx_desc(p.port_id, &nrx, &ntx);
-    if (rc != 0)
+    if (rc != 0) {
         return make_error("port " + p.name + ": descriptor counts rejected: " + errno_text(rc));
+    }
     int socket = rte_eth_dev_socket_id(p.port_id);
-    if (socket < 0)
+    if (socket < 0) {
         socket = static_cast<int>(rte_socket_id());
+    }
     for (unsigned q = 0; q < queues; ++q) {
         rc = rte_eth_rx_queue_setup(p.port_id, static_cast<std::uint16_t>(q), nrx,
                                     static_cast<unsigned>(socket), nullptr, pool_);
-        if (rc != 0)
+        if (rc != 0) {
             return make_error("port " + p.name + ": RX queue " + std::to_string(q) +
                               " setup failed: " + errno_text(rc));
+        }
         rc = rte_eth_tx_queue_setup(p.port_id, static_cast<std::uint16_t>(q), ntx,
                                     static_cast<unsigned>(socket), nullptr);
-        if (rc != 0)
+        if (rc != 0) {
             return make_error("port " + p.name + ": TX queue " + std::to_string(q) +
                               " setup failed: " + errno_text(rc));
+        }
     }
     if (p.control_queue >= 0) {
         rc = rte_eth_tx_queue_setup(p.port_id, static_cast<std::uint16_t>(p.control_queue), ntx,
                                     static_cast<unsigned>(socket), nullptr);
-        if (rc != 0)
+        if (rc != 0) {
             return make_error("port " + p.name + ": control TX queue " +
-                              std::to_string(p.control_queue) + " setup failed: " +
-                              errno_text(rc));
+                              std::to_string(p.control_queue) + " setup failed: " + errno_text(rc));
+        }
     }
     rte_ether_addr mac{};
     rc = rte_eth_macaddr_get(p.port_id, &mac);
-    if (rc != 0)
+    if (rc != 0) {
         return make_error("port " + p.name + ": cannot read MAC address: " + errno_text(rc));
+    }
     std::memcpy(p.mac.bytes.data(), mac.addr_bytes, 6);
     return {};
 }
@@ -387,26 +434,28 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
 result<void> dataplane::start() {
     for (auto& p : ports_) {
         int rc = rte_eth_dev_start(p.port_id);
-        if (rc != 0)
+        if (rc != 0) {
             return make_error("port " + p.name + ": start failed: " + errno_text(rc));
+        }
         // VRRP multicast and (later) virtual MACs must reach us; the pipeline
         // filters by destination MAC itself.
         rc = rte_eth_promiscuous_enable(p.port_id);
-        if (rc != 0)
-            spdlog::debug("port {}: promiscuous mode not available ({})", p.name,
-                          errno_text(rc));
+        if (rc != 0) {
+            spdlog::debug("port {}: promiscuous mode not available ({})", p.name, errno_text(rc));
+        }
         link_state l = link(static_cast<std::uint16_t>(&p - ports_.data()));
         spdlog::info("port {} ({}, driver {}, port id {}): mac {} address {} link {}{}", p.name,
-                     p.eal_name, p.driver, p.port_id, p.mac.to_string(),
-                     p.cfg.address.to_string(), l.up ? "up" : "down",
+                     p.eal_name, p.driver, p.port_id, p.mac.to_string(), p.cfg.address.to_string(),
+                     l.up ? "up" : "down",
                      l.up && l.speed_mbps ? " " + std::to_string(l.speed_mbps) + " Mb/s" : "");
     }
     stop_.store(false);
     for (auto& w : workers_) {
         int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore);
-        if (rc != 0)
+        if (rc != 0) {
             return make_error("cannot launch worker " + std::to_string(w->index) + " on lcore " +
                               std::to_string(w->lcore) + ": " + errno_text(rc));
+        }
         spdlog::info("worker {} running on lcore {}{}", w->index, w->lcore,
                      settings_.idle_sleep ? " (sleeps when idle)" : " (busy-poll)");
     }
@@ -415,26 +464,36 @@ result<void> dataplane::start() {
 }
 
 void dataplane::stop() {
-    if (!started_ || stopped_)
+    if (!started_ || stopped_) {
         return;
+    }
     stopped_ = true;
     stop_.store(true, std::memory_order_release);
-    for (auto& w : workers_)
+    for (auto& w : workers_) {
         rte_eal_wait_lcore(w->lcore);
-    for (auto& p : ports_)
+    }
+    for (auto& p : ports_) {
         rte_eth_dev_stop(p.port_id);
+    }
     // Frames still queued to the control core or for control TX.
     rte_mbuf* m = nullptr;
-    for (auto& w : workers_)
-        while (rte_ring_sc_dequeue(w->punt, reinterpret_cast<void**>(&m)) == 0)
+    for (auto& w : workers_) {
+        while (rte_ring_sc_dequeue(w->punt, reinterpret_cast<void**>(&m)) == 0) {
             rte_pktmbuf_free(m);
-    while (rte_ring_sc_dequeue(control_tx_, reinterpret_cast<void**>(&m)) == 0)
+        }
+    }
+    while (rte_ring_sc_dequeue(control_tx_, reinterpret_cast<void**>(&m)) == 0) {
         rte_pktmbuf_free(m);
-    for (auto& w : workers_)
-        for (auto* r : w->handoff)
-            if (r != nullptr)
-                while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0)
+    }
+    for (auto& w : workers_) {
+        for (auto* r : w->handoff) {
+            if (r != nullptr) {
+                while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0) {
                     rte_pktmbuf_free(m);
+                }
+            }
+        }
+    }
 }
 
 unsigned dataplane::drain_notices(const std::function<void(const notice_view&)>& fn,
@@ -445,8 +504,9 @@ unsigned dataplane::drain_notices(const std::function<void(const notice_view&)>&
         while (done < budget) {
             unsigned n = rte_ring_sc_dequeue_burst_elem(w->notices, batch, sizeof(notice),
                                                         std::min(32u, budget - done), nullptr);
-            if (n == 0)
+            if (n == 0) {
                 break;
+            }
             for (unsigned i = 0; i < n; ++i) {
                 notice_view v;
                 v.resolve = batch[i].kind == notice::resolve;
@@ -464,8 +524,9 @@ unsigned dataplane::drain_notices(const std::function<void(const notice_view&)>&
 std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
                                                std::chrono::milliseconds timeout) {
     std::vector<flow_record> out;
-    if (!lb_enabled_)
+    if (!lb_enabled_) {
         return out;
+    }
     for (auto& w : workers_) {
         w->dump_req = req;
         w->dump_req.limit = std::min<std::uint32_t>(req.limit, 4096);
@@ -476,12 +537,14 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
     for (auto& w : workers_) {
         while (w->dump_state.load(std::memory_order_acquire) != 2 &&
                (std::chrono::steady_clock::now() < deadline ||
-                w->dump_state.load(std::memory_order_acquire) == 3))
+                w->dump_state.load(std::memory_order_acquire) == 3)) {
             rte_delay_us_sleep(50);
+        }
         if (w->dump_state.load(std::memory_order_acquire) == 2) {
             for (const auto& r : w->dump_out) {
-                if (out.size() >= req.limit)
+                if (out.size() >= req.limit) {
                     break;
+                }
                 out.push_back(r);
             }
         }
@@ -489,16 +552,21 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
         // it; one that took it (3 = copying) is waited for.
         int expected = 1;
         if (!w->dump_state.compare_exchange_strong(expected, 0)) {
-            while (w->dump_state.load(std::memory_order_acquire) == 3)
+            while (w->dump_state.load(std::memory_order_acquire) == 3) {
                 rte_delay_us_sleep(50);
+            }
             w->dump_state.store(0, std::memory_order_release);
         }
     }
     return out;
 }
 
-unsigned dataplane::worker_lcore(unsigned w) const { return workers_.at(w)->lcore; }
-const worker_stats& dataplane::stats(unsigned w) const { return workers_.at(w)->stats; }
+unsigned dataplane::worker_lcore(unsigned w) const {
+    return workers_.at(w)->lcore;
+}
+const worker_stats& dataplane::stats(unsigned w) const {
+    return workers_.at(w)->stats;
+}
 
 link_state dataplane::link(std::uint16_t port_index) const {
     link_state out;
@@ -516,8 +584,9 @@ void dataplane::publish(std::unique_ptr<snapshot> s) {
     snapshot* old = current_raw_;
     current_raw_ = s.release();
     current_.store(current_raw_, std::memory_order_release);
-    if (old != nullptr)
+    if (old != nullptr) {
         retired_.push_back({old, rte_rcu_qsbr_start(qsbr_)});
+    }
 }
 
 void dataplane::reclaim() {
@@ -540,8 +609,9 @@ unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& 
         while (done < budget) {
             unsigned n = rte_ring_sc_dequeue_burst(w->punt, reinterpret_cast<void**>(burst),
                                                    std::min(32u, budget - done), nullptr);
-            if (n == 0)
+            if (n == 0) {
                 break;
+            }
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = burst[i];
                 punted_frame f;
@@ -561,16 +631,20 @@ unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& 
 
 std::uint64_t dataplane::punt_ring_count() const {
     std::uint64_t n = 0;
-    for (const auto& w : workers_)
+    for (const auto& w : workers_) {
         n += rte_ring_count(w->punt);
+    }
     return n;
 }
 
-rte_mbuf* dataplane::alloc_frame() { return rte_pktmbuf_alloc(pool_); }
+rte_mbuf* dataplane::alloc_frame() {
+    return rte_pktmbuf_alloc(pool_);
+}
 
 std::uint8_t* dataplane::frame_data(rte_mbuf* m, std::uint16_t length) {
-    if (rte_pktmbuf_tailroom(m) < length)
+    if (rte_pktmbuf_tailroom(m) < length) {
         return nullptr;
+    }
     char* p = rte_pktmbuf_append(m, length);
     return reinterpret_cast<std::uint8_t*>(p);
 }
@@ -597,7 +671,9 @@ bool dataplane::send(std::uint16_t port_index, rte_mbuf* m) {
     return true;
 }
 
-void dataplane::free(rte_mbuf* m) { rte_pktmbuf_free(m); }
+void dataplane::free(rte_mbuf* m) {
+    rte_pktmbuf_free(m);
+}
 
 bool dataplane::send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame) {
     rte_mbuf* m = alloc_frame();
@@ -615,6 +691,8 @@ bool dataplane::send_copy(std::uint16_t port_index, std::span<const std::uint8_t
     return send(port_index, m);
 }
 
-unsigned dataplane::control_tx_pending() const { return rte_ring_count(control_tx_); }
+unsigned dataplane::control_tx_pending() const {
+    return rte_ring_count(control_tx_);
+}
 
 } // namespace vipgate::dataplane

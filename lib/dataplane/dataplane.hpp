@@ -55,10 +55,10 @@ struct snapshot {
 };
 
 struct port_info {
-    std::string name;        // config name, e.g. "ext0"
-    std::string device;      // config device string
-    std::string eal_name;    // ethdev name (vdev name or canonical PCI address)
-    std::string driver;      // PMD name
+    std::string name;     // config name, e.g. "ext0"
+    std::string device;   // config device string
+    std::string eal_name; // ethdev name (vdev name or canonical PCI address)
+    std::string driver;   // PMD name
     std::uint16_t port_id = 0;
     net::mac_addr mac;
     config::port_config cfg;
@@ -149,14 +149,15 @@ class dataplane {
 
     // Flows of every worker matching `req` (asks each worker, waits at most
     // `timeout` for each); the count of flows is per worker in `totals`.
-    std::vector<flow_record> dump_flows(const flow_dump_request& req,
-                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
+    std::vector<flow_record>
+    dump_flows(const flow_dump_request& req,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
     bool lb_enabled() const { return lb_enabled_; }
 
     // Control TX: allocate a frame, fill it, send it (worker 0 transmits it).
     rte_mbuf* alloc_frame();
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
-    bool send(std::uint16_t port_index, rte_mbuf* m); // false: ring full (frame freed)
+    bool send(std::uint16_t port_index, rte_mbuf* m);            // false: ring full (frame freed)
     static void free(rte_mbuf* m);
     // Copy `frame` into a new mbuf and send it; false when out of mbufs or
     // the control TX ring is full.

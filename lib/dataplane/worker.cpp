@@ -32,18 +32,20 @@ inline void count_drop(worker_stats& st, pipeline::drop_reason r) noexcept {
 
 inline void flush(tx_buffer& b, std::uint16_t port_id, std::uint16_t queue, worker_stats& st,
                   unsigned port_index) noexcept {
-    if (b.count == 0)
+    if (b.count == 0) {
         return;
-    std::uint16_t sent = rte_eth_tx_burst(port_id, queue, b.pkts.data(),
-                                          static_cast<std::uint16_t>(b.count));
+    }
+    std::uint16_t sent =
+        rte_eth_tx_burst(port_id, queue, b.pkts.data(), static_cast<std::uint16_t>(b.count));
     st.tx_packets.add(sent);
     st.port_tx[port_index].add(sent);
     if (sent < b.count) {
         unsigned lost = b.count - sent;
         st.drop[static_cast<std::size_t>(pipeline::drop_reason::tx_full)].add(lost);
         st.drops.add(lost);
-        for (unsigned i = sent; i < b.count; ++i)
+        for (unsigned i = sent; i < b.count; ++i) {
             rte_pktmbuf_free(b.pkts[i]);
+        }
     }
     b.count = 0;
 }
@@ -57,16 +59,19 @@ inline std::size_t vrrp_row(std::uint8_t slot) noexcept {
 inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
                               std::span<const std::uint8_t> frame) noexcept {
     std::size_t row = vrrp_row(v.slot);
-    if (v.detail < vrrp::reject_reason_count)
+    if (v.detail < vrrp::reject_reason_count) {
         st.vrrp_reject[row][v.detail].add();
+    }
     std::size_t l3 = 14;
-    if (frame.size() >= 18 && ((frame[12] == 0x81 && frame[13] == 0x00) ||
-                               (frame[12] == 0x88 && frame[13] == 0xa8)))
+    if (frame.size() >= 18 &&
+        ((frame[12] == 0x81 && frame[13] == 0x00) || (frame[12] == 0x88 && frame[13] == 0xa8))) {
         l3 = 18;
+    }
     std::uint32_t src = 0;
-    if (frame.size() >= l3 + 16)
+    if (frame.size() >= l3 + 16) {
         src = (std::uint32_t{frame[l3 + 12]} << 24) | (std::uint32_t{frame[l3 + 13]} << 16) |
               (std::uint32_t{frame[l3 + 14]} << 8) | std::uint32_t{frame[l3 + 15]};
+    }
     st.vrrp_last_reject[row].store((std::uint64_t{v.detail} << 32) | src,
                                    std::memory_order_relaxed);
 }
@@ -86,12 +91,14 @@ struct token_bucket {
         credit = hz;
     }
     bool take(std::uint64_t now) noexcept {
-        if (cycles_per_token == 0)
+        if (cycles_per_token == 0) {
             return true;
+        }
         credit = std::min(cap_cycles, credit + (now - last));
         last = now;
-        if (credit < cycles_per_token)
+        if (credit < cycles_per_token) {
             return false;
+        }
         credit -= cycles_per_token;
         return true;
     }
@@ -132,14 +139,17 @@ struct loop {
     // is dropped (lb_handoff_ring_full).
     void flush_handoff(unsigned j) noexcept {
         handoff_stage& h = ho[j];
-        if (h.count == 0)
+        if (h.count == 0) {
             return;
+        }
         unsigned done = 0;
-        if (to_owner[j] != nullptr)
-            done = rte_ring_sp_enqueue_burst(to_owner[j], reinterpret_cast<void* const*>(h.pkts.data()),
-                                             h.count, nullptr);
-        if (done != 0)
+        if (to_owner[j] != nullptr) {
+            done = rte_ring_sp_enqueue_burst(
+                to_owner[j], reinterpret_cast<void* const*>(h.pkts.data()), h.count, nullptr);
+        }
+        if (done != 0) {
             st.handoffs_out.add(done);
+        }
         for (unsigned i = done; i < h.count; ++i) {
             count_drop(st, pipeline::drop_reason::lb_handoff_ring_full);
             rte_pktmbuf_free(h.pkts[i]);
@@ -156,28 +166,33 @@ struct loop {
                             const pipeline::context& ctx) noexcept {
         std::uint64_t bytes = 0;
         for (unsigned i = 0; i < n; ++i) {
-            if (i + 1 < n)
+            if (i + 1 < n) {
                 rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+            }
             rte_mbuf* m = pkts[i];
             bytes += m->pkt_len;
-            if (m->nb_segs == 1)
+            if (m->nb_segs == 1) {
                 pipeline::look_ahead(std::span<const std::uint8_t>(
                                          rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len),
                                      ctx, ws, ahead[i]);
-            else
+            } else {
                 ahead[i] = pipeline::lookahead{};
+            }
         }
-        for (unsigned i = 0; i < n; ++i)
+        for (unsigned i = 0; i < n; ++i) {
             pipeline::prefetch_flow(ws, ahead[i]);
-        for (unsigned i = 0; i < n; ++i)
+        }
+        for (unsigned i = 0; i < n; ++i) {
             handle(pkts[i], port < nports ? port : static_cast<unsigned>(pkts[i]->hash.usr), ctx,
                    ahead[i]);
+        }
         return bytes;
     }
 
     void flush_handoffs(unsigned nworkers) noexcept {
-        for (unsigned j = 0; j < nworkers && j < max_workers; ++j)
+        for (unsigned j = 0; j < nworkers && j < max_workers; ++j) {
             flush_handoff(j);
+        }
     }
 
     void flush_counts() noexcept {
@@ -193,8 +208,9 @@ struct loop {
 
     void send(unsigned p, rte_mbuf* m) noexcept {
         tx[p].pkts[tx[p].count++] = m;
-        if (tx[p].count == max_burst)
+        if (tx[p].count == max_burst) {
             flush(tx[p], port_ids[p], queue, st, p);
+        }
     }
 
     void notify(notice::kind_t kind, std::uint16_t port, net::ipv4_addr ip,
@@ -203,10 +219,12 @@ struct loop {
         n.kind = kind;
         n.port = port;
         n.ip = ip.value;
-        if (mac != nullptr)
+        if (mac != nullptr) {
             std::memcpy(n.mac.data(), mac->bytes.data(), 6);
-        if (rte_ring_sp_enqueue_elem(w.notices, &n, sizeof n) != 0)
+        }
+        if (rte_ring_sp_enqueue_elem(w.notices, &n, sizeof n) != 0) {
             st.notices_lost.add();
+        }
     }
 
     // One frame received on port `p` (or handed over by another worker),
@@ -256,8 +274,9 @@ struct loop {
             m->hash.usr = p; // the arrival port, for the owner
             handoff_stage& h = ho[v.worker];
             h.pkts[h.count++] = m;
-            if (h.count == max_burst)
+            if (h.count == max_burst) {
                 flush_handoff(v.worker);
+            }
             break;
         }
         case pipeline::action::punt: {
@@ -272,8 +291,9 @@ struct loop {
             // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
             m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
                           (std::uint32_t{v.slot} << 8) | static_cast<std::uint32_t>(v.punt);
-            if (v.punt == pipeline::punt_kind::vrrp)
+            if (v.punt == pipeline::punt_kind::vrrp) {
                 st.vrrp_punted[vrrp_row(v.slot)].add();
+            }
             if (rte_ring_sp_enqueue(w.punt, m) != 0) {
                 count_drop(st, pipeline::drop_reason::punt_ring_full);
                 rte_pktmbuf_free(m);
@@ -284,10 +304,11 @@ struct loop {
         }
         case pipeline::action::drop:
         default:
-            if (v.reason == pipeline::drop_reason::vrrp_rejected)
+            if (v.reason == pipeline::drop_reason::vrrp_rejected) {
                 count_vrrp_reject(st, v, frame);
-            else if (v.reason == pipeline::drop_reason::no_neighbour)
+            } else if (v.reason == pipeline::drop_reason::no_neighbour) {
                 notify(notice::resolve, v.out_port, v.resolve, nullptr);
+            }
             count_drop(st, v.reason);
             rte_pktmbuf_free(m);
             break;
@@ -296,8 +317,9 @@ struct loop {
 
     void answer_dump() noexcept {
         int expected = 1;
-        if (!w.dump_state.compare_exchange_strong(expected, 3))
+        if (!w.dump_state.compare_exchange_strong(expected, 3)) {
             return;
+        }
         const flow_dump_request req = w.dump_req;
         if (w.engine) {
             lb::flow_table& ft = w.engine->flows();
@@ -305,14 +327,18 @@ struct loop {
                                       w.dump_out.size() < w.dump_out.capacity();
                  ++i) {
                 const lb::flow& f = w.engine->flows().at(i);
-                if ((f.bits & lb::flow::flag_used) == 0 || ft.expired(f, ws.now))
+                if ((f.bits & lb::flow::flag_used) == 0 || ft.expired(f, ws.now)) {
                     continue;
-                if (req.vip.value != 0 && f.vip != req.vip)
+                }
+                if (req.vip.value != 0 && f.vip != req.vip) {
                     continue;
-                if (req.vport != 0 && f.vport != req.vport)
+                }
+                if (req.vport != 0 && f.vport != req.vport) {
                     continue;
-                if (req.proto != 0 && static_cast<std::uint8_t>(f.proto) != req.proto)
+                }
+                if (req.proto != 0 && static_cast<std::uint8_t>(f.proto) != req.proto) {
                     continue;
+                }
                 flow_record r;
                 r.client = f.client;
                 r.vip = f.vip;
@@ -330,8 +356,9 @@ struct loop {
     }
 
     void publish_gauges() noexcept {
-        if (!w.engine)
+        if (!w.engine) {
             return;
+        }
         st.flows_active.store(w.engine->flows().size(), std::memory_order_relaxed);
         st.flows_taken_over.store(w.engine->flows().stats().taken_over, std::memory_order_relaxed);
         const auto& es = w.engine->stats();
@@ -351,7 +378,10 @@ struct loop {
 int worker_main(void* arg) {
     auto* w = static_cast<dataplane::worker_ctx*>(arg);
     dataplane& dp = *w->dp;
-    loop L{*w, dp, w->stats, static_cast<std::uint16_t>(w->index),
+    loop L{*w,
+           dp,
+           w->stats,
+           static_cast<std::uint16_t>(w->index),
            static_cast<unsigned>(dp.ports_.size()),
            std::min<unsigned>(dp.settings_.burst, max_burst)};
     worker_stats& st = w->stats;
@@ -362,8 +392,9 @@ int worker_main(void* arg) {
     const unsigned nworkers = static_cast<unsigned>(dp.workers_.size());
     const std::uint64_t tsc_per_ms = std::max<std::uint64_t>(1, rte_get_tsc_hz() / 1000);
 
-    for (unsigned p = 0; p < L.nports; ++p)
+    for (unsigned p = 0; p < L.nports; ++p) {
         L.port_ids[p] = dp.ports_[p].port_id;
+    }
     L.ws.engine = w->engine ? &*w->engine : nullptr;
     {
         const std::uint64_t hz = rte_get_tsc_hz();
@@ -372,8 +403,9 @@ int worker_main(void* arg) {
         L.vrrp_bucket.init(dp.settings_.punt_rate_vrrp, hz, t0);
         L.probe_bucket.init(dp.settings_.punt_rate_probe, hz, t0);
     }
-    for (unsigned j = 0; j < nworkers && j < max_workers; ++j)
+    for (unsigned j = 0; j < nworkers && j < max_workers; ++j) {
         L.to_owner[j] = dp.workers_[j]->handoff[w->index];
+    }
     L.ws.worker = w->index;
     L.ws.workers = nworkers;
 
@@ -401,21 +433,24 @@ int worker_main(void* arg) {
             L.ws.handed_off = true;
             for (unsigned from = 0; from < nworkers; ++from) {
                 rte_ring* r = w->handoff[from];
-                if (r == nullptr)
+                if (r == nullptr) {
                     continue;
+                }
                 // Drain up to four bursts: the peer may hand over as much as
                 // it receives.
                 for (int round = 0; round < 4; ++round) {
                     unsigned n = rte_ring_sc_dequeue_burst(r, reinterpret_cast<void**>(rx.data()),
                                                            L.burst, nullptr);
-                    if (n == 0)
+                    if (n == 0) {
                         break;
+                    }
                     got_total += n;
                     st.handoffs_in.add(n);
                     L.run_burst(rx.data(), n, max_ports, ctx);
                     L.flush_counts();
-                    if (n < L.burst)
+                    if (n < L.burst) {
                         break;
+                    }
                 }
             }
             L.ws.handed_off = false;
@@ -424,32 +459,35 @@ int worker_main(void* arg) {
         for (unsigned p = 0; p < L.nports; ++p) {
             std::uint16_t n = rte_eth_rx_burst(L.port_ids[p], L.queue, rx.data(),
                                                static_cast<std::uint16_t>(L.burst));
-            if (n == 0)
+            if (n == 0) {
                 continue;
+            }
             got_total += n;
             st.rx_packets.add(n);
             st.port_rx[p].add(n);
             const std::uint64_t bytes = L.run_burst(rx.data(), n, p, ctx);
             st.rx_bytes.add(bytes);
             L.flush_counts();
-            if (nworkers > 1)
+            if (nworkers > 1) {
                 L.flush_handoffs(nworkers);
+            }
         }
 
         // Worker 0 transmits what the control core queued (adverts, GARPs,
         // ARP requests, probes) for ports without a spare TX queue of the
         // control core's own (af_packet, af_xdp, tap: port_info::control_queue).
         if (w->index == 0) {
-            unsigned n = rte_ring_sc_dequeue_burst(dp.control_tx_, reinterpret_cast<void**>(rx.data()),
-                                                   L.burst, nullptr);
+            unsigned n = rte_ring_sc_dequeue_burst(
+                dp.control_tx_, reinterpret_cast<void**>(rx.data()), L.burst, nullptr);
             if (n != 0) {
                 got_total += n;
                 st.control_tx.add(n);
                 for (unsigned i = 0; i < n; ++i) {
                     rte_mbuf* m = rx[i];
                     unsigned p = 0;
-                    while (p < L.nports && L.port_ids[p] != m->port)
+                    while (p < L.nports && L.port_ids[p] != m->port) {
                         ++p;
+                    }
                     if (p == L.nports) {
                         rte_pktmbuf_free(m);
                         continue;
@@ -458,25 +496,29 @@ int worker_main(void* arg) {
                 }
             }
         }
-        for (unsigned p = 0; p < L.nports; ++p)
+        for (unsigned p = 0; p < L.nports; ++p) {
             flush(L.tx[p], L.port_ids[p], L.queue, st, p);
+        }
 
         // Expiry by time, not per iteration: `expire_budget` entries per
         // millisecond (a busy worker loops every few hundred nanoseconds;
         // sweeping each time would evict its hot flows from the cache).
         if (L.ws.engine != nullptr && L.ws.now > last_expire) {
             const auto ms = static_cast<std::uint64_t>((L.ws.now - last_expire).count());
-            const auto budget = static_cast<std::uint32_t>(
-                std::min<std::uint64_t>(ms, 64) * expire_budget);
+            const auto budget =
+                static_cast<std::uint32_t>(std::min<std::uint64_t>(ms, 64) * expire_budget);
             last_expire = L.ws.now;
             auto er = L.ws.engine->expire(L.ws.now, budget);
-            if (er.removed != 0)
+            if (er.removed != 0) {
                 st.flows_expired.add(er.removed);
-            if ((++iteration & 255) == 0)
+            }
+            if ((++iteration & 255) == 0) {
                 L.publish_gauges();
+            }
         }
-        if (w->dump_state.load(std::memory_order_relaxed) == 1)
+        if (w->dump_state.load(std::memory_order_relaxed) == 1) {
             L.answer_dump();
+        }
 
         if (got_total != 0) {
             st.busy_polls.add();
@@ -484,16 +526,18 @@ int worker_main(void* arg) {
         } else if (idle_sleep && ++empty_polls >= idle_polls) {
             // Shared machines and the lab: give the CPU back while idle.
             st.idle_sleeps.add();
-            if (L.ws.engine != nullptr)
+            if (L.ws.engine != nullptr) {
                 L.publish_gauges();
+            }
             rte_delay_us_sleep(sleep_us);
         }
     }
 
     rte_rcu_qsbr_thread_offline(dp.qsbr_, w->index);
     L.flush_handoffs(nworkers);
-    for (unsigned p = 0; p < L.nports; ++p)
+    for (unsigned p = 0; p < L.nports; ++p) {
         flush(L.tx[p], L.port_ids[p], L.queue, st, p);
+    }
     return 0;
 }
 

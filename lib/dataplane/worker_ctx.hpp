@@ -22,10 +22,10 @@ struct notice {
 static_assert(sizeof(notice) == 16);
 
 struct dataplane::worker_ctx {
-    unsigned index = 0;       // worker number = RX/TX queue index on every port
-    unsigned lcore = 0;       // EAL lcore it runs on
-    dataplane* dp = nullptr;  // read-only for the worker except through rings
-    rte_ring* punt = nullptr; // worker -> control (SP/SC)
+    unsigned index = 0;          // worker number = RX/TX queue index on every port
+    unsigned lcore = 0;          // EAL lcore it runs on
+    dataplane* dp = nullptr;     // read-only for the worker except through rings
+    rte_ring* punt = nullptr;    // worker -> control (SP/SC)
     rte_ring* notices = nullptr; // worker -> control: learn/resolve (SP/SC, 16-byte elements)
     // handoff[w]: frames from worker w for this worker (SP: w, SC: this one).
     std::array<rte_ring*, max_workers> handoff{};

@@ -37,16 +37,21 @@ std::string format_endpoint(const endpoint& e) {
 }
 
 result<void> validate(const checker_config& cfg) {
-    if (cfg.delay_loop <= usec{0})
+    if (cfg.delay_loop <= usec{0}) {
         return make_error("delay_loop must be positive");
-    if (cfg.connect_timeout <= usec{0})
+    }
+    if (cfg.connect_timeout <= usec{0}) {
         return make_error("connect_timeout must be positive");
-    if (cfg.delay_before_retry < usec{0})
+    }
+    if (cfg.delay_before_retry < usec{0}) {
         return make_error("delay_before_retry must not be negative");
-    if (cfg.warmup < usec{0})
+    }
+    if (cfg.warmup < usec{0}) {
         return make_error("warmup must not be negative");
-    if (cfg.target.port == 0)
+    }
+    if (cfg.target.port == 0) {
         return make_error("the probe's destination port must not be 0");
+    }
     return {};
 }
 
@@ -79,8 +84,9 @@ checker::checker(const checker_config& cfg, usec start)
       retry_it_(cfg.alpha ? 0 : cfg.retry), next_probe_(start + cfg.warmup) {}
 
 std::optional<std::uint32_t> checker::outstanding() const {
-    if (!pending_)
+    if (!pending_) {
         return std::nullopt;
+    }
     return last_id_;
 }
 
@@ -90,14 +96,16 @@ usec checker::next_deadline() const {
 
 step checker::tick(usec now) {
     step out;
-    if (pending_ && now >= sent_at_ + cfg_.connect_timeout)
+    if (pending_ && now >= sent_at_ + cfg_.connect_timeout) {
         out = complete(sent_at_ + cfg_.connect_timeout, outcome::timeout);
+    }
     if (!pending_ && now >= next_probe_) {
         pending_ = true;
         sent_at_ = now;
         ++last_id_;
-        if (last_id_ == 0) // 0 is never a probe id
+        if (last_id_ == 0) { // 0 is never a probe id
             last_id_ = 1;
+        }
         ++stats_.probes_sent;
         out.send = probe{last_id_, now + cfg_.connect_timeout};
     }
@@ -113,8 +121,9 @@ step checker::on_result(usec now, std::uint32_t probe_id, outcome o) {
 }
 
 bool checker::cancel(usec now, std::uint32_t probe_id) {
-    if (!pending_ || probe_id != last_id_)
+    if (!pending_ || probe_id != last_id_) {
         return false;
+    }
     pending_ = false;
     --stats_.probes_sent;
     ++stats_.cancelled;
@@ -163,10 +172,11 @@ step checker::complete(usec at, outcome o) {
             up_ = false;
             ++stats_.downs;
             std::string why = message + " TCP_CHECK on service " + format_endpoint(cfg_.target);
-            if (cfg_.retry != 0 && has_run_)
+            if (cfg_.retry != 0 && has_run_) {
                 why += " failed after " + std::to_string(cfg_.retry) + " retries.";
-            else
+            } else {
                 why += " failed.";
+            }
             out.change =
                 transition{state::up, state::down, at, o, consecutive_failures_, std::move(why)};
         }

@@ -9,8 +9,9 @@ checker_id monitor::add(const checker_config& cfg, usec now) {
 }
 
 bool monitor::remove(checker_id id) {
-    if (checkers_.erase(id) == 0)
+    if (checkers_.erase(id) == 0) {
         return false;
+    }
     table_.release(id);
     return true;
 }
@@ -24,8 +25,9 @@ std::optional<usec> monitor::next_deadline() const {
     std::optional<usec> best;
     for (const auto& [id, c] : checkers_) {
         const usec d = c.next_deadline();
-        if (!best || d < *best)
+        if (!best || d < *best) {
             best = d;
+        }
     }
     return best;
 }
@@ -34,10 +36,12 @@ std::optional<usec> monitor::next_deadline() const {
 // answered probe's port was freed by probe_table::match() already, and
 // release() then finds nothing.
 void monitor::record(checker_id id, step&& s, actions& out) {
-    if (s.completed)
+    if (s.completed) {
         table_.release(id);
-    if (s.change)
+    }
+    if (s.change) {
         out.changes.push_back(state_change{id, std::move(*s.change)});
+    }
 }
 
 actions monitor::tick(usec now) {
@@ -46,8 +50,9 @@ actions monitor::tick(usec now) {
         step s = c.tick(now);
         std::optional<probe> send = s.send;
         record(id, std::move(s), out);
-        if (!send)
+        if (!send) {
             continue;
+        }
         auto syn = table_.open(id, send->id, c.config().target);
         if (!syn) {
             c.cancel(now, send->id);
@@ -61,18 +66,21 @@ actions monitor::tick(usec now) {
 actions monitor::on_segment(usec now, const segment& seg) {
     actions out;
     match_result m = table_.match(seg);
-    if (m.rst)
+    if (m.rst) {
         out.rsts.push_back(*m.rst);
-    if (m.what != verdict::matched)
+    }
+    if (m.what != verdict::matched) {
         return out;
+    }
     auto it = checkers_.find(m.owner);
     if (it == checkers_.end()) {
         ++orphan_answers_;
         return out;
     }
     step s = it->second.on_result(now, m.probe_id, m.result);
-    if (!s.completed)
+    if (!s.completed) {
         ++orphan_answers_;
+    }
     record(m.owner, std::move(s), out);
     return out;
 }
@@ -80,8 +88,9 @@ actions monitor::on_segment(usec now, const segment& seg) {
 actions monitor::on_no_route(usec now, checker_id id, std::uint32_t probe_id) {
     actions out;
     auto it = checkers_.find(id);
-    if (it == checkers_.end())
+    if (it == checkers_.end()) {
         return out;
+    }
     record(id, it->second.on_result(now, probe_id, outcome::no_route), out);
     return out;
 }

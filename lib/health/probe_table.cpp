@@ -19,10 +19,12 @@ const char* verdict_name(verdict v) noexcept {
 }
 
 result<void> validate(const probe_table_config& cfg) {
-    if (cfg.port_first == 0)
+    if (cfg.port_first == 0) {
         return make_error("probe port range must not include port 0");
-    if (cfg.port_first > cfg.port_last)
+    }
+    if (cfg.port_first > cfg.port_last) {
         return make_error("probe port range is empty (first > last)");
+    }
     return {};
 }
 
@@ -72,8 +74,9 @@ std::optional<syn_params> probe_table::open(std::uint32_t owner, std::uint32_t p
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t index = (cursor_ + i) % n;
         slot& s = slots_[index];
-        if (s.busy)
+        if (s.busy) {
             continue;
+        }
         s = slot{true, false, owner, probe_id, dst, next_isn()};
         by_owner_.emplace(owner, index);
         cursor_ = (index + 1) % n;
@@ -86,8 +89,9 @@ std::optional<syn_params> probe_table::open(std::uint32_t owner, std::uint32_t p
 
 std::optional<syn_params> probe_table::pending(std::uint32_t owner) const {
     auto it = by_owner_.find(owner);
-    if (it == by_owner_.end())
+    if (it == by_owner_.end()) {
         return std::nullopt;
+    }
     const slot& s = slots_[it->second];
     return syn_params{s.dst, port_of(it->second), s.isn};
 }
@@ -101,8 +105,9 @@ void probe_table::free_slot(std::size_t index) {
 
 bool probe_table::release(std::uint32_t owner) {
     auto it = by_owner_.find(owner);
-    if (it == by_owner_.end())
+    if (it == by_owner_.end()) {
         return false;
+    }
     free_slot(it->second);
     ++stats_.released;
     return true;
@@ -131,8 +136,9 @@ match_result probe_table::match(const segment& seg) {
     // A SYN+ACK we will not accept still opened a connection on the server;
     // reset it (§3.10.7.3: unacceptable ACK in SYN-SENT -> <SEQ=SEG.ACK><CTL=RST>).
     const auto reset_it = [&] {
-        if (is_rst)
+        if (is_rst) {
             return;
+        }
         r.rst = rst_answer{from, port_of(index), seg.ack};
         ++stats_.rsts;
     };

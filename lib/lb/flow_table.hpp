@@ -306,20 +306,17 @@ class flow_table {
 
     // The bucket of a client endpoint: one fmix64 round over the seeded
     // endpoint.
-    std::uint32_t bucket_of(net::ipv4_addr client, std::uint16_t cport,
-                            protocol p) const noexcept {
-        return static_cast<std::uint32_t>(
-                   fmix64(((std::uint64_t{client.value} << 32) | (std::uint64_t{cport} << 8) |
-                           to_ip_proto(p)) ^
-                          seed_)) &
+    std::uint32_t bucket_of(net::ipv4_addr client, std::uint16_t cport, protocol p) const noexcept {
+        return static_cast<std::uint32_t>(fmix64(((std::uint64_t{client.value} << 32) |
+                                                  (std::uint64_t{cport} << 8) | to_ip_proto(p)) ^
+                                                 seed_)) &
                bucket_mask_;
     }
     std::uint32_t bucket_of(const flow& f) const noexcept {
         return bucket_of(f.client, f.client_port, f.proto);
     }
     std::uint32_t find_fwd_in(std::uint32_t bucket, net::ipv4_addr client, std::uint16_t cport,
-                              net::ipv4_addr vip, std::uint16_t vport,
-                              protocol p) const noexcept {
+                              net::ipv4_addr vip, std::uint16_t vport, protocol p) const noexcept {
         for (std::uint32_t i = heads_[bucket]; i != no_flow; i = flows_[i].next) {
             const flow& f = flows_[i];
             if (f.client == client && f.vip == vip && f.client_port == cport && f.vport == vport &&

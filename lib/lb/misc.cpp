@@ -23,11 +23,11 @@ constexpr const char* helps[] = {"not dropped",
 static_assert(sizeof(names) / sizeof(names[0]) == drop_reason_count);
 
 void* new_allocate(void*, std::size_t size, std::size_t align) {
-    return ::operator new (size, std::align_val_t{align}, std::nothrow);
+    return ::operator new(size, std::align_val_t{align}, std::nothrow);
 }
 
 void new_deallocate(void*, void* p, std::size_t, std::size_t align) {
-    ::operator delete (p, std::align_val_t{align});
+    ::operator delete(p, std::align_val_t{align});
 }
 
 constexpr allocator default_alloc{&new_allocate, &new_deallocate, nullptr};

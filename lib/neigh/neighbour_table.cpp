@@ -6,30 +6,41 @@ namespace vipgate::neigh {
 
 const char* state_name(state s) {
     switch (s) {
-    case state::incomplete: return "incomplete";
-    case state::reachable: return "reachable";
-    case state::stale: return "stale";
-    case state::failed: return "failed";
-    case state::static_: return "static";
+    case state::incomplete:
+        return "incomplete";
+    case state::reachable:
+        return "reachable";
+    case state::stale:
+        return "stale";
+    case state::failed:
+        return "failed";
+    case state::static_:
+        return "static";
     }
     return "?";
 }
 
 const char* learn_result_name(learn_result r) {
     switch (r) {
-    case learn_result::added: return "added";
-    case learn_result::updated: return "updated";
-    case learn_result::refreshed: return "refreshed";
-    case learn_result::ignored: return "ignored";
-    case learn_result::table_full: return "table_full";
+    case learn_result::added:
+        return "added";
+    case learn_result::updated:
+        return "updated";
+    case learn_result::refreshed:
+        return "refreshed";
+    case learn_result::ignored:
+        return "ignored";
+    case learn_result::table_full:
+        return "table_full";
     }
     return "?";
 }
 
 learn_result table::learn(std::uint16_t port, net::ipv4_addr ip, const net::mac_addr& mac,
                           usec now) {
-    if (mac.is_zero() || mac.is_multicast() || ip.value == 0)
+    if (mac.is_zero() || mac.is_multicast() || ip.value == 0) {
         return learn_result::ignored;
+    }
     auto it = entries_.find(ip.value);
     if (it == entries_.end()) {
         if (entries_.size() >= limits_.max_entries) {
@@ -48,9 +59,11 @@ learn_result table::learn(std::uint16_t port, net::ipv4_addr ip, const net::mac_
         return learn_result::added;
     }
     entry& e = it->second;
-    if (e.st == state::static_)
+    if (e.st == state::static_) {
         return learn_result::ignored;
-    bool changed = e.st != state::incomplete && e.st != state::failed && (e.mac != mac || e.port != port);
+    }
+    bool changed =
+        e.st != state::incomplete && e.st != state::failed && (e.mac != mac || e.port != port);
     bool was_unresolved = e.st == state::incomplete || e.st == state::failed;
     e.mac = mac;
     e.port = port;
@@ -84,8 +97,9 @@ bool table::resolve(std::uint16_t port, net::ipv4_addr ip, usec now) {
         entry& e = it->second;
         if (e.st == state::failed || (e.st == state::stale && e.probes == 0)) {
             // Start again: stale entries stay usable while being re-confirmed.
-            if (e.st == state::failed)
+            if (e.st == state::failed) {
                 e.st = state::incomplete;
+            }
             e.port = port;
             e.probes = 0;
             e.next_probe = now;
@@ -165,21 +179,30 @@ std::vector<probe> table::tick(usec now) {
 std::optional<usec> table::next_deadline() const {
     std::optional<usec> best;
     auto consider = [&](usec t) {
-        if (!best || t < *best)
+        if (!best || t < *best) {
             best = t;
+        }
     };
     for (const auto& [k, e] : entries_) {
         switch (e.st) {
-        case state::incomplete: consider(e.next_probe); break;
-        case state::stale:
-            if (e.next_probe != usec{0})
-                consider(e.next_probe);
-            else
-                consider(e.updated + limits_.reachable_time * 2);
+        case state::incomplete:
+            consider(e.next_probe);
             break;
-        case state::reachable: consider(e.updated + limits_.reachable_time); break;
-        case state::failed: consider(e.updated + limits_.failed_hold); break;
-        case state::static_: break;
+        case state::stale:
+            if (e.next_probe != usec{0}) {
+                consider(e.next_probe);
+            } else {
+                consider(e.updated + limits_.reachable_time * 2);
+            }
+            break;
+        case state::reachable:
+            consider(e.updated + limits_.reachable_time);
+            break;
+        case state::failed:
+            consider(e.updated + limits_.failed_hold);
+            break;
+        case state::static_:
+            break;
         }
     }
     return best;
@@ -193,20 +216,24 @@ const entry* table::find(net::ipv4_addr ip) const {
 std::vector<entry> table::entries() const {
     std::vector<entry> out;
     out.reserve(entries_.size());
-    for (const auto& [k, e] : entries_)
+    for (const auto& [k, e] : entries_) {
         out.push_back(e);
+    }
     std::sort(out.begin(), out.end(), [](const entry& a, const entry& b) { return a.ip < b.ip; });
     return out;
 }
 
-bool table::remove(net::ipv4_addr ip) { return entries_.erase(ip.value) != 0; }
+bool table::remove(net::ipv4_addr ip) {
+    return entries_.erase(ip.value) != 0;
+}
 
 void table::clear_learnt() {
     for (auto it = entries_.begin(); it != entries_.end();) {
-        if (it->second.st != state::static_)
+        if (it->second.st != state::static_) {
             it = entries_.erase(it);
-        else
+        } else {
             ++it;
+        }
     }
 }
 

@@ -30,8 +30,8 @@ struct entry {
     net::mac_addr mac;
     std::uint16_t port = 0;
     state st = state::incomplete;
-    usec updated{0};     // last learnt / confirmed
-    usec next_probe{0};  // incomplete: when to send the next request
+    usec updated{0};    // last learnt / confirmed
+    usec next_probe{0}; // incomplete: when to send the next request
     std::uint32_t probes = 0;
     std::uint64_t updates = 0; // how often an ARP refreshed it
 };

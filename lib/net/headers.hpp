@@ -104,19 +104,29 @@ class header_view {
     mac_addr mac(std::size_t off) const noexcept { return load_mac(bytes_.data() + off); }
     ipv4_addr ip(std::size_t off) const noexcept { return load_ipv4(bytes_.data() + off); }
 
-    void set_u8(std::size_t off, std::uint8_t v) const noexcept requires is_mutable {
+    void set_u8(std::size_t off, std::uint8_t v) const noexcept
+        requires is_mutable
+    {
         bytes_[off] = v;
     }
-    void set_be16(std::size_t off, std::uint16_t v) const noexcept requires is_mutable {
+    void set_be16(std::size_t off, std::uint16_t v) const noexcept
+        requires is_mutable
+    {
         store_be16(bytes_.data() + off, v);
     }
-    void set_be32(std::size_t off, std::uint32_t v) const noexcept requires is_mutable {
+    void set_be32(std::size_t off, std::uint32_t v) const noexcept
+        requires is_mutable
+    {
         store_be32(bytes_.data() + off, v);
     }
-    void set_mac(std::size_t off, const mac_addr& m) const noexcept requires is_mutable {
+    void set_mac(std::size_t off, const mac_addr& m) const noexcept
+        requires is_mutable
+    {
         store_mac(bytes_.data() + off, m);
     }
-    void set_ip(std::size_t off, ipv4_addr a) const noexcept requires is_mutable {
+    void set_ip(std::size_t off, ipv4_addr a) const noexcept
+        requires is_mutable
+    {
         store_ipv4(bytes_.data() + off, a);
     }
 

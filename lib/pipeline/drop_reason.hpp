@@ -59,12 +59,12 @@
     X(no_service, "TCP/UDP to an owned address with no virtual service")                           \
     /* VRRP (RFC 5798 / RFC 3768) */                                                               \
     X(vrrp_no_instance, "VRRP advertisement (IP protocol 112) on a port with no VRRP instance")    \
-    X(vrrp_rejected, "VRRP advertisement failed validation (counted by reason in show vrrp)")     \
+    X(vrrp_rejected, "VRRP advertisement failed validation (counted by reason in show vrrp)")      \
     /* Load balancing (lib/lb's reasons, then the worker's own) */                                 \
     VIPGATE_LB_DROP_REASONS(X)                                                                     \
     X(lb_backup, "traffic of a virtual service whose VIP this gateway does not hold (not MASTER)") \
     X(lb_handoff_ring_full, "ring to the flow's owner worker full, frame dropped")                 \
-    X(no_route, "next hop outside every port's subnet and no gateway configured")                \
+    X(no_route, "next hop outside every port's subnet and no gateway configured")                  \
     X(no_neighbour, "next hop's MAC unknown: resolution requested, frame dropped")
 
 namespace vipgate::pipeline {

@@ -14,18 +14,22 @@ namespace vipgate::pipeline {
 
 neighbour_map::neighbour_map(std::span<const next_hop> entries) {
     std::size_t cap = 16;
-    while (cap < entries.size() * 2)
+    while (cap < entries.size() * 2) {
         cap <<= 1;
+    }
     slots_.assign(cap, next_hop{});
     mask_ = static_cast<std::uint32_t>(cap - 1);
     for (const auto& e : entries) {
-        if (e.ip.value == 0)
+        if (e.ip.value == 0) {
             continue;
+        }
         std::uint32_t i = (e.ip.value * 2654435761u) & mask_;
-        while (slots_[i].ip.value != 0 && slots_[i].ip != e.ip)
+        while (slots_[i].ip.value != 0 && slots_[i].ip != e.ip) {
             i = (i + 1) & mask_;
-        if (slots_[i].ip.value == 0)
+        }
+        if (slots_[i].ip.value == 0) {
             ++count_;
+        }
         slots_[i] = e;
     }
 }

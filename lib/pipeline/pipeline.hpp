@@ -71,13 +71,15 @@ class neighbour_map {
     neighbour_map() = default;
     explicit neighbour_map(std::span<const next_hop> entries); // control path
     const next_hop* find(net::ipv4_addr ip) const noexcept {
-        if (slots_.empty() || ip.value == 0)
+        if (slots_.empty() || ip.value == 0) {
             return nullptr;
+        }
         std::uint32_t i = (ip.value * 2654435761u) & mask_;
         // At most half full: a probe sequence always reaches an empty slot.
         while (slots_[i].ip.value != 0) {
-            if (slots_[i].ip == ip)
+            if (slots_[i].ip == ip) {
                 return &slots_[i];
+            }
             i = (i + 1) & mask_;
         }
         return nullptr;

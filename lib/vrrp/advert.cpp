@@ -38,8 +38,9 @@ std::string_view checksum_form_name(checksum_form f) noexcept {
 std::size_t encode(const advert& a, net::ipv4_addr src, net::ipv4_addr dst,
                    std::span<std::uint8_t> out, checksum_form v3_form) noexcept {
     const std::size_t len = encoded_size(a);
-    if (out.size() < len)
+    if (out.size() < len) {
         return 0;
+    }
     auto msg = out.first(len);
     const std::uint8_t version = a.version();
 
@@ -68,8 +69,9 @@ std::size_t encode(const advert& a, net::ipv4_addr src, net::ipv4_addr dst,
     std::uint32_t acc = 0;
     if (version == 2) {
         // RFC 3768 §5.3.10: always 8 bytes; zero unless keepalived PASS uses them.
-        for (std::size_t i = 0; i < v2_auth_size; ++i)
+        for (std::size_t i = 0; i < v2_auth_size; ++i) {
             msg[at + i] = a.auth_type == auth_type_none ? 0 : a.auth_data[i];
+        }
     } else if (v3_form != checksum_form::message_only) {
         // RFC 5798 §5.2.8: the IPv4 pseudo-header is part of the v3 checksum.
         const auto pdst = v3_form == checksum_form::pseudo_header_mcast ? multicast_group : dst;
@@ -84,54 +86,66 @@ std::size_t encode(const advert& a, net::ipv4_addr src, net::ipv4_addr dst,
 decode_result decode(std::span<const std::uint8_t> in, net::ipv4_addr src, net::ipv4_addr dst,
                      const decode_options& opts, advert& out) noexcept {
     // RFC 5798 §7.1 / RFC 3768 §7.1, in the RFC's order where it has one.
-    if (opts.check_ttl && opts.ip_ttl != required_ttl)
+    if (opts.check_ttl && opts.ip_ttl != required_ttl) {
         return {reject_reason::bad_ttl};
-    if (in.size() < header_size)
+    }
+    if (in.size() < header_size) {
         return {reject_reason::too_short};
+    }
     const std::uint8_t version = in[0] >> 4;
-    if (version != 2 && version != 3)
+    if (version != 2 && version != 3) {
         return {reject_reason::bad_version};
-    if (opts.expected_version != 0 && version != opts.expected_version)
+    }
+    if (opts.expected_version != 0 && version != opts.expected_version) {
         return {reject_reason::version_mismatch};
-    if ((in[0] & 0x0f) != type_advertisement)
+    }
+    if ((in[0] & 0x0f) != type_advertisement) {
         return {reject_reason::bad_type};
+    }
     const std::size_t count = in[3];
     const std::size_t expected =
         header_size + 4 * count + (version == 2 ? v2_auth_size : std::size_t{0});
-    if (in.size() != expected)
+    if (in.size() != expected) {
         return {reject_reason::bad_length};
+    }
 
     checksum_form form = checksum_form::message_only;
     if (version == 2) {
-        if (!sums_to_ones(in, 0)) // RFC 3768 §5.3.8: the message only
+        if (!sums_to_ones(in, 0)) { // RFC 3768 §5.3.8: the message only
             return {reject_reason::bad_checksum};
+        }
     } else {
         const auto len = static_cast<std::uint16_t>(in.size());
-        if (sums_to_ones(in, detail::pseudo_header_sum(src.value, dst.value, len)))
+        if (sums_to_ones(in, detail::pseudo_header_sum(src.value, dst.value, len))) {
             form = checksum_form::pseudo_header;
-        else if (dst != multicast_group &&
-                 sums_to_ones(in, detail::pseudo_header_sum(src.value, multicast_group.value, len)))
+        } else if (dst != multicast_group &&
+                   sums_to_ones(in,
+                                detail::pseudo_header_sum(src.value, multicast_group.value, len))) {
             form = checksum_form::pseudo_header_mcast;
-        else if (sums_to_ones(in, 0))
+        } else if (sums_to_ones(in, 0)) {
             form = checksum_form::message_only;
-        else
+        } else {
             return {reject_reason::bad_checksum};
+        }
     }
 
     out.vrid = in[1];
     out.priority = in[2];
     out.addresses.clear();
-    for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t i = 0; i < count; ++i) {
         (void)out.addresses.push_back(get_addr(in, header_size + 4 * i));
+    }
     if (version == 2) {
         out.auth_type = in[4];
         out.interval = v2_advert_int{in[5]};
-        for (std::size_t i = 0; i < v2_auth_size; ++i)
+        for (std::size_t i = 0; i < v2_auth_size; ++i) {
             out.auth_data[i] = in[header_size + 4 * count + i];
+        }
     } else {
         const v3_advert_int interval{static_cast<std::uint16_t>(in[4] << 8 | in[5])};
-        if (interval.centiseconds() == 0)
+        if (interval.centiseconds() == 0) {
             return {reject_reason::bad_interval};
+        }
         out.auth_type = auth_type_none;
         out.auth_data = {};
         out.interval = interval;

@@ -40,13 +40,15 @@ class address_list {
     constexpr address_list() = default;
     // Addresses beyond the capacity are dropped.
     constexpr address_list(std::initializer_list<net::ipv4_addr> init) {
-        for (auto a : init)
+        for (auto a : init) {
             (void)push_back(a);
+        }
     }
 
     [[nodiscard]] constexpr bool push_back(net::ipv4_addr a) noexcept {
-        if (count_ == max_addresses)
+        if (count_ == max_addresses) {
             return false;
+        }
         addrs_[count_++] = a;
         return true;
     }
@@ -57,18 +59,23 @@ class address_list {
     constexpr const net::ipv4_addr* begin() const noexcept { return addrs_.data(); }
     constexpr const net::ipv4_addr* end() const noexcept { return addrs_.data() + count_; }
     constexpr bool contains(net::ipv4_addr a) const noexcept {
-        for (auto x : *this)
-            if (x == a)
+        for (auto x : *this) {
+            if (x == a) {
                 return true;
+            }
+        }
         return false;
     }
     // Same addresses in the same order.
     friend constexpr bool operator==(const address_list& a, const address_list& b) noexcept {
-        if (a.count_ != b.count_)
+        if (a.count_ != b.count_) {
             return false;
-        for (std::size_t i = 0; i < a.count_; ++i)
-            if (a.addrs_[i] != b.addrs_[i])
+        }
+        for (std::size_t i = 0; i < a.count_; ++i) {
+            if (a.addrs_[i] != b.addrs_[i]) {
                 return false;
+            }
+        }
         return true;
     }
 
@@ -101,8 +108,9 @@ struct advert {
 // (vrrp_parser.c:1439-1454).
 constexpr std::array<std::uint8_t, 8> pass_auth_data(std::string_view password) noexcept {
     std::array<std::uint8_t, 8> out{};
-    for (std::size_t i = 0; i < out.size() && i < password.size(); ++i)
+    for (std::size_t i = 0; i < out.size() && i < password.size(); ++i) {
         out[i] = static_cast<std::uint8_t>(password[i]);
+    }
     return out;
 }
 

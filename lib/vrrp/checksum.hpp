@@ -12,16 +12,19 @@ namespace vipgate::vrrp::detail {
 // One's-complement sum of `data` added to `acc`, not folded, not inverted.
 constexpr std::uint32_t sum16(std::span<const std::uint8_t> data, std::uint32_t acc = 0) noexcept {
     std::size_t i = 0;
-    for (; i + 1 < data.size(); i += 2)
+    for (; i + 1 < data.size(); i += 2) {
         acc += static_cast<std::uint32_t>(data[i] << 8 | data[i + 1]);
-    if (i < data.size()) // odd length: pad with a zero byte (RFC 1071 §4.1)
+    }
+    if (i < data.size()) { // odd length: pad with a zero byte (RFC 1071 §4.1)
         acc += static_cast<std::uint32_t>(data[i] << 8);
+    }
     return acc;
 }
 
 constexpr std::uint16_t fold(std::uint32_t acc) noexcept {
-    while (acc >> 16)
+    while (acc >> 16) {
         acc = (acc & 0xffffu) + (acc >> 16);
+    }
     return static_cast<std::uint16_t>(acc);
 }
 

@@ -34,14 +34,16 @@ bool due(const std::optional<time_point>& t, time_point now) {
 
 result<instance> instance::make(instance_config cfg, std::vector<std::string>* warnings) {
     auto n = normalize(std::move(cfg), warnings);
-    if (!n)
+    if (!n) {
         return n.err();
+    }
     return instance{std::move(n).value()};
 }
 
 instance::instance(instance_config cfg) : cfg_(std::move(cfg)) {
-    for (auto a : cfg_.virtual_addresses)
+    for (auto a : cfg_.virtual_addresses) {
         (void)vips_.push_back(a);
+    }
     base_priority_ = effective_priority_ = *cfg_.priority;
     owner_starts_master_ = base_priority_ == 255 && cfg_.initial_state == state_hint::master;
     master_adver_int_ = cfg_.advert_int;
@@ -58,16 +60,19 @@ microseconds instance::master_down_interval() const {
 }
 
 std::optional<microseconds> instance::time_to_master_down(time_point now) const {
-    if (state_ != instance_state::backup || !timer_)
+    if (state_ != instance_state::backup || !timer_) {
         return std::nullopt;
+    }
     return std::max(microseconds{0}, *timer_ - now);
 }
 
 std::optional<time_point> instance::next_deadline() const {
     std::optional<time_point> next = timer_;
-    for (const auto& t : {garp_delay_at_, garp_refresh_at_, garp_lower_prio_at_})
-        if (t && (!next || *t < *next))
+    for (const auto& t : {garp_delay_at_, garp_refresh_at_, garp_lower_prio_at_}) {
+        if (t && (!next || *t < *next)) {
             next = t;
+        }
+    }
     return next;
 }
 
@@ -95,23 +100,26 @@ void instance::record(time_point now, instance_state from, std::string reason,
                       std::vector<action>& out) {
     const instance_state to = state_;
     history_.push_back(transition_record{now, from, to, reason});
-    while (history_.size() > history_capacity)
+    while (history_.size() > history_capacity) {
         history_.pop_front();
+    }
     out.emplace_back(std::in_place_type<notify>, from, to, std::move(reason));
 }
 
 void instance::send(time_point now, std::uint8_t priority, std::vector<action>& out) {
     out.emplace_back(std::in_place_type<send_advert>, priority);
     ++counters_.adverts_sent;
-    if (priority == 0)
+    if (priority == 0) {
         ++counters_.priority_zero_sent;
-    else if (state_ == instance_state::master)
+    } else if (state_ == instance_state::master) {
         timer_ = now + cfg_.advert_int; // RFC 5798 §6.4.3: reset the Adver_Timer
+    }
 }
 
 void instance::garps(std::uint32_t count, std::vector<action>& out) {
-    if (count == 0)
+    if (count == 0) {
         return;
+    }
     out.emplace_back(std::in_place_type<send_garps>, count);
     ++counters_.garp_bursts;
 }
@@ -143,8 +151,9 @@ void instance::enter_backup(time_point now, std::string reason, std::vector<acti
     down_cause_ = down_cause::startup;
     timer_ = now + master_down_interval();
     const instance_state from = std::exchange(state_, instance_state::backup);
-    if (from != instance_state::backup)
+    if (from != instance_state::backup) {
         record(now, from, std::move(reason), out);
+    }
 }
 
 // RFC 5798 §6.4.2 "If the Master_Down_Timer fires" and §6.4.1 for an owner.
@@ -158,10 +167,12 @@ void instance::become_master(time_point now, std::string reason, std::vector<act
     out.emplace_back(std::in_place_type<take_vips>);
     garps(cfg_.garp_master_repeat, out);
     cancel_master_timers();
-    if (cfg_.garp_master_repeat > 0 && cfg_.garp_master_delay > microseconds{0})
+    if (cfg_.garp_master_repeat > 0 && cfg_.garp_master_delay > microseconds{0}) {
         garp_delay_at_ = now + cfg_.garp_master_delay;
-    if (cfg_.garp_master_refresh > microseconds{0})
+    }
+    if (cfg_.garp_master_refresh > microseconds{0}) {
         garp_refresh_at_ = now + cfg_.garp_master_refresh;
+    }
     preempt_at_.reset();
     master_address_ = cfg_.primary_address;
     master_priority_ = effective_priority_;
@@ -171,8 +182,9 @@ void instance::become_master(time_point now, std::string reason, std::vector<act
 
 void instance::leave_master(time_point now, instance_state to, std::string reason, bool send_zero,
                             std::vector<action>& out) {
-    if (send_zero)
+    if (send_zero) {
         send(now, 0, out);
+    }
     out.emplace_back(std::in_place_type<release_vips>);
     cancel_master_timers();
     ++counters_.released_master;
@@ -202,8 +214,9 @@ void instance::leave_fault(time_point now, std::string reason, std::vector<actio
 }
 
 void instance::update_fault(time_point now, std::string_view reason, std::vector<action>& out) {
-    if (state_ == instance_state::init)
+    if (state_ == instance_state::init) {
         return; // start() looks at the flags
+    }
     if (faulty() && state_ != instance_state::fault) {
         wants_master_ = false;
         if (state_ == instance_state::master) {
@@ -221,8 +234,9 @@ void instance::update_fault(time_point now, std::string_view reason, std::vector
 // --- Inputs ------------------------------------------------------------------
 
 void instance::start(time_point now, std::vector<action>& out) {
-    if (state_ != instance_state::init)
+    if (state_ != instance_state::init) {
         return;
+    }
     master_adver_int_ = cfg_.advert_int;
     master_address_.reset();
     master_priority_ = 0;
@@ -257,12 +271,14 @@ void instance::on_advert(time_point now, net::ipv4_addr src, const advert& adv,
         return;
     }
     ++counters_.adverts_received;
-    if (adv.priority == 0)
+    if (adv.priority == 0) {
         ++counters_.priority_zero_received;
-    if (state_ == instance_state::backup)
+    }
+    if (state_ == instance_state::backup) {
         backup_rx(now, src, adv, out);
-    else
+    } else {
         master_rx(now, src, adv, out);
+    }
 }
 
 // RFC 5798 §6.4.2 "If an ADVERTISEMENT is received"; keepalived
@@ -295,10 +311,11 @@ void instance::backup_rx(time_point now, net::ipv4_addr src, const advert& adv,
         master_address_ = src;
         master_priority_ = adv.priority;
         if (cfg_.preempt_delay > microseconds{0}) {
-            if (adv.priority >= effective_priority_)
+            if (adv.priority >= effective_priority_) {
                 preempt_at_.reset();
-            else if (!preempt_at_)
+            } else if (!preempt_at_) {
                 preempt_at_ = now + cfg_.preempt_delay;
+            }
         }
         wants_master_ = false;
         return;
@@ -327,8 +344,9 @@ void instance::master_rx(time_point now, net::ipv4_addr src, const advert& adv,
     if (adv.priority == 0 || (cfg_.higher_prio_send_advert && higher())) {
         // Priority 0: send an advert and reset the Adver_Timer at once.
         send(now, effective_priority_, out);
-        if (adv.priority == 0)
+        if (adv.priority == 0) {
             return;
+        }
     }
     if (adv.priority == effective_priority_) {
         if (src == self) {
@@ -357,14 +375,16 @@ void instance::master_rx(time_point now, net::ipv4_addr src, const advert& adv,
                              " with lower priority " + std::to_string(adv.priority) + ", ours " +
                              std::to_string(effective_priority_) +
                              (cfg_.lower_prio_no_advert ? "" : ", forcing new election"));
-        if (!cfg_.lower_prio_no_advert)
+        if (!cfg_.lower_prio_no_advert) {
             send(now, effective_priority_, out);
+        }
         const std::uint32_t rep = *cfg_.garp_lower_prio_repeat;
         if (rep > 0) {
             garps(rep, out);
             // keepalived queues one timer per advert; one pending burst is kept here.
-            if (*cfg_.garp_lower_prio_delay > microseconds{0} && !garp_lower_prio_at_)
+            if (*cfg_.garp_lower_prio_delay > microseconds{0} && !garp_lower_prio_at_) {
                 garp_lower_prio_at_ = now + *cfg_.garp_lower_prio_delay;
+            }
         }
         return;
     }
@@ -375,8 +395,9 @@ void instance::master_rx(time_point now, net::ipv4_addr src, const advert& adv,
                                        std::to_string(effective_priority_)
                                  : "same priority " + std::to_string(adv.priority) +
                                        " advert from higher address " + format_ipv4(src);
-        if (cfg_.version == 3)
+        if (cfg_.version == 3) {
             master_adver_int_ = adv.interval_duration();
+        }
         master_address_ = src;
         master_priority_ = adv.priority;
         leave_master(now, instance_state::backup, std::move(reason), false, out);
@@ -395,10 +416,12 @@ void instance::on_timer(time_point now, std::vector<action>& out) {
         become_master(now, down_reason(), out);
         return;
     }
-    if (state_ != instance_state::master)
+    if (state_ != instance_state::master) {
         return;
-    if (due(timer_, now))
+    }
+    if (due(timer_, now)) {
         send(now, effective_priority_, out); // RFC 5798 §6.4.3 Adver_Timer fires
+    }
     if (due(garp_delay_at_, now)) {
         garp_delay_at_.reset();
         garps(cfg_.garp_master_repeat, out);
@@ -415,29 +438,35 @@ void instance::on_timer(time_point now, std::vector<action>& out) {
 
 result<void> instance::set_priority(time_point now, std::uint8_t priority,
                                     std::vector<action>& out) {
-    if (priority == 0 || priority == 255)
+    if (priority == 0 || priority == 255) {
         return make_error("priority must be 1..254");
-    if (base_priority_ == 255)
+    }
+    if (base_priority_ == 255) {
         return make_error("(" + cfg_.name + ") address owner priority 255 cannot be changed");
-    if (priority == effective_priority_)
+    }
+    if (priority == effective_priority_) {
         return {};
+    }
     const microseconds old_down = master_down_interval();
     out.emplace_back(std::in_place_type<log_message>,
                      "(" + cfg_.name + ") Changing effective priority from " +
                          std::to_string(effective_priority_) + " to " + std::to_string(priority));
     base_priority_ = effective_priority_ = priority;
-    if (state_ == instance_state::backup && timer_)
+    if (state_ == instance_state::backup && timer_) {
         *timer_ += master_down_interval() - old_down;
-    if (state_ == instance_state::master)
+    }
+    if (state_ == instance_state::master) {
         master_priority_ = priority;
+    }
     (void)now;
     return {};
 }
 
 result<void> instance::resign(time_point now, std::vector<action>& out) {
-    if (state_ != instance_state::master)
+    if (state_ != instance_state::master) {
         return make_error("(" + cfg_.name + ") is " + std::string(state_name(state_)) +
                           ", not master");
+    }
     resigned_ = true;
     leave_master(now, instance_state::backup, "resigned by operator", true, out);
     return {};
@@ -445,8 +474,9 @@ result<void> instance::resign(time_point now, std::vector<action>& out) {
 
 void instance::resume(time_point now, std::vector<action>& out) {
     (void)now;
-    if (!resigned_)
+    if (!resigned_) {
         return;
+    }
     resigned_ = false;
     out.emplace_back(std::in_place_type<log_message>,
                      "(" + cfg_.name + ") resumed: preempting again");
@@ -484,13 +514,15 @@ void instance::set_fault(time_point now, bool is_faulty, std::string_view reason
 // --- Sync group hooks ----------------------------------------------------------
 
 void instance::force_master(time_point now, std::string reason, std::vector<action>& out) {
-    if (state_ == instance_state::backup)
+    if (state_ == instance_state::backup) {
         become_master(now, std::move(reason), out);
+    }
 }
 
 void instance::force_backup(time_point now, std::string reason, std::vector<action>& out) {
-    if (state_ == instance_state::master)
+    if (state_ == instance_state::master) {
         leave_master(now, instance_state::backup, std::move(reason), false, out);
+    }
 }
 
 void instance::set_group_fault(time_point now, bool is_faulty, std::string_view reason,

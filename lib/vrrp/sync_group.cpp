@@ -6,23 +6,28 @@
 namespace vipgate::vrrp {
 
 result<sync_group> sync_group::make(std::string name, std::vector<instance*> members) {
-    if (members.empty())
+    if (members.empty()) {
         return make_error("vrrp_sync_group " + name + ": no members");
+    }
     for (std::size_t i = 0; i < members.size(); ++i) {
-        if (!members[i])
+        if (!members[i]) {
             return make_error("vrrp_sync_group " + name + ": null member");
-        for (std::size_t j = i + 1; j < members.size(); ++j)
-            if (members[i] == members[j])
+        }
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+            if (members[i] == members[j]) {
                 return make_error("vrrp_sync_group " + name + ": instance " +
                                   members[i]->config().name + " listed twice");
+            }
+        }
     }
     return sync_group{std::move(name), std::move(members)};
 }
 
 sync_group::sync_group(std::string name, std::vector<instance*> members)
     : name_(std::move(name)), members_(std::move(members)) {
-    for (auto* m : members_)
+    for (auto* m : members_) {
         m->set_sync_hold(true);
+    }
 }
 
 std::string sync_group::reason(const instance& member, instance_state went) const {
@@ -32,8 +37,9 @@ std::string sync_group::reason(const instance& member, instance_state went) cons
 
 void sync_group::emit(std::size_t i, std::vector<action>& acts,
                       std::vector<member_action>& out) const {
-    for (auto& a : acts)
+    for (auto& a : acts) {
         out.push_back(member_action{i, std::move(a)});
+    }
     acts.clear();
 }
 
@@ -59,8 +65,9 @@ void sync_group::sync(time_point now, std::vector<member_action>& out) {
             emit(i, acts, out);
         }
     }
-    if (state_ == instance_state::fault)
+    if (state_ == instance_state::fault) {
         return;
+    }
 
     if (state_ != instance_state::master) {
         // One member already MASTER (an owner, or promoted elsewhere)?
@@ -75,8 +82,9 @@ void sync_group::sync(time_point now, std::vector<member_action>& out) {
                 });
             const bool any_want = std::any_of(members_.begin(), members_.end(),
                                               [](const instance* m) { return m->wants_master(); });
-            if (!all_want || !any_want)
+            if (!all_want || !any_want) {
                 return;
+            }
             leader = std::find_if(members_.begin(), members_.end(),
                                   [](const instance* m) { return m->wants_master(); });
             const auto li = static_cast<std::size_t>(leader - members_.begin());
@@ -87,8 +95,9 @@ void sync_group::sync(time_point now, std::vector<member_action>& out) {
         state_ = instance_state::master;
         const std::string why = reason(**leader, instance_state::master);
         for (std::size_t i = 0; i < members_.size(); ++i) {
-            if (members_[i] == *leader)
+            if (members_[i] == *leader) {
                 continue;
+            }
             members_[i]->force_master(now, why, acts);
             emit(i, acts, out);
         }
@@ -99,8 +108,9 @@ void sync_group::sync(time_point now, std::vector<member_action>& out) {
     const auto left = std::find_if(members_.begin(), members_.end(), [&](const instance* m) {
         return active(m) && m->state() == instance_state::backup;
     });
-    if (left == members_.end())
+    if (left == members_.end()) {
         return;
+    }
     state_ = instance_state::backup;
     const std::string why = reason(**left, instance_state::backup);
     for (std::size_t i = 0; i < members_.size(); ++i) {

@@ -40,8 +40,9 @@ class v2_advert_int {
     // Exact conversion only: whole seconds in 1..255.
     static constexpr std::optional<v2_advert_int> from_duration(microseconds d) {
         if (d.count() % 1'000'000 != 0 || d < std::chrono::seconds{1} ||
-            d > std::chrono::seconds{255})
+            d > std::chrono::seconds{255}) {
             return std::nullopt;
+        }
         return v2_advert_int{static_cast<std::uint8_t>(d.count() / 1'000'000)};
     }
     friend constexpr bool operator==(v2_advert_int, v2_advert_int) = default;
@@ -66,8 +67,9 @@ class v3_advert_int {
     // Exact conversion only: whole centiseconds in 1..4095.
     static constexpr std::optional<v3_advert_int> from_duration(microseconds d) {
         if (d.count() % 10'000 != 0 || d < vrrp::centiseconds{1} ||
-            d > vrrp::centiseconds{max_centiseconds})
+            d > vrrp::centiseconds{max_centiseconds}) {
             return std::nullopt;
+        }
         return v3_advert_int{static_cast<std::uint16_t>(d.count() / 10'000)};
     }
     friend constexpr bool operator==(v3_advert_int, v3_advert_int) = default;

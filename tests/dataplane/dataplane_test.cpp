@@ -40,7 +40,9 @@ using namespace std::chrono_literals;
 
 rte_mempool* g_test_pool = nullptr;
 static int g_ring_seq = 0;
-int next_ring_seq() { return 1000 + g_ring_seq++; }
+int next_ring_seq() {
+    return 1000 + g_ring_seq++;
+}
 
 namespace {
 
@@ -50,8 +52,8 @@ const net::mac_addr client_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
 
 // One vipgate instance on one net_ring port, with a control plane.
 struct rig {
-    rte_ring* to_port = nullptr;   // test -> port RX
-    rte_ring* from_port = nullptr; // port TX -> test
+    rte_ring* to_port = nullptr;      // test -> port RX
+    rte_ring* from_port = nullptr;    // port TX -> test
     rte_ring* from_control = nullptr; // TX queue 1 (the control core's), with control_queue
     std::unique_ptr<dataplane::dataplane> dp;
     std::unique_ptr<control::control_plane> cp;
@@ -95,8 +97,9 @@ struct rig {
         cfg.dataplane.idle_sleep_us = 20;
         cfg.neighbours.retry_interval_ms = retry_ms;
         cfg.neighbours.retries = 3;
-        if (tweak)
+        if (tweak) {
             tweak(cfg);
+        }
         auto d = dataplane::dataplane::create(cfg);
         if (!d.ok()) {
             ADD_FAILURE() << d.message();
@@ -142,10 +145,11 @@ struct rig {
                 rte_pktmbuf_free(m);
                 return out;
             }
-            if (run_control)
+            if (run_control) {
                 cp->run_once(1ms);
-            else
+            } else {
                 std::this_thread::sleep_for(100us);
+            }
         }
         return {};
     }
@@ -154,8 +158,9 @@ struct rig {
     bool wait_rx(std::uint64_t n, std::chrono::milliseconds timeout = 2000ms) {
         auto end = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < end) {
-            if (dp->stats(0).rx_packets.get() >= n)
+            if (dp->stats(0).rx_packets.get() >= n) {
                 return true;
+            }
             std::this_thread::sleep_for(200us);
         }
         return false;
@@ -207,8 +212,9 @@ TEST(Dataplane, ArpRequestForOtherAddressIsDroppedAndCounted) {
 TEST(Dataplane, IcmpEchoGetsReplyWithValidChecksums) {
     rig r;
     std::vector<std::uint8_t> payload(56);
-    for (std::size_t i = 0; i < payload.size(); ++i)
+    for (std::size_t i = 0; i < payload.size(); ++i) {
         payload[i] = static_cast<std::uint8_t>(i);
+    }
     std::vector<std::uint8_t> f(200);
     std::size_t n = net::build_icmp_echo_frame(f, {.dst = r.mac, .src = client_mac},
                                                {.src = client_ip, .dst = port_ip, .ttl = 61},
@@ -274,8 +280,10 @@ TEST(Dataplane, ArpReplyIsPuntedAndLearnt) {
     f.resize(net::build_arp_reply(f, client_mac, client_ip, r.mac, port_ip));
     r.inject(f);
     auto end = std::chrono::steady_clock::now() + 2s;
-    while (r.cp->neighbours().find(client_ip) == nullptr && std::chrono::steady_clock::now() < end)
+    while (r.cp->neighbours().find(client_ip) == nullptr &&
+           std::chrono::steady_clock::now() < end) {
         r.cp->run_once(1ms);
+    }
     const auto* e = r.cp->neighbours().find(client_ip);
     ASSERT_NE(e, nullptr) << "neighbour not learnt";
     EXPECT_EQ(e->mac, client_mac);
@@ -308,8 +316,9 @@ TEST(Dataplane, ResolutionSendsArpRequestsThenFails) {
     auto end = std::chrono::steady_clock::now() + 2s;
     while (std::chrono::steady_clock::now() < end && requests < 3) {
         auto out = r.receive(100ms, true);
-        if (out.empty())
+        if (out.empty()) {
             continue;
+        }
         net::packet_meta meta;
         ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
         ASSERT_EQ(meta.ethertype, net::ethertype_arp);
@@ -322,8 +331,9 @@ TEST(Dataplane, ResolutionSendsArpRequestsThenFails) {
     // No answer: after the retries the entry is failed.
     end = std::chrono::steady_clock::now() + 1s;
     while (std::chrono::steady_clock::now() < end &&
-           r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st != neigh::state::failed)
+           r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st != neigh::state::failed) {
         r.cp->run_once(1ms);
+    }
     EXPECT_EQ(r.cp->neighbours().find(net::ipv4_addr{10, 0, 0, 77})->st, neigh::state::failed);
     EXPECT_FALSE(r.cp->resolve(net::ipv4_addr{192, 168, 1, 1}).ok()) << "outside every subnet";
 }
@@ -339,8 +349,9 @@ TEST(Dataplane, ControlCoreSendsOnItsOwnTxQueueWhenThePortHasOne) {
         rte_mbuf* m = nullptr;
         auto end = std::chrono::steady_clock::now() + 2s;
         while (std::chrono::steady_clock::now() < end &&
-               rte_ring_sc_dequeue(r.from_control, reinterpret_cast<void**>(&m)) != 0)
+               rte_ring_sc_dequeue(r.from_control, reinterpret_cast<void**>(&m)) != 0) {
             r.cp->run_once(1ms);
+        }
         ASSERT_NE(m, nullptr) << "no ARP request on the control core's TX queue";
         std::vector<std::uint8_t> out(rte_pktmbuf_mtod(m, std::uint8_t*),
                                       rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len);
@@ -349,7 +360,8 @@ TEST(Dataplane, ControlCoreSendsOnItsOwnTxQueueWhenThePortHasOne) {
         ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
         EXPECT_EQ(meta.arp_op, net::arp_op_request);
         EXPECT_EQ(meta.dst, (net::ipv4_addr{10, 0, 0, 77}));
-        EXPECT_EQ(r.dp->stats(0).control_tx.get(), 0u) << "worker 0 sent nothing for the control core";
+        EXPECT_EQ(r.dp->stats(0).control_tx.get(), 0u)
+            << "worker 0 sent nothing for the control core";
         EXPECT_EQ(r.dp->control_tx_pending(), 0u);
         // The worker still answers on its own queue.
         r.inject(arp_request_for(port_ip));
@@ -373,8 +385,9 @@ TEST(Dataplane, ResolutionCompletesWhenTheNeighbourAnswers) {
     r.inject(f);
     auto end = std::chrono::steady_clock::now() + 2s;
     while (std::chrono::steady_clock::now() < end &&
-           r.cp->neighbours().find(client_ip)->st != neigh::state::reachable)
+           r.cp->neighbours().find(client_ip)->st != neigh::state::reachable) {
         r.cp->run_once(1ms);
+    }
     EXPECT_EQ(r.cp->neighbours().find(client_ip)->st, neigh::state::reachable);
     EXPECT_EQ(r.cp->neighbours().find(client_ip)->mac, client_mac);
 }
@@ -398,8 +411,9 @@ TEST(Dataplane, PublishedSnapshotChangesWhatIsOwned) {
     ASSERT_EQ(net::parse(out, meta), pipeline::drop_reason::none);
     EXPECT_EQ(meta.src, extra); // spa of the reply
     // The old snapshot is reclaimed once the worker went quiescent.
-    for (int i = 0; i < 100; ++i)
+    for (int i = 0; i < 100; ++i) {
         r.cp->run_once(1ms);
+    }
 }
 
 TEST(Dataplane, ControlSocketAnswersCommands) {
@@ -424,12 +438,14 @@ TEST(Dataplane, ControlSocketAnswersCommands) {
         replies.push_back(console::send_command(path, "show stats json"));
     });
     auto end = std::chrono::steady_clock::now() + 5s;
-    while (replies.size() < 4 && std::chrono::steady_clock::now() < end)
+    while (replies.size() < 4 && std::chrono::steady_clock::now() < end) {
         r.cp->run_once(1ms);
+    }
     client.join();
     ASSERT_EQ(replies.size(), 4u);
-    for (auto& rep : replies)
+    for (auto& rep : replies) {
         ASSERT_TRUE(rep.ok()) << rep.message();
+    }
 
     json j;
     ASSERT_TRUE(replies[0]->ok);
@@ -491,8 +507,9 @@ void add_vrrp(config::config& c, std::uint8_t prio, std::uint8_t version,
 }
 
 // A VRRP advert frame from the peer.
-std::vector<std::uint8_t> peer_advert(std::uint8_t version, std::uint8_t prio, std::uint8_t ttl = 255,
-                                      const char* pass = nullptr, std::uint8_t adv_s = 1) {
+std::vector<std::uint8_t> peer_advert(std::uint8_t version, std::uint8_t prio,
+                                      std::uint8_t ttl = 255, const char* pass = nullptr,
+                                      std::uint8_t adv_s = 1) {
     vrrp::advert a;
     a.vrid = 51;
     a.priority = prio;
@@ -502,8 +519,9 @@ std::vector<std::uint8_t> peer_advert(std::uint8_t version, std::uint8_t prio, s
         a.interval = vrrp::v2_advert_int{adv_s};
         if (pass) {
             a.auth_type = 1;
-            for (std::size_t i = 0; i < 8 && pass[i]; ++i)
+            for (std::size_t i = 0; i < 8 && pass[i]; ++i) {
                 a.auth_data[i] = static_cast<std::uint8_t>(pass[i]);
+            }
         }
     }
     (void)a.addresses.push_back(vip);
@@ -529,13 +547,15 @@ std::vector<captured> run_and_capture(rig& r, std::chrono::milliseconds d,
     auto end = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < end) {
         r.cp->run_once(1ms);
-        if (every_ms)
+        if (every_ms) {
             every_ms();
+        }
         rte_mbuf* m = nullptr;
         while (rte_ring_sc_dequeue(r.from_port, reinterpret_cast<void**>(&m)) == 0) {
-            out.push_back({std::vector<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
-                                                     rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len),
-                           std::chrono::steady_clock::now()});
+            out.push_back(
+                {std::vector<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                           rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len),
+                 std::chrono::steady_clock::now()});
             rte_pktmbuf_free(m);
         }
     }
@@ -543,17 +563,19 @@ std::vector<captured> run_and_capture(rig& r, std::chrono::milliseconds d,
 }
 
 bool is_vrrp(const std::vector<std::uint8_t>& f, net::packet_meta& meta) {
-    return net::parse(f, meta) == pipeline::drop_reason::none && meta.ethertype == net::ethertype_ipv4 &&
-           meta.ip_proto == net::ip_proto_vrrp;
+    return net::parse(f, meta) == pipeline::drop_reason::none &&
+           meta.ethertype == net::ethertype_ipv4 && meta.ip_proto == net::ip_proto_vrrp;
 }
 
 bool is_garp_for(const std::vector<std::uint8_t>& f, net::ipv4_addr a) {
     net::packet_meta meta;
-    return net::parse(f, meta) == pipeline::drop_reason::none && meta.ethertype == net::ethertype_arp &&
-           meta.src == a && meta.dst == a;
+    return net::parse(f, meta) == pipeline::drop_reason::none &&
+           meta.ethertype == net::ethertype_arp && meta.src == a && meta.dst == a;
 }
 
-std::string vrrp_state(rig& r) { return r.cp->report_vrrp("VI_1").as_array()[0]["state"].as_string(); }
+std::string vrrp_state(rig& r) {
+    return r.cp->report_vrrp("VI_1").as_array()[0]["state"].as_string();
+}
 
 } // namespace
 
@@ -569,8 +591,9 @@ TEST(Vrrp, OwnerBecomesMasterSendsGarpsAndAdvertsAtAdvertInt) {
             ++garps;
             continue;
         }
-        if (!is_vrrp(c.bytes, meta))
+        if (!is_vrrp(c.bytes, meta)) {
             continue;
+        }
         std::span<const std::uint8_t> f(c.bytes);
         net::ipv4_cview ip(f.subspan(meta.l3_offset, 20));
         EXPECT_EQ(ip.ttl(), 255);
@@ -598,9 +621,11 @@ TEST(Vrrp, OwnerBecomesMasterSendsGarpsAndAdvertsAtAdvertInt) {
     ASSERT_GE(adverts.size(), 7u);
     ASSERT_LE(adverts.size(), 13u);
     std::vector<long> gaps;
-    for (std::size_t i = 1; i < adverts.size(); ++i)
+    for (std::size_t i = 1; i < adverts.size(); ++i) {
         gaps.push_back(static_cast<long>(
-            std::chrono::duration_cast<std::chrono::microseconds>(adverts[i] - adverts[i - 1]).count()));
+            std::chrono::duration_cast<std::chrono::microseconds>(adverts[i] - adverts[i - 1])
+                .count()));
+    }
     std::sort(gaps.begin(), gaps.end());
     EXPECT_GT(gaps[gaps.size() / 2], 90'000);
     EXPECT_LT(gaps[gaps.size() / 2], 115'000);
@@ -635,19 +660,21 @@ TEST(Vrrp, ArpForVipAnsweredOnlyAsMaster) {
     for (const auto& c : frames) {
         net::packet_meta meta;
         if (net::parse(c.bytes, meta) == pipeline::drop_reason::none &&
-            meta.ethertype == net::ethertype_arp && meta.arp_op == net::arp_op_reply && meta.src == vip)
+            meta.ethertype == net::ethertype_arp && meta.arp_op == net::arp_op_reply &&
+            meta.src == vip) {
             answered = true;
+        }
     }
     EXPECT_TRUE(answered) << "master did not answer ARP for the VIP";
 }
 
 TEST(Vrrp, InvalidAdvertsAreCountedByReason) {
     rig r(50, [](config::config& c) { add_vrrp(c, 100, 2, 1s, true); });
-    r.inject(peer_advert(2, 200, 64, "secret12"));  // bad TTL
-    r.inject(peer_advert(2, 200, 255, "wrong!!!")); // bad password
+    r.inject(peer_advert(2, 200, 64, "secret12"));     // bad TTL
+    r.inject(peer_advert(2, 200, 255, "wrong!!!"));    // bad password
     r.inject(peer_advert(2, 200, 255, "secret12", 2)); // interval mismatch
-    r.inject(peer_advert(3, 200));                  // version mismatch
-    r.inject(peer_advert(2, 200, 255, "secret12")); // valid
+    r.inject(peer_advert(3, 200));                     // version mismatch
+    r.inject(peer_advert(2, 200, 255, "secret12"));    // valid
     run_and_capture(r, 200ms);
     json v = r.cp->report_vrrp("VI_1").as_array()[0];
     EXPECT_EQ(v["rejected"]["bad_ttl"].as_uint(), 1u);
@@ -668,15 +695,17 @@ TEST(Vrrp, ShutdownSendsPriorityZero) {
     bool zero = false;
     for (const auto& c : run_and_capture(r, 50ms)) {
         net::packet_meta meta;
-        if (!is_vrrp(c.bytes, meta))
+        if (!is_vrrp(c.bytes, meta)) {
             continue;
+        }
         std::span<const std::uint8_t> f(c.bytes);
         vrrp::advert a;
         if (vrrp::decode(f.subspan(meta.l4_offset, meta.l4_len), meta.src, meta.dst,
                          {.expected_version = 3, .ip_ttl = 255, .check_ttl = true}, a)
                 .ok() &&
-            a.priority == 0)
+            a.priority == 0) {
             zero = true;
+        }
     }
     EXPECT_TRUE(zero) << "no priority-0 advert on shutdown";
 }
@@ -690,12 +719,14 @@ int main(int argc, char** argv) {
     // are: the multi-worker tests need them, the CPUs are shared politely
     // (idle_sleep).
     std::string lcores = cpus >= 2 ? "0@0,1@1,2@0,3@1" : "0@0,1@0,2@0,3@0";
-    std::vector<std::string> eal = {"dataplane_test", "--no-huge", "--no-shconf", "-m", "256",
-                                    "--file-prefix", prefix, "--no-pci", "--lcores", lcores,
-                                    "--log-level", "lib.eal:warning", "--no-telemetry"};
+    std::vector<std::string> eal = {
+        "dataplane_test", "--no-huge", "--no-shconf", "-m",   "256",         "--file-prefix",
+        prefix,           "--no-pci",  "--lcores",    lcores, "--log-level", "lib.eal:warning",
+        "--no-telemetry"};
     std::vector<char*> av;
-    for (auto& a : eal)
+    for (auto& a : eal) {
         av.push_back(a.data());
+    }
     if (rte_eal_init(static_cast<int>(av.size()), av.data()) < 0) {
         std::fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
         return 1;

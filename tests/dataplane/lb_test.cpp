@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
-#include <algorithm>
 #include <map>
 #include <string>
 #include <thread>
@@ -69,8 +69,10 @@ struct lb_rig {
             int seq = next_ring_seq();
             for (unsigned q = 0; q < n; ++q) {
                 std::string s = std::to_string(seq) + "_" + std::to_string(q);
-                rx[p].push_back(rte_ring_create(("lrx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
-                tx[p].push_back(rte_ring_create(("ltx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+                rx[p].push_back(
+                    rte_ring_create(("lrx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+                tx[p].push_back(
+                    rte_ring_create(("ltx" + s).c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
             }
             int pid = rte_eth_from_rings(("lb" + std::to_string(seq)).c_str(), rx[p].data(), n,
                                          tx[p].data(), n, 0);
@@ -108,8 +110,9 @@ struct lb_rig {
             vs.real_servers.push_back(e);
         }
         cfg.virtual_servers.push_back(vs);
-        if (tweak)
+        if (tweak) {
             tweak(cfg);
+        }
         auto d = dataplane::dataplane::create(cfg);
         if (!d.ok()) {
             ADD_FAILURE() << d.message();
@@ -129,18 +132,23 @@ struct lb_rig {
     ~lb_rig() {
         cp.reset();
         dp.reset();
-        for (auto& v : rx)
-            for (auto* r : v)
+        for (auto& v : rx) {
+            for (auto* r : v) {
                 rte_ring_free(r);
-        for (auto& v : tx)
-            for (auto* r : v)
+            }
+        }
+        for (auto& v : tx) {
+            for (auto* r : v) {
                 rte_ring_free(r);
+            }
+        }
     }
 
     void inject(unsigned port, unsigned queue, const std::vector<std::uint8_t>& f) {
         rte_mbuf* m = rte_pktmbuf_alloc(g_test_pool);
         ASSERT_NE(m, nullptr);
-        std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+        std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(),
+                    f.size());
         ASSERT_EQ(rte_ring_sp_enqueue(rx[port][queue], m), 0);
     }
 
@@ -150,24 +158,27 @@ struct lb_rig {
         auto end = std::chrono::steady_clock::now() + d;
         while (std::chrono::steady_clock::now() < end && out.size() < stop_after) {
             cp->run_once(1ms);
-            for (unsigned p = 0; p < 2; ++p)
+            for (unsigned p = 0; p < 2; ++p) {
                 for (unsigned q = 0; q < workers; ++q) {
                     rte_mbuf* m = nullptr;
                     while (rte_ring_sc_dequeue(tx[p][q], reinterpret_cast<void**>(&m)) == 0) {
-                        out.push_back({p, q, std::vector<std::uint8_t>(
-                                                 rte_pktmbuf_mtod(m, std::uint8_t*),
-                                                 rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len)});
+                        out.push_back({p, q,
+                                       std::vector<std::uint8_t>(
+                                           rte_pktmbuf_mtod(m, std::uint8_t*),
+                                           rte_pktmbuf_mtod(m, std::uint8_t*) + m->data_len)});
                         rte_pktmbuf_free(m);
                     }
                 }
+            }
         }
         return out;
     }
 
     std::uint64_t drops(pipeline::drop_reason r) const {
         std::uint64_t n = 0;
-        for (unsigned w = 0; w < dp->worker_count(); ++w)
+        for (unsigned w = 0; w < dp->worker_count(); ++w) {
             n += dp->stats(w).drop[static_cast<std::size_t>(r)].get();
+        }
         return n;
     }
 };
@@ -178,8 +189,12 @@ std::vector<std::uint8_t> tcp_frame(const net::mac_addr& dst_mac, const net::mac
     static const std::uint8_t payload[] = {'h', 'e', 'l', 'l', 'o'};
     std::vector<std::uint8_t> f(200);
     f.resize(net::build_tcp_frame(f, {.dst = dst_mac, .src = src_mac}, {.src = src, .dst = dst},
-                                  {.src_port = sport, .dst_port = dport, .seq = 1000, .ack = 1,
-                                   .flags = flags, .payload = payload}));
+                                  {.src_port = sport,
+                                   .dst_port = dport,
+                                   .seq = 1000,
+                                   .ack = 1,
+                                   .flags = flags,
+                                   .payload = payload}));
     return f;
 }
 
@@ -193,8 +208,9 @@ struct tcp_fields {
 tcp_fields fields(const std::vector<std::uint8_t>& f) {
     tcp_fields r;
     net::packet_meta m;
-    if (net::parse(f, m) != pipeline::drop_reason::none || m.ip_proto != net::ip_proto_tcp)
+    if (net::parse(f, m) != pipeline::drop_reason::none || m.ip_proto != net::ip_proto_tcp) {
         return r;
+    }
     std::span<const std::uint8_t> s(f);
     net::eth_cview eth(s.first(14));
     r.eth_dst = eth.dst();
@@ -228,8 +244,9 @@ TEST(LoadBalancing, SynIsNattedToARealServerAndTheReplyBackToTheVip) {
     const net::ipv4_addr chosen = f.dst;
 
     // The real server answers the client directly (vipgate is its gateway).
-    r.inject(1, 0, tcp_frame(r.int_mac, chosen == rs1 ? rs1_mac : rs2_mac, chosen, 8080, client, 40000,
-                             net::tcp_flag_syn | net::tcp_flag_ack));
+    r.inject(1, 0,
+             tcp_frame(r.int_mac, chosen == rs1 ? rs1_mac : rs2_mac, chosen, 8080, client, 40000,
+                       net::tcp_flag_syn | net::tcp_flag_ack));
     out = r.collect(1000ms, 1);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].port, 0u);
@@ -251,22 +268,26 @@ TEST(LoadBalancing, SynIsNattedToARealServerAndTheReplyBackToTheVip) {
 
 TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
     lb_rig r(1);
-    for (std::uint16_t i = 0; i < 10; ++i)
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(41000 + i),
-                                 vip, 80, net::tcp_flag_syn));
+    for (std::uint16_t i = 0; i < 10; ++i) {
+        r.inject(0, 0,
+                 tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(41000 + i),
+                           vip, 80, net::tcp_flag_syn));
+    }
     auto out = r.collect(2000ms, 10);
     ASSERT_EQ(out.size(), 10u);
     std::map<std::uint32_t, int> per_rs;
-    for (const auto& o : out)
+    for (const auto& o : out) {
         ++per_rs[fields(o.bytes).dst.value];
+    }
     EXPECT_EQ(per_rs[rs1.value], 5);
     EXPECT_EQ(per_rs[rs2.value], 5);
     // show virtual-servers counts the packets per real server.
     r.collect(50ms);
     json vs = r.cp->report_virtual_servers();
     std::uint64_t pk = 0;
-    for (const auto& rs : vs.as_array()[0]["real_servers"].as_array())
+    for (const auto& rs : vs.as_array()[0]["real_servers"].as_array()) {
         pk += rs["packets"].as_uint();
+    }
     EXPECT_EQ(pk, 10u);
 }
 
@@ -302,9 +323,11 @@ TEST(LoadBalancing, BackupDropsVirtualServiceTraffic) {
 
 TEST(LoadBalancing, FullTableRefusesNewFlowsWhileEstablishedOnesFlow) {
     lb_rig r(1, [](config::config& c) { c.load_balancing.flows_per_worker = 4; });
-    for (std::uint16_t i = 0; i < 5; ++i)
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(42000 + i),
-                                 vip, 80, net::tcp_flag_syn));
+    for (std::uint16_t i = 0; i < 5; ++i) {
+        r.inject(0, 0,
+                 tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(42000 + i),
+                           vip, 80, net::tcp_flag_syn));
+    }
     auto out = r.collect(1000ms, 4);
     r.collect(100ms);
     EXPECT_EQ(out.size(), 4u);
@@ -351,15 +374,18 @@ TEST_P(LoadBalancingWorkers, BothDirectionsOfEveryFlowAreHandledByItsOwner) {
         auto f = fields(o.bytes);
         EXPECT_EQ(f.src, vip);
         EXPECT_TRUE(f.tcp_ok);
-        EXPECT_EQ(o.queue, fwd_worker[f.dport]) << "reply of flow " << f.dport << " not sent by its owner";
+        EXPECT_EQ(o.queue, fwd_worker[f.dport])
+            << "reply of flow " << f.dport << " not sent by its owner";
     }
     std::uint64_t handoffs = 0;
-    for (unsigned w = 0; w < n; ++w)
+    for (unsigned w = 0; w < n; ++w) {
         handoffs += r.dp->stats(w).handoffs_out.get();
-    if (n > 1)
+    }
+    if (n > 1) {
         EXPECT_GT(handoffs, 0u) << "frames arriving on other queues must be handed off";
-    else
+    } else {
         EXPECT_EQ(handoffs, 0u);
+    }
     EXPECT_EQ(r.drops(pipeline::drop_reason::lb_handoff_ring_full), 0u);
 }
 
@@ -383,8 +409,10 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     auto answer = [&](const std::vector<out_frame>& out) {
         for (const auto& o : out) {
             net::packet_meta m;
-            if (net::parse(o.bytes, m) != pipeline::drop_reason::none || m.ip_proto != net::ip_proto_tcp)
+            if (net::parse(o.bytes, m) != pipeline::drop_reason::none ||
+                m.ip_proto != net::ip_proto_tcp) {
                 continue;
+            }
             std::span<const std::uint8_t> s(o.bytes);
             net::tcp_cview t(s.subspan(m.l4_offset, 20));
             EXPECT_EQ(m.src, int_ip) << "probes come from the port address";
@@ -398,11 +426,14 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
             if (m.dst == rs1 || (m.dst == rs2 && rs2_alive)) {
                 ++(m.dst == rs1 ? syns_rs1 : syns_rs2);
                 std::vector<std::uint8_t> f(200);
-                f.resize(net::build_tcp_frame(f, {.dst = r.int_mac, .src = m.dst == rs1 ? rs1_mac : rs2_mac},
-                                              {.src = m.dst, .dst = int_ip},
-                                              {.src_port = m.dst_port, .dst_port = m.src_port, .seq = 77,
-                                               .ack = t.seq() + 1,
-                                               .flags = net::tcp_flag_syn | net::tcp_flag_ack}));
+                f.resize(net::build_tcp_frame(
+                    f, {.dst = r.int_mac, .src = m.dst == rs1 ? rs1_mac : rs2_mac},
+                    {.src = m.dst, .dst = int_ip},
+                    {.src_port = m.dst_port,
+                     .dst_port = m.src_port,
+                     .seq = 77,
+                     .ack = t.seq() + 1,
+                     .flags = net::tcp_flag_syn | net::tcp_flag_ack}));
                 r.inject(1, 0, f);
             } else if (m.dst == rs2) {
                 ++syns_rs2;
@@ -411,16 +442,19 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     };
     auto state_of = [&](net::ipv4_addr a) {
         const json vs = r.cp->report_virtual_servers(); // keep the temporary alive
-        for (const auto& x : vs.as_array()[0]["real_servers"].as_array())
-            if (x["address"].as_string() == a.to_string())
+        for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
+            if (x["address"].as_string() == a.to_string()) {
                 return x["state"].as_string();
+            }
+        }
         return std::string("?");
     };
     auto end = std::chrono::steady_clock::now() + 3s;
     // Checkers start with a random warm-up: wait for both to have run.
     while (std::chrono::steady_clock::now() < end &&
-           (state_of(rs2) != "down" || syns_rs1 == 0 || rsts == 0))
+           (state_of(rs2) != "down" || syns_rs1 == 0 || rsts == 0)) {
         answer(r.collect(20ms));
+    }
     EXPECT_EQ(state_of(rs2), "down") << "silent server not taken out";
     EXPECT_EQ(state_of(rs1), "up");
     EXPECT_GE(syns_rs1, 1);
@@ -429,16 +463,19 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     EXPECT_GE(syns_rs2, 1);
     EXPECT_GE(rsts, 1) << "a SYN-ACK is answered with a RST";
     // New flows now all go to rs1.
-    for (std::uint16_t i = 0; i < 6; ++i)
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(44000 + i), vip,
-                                 80, net::tcp_flag_syn));
+    for (std::uint16_t i = 0; i < 6; ++i) {
+        r.inject(0, 0,
+                 tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(44000 + i),
+                           vip, 80, net::tcp_flag_syn));
+    }
     int to_rs1 = 0, to_rs2 = 0;
     auto t2 = std::chrono::steady_clock::now() + 1s;
     while (std::chrono::steady_clock::now() < t2 && to_rs1 + to_rs2 < 6) {
         for (const auto& o : r.collect(20ms)) {
             auto f = fields(o.bytes);
-            if (f.dport == 8080 && f.sport >= 44000 && f.sport < 44006)
+            if (f.dport == 8080 && f.sport >= 44000 && f.sport < 44006) {
                 (f.dst == rs1 ? to_rs1 : to_rs2)++;
+            }
         }
     }
     EXPECT_EQ(to_rs1, 6);
@@ -448,8 +485,9 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     // rs2 comes back: one successful probe brings it up (keepalived).
     rs2_alive = true;
     end = std::chrono::steady_clock::now() + 3s;
-    while (std::chrono::steady_clock::now() < end && state_of(rs2) != "up")
+    while (std::chrono::steady_clock::now() < end && state_of(rs2) != "up") {
         answer(r.collect(20ms));
+    }
     EXPECT_EQ(state_of(rs2), "up") << "server did not come back";
 }
 
@@ -467,7 +505,8 @@ TEST(Reload, EstablishedFlowsKeepTheirRealServerWhenOneIsAdded) {
     e.rs.port = 8080;
     e.rs.weight = 1;
     next.virtual_servers[0].real_servers.push_back(e);
-    next.neighbours.static_entries.push_back({rs3, net::mac_addr{{0x02, 0, 0, 0, 2, 13}}, "int0", {}});
+    next.neighbours.static_entries.push_back(
+        {rs3, net::mac_addr{{0x02, 0, 0, 0, 2, 13}}, "int0", {}});
     auto rr = r.cp->reload(next);
     ASSERT_TRUE(rr.ok()) << rr.message();
     EXPECT_NE(rr->find("1 added"), std::string::npos) << *rr;
@@ -482,12 +521,16 @@ TEST(Reload, EstablishedFlowsKeepTheirRealServerWhenOneIsAdded) {
     }
     // New flows reach the new real server too.
     bool seen_rs3 = false;
-    for (std::uint16_t i = 0; i < 6; ++i)
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(45100 + i), vip,
-                                 80, net::tcp_flag_syn));
-    for (const auto& o : r.collect(1000ms, 6))
-        if (fields(o.bytes).dst == rs3)
+    for (std::uint16_t i = 0; i < 6; ++i) {
+        r.inject(0, 0,
+                 tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(45100 + i),
+                           vip, 80, net::tcp_flag_syn));
+    }
+    for (const auto& o : r.collect(1000ms, 6)) {
+        if (fields(o.bytes).dst == rs3) {
             seen_rs3 = true;
+        }
+    }
     EXPECT_TRUE(seen_rs3);
 }
 
@@ -499,8 +542,9 @@ TEST(Reload, FlowsOfARemovedRealServerDrain) {
     const net::ipv4_addr used = fields(out[0].bytes).dst;
     config::config next = r.cfg;
     auto& rss = next.virtual_servers[0].real_servers;
-    rss.erase(std::remove_if(rss.begin(), rss.end(), [&](const auto& e) { return e.rs.address == used; }),
-              rss.end());
+    rss.erase(
+        std::remove_if(rss.begin(), rss.end(), [&](const auto& e) { return e.rs.address == used; }),
+        rss.end());
     auto rr = r.cp->reload(next);
     ASSERT_TRUE(rr.ok()) << rr.message();
     EXPECT_NE(rr->find("1 removed"), std::string::npos) << *rr;
@@ -509,23 +553,29 @@ TEST(Reload, FlowsOfARemovedRealServerDrain) {
     out = r.collect(1000ms, 1);
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(fields(out[0].bytes).dst, used);
-    r.inject(1, 0, tcp_frame(r.int_mac, used == rs1 ? rs1_mac : rs2_mac, used, 8080, client, 46000,
-                             net::tcp_flag_ack));
+    r.inject(1, 0,
+             tcp_frame(r.int_mac, used == rs1 ? rs1_mac : rs2_mac, used, 8080, client, 46000,
+                       net::tcp_flag_ack));
     out = r.collect(1000ms, 1);
     ASSERT_EQ(out.size(), 1u) << "reply of a draining server's flow dropped";
     EXPECT_EQ(fields(out[0].bytes).src, vip);
     // ... and it is shown as draining, with no new flows.
     json vs = r.cp->report_virtual_servers();
     bool draining = false;
-    for (const auto& x : vs.as_array()[0]["real_servers"].as_array())
-        if (x["address"].as_string() == used.to_string())
+    for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
+        if (x["address"].as_string() == used.to_string()) {
             draining = x["state"].as_string() == "draining";
+        }
+    }
     EXPECT_TRUE(draining);
-    for (std::uint16_t i = 0; i < 4; ++i)
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(46100 + i), vip,
-                                 80, net::tcp_flag_syn));
-    for (const auto& o : r.collect(1000ms, 4))
+    for (std::uint16_t i = 0; i < 4; ++i) {
+        r.inject(0, 0,
+                 tcp_frame(r.ext_mac, client_mac, client, static_cast<std::uint16_t>(46100 + i),
+                           vip, 80, net::tcp_flag_syn));
+    }
+    for (const auto& o : r.collect(1000ms, 4)) {
         EXPECT_NE(fields(o.bytes).dst, used);
+    }
 }
 
 TEST(Reload, ChangesThatNeedARestartAreRefusedAndNothingChanges) {
@@ -562,7 +612,8 @@ TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
     r.collect(300ms);
     json after = r.cp->report_vrrp("VI_1").as_array()[0];
     EXPECT_EQ(after["state"].as_string(), "MASTER");
-    EXPECT_EQ(after["transitions"].size(), before["transitions"].size()) << "no spurious transition";
+    EXPECT_EQ(after["transitions"].size(), before["transitions"].size())
+        << "no spurious transition";
     EXPECT_GT(after["adverts_sent"].as_uint(), before["adverts_sent"].as_uint()) << "counters kept";
     // A changed priority restarts the instance.
     config::config next = r.cfg;

@@ -85,8 +85,8 @@ inline void check_accepted_config(const char* fuzzer, const config::config& c) {
     }
     auto built = lb::service_table::build(services);
     if (!built.ok()) {
-        config_fail(fuzzer, "accepted virtual servers fail service_table::build(): " +
-                                built.message());
+        config_fail(fuzzer,
+                    "accepted virtual servers fail service_table::build(): " + built.message());
     }
 }
 

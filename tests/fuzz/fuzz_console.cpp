@@ -66,8 +66,7 @@ struct table {
 
     // A stub for `pattern` that checks the matcher's promises, then runs
     // `body` (or answers "ok").
-    void add(std::string_view pattern,
-             std::function<reply(const args&)> body = {}) {
+    void add(std::string_view pattern, std::function<reply(const args&)> body = {}) {
         std::vector<std::string> want_args;
         std::vector<std::vector<std::string>> literals; // empty: an argument
         bool json_ok = false;
@@ -98,41 +97,39 @@ struct table {
                 }
             }
         }
-        eng.add(pattern, "stub",
-                [=, pat = p](const args& a) -> reply {
-                    const std::size_t n = literals.size() + (a.json ? 1 : 0);
-                    if (a.words.size() != n) {
-                        fail("'" + pat + "' called with " + std::to_string(a.words.size()) +
-                             " words");
-                    }
-                    if (a.json && !json_ok) {
-                        fail("'" + pat + "' called with json");
-                    }
-                    if (a.json && a.words.back() != "json") {
-                        fail("'" + pat + "' json flag without a trailing json");
-                    }
-                    for (std::size_t i = 0; i < literals.size(); ++i) {
-                        if (literals[i].empty()) {
-                            continue;
-                        }
-                        bool found = false;
-                        for (const auto& l : literals[i]) {
-                            found = found || l == a.words[i];
-                        }
-                        if (!found) {
-                            fail("'" + pat + "' matched with word '" + a.words[i] + "'");
-                        }
-                    }
-                    for (const auto& name : want_args) {
-                        if (!a.values.contains(name)) {
-                            fail("'" + pat + "' called without argument <" + name + ">");
-                        }
-                    }
-                    if (a.values.size() != want_args.size()) {
-                        fail("'" + pat + "' called with extra arguments");
-                    }
-                    return body ? body(a) : reply::success("ok\n");
-                });
+        eng.add(pattern, "stub", [=, pat = p](const args& a) -> reply {
+            const std::size_t n = literals.size() + (a.json ? 1 : 0);
+            if (a.words.size() != n) {
+                fail("'" + pat + "' called with " + std::to_string(a.words.size()) + " words");
+            }
+            if (a.json && !json_ok) {
+                fail("'" + pat + "' called with json");
+            }
+            if (a.json && a.words.back() != "json") {
+                fail("'" + pat + "' json flag without a trailing json");
+            }
+            for (std::size_t i = 0; i < literals.size(); ++i) {
+                if (literals[i].empty()) {
+                    continue;
+                }
+                bool found = false;
+                for (const auto& l : literals[i]) {
+                    found = found || l == a.words[i];
+                }
+                if (!found) {
+                    fail("'" + pat + "' matched with word '" + a.words[i] + "'");
+                }
+            }
+            for (const auto& name : want_args) {
+                if (!a.values.contains(name)) {
+                    fail("'" + pat + "' called without argument <" + name + ">");
+                }
+            }
+            if (a.values.size() != want_args.size()) {
+                fail("'" + pat + "' called with extra arguments");
+            }
+            return body ? body(a) : reply::success("ok\n");
+        });
     }
 
     table() {

@@ -45,11 +45,12 @@ struct scratch {
         dir = d;
         path = dir + "/keepalived.conf";
         // The ports of conf/keepalived-example.yaml, which the seeds use.
-        auto b = config::load_string("ports:\n"
-                                     "  - {name: ext0, device: net_ring0, address: 192.168.44.2/24,"
-                                     " gateway: 192.168.44.1}\n"
-                                     "  - {name: int0, device: net_ring1, address: 172.18.0.2/24}\n",
-                                     "base.yaml");
+        auto b =
+            config::load_string("ports:\n"
+                                "  - {name: ext0, device: net_ring0, address: 192.168.44.2/24,"
+                                " gateway: 192.168.44.1}\n"
+                                "  - {name: int0, device: net_ring1, address: 172.18.0.2/24}\n",
+                                "base.yaml");
         if (!b.ok()) {
             std::fprintf(stderr, "base config: %s\n", b.message().c_str());
             std::abort();

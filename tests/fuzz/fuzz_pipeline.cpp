@@ -169,9 +169,8 @@ void check_verdict(const fuzz::gateway& gw, const pipeline::verdict& v,
             fail("forwarded from a MAC the out port does not own", v);
         }
         bool dst_known = false;
-        for (const auto& hop : {fuzz::peer_mac, fuzz::client_mac, fuzz::gw_mac,
-                                fuzz::int_peer_mac, fuzz::rs_mac[0], fuzz::rs_mac[1],
-                                fuzz::rs_mac[2], fuzz::rs_mac[3],
+        for (const auto& hop : {fuzz::peer_mac, fuzz::client_mac, fuzz::gw_mac, fuzz::int_peer_mac,
+                                fuzz::rs_mac[0], fuzz::rs_mac[1], fuzz::rs_mac[2], fuzz::rs_mac[3],
                                 net::mac_addr{{0x02, 0, 0, 0, 0, 0x99}}}) {
             dst_known = dst_known || eth.dst() == hop;
         }
@@ -197,21 +196,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::gateway& g = gw();
     // FUZZ_VERBOSE=1: print each frame's verdict (reading a reproducer).
     static const bool verbose = std::getenv("FUZZ_VERBOSE") != nullptr;
-    fuzz::run_records(g, g_base_ms, data, size,
-                      [&g](std::span<const std::uint8_t> before, std::span<const std::uint8_t> after,
-                           std::uint16_t port, const pipeline::verdict& v) {
-                          if (verbose) {
-                              std::fprintf(stderr,
-                                           "port %u, %zu bytes: act %u reason %s punt %u "
-                                           "out_port %u worker %u\n",
-                                           static_cast<unsigned>(port), before.size(),
-                                           static_cast<unsigned>(v.act),
-                                           pipeline::drop_reason_name(v.reason),
-                                           static_cast<unsigned>(v.punt),
-                                           static_cast<unsigned>(v.out_port),
-                                           static_cast<unsigned>(v.worker));
-                          }
-                          check_verdict(g, v, before, after, port);
-                      });
+    fuzz::run_records(
+        g, g_base_ms, data, size,
+        [&g](std::span<const std::uint8_t> before, std::span<const std::uint8_t> after,
+             std::uint16_t port, const pipeline::verdict& v) {
+            if (verbose) {
+                std::fprintf(stderr,
+                             "port %u, %zu bytes: act %u reason %s punt %u "
+                             "out_port %u worker %u\n",
+                             static_cast<unsigned>(port), before.size(),
+                             static_cast<unsigned>(v.act), pipeline::drop_reason_name(v.reason),
+                             static_cast<unsigned>(v.punt), static_cast<unsigned>(v.out_port),
+                             static_cast<unsigned>(v.worker));
+            }
+            check_verdict(g, v, before, after, port);
+        });
     return 0;
 }

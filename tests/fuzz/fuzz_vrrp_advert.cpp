@@ -77,9 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     const net::ipv4_addr dst = dsts[(opt >> 3) & 3];
-    const vrrp::decode_options opts{.expected_version = versions[opt & 3],
-                                    .ip_ttl = data[1],
-                                    .check_ttl = (opt & 4) == 0};
+    const vrrp::decode_options opts{
+        .expected_version = versions[opt & 3], .ip_ttl = data[1], .check_ttl = (opt & 4) == 0};
     // An exact-size heap copy: ASan sees any read past the message.
     const std::vector<std::uint8_t> msg(data + 3, data + size);
 

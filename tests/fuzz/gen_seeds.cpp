@@ -107,9 +107,9 @@ bytes arp_frame(const net::eth_spec& l2, const net::arp_spec& a) {
 bytes ping(const mac_addr& dst_mac, ipv4_addr dst, std::optional<std::uint16_t> vlan = {}) {
     static const std::uint8_t payload[] = {'v', 'i', 'p', 'g', 'a', 't', 'e', '!'};
     return frame_of([&](auto out) {
-        return net::build_icmp_echo_frame(out, {.dst = dst_mac, .src = client_mac, .vlan_tci = vlan},
-                                          {.src = client_ip, .dst = dst, .id = 7},
-                                          {.id = 0x1234, .seq = 1, .payload = payload});
+        return net::build_icmp_echo_frame(
+            out, {.dst = dst_mac, .src = client_mac, .vlan_tci = vlan},
+            {.src = client_ip, .dst = dst, .id = 7}, {.id = 0x1234, .seq = 1, .payload = payload});
     });
 }
 
@@ -140,7 +140,13 @@ bytes udp(const mac_addr& dst_mac, const mac_addr& src_mac, ipv4_addr src, std::
 // as RFC 792 routers send it.
 bytes icmp_error(const mac_addr& dst_mac, const mac_addr& src_mac, ipv4_addr src, ipv4_addr dst,
                  std::uint8_t type, std::uint8_t code, std::uint16_t mtu, const bytes& quoted) {
-    bytes msg{type, code, 0, 0, 0, 0, static_cast<std::uint8_t>(mtu >> 8),
+    bytes msg{type,
+              code,
+              0,
+              0,
+              0,
+              0,
+              static_cast<std::uint8_t>(mtu >> 8),
               static_cast<std::uint8_t>(mtu)};
     msg.insert(msg.end(), quoted.begin() + net::eth_header_len,
                quoted.begin() + net::eth_header_len + 20 + 8);
@@ -148,8 +154,8 @@ bytes icmp_error(const mac_addr& dst_mac, const mac_addr& src_mac, ipv4_addr src
     msg[2] = static_cast<std::uint8_t>(ck >> 8);
     msg[3] = static_cast<std::uint8_t>(ck);
     return frame_of([&](auto out) {
-        return net::build_ipv4_frame(out, {.dst = dst_mac, .src = src_mac}, {.src = src, .dst = dst},
-                                     net::ip_proto_icmp, msg);
+        return net::build_ipv4_frame(out, {.dst = dst_mac, .src = src_mac},
+                                     {.src = src, .dst = dst}, net::ip_proto_icmp, msg);
     });
 }
 
@@ -200,14 +206,10 @@ bytes encode(const vrrp::advert& a, ipv4_addr src, ipv4_addr dst,
     return b;
 }
 
-const vrrp::advert adv60{.vrid = 60,
-                         .priority = 100,
-                         .interval = vrrp::v3_advert_int{100},
-                         .addresses = {vip60}};
-const vrrp::advert adv61{.vrid = 61,
-                         .priority = 200,
-                         .interval = vrrp::v2_advert_int{1},
-                         .addresses = {vip61}};
+const vrrp::advert adv60{
+    .vrid = 60, .priority = 100, .interval = vrrp::v3_advert_int{100}, .addresses = {vip60}};
+const vrrp::advert adv61{
+    .vrid = 61, .priority = 200, .interval = vrrp::v2_advert_int{1}, .addresses = {vip61}};
 
 std::vector<pipeline_seed> pipeline_seeds() {
     using net::tcp_flag_ack;
@@ -223,30 +225,28 @@ std::vector<pipeline_seed> pipeline_seeds() {
     // ---- ARP
     v.push_back(seed_builder("arp_request_port")
                     .then(ext,
-                          arp_frame({.dst = bcast, .src = client_mac},
-                                    {.op = net::arp_op_request,
-                                     .sha = client_mac,
-                                     .spa = client_ip,
-                                     .tpa = ext_ip}),
+                          arp_frame({.dst = bcast, .src = client_mac}, {.op = net::arp_op_request,
+                                                                        .sha = client_mac,
+                                                                        .spa = client_ip,
+                                                                        .tpa = ext_ip}),
                           "reply")
                     .done());
-    v.push_back(seed_builder("arp_request_vip_vmac_vlan")
-                    .then(ext,
-                          arp_frame({.dst = bcast, .src = client_mac, .vlan_tci = 12},
-                                    {.op = net::arp_op_request,
-                                     .sha = client_mac,
-                                     .spa = client_ip,
-                                     .tpa = vip52}),
-                          "reply")
-                    .done());
+    v.push_back(
+        seed_builder("arp_request_vip_vmac_vlan")
+            .then(
+                ext,
+                arp_frame(
+                    {.dst = bcast, .src = client_mac, .vlan_tci = 12},
+                    {.op = net::arp_op_request, .sha = client_mac, .spa = client_ip, .tpa = vip52}),
+                "reply")
+            .done());
     v.push_back(seed_builder("arp_reply_from_peer")
                     .then(ext,
-                          arp_frame({.dst = ext_mac, .src = peer_mac},
-                                    {.op = net::arp_op_reply,
-                                     .sha = peer_mac,
-                                     .spa = peer_ip,
-                                     .tha = ext_mac,
-                                     .tpa = ext_ip}),
+                          arp_frame({.dst = ext_mac, .src = peer_mac}, {.op = net::arp_op_reply,
+                                                                        .sha = peer_mac,
+                                                                        .spa = peer_ip,
+                                                                        .tha = ext_mac,
+                                                                        .tpa = ext_ip}),
                           "punt(arp)")
                     .done());
     v.push_back(seed_builder("arp_gratuitous_int")
@@ -257,11 +257,10 @@ std::vector<pipeline_seed> pipeline_seeds() {
                     .done());
     v.push_back(seed_builder("arp_probe_for_vip")
                     .then(ext,
-                          arp_frame({.dst = bcast, .src = client_mac},
-                                    {.op = net::arp_op_request,
-                                     .sha = client_mac,
-                                     .spa = ipv4_addr{},
-                                     .tpa = vip51a}),
+                          arp_frame({.dst = bcast, .src = client_mac}, {.op = net::arp_op_request,
+                                                                        .sha = client_mac,
+                                                                        .spa = ipv4_addr{},
+                                                                        .tpa = vip51a}),
                           "reply")
                     .done());
 
@@ -269,40 +268,44 @@ std::vector<pipeline_seed> pipeline_seeds() {
     v.push_back(seed_builder("icmp_echo_port").then(ext, ping(ext_mac, ext_ip), "reply").done());
     v.push_back(
         seed_builder("icmp_echo_vip_vlan").then(ext, ping(ext_mac, vip51b, 100), "reply").done());
-    v.push_back(
-        seed_builder("icmp_echo_vip_vmac").then(ext, ping(vmac52, vip52), "reply").done());
+    v.push_back(seed_builder("icmp_echo_vip_vmac").then(ext, ping(vmac52, vip52), "reply").done());
 
     // ---- VRRP
     v.push_back(seed_builder("vrrp_v2_golden")
-                    .then(ext, vrrp_frame(mcast_vrrp_mac, peer_mac, peer_ip, vrrp::multicast_group,
-                                          255, golden_v2),
+                    .then(ext,
+                          vrrp_frame(mcast_vrrp_mac, peer_mac, peer_ip, vrrp::multicast_group, 255,
+                                     golden_v2),
                           "punt(vrrp@0)")
                     .done());
     v.push_back(seed_builder("vrrp_v3_golden")
-                    .then(ext, vrrp_frame(mcast_vrrp_mac, peer_mac, peer_ip, vrrp::multicast_group,
-                                          255, golden_v3),
+                    .then(ext,
+                          vrrp_frame(mcast_vrrp_mac, peer_mac, peer_ip, vrrp::multicast_group, 255,
+                                     golden_v3),
                           "punt(vrrp@1)")
                     .done());
     v.push_back(seed_builder("vrrp_v3_unicast")
-                    .then(ext, vrrp_frame(ext_mac, peer_mac, peer_ip, ext_ip, 64,
-                                          encode(adv60, peer_ip, ext_ip)),
+                    .then(ext,
+                          vrrp_frame(ext_mac, peer_mac, peer_ip, ext_ip, 64,
+                                     encode(adv60, peer_ip, ext_ip)),
                           "punt(vrrp@2)")
                     .done());
     v.push_back(seed_builder("vrrp_v3_unicast_mcast_checksum")
-                    .then(ext, vrrp_frame(ext_mac, peer_mac, peer_ip, ext_ip, 64,
-                                          encode(adv60, peer_ip, ext_ip,
-                                                 vrrp::checksum_form::pseudo_header_mcast)),
+                    .then(ext,
+                          vrrp_frame(ext_mac, peer_mac, peer_ip, ext_ip, 64,
+                                     encode(adv60, peer_ip, ext_ip,
+                                            vrrp::checksum_form::pseudo_header_mcast)),
                           "punt(vrrp@2)")
                     .done());
     v.push_back(seed_builder("vrrp_v2_unicast_int")
-                    .then(in1, vrrp_frame(int_mac, int_peer_mac, int_peer_ip, int_ip, 64,
-                                          encode(adv61, int_peer_ip, int_ip)),
+                    .then(in1,
+                          vrrp_frame(int_mac, int_peer_mac, int_peer_ip, int_ip, 64,
+                                     encode(adv61, int_peer_ip, int_ip)),
                           "punt(vrrp@3)")
                     .done());
 
     // ---- load balancing: TCP 10.99.0.100:80 (rr) and UDP 10.99.0.200:53 (wlc)
-    const bytes syn = tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport, tcp_flag_syn,
-                          1000, 0);
+    const bytes syn =
+        tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport, tcp_flag_syn, 1000, 0);
     v.push_back(seed_builder("tcp_syn_vip").then(ext | lb, syn, "forward(port 1)").done());
     // Which real server the SYN went to decides who answers: rr starts at
     // the first one after the per-input reset.
@@ -310,27 +313,26 @@ std::vector<pipeline_seed> pipeline_seeds() {
     const mac_addr rsm = rs_mac[0];
     const bytes synack =
         tcp(int_mac, rsm, rs, 8080, client_ip, 40000, tcp_flag_syn | tcp_flag_ack, 5000, 1001);
-    v.push_back(
-        seed_builder("tcp_connection")
-            .then(ext | lb, syn, "forward(port 1)")
-            .then(in1 | lb, synack, "forward(port 0)")
-            .then(ext | lb,
-                  tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport, tcp_flag_ack, 1001,
-                      5001),
-                  "forward(port 1)")
-            .then(ext | lb | 0x10,
-                  tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
-                      tcp_flag_ack | tcp_flag_psh, 1001, 5001, hello),
-                  "forward(port 1)")
-            .then(in1 | lb | 0x10,
-                  tcp(int_mac, rsm, rs, 8080, client_ip, 40000, tcp_flag_ack | tcp_flag_fin, 5001,
-                      1008),
-                  "forward(port 0)")
-            .then(ext | lb,
-                  tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport, tcp_flag_rst, 1008,
-                      0),
-                  "forward(port 1)")
-            .done());
+    v.push_back(seed_builder("tcp_connection")
+                    .then(ext | lb, syn, "forward(port 1)")
+                    .then(in1 | lb, synack, "forward(port 0)")
+                    .then(ext | lb,
+                          tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
+                              tcp_flag_ack, 1001, 5001),
+                          "forward(port 1)")
+                    .then(ext | lb | 0x10,
+                          tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
+                              tcp_flag_ack | tcp_flag_psh, 1001, 5001, hello),
+                          "forward(port 1)")
+                    .then(in1 | lb | 0x10,
+                          tcp(int_mac, rsm, rs, 8080, client_ip, 40000, tcp_flag_ack | tcp_flag_fin,
+                              5001, 1008),
+                          "forward(port 0)")
+                    .then(ext | lb,
+                          tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
+                              tcp_flag_rst, 1008, 0),
+                          "forward(port 1)")
+                    .done());
     v.push_back(seed_builder("tcp_remote_client_via_gateway")
                     .then(ext | lb,
                           tcp(ext_mac, gw_mac, remote_client_ip, 51000, vip51a, tcp_vport,
@@ -373,8 +375,7 @@ std::vector<pipeline_seed> pipeline_seeds() {
     const bytes query = udp(vmac52, client_mac, client_ip, 5353, vip52, udp_vport, dns);
     v.push_back(seed_builder("udp_vip_persistent")
                     .then(ext | lb, query, "forward(port 1)")
-                    .then(in1 | lb,
-                          udp(int_mac, rs_mac[2], rs_ip[2], 53, client_ip, 5353, dns),
+                    .then(in1 | lb, udp(int_mac, rs_mac[2], rs_ip[2], 53, client_ip, 5353, dns),
                           "forward(port 0)")
                     .then(ext | lb | 0x20,
                           udp(vmac52, client_mac, client_ip, 5354, vip52, udp_vport, dns),
@@ -409,12 +410,12 @@ std::vector<pipeline_seed> pipeline_seeds() {
                     .done());
 
     // ---- host traffic
-    v.push_back(seed_builder("tcp_probe_answer")
-                    .then(in1,
-                          tcp(int_mac, rsm, rs, 8080, int_ip, 61000, tcp_flag_syn | tcp_flag_ack,
-                              1, 2),
-                          "punt(probe)")
-                    .done());
+    v.push_back(
+        seed_builder("tcp_probe_answer")
+            .then(in1,
+                  tcp(int_mac, rsm, rs, 8080, int_ip, 61000, tcp_flag_syn | tcp_flag_ack, 1, 2),
+                  "punt(probe)")
+            .done());
     v.push_back(seed_builder("udp_to_port_address")
                     .then(ext, udp(ext_mac, client_mac, client_ip, 1000, ext_ip, 53, dns),
                           "drop(no_service)")
@@ -448,9 +449,9 @@ std::vector<advert_seed> advert_seeds() {
         advert_input("v3_unicast", 0x02 | 0x04 | 0x08, 64, 0, encode(adv60, peer_ip, ext_ip)),
         advert_input("v3_unicast_mcast_form", 0x02 | 0x04 | 0x08, 64, 0,
                      encode(adv60, peer_ip, ext_ip, vrrp::checksum_form::pseudo_header_mcast)),
-        advert_input("v3_message_only_form", 0x00, 255, 0,
-                     encode(many, peer_ip, vrrp::multicast_group,
-                            vrrp::checksum_form::message_only)),
+        advert_input(
+            "v3_message_only_form", 0x00, 255, 0,
+            encode(many, peer_ip, vrrp::multicast_group, vrrp::checksum_form::message_only)),
         // v2 unicast to int0's address from its configured peer: dst index 2
         advert_input("v2_unicast_int", 0x01 | 0x04 | 0x10, 64, 1,
                      encode(adv61, int_peer_ip, int_ip)),

@@ -284,8 +284,8 @@ void run_records(gateway& g, std::int64_t& base_ms, const std::uint8_t* data, st
         const auto port = static_cast<std::uint16_t>(hdr & hdr_port1);
         const pipeline::context ctx = g.context((hdr & hdr_backup) != 0);
         const pipeline::verdict v = pipeline::process(frame, port, ctx, ws);
-        on_frame(std::span<const std::uint8_t>(before), std::span<const std::uint8_t>(frame),
-                 port, v);
+        on_frame(std::span<const std::uint8_t>(before), std::span<const std::uint8_t>(frame), port,
+                 v);
     }
 }
 

@@ -39,8 +39,8 @@ TEST(Json, ParseRoundTrip) {
 
 TEST(Json, ParseRejectsMalformed) {
     json j;
-    for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "tru", "\"unterminated", "[1] x",
-                            "{\"a\":1,}"}) {
+    for (const char* bad :
+         {"", "{", "[1,]", "{\"a\" 1}", "tru", "\"unterminated", "[1] x", "{\"a\":1,}"}) {
         EXPECT_FALSE(json::parse(bad, j)) << bad;
     }
 }

@@ -7,16 +7,13 @@ using namespace vipgate::console;
 namespace {
 engine make() {
     engine e;
-    e.add("show ports [json]", "ports", [](const args& a) {
-        return reply::success(a.json ? "[]\n" : "ports\n");
-    });
+    e.add("show ports [json]", "ports",
+          [](const args& a) { return reply::success(a.json ? "[]\n" : "ports\n"); });
     e.add("show port stats all [json]", "stats", [](const args&) { return reply::success("s\n"); });
-    e.add("set vrrp <name> priority <N>", "prio", [](const args& a) {
-        return reply::success(a["name"] + "=" + a["N"] + "\n");
-    });
-    e.add("real-server <rs> enable|disable", "toggle", [](const args& a) {
-        return reply::success(a.words.back() + "\n");
-    });
+    e.add("set vrrp <name> priority <N>", "prio",
+          [](const args& a) { return reply::success(a["name"] + "=" + a["N"] + "\n"); });
+    e.add("real-server <rs> enable|disable", "toggle",
+          [](const args& a) { return reply::success(a.words.back() + "\n"); });
     e.add("boom", "throws", [](const args&) -> reply { throw std::runtime_error("bad"); });
     return e;
 }

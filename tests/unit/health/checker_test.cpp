@@ -157,8 +157,9 @@ TEST(HealthChecker, DownTimeFollowsRetryAndDelayBeforeRetry) {
         std::optional<usec> down;
         for (int i = 0; i < 100 && !down; ++i) {
             health::step s = c.tick(c.next_deadline());
-            if (s.change)
+            if (s.change) {
                 down = s.change->at;
+            }
         }
         ASSERT_TRUE(down) << "retry " << r.retry;
         EXPECT_EQ(*down, r.down_at) << "retry " << r.retry;
@@ -296,8 +297,9 @@ TEST(HealthChecker, ASuccessBetweenFailuresResetsTheRetryCount) {
     EXPECT_TRUE(c.is_up());
     EXPECT_EQ(c.stats().downs, 0u);
     EXPECT_GE(c.stats().refused, 3u);
-    for (const std::string& line : log)
+    for (const std::string& line : log) {
         EXPECT_EQ(line.find("DOWN"), std::string::npos) << line;
+    }
 }
 
 TEST(HealthChecker, WarmupDelaysTheFirstProbe) {

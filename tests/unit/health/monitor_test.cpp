@@ -111,8 +111,9 @@ TEST(HealthMonitor, RefusedTakesItDownAfterRetries) {
             health::actions b =
                 m.on_segment(now + 1ms, reply(o, o.probe_id == 1 ? syn_ack : rst_ack));
             EXPECT_EQ(b.rsts.size(), o.probe_id == 1 ? 1u : 0u);
-            for (const auto& c : b.changes)
+            for (const auto& c : b.changes) {
                 down_at.push_back(c.change.at);
+            }
         }
     }
     EXPECT_EQ(sent_at, (std::vector<usec>{0s, 10001ms, 11002ms}));
@@ -134,10 +135,12 @@ TEST(HealthMonitor, ManyCheckersInterleaveExactly) {
     std::vector<std::pair<usec, health::segment>> answers; // pending, by time
     for (int guard = 0; guard < 200; ++guard) {
         usec next = *m.next_deadline();
-        if (!answers.empty() && answers.front().first < next)
+        if (!answers.empty() && answers.front().first < next) {
             next = answers.front().first;
-        if (next > 20s)
+        }
+        if (next > 20s) {
             break;
+        }
         wakeups.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(next).count());
         if (!answers.empty() && answers.front().first == next) {
             health::actions r = m.on_segment(next, answers.front().second);
@@ -160,8 +163,9 @@ TEST(HealthMonitor, ManyCheckersInterleaveExactly) {
     EXPECT_EQ(sends[c], (std::vector<std::int64_t>{2500, 9501, 16502}));
     EXPECT_EQ(m.probes().stats().alive, 10u);
     EXPECT_EQ(m.probes().in_flight(), 0u);
-    for (auto id : {a, b, c})
+    for (auto id : {a, b, c}) {
         EXPECT_TRUE(m.find(id)->is_up());
+    }
 }
 
 TEST(HealthMonitor, NextDeadlineIsTheEarliestChecker) {

@@ -57,10 +57,12 @@ inline std::vector<std::string> run(vipgate::health::checker& c, const std::vect
     for (int guard = 0; guard < 10000; ++guard) {
         usec t = c.next_deadline();
         const bool answer_first = reply.set && reply.when < t;
-        if (answer_first)
+        if (answer_first) {
             t = reply.when;
-        if (t > until)
+        }
+        if (t > until) {
             break;
+        }
         vipgate::health::step s;
         if (answer_first) {
             s = c.on_result(t, reply.id, reply.o);
@@ -68,19 +70,23 @@ inline std::vector<std::string> run(vipgate::health::checker& c, const std::vect
         } else {
             s = c.tick(t);
         }
-        if (!s.completed && !s.send && !s.change)
+        if (!s.completed && !s.send && !s.change) {
             log.push_back(at(t) + " idle"); // jumped to a deadline with nothing to do: a bug
-        if (s.completed)
+        }
+        if (s.completed) {
             log.push_back(at(t) + " done #" + std::to_string(*s.completed) + " " +
                           vipgate::health::outcome_name(*s.result));
-        if (s.change)
+        }
+        if (s.change) {
             log.push_back(at(t) + " " + vipgate::health::state_name(s.change->to));
+        }
         if (s.send) {
             log.push_back(at(t) + " send #" + std::to_string(s.send->id));
             const answer a = script[std::min(sent, script.size() - 1)];
             ++sent;
-            if (a.o != outcome::timeout)
+            if (a.o != outcome::timeout) {
                 reply = inflight{true, s.send->id, t + a.after, a.o};
+            }
         }
     }
     return log;

@@ -218,13 +218,15 @@ TEST_F(lb_fixture, a_timed_out_flow_is_not_used) {
     EXPECT_EQ(eng.flows().size(), 1u);
     EXPECT_EQ(eng.flows().stats().inserted, 2u);
     EXPECT_EQ(eng.flows().stats().expired, 1u);
-    const flow* f = eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(3ms + 900s));
+    const flow* f =
+        eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(3ms + 900s));
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->state(), flow_state::syn_recv);
     // Timed out again and swept: gone.
     eng.expire(at(1000s), 1u << 20);
     EXPECT_EQ(eng.flows().size(), 0u);
-    EXPECT_EQ(eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(1000s)), nullptr);
+    EXPECT_EQ(eng.flows().find_forward({client, vip, 40000, 80, protocol::tcp}, at(1000s)),
+              nullptr);
 }
 
 TEST_F(lb_fixture, sloppy_tcp_picks_up_established_connections) {

@@ -401,11 +401,11 @@ TEST(flow_table, custom_allocator_is_used_for_everything) {
                     auto* t = static_cast<tracker*>(ctx);
                     ++t->live;
                     t->bytes += size;
-                    return ::operator new (size, std::align_val_t{align});
+                    return ::operator new(size, std::align_val_t{align});
                 },
                 [](void* ctx, void* p, std::size_t, std::size_t align) {
                     --static_cast<tracker*>(ctx)->live;
-                    ::operator delete (p, std::align_val_t{align});
+                    ::operator delete(p, std::align_val_t{align});
                 },
                 &tr};
     {

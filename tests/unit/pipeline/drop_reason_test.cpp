@@ -3,8 +3,8 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "pipeline/drop_reason.hpp"

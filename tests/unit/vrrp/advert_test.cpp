@@ -21,11 +21,14 @@ using net::ipv4_addr;
 std::vector<std::uint8_t> hex(std::string_view s) {
     std::vector<std::uint8_t> out;
     std::string digits;
-    for (char c : s)
-        if (c != ' ')
+    for (char c : s) {
+        if (c != ' ') {
             digits += c;
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+        }
+    }
+    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
         out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    }
     return out;
 }
 
@@ -89,12 +92,14 @@ TEST(advert_codec, v3_golden_encodes_with_pseudo_header) {
 TEST(advert_codec, v3_golden_source_is_the_only_solution_in_10_99) {
     // The checklist does not say which source produced 0x747a: search it.
     std::vector<ipv4_addr> found;
-    for (unsigned c = 0; c < 256; ++c)
+    for (unsigned c = 0; c < 256; ++c) {
         for (unsigned d = 0; d < 256; ++d) {
             const ipv4_addr s{10, 99, static_cast<std::uint8_t>(c), static_cast<std::uint8_t>(d)};
-            if (encode_vec(golden_v3_advert(), s, multicast_group) == golden_v3)
+            if (encode_vec(golden_v3_advert(), s, multicast_group) == golden_v3) {
                 found.push_back(s);
+            }
         }
+    }
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0], src_a);
 }
@@ -184,8 +189,9 @@ TEST(advert_codec, encode_refuses_a_short_buffer) {
 
 TEST(advert_codec, round_trips_255_addresses) {
     advert a{.vrid = 7, .priority = 200, .interval = v3_advert_int{4095}};
-    for (unsigned i = 0; i < 255; ++i)
+    for (unsigned i = 0; i < 255; ++i) {
         ASSERT_TRUE(a.addresses.push_back(ipv4_addr{10, 1, 0, static_cast<std::uint8_t>(i)}));
+    }
     EXPECT_FALSE(a.addresses.push_back(ipv4_addr{10, 2, 0, 0})); // full
     const auto msg = encode_vec(a, src_a, multicast_group);
     EXPECT_EQ(msg.size(), 8u + 4u * 255u);
@@ -315,16 +321,19 @@ TEST(reject_reasons, docs_table_matches_the_code) {
     std::set<std::string> rows;
     bool in_section = false;
     for (std::string line; std::getline(in, line);) {
-        if (line.rfind("#", 0) == 0)
+        if (line.rfind("#", 0) == 0) {
             in_section = line == "### Reject reasons";
-        if (!in_section || line.rfind("| `", 0) != 0)
+        }
+        if (!in_section || line.rfind("| `", 0) != 0) {
             continue;
+        }
         const auto end = line.find('`', 3);
         rows.insert(line.substr(3, end - 3));
     }
     std::set<std::string> names;
-    for (std::size_t i = 0; i < reject_reason_count; ++i)
+    for (std::size_t i = 0; i < reject_reason_count; ++i) {
         names.insert(std::string(reject_reason_name(static_cast<reject_reason>(i))));
+    }
     EXPECT_EQ(rows, names);
 }
 

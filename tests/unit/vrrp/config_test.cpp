@@ -140,9 +140,10 @@ TEST(config, errors) {
     v3_novip.virtual_addresses.clear();
     auto many = v2_config();
     many.virtual_addresses.clear();
-    for (unsigned i = 0; i < 256; ++i)
+    for (unsigned i = 0; i < 256; ++i) {
         many.virtual_addresses.push_back(
             ipv4_addr{10, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)});
+    }
     auto mcast_peer = v2_config();
     mcast_peer.unicast_peers = {ipv4_addr{224, 0, 0, 18}};
     for (const auto& c :

@@ -195,8 +195,9 @@ TEST(instance_backup, preempt_delay_keeps_accepting_lower_priority_until_it_expi
         EXPECT_EQ(f.i.next_deadline(), at(std::chrono::seconds{s} + 3609375us));
     }
     // preempt_time = 1 s + 5 s = 6 s: from then on, discarded.
-    for (int s = 6; s <= 8; ++s)
+    for (int s = 6; s <= 8; ++s) {
         EXPECT_EQ(f.rx(at(std::chrono::seconds{s}), higher_ip, 50), "log") << s;
+    }
     EXPECT_EQ(f.timer(at(5s + 3609375us - 1us)), "");
     EXPECT_EQ(f.timer(at(5s + 3609375us)), "advert(100), take, garps(5), notify(backup->master)");
 }
@@ -300,8 +301,9 @@ TEST(instance_master, no_second_burst_without_delay) {
     fixture f(cfg);
     const auto m = f.run_to_master(t0);
     EXPECT_EQ(f.i.next_deadline(), m + 1s);
-    for (int k = 1; k <= 6; ++k)
+    for (int k = 1; k <= 6; ++k) {
         EXPECT_EQ(f.timer(m + std::chrono::seconds{k}), "advert(100)");
+    }
 }
 
 TEST(instance_master, priority_zero_gets_an_immediate_advert) {

@@ -36,16 +36,19 @@ struct group_fixture {
         gout.clear();
         g.sync(now, gout);
         std::string s;
-        for (const auto& m : gout)
+        for (const auto& m : gout) {
             s += (s.empty() ? "" : ", ") + std::string(m.member == 0 ? "a: " : "b: ") +
                  describe(m.act);
+        }
         return s;
     }
     std::string reason_for(std::size_t member) const {
         std::string r;
-        for (const auto& m : gout)
-            if (auto* n = std::get_if<notify>(&m.act); n && m.member == member)
+        for (const auto& m : gout) {
+            if (auto* n = std::get_if<notify>(&m.act); n && m.member == member) {
                 r = n->reason;
+            }
+        }
         return r;
     }
 };

@@ -51,32 +51,38 @@ inline std::string describe(const action& a) {
 // "advert(100), take, garps(5), notify(backup->master)"
 inline std::string describe(const std::vector<action>& acts) {
     std::string s;
-    for (const auto& a : acts)
+    for (const auto& a : acts) {
         s += (s.empty() ? "" : ", ") + describe(a);
+    }
     return s;
 }
 
 // Reason of the last notify, "" if none.
 inline std::string notify_reason(const std::vector<action>& acts) {
     std::string r;
-    for (const auto& a : acts)
-        if (auto* n = std::get_if<notify>(&a))
+    for (const auto& a : acts) {
+        if (auto* n = std::get_if<notify>(&a)) {
             r = n->reason;
+        }
+    }
     return r;
 }
 
 inline std::string log_text(const std::vector<action>& acts) {
     std::string r;
-    for (const auto& a : acts)
-        if (auto* n = std::get_if<log_message>(&a))
+    for (const auto& a : acts) {
+        if (auto* n = std::get_if<log_message>(&a)) {
             r += n->text + "\n";
+        }
+    }
     return r;
 }
 
 inline instance make_instance(const instance_config& cfg) {
     auto r = instance::make(cfg);
-    if (!r.ok())
+    if (!r.ok()) {
         ADD_FAILURE() << r.message();
+    }
     return std::move(r).value();
 }
 
