@@ -31,8 +31,9 @@
 #include "console/control_socket.hpp"
 #include "console/interactive.hpp"
 #include "control/control_plane.hpp"
-#include "control/telemetry.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/shell_impl.hpp"
+#include "dataplane/telemetry.hpp"
 #include "instance_lock.hpp"
 #include "vipgate_version.h"
 
@@ -255,9 +256,10 @@ int main(int argc, char** argv) {
             rte_eal_cleanup();
             return 1;
         }
-        // The control plane is deliberately leaked: DPDK's telemetry thread
-        // may still hold a pointer to it while EAL shuts down.
-        auto* cp = new control::control_plane(*cfg, **dp);
+        // The control plane (and the shell it talks to) is deliberately
+        // leaked: DPDK's telemetry thread may still hold a pointer to it
+        // while EAL shuts down.
+        auto* cp = new control::control_plane(*cfg, *new dataplane::shell_impl(**dp));
         cp->config_loader = [config_file, keepalived_conf]() -> result<config::config> {
             auto c = config::load_file(config_file);
             if (c && !keepalived_conf.empty()) {
@@ -283,7 +285,7 @@ int main(int argc, char** argv) {
                 return 1;
             }
         }
-        control::register_telemetry(cp);
+        dataplane::register_telemetry(cp);
         console::interactive con(*cp, eng);
         if (interactive) {
             if (auto r = con.start(); !r) {
@@ -310,7 +312,7 @@ int main(int argc, char** argv) {
         rc = cp->run(&g_stop, &g_reload);
 
         con.stop();
-        control::unregister_telemetry();
+        dataplane::unregister_telemetry();
         sock.close();
         cp->shutdown_protocols();
         (*dp)->stop();

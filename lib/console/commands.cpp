@@ -282,7 +282,7 @@ void register_commands(engine& e, control::control_plane& cp) {
                   return reply::failure("error: priority '" + a["N"] +
                                         "' is not a number 1..254\n");
               }
-              auto r = cp.vrrp()->set_priority(control::control_plane::now(), a["name"], n);
+              auto r = cp.vrrp()->set_priority(cp.now(), a["name"], n);
               if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
               }
@@ -295,7 +295,7 @@ void register_commands(engine& e, control::control_plane& cp) {
               if (!cp.vrrp()) {
                   return reply::failure("error: no vrrp instances\n");
               }
-              auto r = cp.vrrp()->resign(control::control_plane::now(), a["name"]);
+              auto r = cp.vrrp()->resign(cp.now(), a["name"]);
               if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
               }
@@ -307,7 +307,7 @@ void register_commands(engine& e, control::control_plane& cp) {
               if (!cp.vrrp()) {
                   return reply::failure("error: no vrrp instances\n");
               }
-              auto r = cp.vrrp()->resume(control::control_plane::now(), a["name"]);
+              auto r = cp.vrrp()->resume(cp.now(), a["name"]);
               if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
               }

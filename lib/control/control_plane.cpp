@@ -4,9 +4,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -48,12 +45,13 @@ bool log_limiter::allow(usec now, std::uint64_t& suppressed) {
     return false;
 }
 
-usec control_plane::now() {
+usec steady_now() {
     return std::chrono::duration_cast<usec>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-control_plane::control_plane(const config::config& cfg, dataplane::dataplane& dp)
-    : cfg_(cfg), dp_(dp), neighbours_(neighbour_limits(cfg.neighbours)), started_at_(now()) {
+control_plane::control_plane(const config::config& cfg, shell& sh, clock_fn clock)
+    : cfg_(cfg), sh_(sh), clock_(std::move(clock)), neighbours_(neighbour_limits(cfg.neighbours)),
+      started_at_(now()) {
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ >= 0) {
         watch_fd(wake_fd_, POLLIN, [this](short) {
@@ -62,15 +60,15 @@ control_plane::control_plane(const config::config& cfg, dataplane::dataplane& dp
             }
         });
     }
-    link_up_.assign(dp_.ports().size(), false);
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        link_up_[i] = dp_.link(i).up;
+    link_up_.assign(sh_.ports().size(), false);
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        link_up_[i] = sh_.link(i).up;
     }
-    worker_base_.resize(dp_.worker_count());
+    worker_base_.resize(sh_.worker_count());
     for (auto& b : worker_base_) {
         b.drop.assign(pipeline::drop_reason_count, 0);
     }
-    port_base_.resize(dp_.ports().size());
+    port_base_.resize(sh_.ports().size());
     stats_cleared_at_ = started_at_;
 }
 
@@ -81,7 +79,7 @@ control_plane::~control_plane() {
 }
 
 result<void> control_plane::init(std::vector<std::string>* warnings) {
-    auto m = vrrp_manager::make(cfg_, dp_.ports(), *this, warnings);
+    auto m = vrrp_manager::make(cfg_, sh_.ports(), *this, warnings);
     if (!m) {
         return m.err();
     }
@@ -117,7 +115,7 @@ void control_plane::shutdown_protocols() {
     }
     // Let worker 0 put the priority-0 adverts on the wire before it stops.
     auto deadline = now() + std::chrono::milliseconds(200);
-    while (dp_.control_tx_pending() > 0 && now() < deadline) {
+    while (sh_.control_tx_pending() > 0 && now() < deadline) {
         ::usleep(1000);
     }
 }
@@ -132,10 +130,10 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
-    auto s = std::make_unique<dataplane::snapshot>();
+    auto s = std::make_unique<pipeline::snapshot>();
     s->generation = ++generation_;
-    for (std::size_t pi = 0; pi < dp_.ports().size(); ++pi) {
-        const auto& p = dp_.ports()[pi];
+    for (std::size_t pi = 0; pi < sh_.ports().size(); ++pi) {
+        const auto& p = sh_.ports()[pi];
         pipeline::port_view v;
         v.mac = p.mac;
         v.address = p.cfg.address.addr;
@@ -158,8 +156,8 @@ void control_plane::publish_if_dirty() {
             if (vrrp_ && vrrp_->manages(vip)) {
                 continue;
             }
-            for (std::size_t i = 0; i < dp_.ports().size(); ++i) {
-                if (!dp_.ports()[i].cfg.address.contains(vip)) {
+            for (std::size_t i = 0; i < sh_.ports().size(); ++i) {
+                if (!sh_.ports()[i].cfg.address.contains(vip)) {
                     continue;
                 }
                 auto& own = s->owned[i];
@@ -167,7 +165,7 @@ void control_plane::publish_if_dirty() {
                     std::any_of(own.begin(), own.end(),
                                 [&](const pipeline::owned_address& o) { return o.addr == vip; });
                 if (!dup) {
-                    own.push_back({vip, dp_.ports()[i].mac});
+                    own.push_back({vip, sh_.ports()[i].mac});
                 }
                 break;
             }
@@ -187,11 +185,15 @@ void control_plane::publish_if_dirty() {
         s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
     }
     ++counters_.snapshots;
-    dp_.publish(std::move(s));
+    sh_.publish(std::move(s));
 }
 
 bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {
-    return dp_.send_copy(port, frame);
+    auto r = sh_.send(port, frame);
+    if (r == send_result::no_buffer) {
+        ++counters_.control_tx_no_buffer;
+    }
+    return r == send_result::sent;
 }
 
 std::optional<net::mac_addr> control_plane::neighbour_mac(std::uint16_t port, net::ipv4_addr ip) {
@@ -204,9 +206,9 @@ std::optional<net::mac_addr> control_plane::neighbour_mac(std::uint16_t port, ne
     return std::nullopt;
 }
 
-void control_plane::handle_notice(const dataplane::dataplane::notice_view& n) {
+void control_plane::handle_notice(const notice_view& n) {
     ++counters_.notices;
-    if (n.port >= dp_.ports().size()) {
+    if (n.port >= sh_.ports().size()) {
         return;
     }
     if (n.resolve) {
@@ -218,7 +220,7 @@ void control_plane::handle_notice(const dataplane::dataplane::notice_view& n) {
         return;
     }
     // Learnt from an ARP request for one of our addresses (RFC 826).
-    if (!dp_.ports()[n.port].cfg.address.contains(n.ip)) {
+    if (!sh_.ports()[n.port].cfg.address.contains(n.ip)) {
         return;
     }
     auto r = neighbours_.learn(n.port, n.ip, n.mac, now());
@@ -245,7 +247,7 @@ void control_plane::resolve_next_hops() {
     for (const auto& ip : lb_->next_hops()) {
         want(ip);
     }
-    for (std::size_t i = 0; i < dp_.ports().size(); ++i) {
+    for (std::size_t i = 0; i < sh_.ports().size(); ++i) {
         if (auto g = gateway_of(i)) {
             want(*g);
         }
@@ -301,7 +303,7 @@ result<std::string> control_plane::reload(const config::config& next) {
     if (!(next.load_balancing == cfg_.load_balancing)) {
         restart.push_back("load_balancing settings changed (flow tables are sized at start)");
     }
-    if (!next.virtual_servers.empty() && !dp_.lb_enabled()) {
+    if (!next.virtual_servers.empty() && !sh_.lb_enabled()) {
         restart.push_back(
             "virtual servers added to a gateway started without any (no flow tables)");
     }
@@ -319,7 +321,7 @@ result<std::string> control_plane::reload(const config::config& next) {
         return make_error(msg);
     }
     // 2. Build everything new before touching anything running.
-    auto vm = vrrp_manager::make(next, dp_.ports(), *this, nullptr);
+    auto vm = vrrp_manager::make(next, sh_.ports(), *this, nullptr);
     if (!vm) {
         return make_error("vrrp: " + vm.message());
     }
@@ -340,7 +342,7 @@ result<std::string> control_plane::reload(const config::config& next) {
 
     // 3. Apply.
     usec t = now();
-    std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, dp_);
+    std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, sh_);
     if (lm) {
         if (lb_) {
             summary += "; " + lb_->adopt(*lm, t);
@@ -424,14 +426,14 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
     // Route: the port whose subnet holds dst, else a port's gateway.
     std::uint16_t port = 0xffff;
     net::ipv4_addr via = dst;
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        if (dp_.ports()[i].cfg.address.contains(dst)) {
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        if (sh_.ports()[i].cfg.address.contains(dst)) {
             port = i;
             break;
         }
     }
     if (port == 0xffff) {
-        for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
+        for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
             if (auto g = gateway_of(i)) {
                 port = i;
                 via = *g;
@@ -454,7 +456,7 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
         neighbours_.resolve(port, via, now());
         return false;
     }
-    const auto& p = dp_.ports()[port];
+    const auto& p = sh_.ports()[port];
     std::uint8_t buf[128];
     std::size_t n =
         net::build_tcp_frame(std::span<std::uint8_t>(buf), {.dst = e->mac, .src = p.mac},
@@ -462,7 +464,7 @@ bool control_plane::send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool&
     if (n == 0) {
         return false;
     }
-    return dp_.send_copy(port, std::span<const std::uint8_t>(buf, n));
+    return send_frame(port, std::span<const std::uint8_t>(buf, n));
 }
 
 void control_plane::apply_health(const health::actions& a) {
@@ -491,13 +493,13 @@ void control_plane::apply_health(const health::actions& a) {
     }
 }
 
-void control_plane::handle_probe(const dataplane::punted_frame& f) {
+void control_plane::handle_probe(const punt_view& f) {
     ++counters_.probe_answers;
     if (!health_) {
         ++counters_.probe_unmatched;
         return;
     }
-    std::span<const std::uint8_t> frame(f.data, f.length);
+    std::span<const std::uint8_t> frame = f.frame;
     net::packet_meta meta;
     if (net::parse(frame, meta) != pipeline::drop_reason::none ||
         meta.ip_proto != net::ip_proto_tcp) {
@@ -572,21 +574,21 @@ json control_plane::report_virtual_servers() {
         return json::array();
     }
     refresh_health_reasons();
-    return lb_->report(dp_, now());
+    return lb_->report(sh_, now());
 }
 
 json control_plane::report_flows(const std::string& vs, std::uint32_t limit) {
     if (!lb_) {
         return json::array();
     }
-    return lb_->report_flows(dp_, vs, limit);
+    return lb_->report_flows(sh_, vs, limit);
 }
 
 json control_plane::report_vrrp(const std::string& name) {
     if (!vrrp_) {
         return json::array();
     }
-    return vrrp_->report(now(), dp_, name);
+    return vrrp_->report(now(), sh_, name);
 }
 
 void control_plane::watch_fd(int fd, short events, fd_callback cb) {
@@ -641,17 +643,17 @@ void control_plane::run_once(usec max_wait) {
     usec t = now();
 
     // 1. What the workers punted (bounded so a flood cannot starve timers).
-    dp_.drain_punts([this](const dataplane::punted_frame& f) { handle_punt(f); }, 1024);
+    sh_.drain_punts([this](const punt_view& f) { handle_punt(f); }, 1024);
 
     // 1b. Learn / resolve notices.
-    dp_.drain_notices([this](const dataplane::dataplane::notice_view& n) { handle_notice(n); },
+    sh_.drain_notices([this](const notice_view& n) { handle_notice(n); },
                       1024);
 
     // 2. Protocol timers, then neighbour resolution.
     if (vrrp_) {
         vrrp_->on_timer(now());
         if (t >= next_reject_log_) {
-            vrrp_->log_rejections(t, dp_);
+            vrrp_->log_rejections(t, sh_);
             next_reject_log_ = t + std::chrono::seconds(1);
         }
     }
@@ -697,7 +699,7 @@ void control_plane::run_once(usec max_wait) {
     // 4. New ownership to the workers; snapshots they no longer see; calls
     //    from other threads.
     publish_if_dirty();
-    dp_.reclaim();
+    sh_.reclaim();
     serve_cross_thread_calls();
 
     // 5. Wait for fds or the next deadline.
@@ -792,10 +794,10 @@ void control_plane::serve_cross_thread_calls() {
 }
 
 void control_plane::check_links() {
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        auto l = dp_.link(i);
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        auto l = sh_.link(i);
         if (l.up != link_up_[i]) {
-            spdlog::info("port {}: link {}", dp_.ports()[i].name, l.up ? "up" : "down");
+            spdlog::info("port {}: link {}", sh_.ports()[i].name, l.up ? "up" : "down");
             link_up_[i] = l.up;
             if (vrrp_) {
                 vrrp_->link_changed(now(), i, l.up);
@@ -805,8 +807,8 @@ void control_plane::check_links() {
 }
 
 std::uint16_t control_plane::port_index(const std::string& name) const {
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        if (dp_.ports()[i].name == name) {
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        if (sh_.ports()[i].name == name) {
             return i;
         }
     }
@@ -814,11 +816,11 @@ std::uint16_t control_plane::port_index(const std::string& name) const {
 }
 
 result<void> control_plane::resolve(net::ipv4_addr ip) {
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        const auto& a = dp_.ports()[i].cfg.address;
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        const auto& a = sh_.ports()[i].cfg.address;
         if (a.contains(ip)) {
             if (ip == a.addr) {
-                return make_error(ip.to_string() + " is port " + dp_.ports()[i].name +
+                return make_error(ip.to_string() + " is port " + sh_.ports()[i].name +
                                   "'s own address");
             }
             if (!neighbours_.resolve(i, ip, now())) {
@@ -831,7 +833,7 @@ result<void> control_plane::resolve(net::ipv4_addr ip) {
     return make_error(ip.to_string() + " is in no port's subnet");
 }
 
-void control_plane::handle_punt(const dataplane::punted_frame& f) {
+void control_plane::handle_punt(const punt_view& f) {
     ++counters_.punts_handled;
     switch (f.kind) {
     case pipeline::punt_kind::arp:
@@ -851,13 +853,12 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
         ++counters_.unknown_punts;
         break;
     }
-    dataplane::dataplane::free(f.mbuf);
 }
 
-void control_plane::handle_arp(const dataplane::punted_frame& f) {
+void control_plane::handle_arp(const punt_view& f) {
     ++counters_.arp_punts;
-    std::span<const std::uint8_t> frame(f.data, f.length);
-    if (frame.size() < net::eth_header_len || f.port_index >= dp_.ports().size()) {
+    std::span<const std::uint8_t> frame = f.frame;
+    if (frame.size() < net::eth_header_len || f.port >= sh_.ports().size()) {
         ++counters_.arp_malformed;
         return;
     }
@@ -876,12 +877,12 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
         return;
     }
     net::arp_cview arp(frame.subspan(off, net::arp_len));
-    const auto& port = dp_.ports()[f.port_index];
+    const auto& port = sh_.ports()[f.port];
     net::ipv4_addr spa = arp.spa();
     net::mac_addr sha = arp.sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
-    const auto& owned = dp_.current().ports[f.port_index].owned;
+    const auto& owned = sh_.current().ports[f.port].owned;
     bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
         return o.addr == spa && o.mac != sha;
     });
@@ -900,7 +901,7 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
         ++counters_.arp_not_in_subnet;
         return;
     }
-    auto r = neighbours_.learn(f.port_index, spa, sha, now());
+    auto r = neighbours_.learn(f.port, spa, sha, now());
     if (lb_ && (r == neigh::learn_result::added || r == neigh::learn_result::updated)) {
         snapshot_dirty_ = true;
     }
@@ -913,27 +914,22 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
 }
 
 void control_plane::send_arp_request(std::uint16_t port, net::ipv4_addr target) {
-    const auto& p = dp_.ports().at(port);
-    rte_mbuf* m = dp_.alloc_frame();
-    if (m == nullptr) {
-        ++counters_.control_tx_alloc_failed;
-        return;
-    }
-    std::uint8_t* data = dp_.frame_data(m, net::eth_min_frame_len);
-    if (data == nullptr) {
-        dataplane::dataplane::free(m);
-        ++counters_.control_tx_alloc_failed;
-        return;
-    }
-    std::span<std::uint8_t> out(data, net::eth_min_frame_len);
-    std::fill(out.begin(), out.end(), std::uint8_t{0});
+    const auto& p = sh_.ports().at(port);
+    std::array<std::uint8_t, net::eth_min_frame_len> out{};
     std::size_t n = net::build_arp_request(out, p.mac, p.cfg.address.addr, target);
     if (n == 0) {
-        dataplane::dataplane::free(m);
         return;
     }
-    if (dp_.send(port, m)) {
+    // The whole minimum frame goes out (padding zeroed), as n <= 60.
+    switch (sh_.send(port, out)) {
+    case send_result::sent:
         ++counters_.arp_requests_sent;
+        break;
+    case send_result::no_buffer:
+        ++counters_.control_tx_alloc_failed;
+        break;
+    case send_result::full:
+        break;
     }
 }
 
@@ -944,17 +940,17 @@ json control_plane::report_summary() {
     o.set("uptime_s",
           static_cast<std::uint64_t>(
               std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
-    o.set("ports", static_cast<std::uint64_t>(dp_.ports().size()));
-    o.set("workers", dp_.worker_count());
+    o.set("ports", static_cast<std::uint64_t>(sh_.ports().size()));
+    o.set("workers", sh_.worker_count());
     o.set("config", cfg_.source_file);
     return o;
 }
 
 json control_plane::report_ports() {
     json rows = json::array();
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        const auto& p = dp_.ports()[i];
-        auto l = dp_.link(i);
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        const auto& p = sh_.ports()[i];
+        auto l = sh_.link(i);
         json r = json::object();
         r.set("name", p.name);
         r.set("port_id", static_cast<unsigned>(p.port_id));
@@ -964,7 +960,7 @@ json control_plane::report_ports() {
         r.set("address", p.cfg.address.to_string());
         r.set("link", l.up ? "up" : "down");
         r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
-        r.set("queues", dp_.worker_count());
+        r.set("queues", sh_.worker_count());
         // Where adverts, GARPs, ARP requests and probes leave.
         r.set("control_tx", p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
                                                  : std::string("via worker 0"));
@@ -975,10 +971,9 @@ json control_plane::report_ports() {
 
 json control_plane::report_port_stats() {
     json rows = json::array();
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        const auto& p = dp_.ports()[i];
-        rte_eth_stats s{};
-        rte_eth_stats_get(p.port_id, &s);
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        const auto& p = sh_.ports()[i];
+        auto s = sh_.port_stats(i);
         const auto& b = port_base_[i];
         json r = json::object();
         r.set("name", p.name);
@@ -998,14 +993,14 @@ json control_plane::report_port_stats() {
 
 json control_plane::report_lcores() {
     json rows = json::array();
-    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
-        const auto& s = dp_.stats(w);
+    for (unsigned w = 0; w < sh_.worker_count(); ++w) {
+        const auto& s = sh_.worker(w);
         const auto& b = worker_base_[w];
         std::uint64_t polls = s.polls.get() - b.polls;
         std::uint64_t busy = s.busy_polls.get() - b.busy_polls;
         json r = json::object();
         r.set("worker", w);
-        r.set("lcore", dp_.worker_lcore(w));
+        r.set("lcore", sh_.worker_lcore(w));
         r.set("rx_packets", s.rx_packets.get() - b.rx);
         r.set("tx_packets", s.tx_packets.get() - b.tx);
         r.set("replies", s.replies.get() - b.replies);
@@ -1016,7 +1011,7 @@ json control_plane::report_lcores() {
         r.set("busy_pct",
               polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
         r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
-        if (dp_.lb_enabled()) {
+        if (sh_.lb_enabled()) {
             r.set("forwarded", s.forwarded.get());
             r.set("new_flows", s.new_flows.get());
             r.set("conn_reused", s.conn_reused.load(std::memory_order_relaxed));
@@ -1040,8 +1035,8 @@ json control_plane::report_stats() {
     std::uint64_t total = 0;
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         std::uint64_t v = 0;
-        for (unsigned w = 0; w < dp_.worker_count(); ++w) {
-            v += dp_.stats(w).drop[r].get() - worker_base_[w].drop[r];
+        for (unsigned w = 0; w < sh_.worker_count(); ++w) {
+            v += sh_.worker(w).drop[r].get() - worker_base_[w].drop[r];
         }
         total += v;
         drops.set(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
@@ -1059,13 +1054,14 @@ json control_plane::report_stats() {
     ctl.set("unknown_punts", c.unknown_punts - b.unknown_punts);
     ctl.set("arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent);
     ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
-    ctl.set("control_tx_ring_full", dp_.control_tx_dropped());
-    ctl.set("control_tx_queue_full", dp_.control_tx_queue_full());
-    ctl.set("punt_ring_backlog", dp_.punt_ring_count());
+    auto tx = sh_.control_tx();
+    ctl.set("control_tx_ring_full", tx.ring_full + c.control_tx_no_buffer);
+    ctl.set("control_tx_queue_full", tx.queue_full);
+    ctl.set("punt_ring_backlog", sh_.punt_backlog());
     ctl.set("notices", c.notices - b.notices);
     std::uint64_t lost = 0;
-    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
-        lost += dp_.stats(w).notices_lost.get();
+    for (unsigned w = 0; w < sh_.worker_count(); ++w) {
+        lost += sh_.worker(w).notices_lost.get();
     }
     ctl.set("notices_lost", lost);
     ctl.set("snapshots_published", c.snapshots - b.snapshots);
@@ -1086,7 +1082,7 @@ json control_plane::report_stats() {
     n.set("expired", ns.expired);
     o.set("neighbours", std::move(n));
     if (vrrp_) {
-        o.set("vrrp", vrrp_->tx_report(dp_));
+        o.set("vrrp", vrrp_->tx_report(sh_));
     }
     o.set("since_s",
           static_cast<std::uint64_t>(
@@ -1103,7 +1099,7 @@ json control_plane::report_arp() {
         r.set("mac", e.st == neigh::state::incomplete || e.st == neigh::state::failed
                          ? std::string("-")
                          : e.mac.to_string());
-        r.set("port", e.port < dp_.ports().size() ? dp_.ports()[e.port].name : std::string("?"));
+        r.set("port", e.port < sh_.ports().size() ? sh_.ports()[e.port].name : std::string("?"));
         r.set("state", neigh::state_name(e.st));
         r.set("age_s",
               e.st == neigh::state::static_
@@ -1117,8 +1113,8 @@ json control_plane::report_arp() {
 }
 
 void control_plane::clear_stats() {
-    for (unsigned w = 0; w < dp_.worker_count(); ++w) {
-        const auto& s = dp_.stats(w);
+    for (unsigned w = 0; w < sh_.worker_count(); ++w) {
+        const auto& s = sh_.worker(w);
         auto& b = worker_base_[w];
         b.rx = s.rx_packets.get();
         b.rx_bytes = s.rx_bytes.get();
@@ -1134,11 +1130,8 @@ void control_plane::clear_stats() {
             b.drop[r] = s.drop[r].get();
         }
     }
-    for (std::uint16_t i = 0; i < dp_.ports().size(); ++i) {
-        rte_eth_stats s{};
-        rte_eth_stats_get(dp_.ports()[i].port_id, &s);
-        port_base_[i] = {s.ipackets, s.opackets, s.ibytes,  s.obytes,
-                         s.imissed,  s.ierrors,  s.oerrors, s.rx_nombuf};
+    for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
+        port_base_[i] = sh_.port_stats(i);
     }
     counters_base_ = counters_;
     stats_cleared_at_ = now();

@@ -19,8 +19,8 @@
 #include "common/json.hpp"
 #include "config/config.hpp"
 #include "control/lb_manager.hpp"
+#include "control/shell.hpp"
 #include "control/vrrp_manager.hpp"
-#include "dataplane/dataplane.hpp"
 #include "health/monitor.hpp"
 #include "neigh/neighbour_table.hpp"
 
@@ -38,6 +38,7 @@ struct control_counters {
     std::uint64_t unknown_punts = 0;
     std::uint64_t arp_requests_sent = 0;
     std::uint64_t control_tx_alloc_failed = 0;
+    std::uint64_t control_tx_no_buffer = 0; // adverts and probes (shown as ring full)
     std::uint64_t loops = 0;
     std::uint64_t notices = 0;     // learn/resolve notices from workers
     std::uint64_t snapshots = 0;   // worker snapshots published
@@ -48,9 +49,14 @@ struct control_counters {
     std::uint64_t probe_bad_checksum = 0;
 };
 
+// The control core's clock (steady, microseconds). Tests pass their own.
+using clock_fn = std::function<usec()>;
+usec steady_now();
+
 class control_plane : public vrrp_host {
   public:
-    control_plane(const config::config& cfg, dataplane::dataplane& dp);
+    // `sh` (the DPDK shell, or a test's) must outlive the control plane.
+    control_plane(const config::config& cfg, shell& sh, clock_fn clock = steady_now);
     ~control_plane() override;
 
     // Build the protocol state (VRRP instances) and start it; publishes the
@@ -92,9 +98,9 @@ class control_plane : public vrrp_host {
     json call_sync(std::function<json()> fn, usec timeout = std::chrono::seconds(2));
 
     // ---- state, control core only ----
-    static usec now();
+    usec now() const { return clock_(); }
     usec started_at() const { return started_at_; }
-    dataplane::dataplane& dp() { return dp_; }
+    shell& sh() { return sh_; }
     const config::config& cfg() const { return cfg_; }
     neigh::table& neighbours() { return neighbours_; }
     const control_counters& counters() const { return counters_; }
@@ -133,15 +139,16 @@ class control_plane : public vrrp_host {
     }
 
   private:
-    void handle_punt(const dataplane::punted_frame& f);
-    void handle_arp(const dataplane::punted_frame& f);
+    void handle_punt(const punt_view& f);
+    void handle_arp(const punt_view& f);
     void send_arp_request(std::uint16_t port, net::ipv4_addr target);
     void check_links();
     void serve_cross_thread_calls();
     usec next_wakeup(usec now_us) const;
 
     config::config cfg_;
-    dataplane::dataplane& dp_;
+    shell& sh_;
+    clock_fn clock_;
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
     // Health checks (TCP_CHECK): one checker per checked real server.
@@ -152,9 +159,9 @@ class control_plane : public vrrp_host {
     std::optional<net::ipv4_addr> gateway_of(std::size_t port) const;
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;
     void apply_health(const health::actions& a);
-    void handle_probe(const dataplane::punted_frame& f);
+    void handle_probe(const punt_view& f);
     bool send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route);
-    void handle_notice(const dataplane::dataplane::notice_view& n);
+    void handle_notice(const notice_view& n);
     void resolve_next_hops();
     usec next_resolve_{0};
     usec next_drain_check_{0};
@@ -196,11 +203,7 @@ class control_plane : public vrrp_host {
         std::vector<std::uint64_t> drop;
     };
     std::vector<worker_baseline> worker_base_;
-    struct port_baseline {
-        std::uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0, imissed = 0, ierrors = 0,
-                      oerrors = 0, rx_nombuf = 0;
-    };
-    std::vector<port_baseline> port_base_;
+    std::vector<port_counters> port_base_;
     control_counters counters_base_;
     usec stats_cleared_at_{0};
 };

@@ -319,7 +319,7 @@ std::vector<net::ipv4_addr> lb_manager::next_hops() const {
     return out;
 }
 
-json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
+json lb_manager::report(const shell& sh, usec now) const {
     json rows = json::array();
     if (!table_) {
         return rows;
@@ -352,9 +352,9 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
                 }
             }
             std::uint64_t a = 0, in = 0, p = 0, b = 0;
-            if (rs != nullptr && rs->slot < dataplane::max_real_servers) {
-                for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                    const auto& st = dp.stats(w);
+            if (rs != nullptr && rs->slot < max_real_servers) {
+                for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                    const auto& st = sh.worker(w);
                     a += st.rs_active[rs->slot].load(std::memory_order_relaxed);
                     in += st.rs_inactive[rs->slot].load(std::memory_order_relaxed);
                     p += st.rs_packets[rs->slot].get();
@@ -405,9 +405,9 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
     return rows;
 }
 
-json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
+json lb_manager::report_flows(shell& sh, const std::string& vs,
                               std::uint32_t limit) const {
-    dataplane::flow_dump_request req;
+    flow_dump_request req;
     req.limit = limit;
     if (!vs.empty()) {
         auto e = parse_endpoint(vs, true);
@@ -419,7 +419,7 @@ json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
         }
     }
     json rows = json::array();
-    for (const auto& f : dp.dump_flows(req)) {
+    for (const auto& f : sh.dump_flows(req)) {
         json o = json::object();
         o.set("protocol", f.proto == 6 ? "tcp" : "udp");
         o.set("client", f.client.to_string() + ":" + std::to_string(f.client_port));

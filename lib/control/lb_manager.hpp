@@ -18,7 +18,7 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "dataplane/dataplane.hpp"
+#include "control/shell.hpp"
 #include "lb/service_table.hpp"
 
 namespace vipgate::control {
@@ -74,8 +74,8 @@ class lb_manager {
     // Health verdicts (from the checker).
     void set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason, usec now);
 
-    json report(const dataplane::dataplane& dp, usec now) const;
-    json report_flows(dataplane::dataplane& dp, const std::string& vs, std::uint32_t limit) const;
+    json report(const shell& sh, usec now) const;
+    json report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const;
 
     // Every address the workers will need a MAC for (real servers).
     std::vector<net::ipv4_addr> next_hops() const;

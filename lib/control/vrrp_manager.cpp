@@ -36,7 +36,7 @@ double to_seconds(std::chrono::microseconds d) {
 } // namespace
 
 result<std::unique_ptr<vrrp_manager>>
-vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_info>& ports,
+vrrp_manager::make(const config::config& cfg, const std::vector<port_info>& ports,
                    vrrp_host& host, std::vector<std::string>* warnings) {
     std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
     if (cfg.vrrp_instances.size() > config::max_vrrp_instances) {
@@ -46,7 +46,7 @@ vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_
     for (const auto& vi : cfg.vrrp_instances) {
         std::string where = "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
         auto pit = std::find_if(ports.begin(), ports.end(),
-                                [&](const dataplane::port_info& p) { return p.name == vi.port; });
+                                [&](const port_info& p) { return p.name == vi.port; });
         if (pit == ports.end()) {
             return make_error(where + ": no port named '" + vi.port + "'");
         }
@@ -145,7 +145,7 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
 }
 
 std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
-                                const dataplane::dataplane& dp) {
+                                const shell& sh) {
     unsigned kept = 0, started = 0, stopped = 0;
     // Shut down what goes away or changes.
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -208,8 +208,8 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
             used[r] = true;
             n.reject_base.assign(vrrp::reject_reason_count, 0);
             for (std::size_t reason = 0; reason < vrrp::reject_reason_count; ++reason) {
-                for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                    n.reject_base[reason] += dp.stats(w).vrrp_reject[r][reason].get();
+                for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                    n.reject_base[reason] += sh.worker(w).vrrp_reject[r][reason].get();
                 }
             }
             n.reject_seen = n.reject_base;
@@ -365,7 +365,7 @@ void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
     }
 }
 
-void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
+void vrrp_manager::on_punt(usec now, const punt_view& f) {
     // The worker's slot is the instance's counter row, stable across reloads.
     std::size_t idx = instances_.size();
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -377,7 +377,7 @@ void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
         ++tx_.punts_bad;
         return;
     }
-    std::span<const std::uint8_t> frame(f.data, f.length);
+    std::span<const std::uint8_t> frame = f.frame;
     net::packet_meta meta;
     if (net::parse(frame, meta) != pipeline::drop_reason::none ||
         meta.ip_proto != net::ip_proto_vrrp) {
@@ -516,7 +516,7 @@ bool vrrp_manager::holds(net::ipv4_addr ip) const {
     return false;
 }
 
-void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
+void vrrp_manager::fill_snapshot(pipeline::snapshot& snap) const {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
         if (s.port >= snap.ports.size()) {
@@ -539,7 +539,7 @@ void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
     }
 }
 
-json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::string& only) const {
+json vrrp_manager::report(usec now, const shell& sh, const std::string& only) const {
     json rows = json::array();
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
@@ -595,8 +595,8 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r.set("garp_bursts", c.garp_bursts);
         r.set("interval_adopted", c.interval_adopted);
         std::uint64_t punted = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            punted += dp.stats(w).vrrp_punted[s.row].get();
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            punted += sh.worker(w).vrrp_punted[s.row].get();
         }
         r.set("adverts_accepted_by_workers", punted);
         // Rejections by the workers, per reason.
@@ -605,16 +605,16 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         std::uint64_t last = 0;
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                v += sh.worker(w).vrrp_reject[s.row][reason].get();
             }
             v -= std::min(v, s.reject_base[reason]);
             total += v;
             rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
                     v);
         }
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
             }
         }
@@ -644,7 +644,7 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
     return rows;
 }
 
-json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
+json vrrp_manager::tx_report(const shell& sh) const {
     json o = json::object();
     o.set("adverts_sent", tx_.adverts_sent);
     o.set("adverts_failed", tx_.adverts_failed);
@@ -652,11 +652,11 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     o.set("garps_sent", tx_.garps_sent);
     o.set("punts_bad", tx_.punts_bad);
     json unk = json::object();
-    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    const std::size_t row = worker_stats::vrrp_rows - 1;
     for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
         std::uint64_t v = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            v += dp.stats(w).vrrp_reject[row][reason].get();
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            v += sh.worker(w).vrrp_reject[row][reason].get();
         }
         if (v != 0) {
             unk.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
@@ -667,14 +667,14 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     return o;
 }
 
-void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
+void vrrp_manager::log_rejections(usec now, const shell& sh) {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& s = instances_[i];
         std::string what;
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                v += sh.worker(w).vrrp_reject[s.row][reason].get();
             }
             if (v > s.reject_seen[reason]) {
                 what +=
@@ -697,8 +697,8 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         }
         ++s.reject_log_count;
         std::uint64_t last = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
             }
         }
@@ -712,10 +712,10 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
     }
     // Unknown VRIDs are normal on a segment shared with other VRRP groups:
     // debug level only.
-    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    const std::size_t row = worker_stats::vrrp_rows - 1;
     std::uint64_t v = 0;
-    for (unsigned w = 0; w < dp.worker_count(); ++w) {
-        v += dp.stats(w)
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        v += sh.worker(w)
                  .vrrp_reject[row][static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)]
                  .get();
     }

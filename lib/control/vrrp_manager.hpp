@@ -2,7 +2,7 @@
 // The VRRP instances of this gateway on the control core: feeds them adverts
 // (punted by workers after validation), timers, link changes and operator
 // commands, and carries out their actions — adverts and gratuitous ARPs out
-// through the dataplane, VIP ownership through a new worker snapshot.
+// through the shell, VIP ownership through a new worker snapshot.
 //
 // Threads: control core only.
 
@@ -17,7 +17,7 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "dataplane/dataplane.hpp"
+#include "control/shell.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/sync_group.hpp"
 
@@ -46,7 +46,7 @@ struct vrrp_tx_counters {
 class vrrp_manager {
   public:
     static result<std::unique_ptr<vrrp_manager>>
-    make(const config::config& cfg, const std::vector<dataplane::port_info>& ports, vrrp_host& host,
+    make(const config::config& cfg, const std::vector<port_info>& ports, vrrp_host& host,
          std::vector<std::string>* warnings = nullptr);
 
     std::size_t size() const { return instances_.size(); }
@@ -60,8 +60,8 @@ class vrrp_manager {
     // shut down (priority 0 if MASTER); new or changed ones start. Returns a
     // summary for the log.
     std::string adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
-                      const dataplane::dataplane& dp);
-    void on_punt(usec now, const dataplane::punted_frame& f);
+                      const shell& sh);
+    void on_punt(usec now, const punt_view& f);
     void on_timer(usec now);
     std::optional<usec> next_deadline() const;
     void link_changed(usec now, std::uint16_t port, bool up);
@@ -78,15 +78,15 @@ class vrrp_manager {
     bool holds(net::ipv4_addr ip) const;
 
     // Worker view: owned VIPs, virtual MACs and the VRRP table per port.
-    void fill_snapshot(dataplane::snapshot& s) const;
+    void fill_snapshot(pipeline::snapshot& s) const;
 
     // Reports. `rejects` reads the workers' counters.
-    json report(usec now, const dataplane::dataplane& dp, const std::string& only = {}) const;
+    json report(usec now, const shell& sh, const std::string& only = {}) const;
     // The control core's send counters and the workers' rejections of
     // adverts that matched no instance, by reason.
-    json tx_report(const dataplane::dataplane& dp) const;
+    json tx_report(const shell& sh) const;
     // Log new worker rejections (rate-limited); call about once a second.
-    void log_rejections(usec now, const dataplane::dataplane& dp);
+    void log_rejections(usec now, const shell& sh);
 
   private:
     struct slot {

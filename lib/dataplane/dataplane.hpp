@@ -19,6 +19,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "control/shell.hpp"
 #include "dataplane/counters.hpp"
 #include "pipeline/pipeline.hpp"
 #include "vrrp/config.hpp"
@@ -30,64 +31,12 @@ struct rte_rcu_qsbr;
 
 namespace vipgate::dataplane {
 
-// What the workers read. Immutable once published: written by the control
-// core before dataplane::publish(), then read-only until reclaimed (RCU).
-struct snapshot {
-    std::uint64_t generation = 0;
-    // Load balancing: the services (shared, immutable), which are active (VIP
-    // held here), and the neighbours workers may send to.
-    std::shared_ptr<const lb::service_table> services;
-    std::vector<std::uint8_t> service_active;
-    std::shared_ptr<const pipeline::neighbour_map> neighbours;
-    // Per port; these back the spans of port_view.
-    std::vector<std::vector<pipeline::owned_address>> owned;
-    std::vector<std::vector<net::mac_addr>> virtual_macs;
-    std::vector<std::vector<pipeline::vrrp_view>> vrrp;
-    // VRRP instance configs the vrrp_views point to (shared, immutable).
-    std::vector<std::shared_ptr<const vrrp::instance_config>> vrrp_configs;
-    std::vector<pipeline::port_view> ports;
-    std::vector<pipeline::rs_hop> rs_hops; // pipeline::build_rs_hops(ctx), by finalize()
-    pipeline::context ctx;
-
-    // Point the views at the vectors above; call after filling them (and
-    // after copying a snapshot).
-    void finalize();
-};
-
-struct port_info {
-    std::string name;     // config name, e.g. "ext0"
-    std::string device;   // config device string
-    std::string eal_name; // ethdev name (vdev name or canonical PCI address)
-    std::string driver;   // PMD name
-    std::uint16_t port_id = 0;
-    net::mac_addr mac;
-    config::port_config cfg;
-    // The control core's own TX queue on this port (one past the workers'),
-    // or -1: its frames go through the control TX ring and worker 0.
-    int control_queue = -1;
-};
-
-struct link_state {
-    bool up = false;
-    std::uint32_t speed_mbps = 0;
-    bool full_duplex = false;
-};
-
-// `show flows`: what to copy out of a worker's flow table.
-struct flow_dump_request {
-    net::ipv4_addr vip;        // 0: any
-    std::uint16_t vport = 0;   // 0: any
-    std::uint32_t limit = 100; // at most this many records
-    std::uint8_t proto = 0;    // IP protocol; 0: any
-};
-
-struct flow_record {
-    net::ipv4_addr client, vip, rs;
-    std::uint16_t client_port = 0, vport = 0, rs_port = 0;
-    std::uint8_t proto = 0;
-    std::uint8_t state = 0; // lb::flow_state
-    std::uint32_t expires_in_ms = 0;
-};
+// The seam's types (control/shell.hpp), under their shell names.
+using snapshot = pipeline::snapshot;
+using control::flow_dump_request;
+using control::flow_record;
+using control::link_state;
+using control::port_info;
 
 // A frame the worker punted: owned by the receiver, who must free it with
 // dataplane::free().
@@ -139,12 +88,7 @@ class dataplane {
 
     // Learn/resolve notices from the workers (ARP requests answered; next
     // hops missing).
-    struct notice_view {
-        bool resolve; // else learn
-        std::uint16_t port;
-        net::ipv4_addr ip;
-        net::mac_addr mac;
-    };
+    using notice_view = control::notice_view;
     unsigned drain_notices(const std::function<void(const notice_view&)>& fn, unsigned budget);
 
     // Flows of every worker matching `req` (asks each worker, waits at most
