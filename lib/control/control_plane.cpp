@@ -646,8 +646,7 @@ void control_plane::run_once(usec max_wait) {
     sh_.drain_punts([this](const punt_view& f) { handle_punt(f); }, 1024);
 
     // 1b. Learn / resolve notices.
-    sh_.drain_notices([this](const notice_view& n) { handle_notice(n); },
-                      1024);
+    sh_.drain_notices([this](const notice_view& n) { handle_notice(n); }, 1024);
 
     // 2. Protocol timers, then neighbour resolution.
     if (vrrp_) {

@@ -405,8 +405,7 @@ json lb_manager::report(const shell& sh, usec now) const {
     return rows;
 }
 
-json lb_manager::report_flows(shell& sh, const std::string& vs,
-                              std::uint32_t limit) const {
+json lb_manager::report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const {
     flow_dump_request req;
     req.limit = limit;
     if (!vs.empty()) {

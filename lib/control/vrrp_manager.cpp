@@ -35,9 +35,10 @@ double to_seconds(std::chrono::microseconds d) {
 
 } // namespace
 
-result<std::unique_ptr<vrrp_manager>>
-vrrp_manager::make(const config::config& cfg, const std::vector<port_info>& ports,
-                   vrrp_host& host, std::vector<std::string>* warnings) {
+result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& cfg,
+                                                         const std::vector<port_info>& ports,
+                                                         vrrp_host& host,
+                                                         std::vector<std::string>* warnings) {
     std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
     if (cfg.vrrp_instances.size() > config::max_vrrp_instances) {
         return make_error("at most " + std::to_string(config::max_vrrp_instances) +

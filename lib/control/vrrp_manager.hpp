@@ -45,9 +45,10 @@ struct vrrp_tx_counters {
 
 class vrrp_manager {
   public:
-    static result<std::unique_ptr<vrrp_manager>>
-    make(const config::config& cfg, const std::vector<port_info>& ports, vrrp_host& host,
-         std::vector<std::string>* warnings = nullptr);
+    static result<std::unique_ptr<vrrp_manager>> make(const config::config& cfg,
+                                                      const std::vector<port_info>& ports,
+                                                      vrrp_host& host,
+                                                      std::vector<std::string>* warnings = nullptr);
 
     std::size_t size() const { return instances_.size(); }
     bool empty() const { return instances_.empty(); }

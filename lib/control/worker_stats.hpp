@@ -3,10 +3,10 @@
 // DPDK shell's workers write them, the control core reads them through
 // shell::worker(). Pure (no rte_*), so lib/control needs no DPDK.
 //
-// Each counter has exactly one writer (its worker) and is read by the control core for display and telemetry, so increments are a
-// relaxed load + relaxed store (a plain add on x86, no lock prefix) and reads
-// are relaxed loads. "clear stats" never writes here: the control core keeps
-// a baseline and shows differences.
+// Each counter has exactly one writer (its worker) and is read by the control core for display and
+// telemetry, so increments are a relaxed load + relaxed store (a plain add on x86, no lock prefix)
+// and reads are relaxed loads. "clear stats" never writes here: the control core keeps a baseline
+// and shows differences.
 
 #include <array>
 #include <atomic>

@@ -10,7 +10,8 @@ namespace vipgate::dataplane {
 control::port_counters shell_impl::port_stats(std::uint16_t port) const {
     rte_eth_stats s{};
     rte_eth_stats_get(dp_.ports().at(port).port_id, &s);
-    return {s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed, s.ierrors, s.oerrors, s.rx_nombuf};
+    return {s.ipackets, s.opackets, s.ibytes,  s.obytes,
+            s.imissed,  s.ierrors,  s.oerrors, s.rx_nombuf};
 }
 
 unsigned shell_impl::drain_punts(const std::function<void(const control::punt_view&)>& fn,

@@ -21,8 +21,8 @@
 
 #include "common/json.hpp"
 #include "control/control_plane.hpp"
-#include "dataplane/shell_impl.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/shell_impl.hpp"
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
