@@ -374,7 +374,6 @@ void register_commands(engine& e, control::control_plane& cp) {
               if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
               }
-              cp.publish_if_dirty_lb();
               return reply::success(a["rs:port"] + ": weight " + a["N"] + "\n");
           },
           {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}});
@@ -389,7 +388,6 @@ void register_commands(engine& e, control::control_plane& cp) {
               if (!r) {
                   return reply::failure("error: " + r.message() + "\n");
               }
-              cp.publish_if_dirty_lb();
               return reply::success(a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
           },
           {{"vip:port", "virtual service"}, {"rs:port", "real server"}});

@@ -374,6 +374,34 @@ TEST(ControlHealth, VerdictsReachTheSnapshot) {
     EXPECT_EQ(r.cp->counters().probe_answers, 1u);
 }
 
+// ---------------------------------------------------------------- loop --
+
+TEST(ControlLoop, PeriodicTasksRunAtTheirInterval) {
+    event_loop loop;
+    std::vector<usec> a, b;
+    loop.every("a", 1s, [&](usec t) { a.push_back(t); });
+    loop.every("b", 10s, [&](usec t) { b.push_back(t); });
+    for (usec t{0}; t <= usec(12s); t += 500ms) {
+        loop.run_due(t);
+    }
+    EXPECT_EQ(a.size(), 13u) << "at 0, 1, ..., 12 s";
+    ASSERT_EQ(b.size(), 2u);
+    EXPECT_EQ(b[1], usec(10s));
+    EXPECT_EQ(loop.next_deadline(), usec(13s));
+    ASSERT_EQ(loop.tasks().size(), 2u);
+    EXPECT_EQ(loop.tasks()[1].name, "b");
+}
+
+TEST(ControlLoop, TheLoopPublishesWhatAnOperatorCommandChanged) {
+    rig r(lb_yaml);
+    ASSERT_NE(r.cp->lb(), nullptr);
+    ASSERT_EQ(r.sh->current().services->all_real_servers()[0].weight, 1u);
+    ASSERT_TRUE(r.cp->lb()->set_weight("10.1.0.100:80", "10.2.0.11:8080", 7).ok());
+    r.cp->run_once(usec{0});
+    EXPECT_EQ(r.sh->current().services->all_real_servers()[0].weight, 7u)
+        << "nobody but the loop had to publish";
+}
+
 // --------------------------------------------------------------- stats --
 
 TEST(ControlStats, ClearStatsBaselinesWhatTheShellCounts) {
