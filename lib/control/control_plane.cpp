@@ -17,6 +17,7 @@
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "net/parse.hpp"
 
 namespace vipgate::control {
 
@@ -857,28 +858,17 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
 void control_plane::handle_arp(const dataplane::punted_frame& f) {
     ++counters_.arp_punts;
     std::span<const std::uint8_t> frame(f.data, f.length);
-    if (frame.size() < net::eth_header_len || f.port_index >= dp_.ports().size()) {
+    // The worker's parser (VLAN / 802.1ad tag included): the punted frame
+    // passed it there, so a failure here means a corrupted punt.
+    net::packet_meta meta;
+    if (f.port_index >= dp_.ports().size() || net::parse(frame, meta) != net::drop_reason::none ||
+        meta.ethertype != net::ethertype_arp) {
         ++counters_.arp_malformed;
         return;
     }
-    std::size_t off = net::eth_header_len;
-    std::uint16_t et = net::load_be16(frame.data() + 12);
-    if (net::is_vlan_tpid(et)) {
-        if (frame.size() < off + net::vlan_tag_len) {
-            ++counters_.arp_malformed;
-            return;
-        }
-        et = net::load_be16(frame.data() + 16);
-        off += net::vlan_tag_len;
-    }
-    if (et != net::ethertype_arp || frame.size() < off + net::arp_len) {
-        ++counters_.arp_malformed;
-        return;
-    }
-    net::arp_cview arp(frame.subspan(off, net::arp_len));
     const auto& port = dp_.ports()[f.port_index];
-    net::ipv4_addr spa = arp.spa();
-    net::mac_addr sha = arp.sha();
+    const net::ipv4_addr spa = meta.src;
+    const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
     const auto& owned = dp_.current().ports[f.port_index].owned;
