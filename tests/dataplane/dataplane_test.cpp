@@ -292,6 +292,33 @@ TEST(Dataplane, ArpReplyIsPuntedAndLearnt) {
     EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
 }
 
+// The control core reads a punted ARP with the workers' parser, tag or not.
+TEST(Dataplane, TaggedArpReplyIsPuntedAndLearnt) {
+    for (const std::uint16_t tpid : {net::ethertype_vlan, net::ethertype_qinq}) {
+        SCOPED_TRACE(tpid);
+        rig r;
+        std::vector<std::uint8_t> f(80);
+        f.resize(net::build_arp_frame(
+            f, {.dst = r.mac, .src = client_mac, .vlan_tci = 0x0123, .vlan_tpid = tpid},
+            {.op = net::arp_op_reply,
+             .sha = client_mac,
+             .spa = client_ip,
+             .tha = r.mac,
+             .tpa = port_ip}));
+        r.inject(f);
+        auto end = std::chrono::steady_clock::now() + 2s;
+        while (r.cp->neighbours().find(client_ip) == nullptr &&
+               std::chrono::steady_clock::now() < end) {
+            r.cp->run_once(1ms);
+        }
+        const auto* e = r.cp->neighbours().find(client_ip);
+        ASSERT_NE(e, nullptr) << "neighbour not learnt";
+        EXPECT_EQ(e->mac, client_mac);
+        EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
+        EXPECT_EQ(r.cp->counters().arp_malformed, 0u);
+    }
+}
+
 // An answered ARP request teaches the requester's address (RFC 826), read
 // from the verdict whatever the tag. The worker once re-read it at an
 // offset that only knew the 802.1Q TPID: an 802.1ad-tagged request taught
