@@ -21,8 +21,8 @@ inline frame_tag tag_of(const rte_mbuf* m) noexcept {
     return unpack(m->hash.usr);
 }
 
-// `show flows`: one request at a time per worker, as a state in
-// worker_ctx::dump_phase. Each phase has one writer:
+// `show flows`: one request at a time per worker, as the phase in
+// worker_ctx::dump_state. Each transition has one writer:
 //   idle      -> requested  control core: dump_req filled, dump_out cleared
 //   requested -> copying    worker (compare-exchange): it took the request
 //   copying   -> done       worker: dump_out filled
