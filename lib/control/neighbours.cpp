@@ -7,6 +7,7 @@
 
 #include "net/builder.hpp"
 #include "net/headers.hpp"
+#include "net/parse.hpp"
 
 namespace vipgate::control {
 
@@ -109,28 +110,17 @@ result<void> neighbour_manager::resolve(usec now, net::ipv4_addr ip) {
 void neighbour_manager::on_arp(usec now, const punt_view& f) {
     ++counters_.arp_punts;
     std::span<const std::uint8_t> frame = f.frame;
-    if (frame.size() < net::eth_header_len || f.port >= sh_.ports().size()) {
+    // The worker's parser (VLAN / 802.1ad tag included): the punted frame
+    // passed it there, so a failure here means a corrupted punt.
+    net::packet_meta meta;
+    if (f.port >= sh_.ports().size() || net::parse(frame, meta) != net::drop_reason::none ||
+        meta.ethertype != net::ethertype_arp) {
         ++counters_.arp_malformed;
         return;
     }
-    std::size_t off = net::eth_header_len;
-    std::uint16_t et = net::load_be16(frame.data() + 12);
-    if (net::is_vlan_tpid(et)) {
-        if (frame.size() < off + net::vlan_tag_len) {
-            ++counters_.arp_malformed;
-            return;
-        }
-        et = net::load_be16(frame.data() + 16);
-        off += net::vlan_tag_len;
-    }
-    if (et != net::ethertype_arp || frame.size() < off + net::arp_len) {
-        ++counters_.arp_malformed;
-        return;
-    }
-    net::arp_cview arp(frame.subspan(off, net::arp_len));
     const auto& port = sh_.ports()[f.port];
-    net::ipv4_addr spa = arp.spa();
-    net::mac_addr sha = arp.sha();
+    const net::ipv4_addr spa = meta.src;
+    const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
     const auto& owned = sh_.current().ports[f.port].owned;

@@ -512,16 +512,16 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
         w->dump_req = req;
         w->dump_req.limit = std::min<std::uint32_t>(req.limit, 4096);
         w->dump_out.clear();
-        w->dump_state.store(1, std::memory_order_release);
+        w->dump_state.store(dump_phase::requested, std::memory_order_release);
     }
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (auto& w : workers_) {
-        while (w->dump_state.load(std::memory_order_acquire) != 2 &&
+        while (w->dump_state.load(std::memory_order_acquire) != dump_phase::done &&
                (std::chrono::steady_clock::now() < deadline ||
-                w->dump_state.load(std::memory_order_acquire) == 3)) {
+                w->dump_state.load(std::memory_order_acquire) == dump_phase::copying)) {
             rte_delay_us_sleep(50);
         }
-        if (w->dump_state.load(std::memory_order_acquire) == 2) {
+        if (w->dump_state.load(std::memory_order_acquire) == dump_phase::done) {
             for (const auto& r : w->dump_out) {
                 if (out.size() >= req.limit) {
                     break;
@@ -530,13 +530,13 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
             }
         }
         // A worker that did not take the request (stopped) is withdrawn from
-        // it; one that took it (3 = copying) is waited for.
-        int expected = 1;
-        if (!w->dump_state.compare_exchange_strong(expected, 0)) {
-            while (w->dump_state.load(std::memory_order_acquire) == 3) {
+        // it; one that took it (copying) is waited for.
+        dump_phase expected = dump_phase::requested;
+        if (!w->dump_state.compare_exchange_strong(expected, dump_phase::idle)) {
+            while (w->dump_state.load(std::memory_order_acquire) == dump_phase::copying) {
                 rte_delay_us_sleep(50);
             }
-            w->dump_state.store(0, std::memory_order_release);
+            w->dump_state.store(dump_phase::idle, std::memory_order_release);
         }
     }
     return out;
@@ -595,11 +595,12 @@ unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& 
             }
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = burst[i];
+                const frame_tag tag = tag_of(m); // set by the worker's punt
                 punted_frame f;
                 f.mbuf = m;
-                f.port_index = static_cast<std::uint16_t>(m->hash.usr >> 16);
-                f.slot = static_cast<std::uint8_t>((m->hash.usr >> 8) & 0xff);
-                f.kind = static_cast<pipeline::punt_kind>(m->hash.usr & 0xff);
+                f.port_index = tag.port;
+                f.slot = tag.slot;
+                f.kind = tag.kind;
                 f.data = rte_pktmbuf_mtod(m, const std::uint8_t*);
                 f.length = m->data_len;
                 fn(f);
