@@ -1,5 +1,6 @@
 #include "console/commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "pipeline/drop_reason.hpp"
@@ -28,51 +29,51 @@ std::string fmt_rate(double v) {
 }
 
 // testpmd-like block per port.
-std::string port_stats_text(const json& rows) {
+std::string port_stats_text(const std::vector<control::port_stats_row>& rows) {
     std::string out;
-    for (const auto& r : rows.as_array()) {
+    for (const auto& r : rows) {
         char buf[512];
         std::snprintf(buf, sizeof buf,
-                      "  ######################## NIC statistics for port %-3s (%s) "
+                      "  ######################## NIC statistics for port %-3u (%s) "
                       "########################\n"
                       "  RX-packets: %-12llu RX-missed: %-12llu RX-bytes:  %llu\n"
                       "  RX-errors:  %-12llu RX-nombuf: %llu\n"
                       "  TX-packets: %-12llu TX-errors: %-12llu TX-bytes:  %llu\n",
-                      r["port_id"].to_text().c_str(), r["name"].to_text().c_str(),
-                      static_cast<unsigned long long>(r["rx_packets"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_missed"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_bytes"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_errors"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_nombuf"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_packets"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_errors"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_bytes"].as_uint()));
+                      r.port_id, r.name.c_str(), static_cast<unsigned long long>(r.rx_packets),
+                      static_cast<unsigned long long>(r.rx_missed),
+                      static_cast<unsigned long long>(r.rx_bytes),
+                      static_cast<unsigned long long>(r.rx_errors),
+                      static_cast<unsigned long long>(r.rx_nombuf),
+                      static_cast<unsigned long long>(r.tx_packets),
+                      static_cast<unsigned long long>(r.tx_errors),
+                      static_cast<unsigned long long>(r.tx_bytes));
         out += buf;
     }
     return out;
 }
 
-std::string stats_text(const json& s) {
+std::string stats_text(const control::stats_report& s) {
     std::string out =
-        "Drops by reason (all workers, since clear " + s["since_s"].to_text() + " s ago):\n";
+        "Drops by reason (all workers, since clear " + std::to_string(s.since_s) + " s ago):\n";
     std::size_t w = 0;
-    for (const auto& [k, v] : s["drops"].as_object()) {
-        w = std::max(w, k.size());
+    for (const auto& [name, v] : s.drops) {
+        w = std::max(w, name.size());
     }
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         auto reason = static_cast<pipeline::drop_reason>(r);
         std::string name = pipeline::drop_reason_name(reason);
-        const json* v = s["drops"].find(name);
-        std::string num = v ? v->to_text() : "0";
+        auto it = std::find_if(s.drops.begin(), s.drops.end(),
+                               [&](const auto& d) { return d.first == name; });
+        std::string num = it != s.drops.end() ? std::to_string(it->second) : "0";
         out += "  " + name + std::string(w - name.size() + 2, ' ');
         out += std::string(num.size() < 12 ? 12 - num.size() : 0, ' ') + num + "  " +
                pipeline::drop_reason_help(reason) + "\n";
     }
     out += "  total" + std::string(w - 5 + 2, ' ');
-    std::string tot = s["drops_total"].to_text();
+    std::string tot = std::to_string(s.drops_total);
     out += std::string(tot.size() < 12 ? 12 - tot.size() : 0, ' ') + tot + "\n";
-    out += "Control core:\n" + render_kv(s["control"]);
-    out += "Neighbours:\n" + render_kv(s["neighbours"]);
+    out += "Control core:\n" + render_kv(control::to_json(s.control));
+    out += "Neighbours:\n" + render_kv(control::to_json(s.neighbours));
     return out;
 }
 
@@ -215,29 +216,31 @@ void register_commands(engine& e, control::control_plane& cp) {
           [&cp](const args& a) { return render(cp.report_ports(), a.json); });
     e.add("show port stats all [json]", "per-port packet and byte counters (DPDK ethdev)",
           [&cp](const args& a) {
-              json r = cp.report_port_stats();
+              auto rows = cp.port_stats();
               if (a.json) {
-                  return render(r, true);
+                  return render(control::to_json(rows), true);
               }
-              return reply::success(port_stats_text(r));
+              return reply::success(port_stats_text(rows));
           });
     e.add("show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share",
           [&cp](const args& a) {
-              json r = cp.report_lcores();
+              auto rows = cp.lcores();
+              json r = control::to_json(rows);
               if (!a.json) {
-                  for (auto& row : r.as_array()) {
-                      row.set("busy_pct", fmt_rate(row["busy_pct"].as_double()));
+                  // The table shows one decimal.
+                  for (std::size_t i = 0; i < rows.size(); ++i) {
+                      r.as_array()[i].set("busy_pct", fmt_rate(rows[i].busy_pct));
                   }
               }
               return render(r, a.json);
           });
     e.add("show stats [json]", "every drop reason, control-core and neighbour counters",
           [&cp](const args& a) {
-              json r = cp.report_stats();
+              auto st = cp.stats();
               if (a.json) {
-                  return render(r, true);
+                  return render(control::to_json(st), true);
               }
-              return reply::success(stats_text(r));
+              return reply::success(stats_text(st));
           });
     e.add("show arp [json]", "the neighbour table",
           [&cp](const args& a) { return render(cp.report_arp(), a.json); });

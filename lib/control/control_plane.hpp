@@ -33,6 +33,7 @@
 #include "control/lb_manager.hpp"
 #include "control/loop.hpp"
 #include "control/neighbours.hpp"
+#include "control/reports.hpp"
 #include "control/shell.hpp"
 #include "control/vrrp_manager.hpp"
 #include "health/monitor.hpp"
@@ -104,9 +105,12 @@ class control_plane : public vrrp_host {
 
     // ---- reports (one structured value each; rendered by console/telemetry) ----
     json report_ports();
-    json report_port_stats();
-    json report_lcores();
-    json report_stats();
+    std::vector<port_stats_row> port_stats();
+    std::vector<lcore_row> lcores();
+    stats_report stats();
+    json report_port_stats() { return to_json(port_stats()); }
+    json report_lcores() { return to_json(lcores()); }
+    json report_stats() { return to_json(stats()); }
     json report_arp() { return neigh_.report(now()); }
     json report_summary(); // one-line status: uptime, ports, workers
     json report_vrrp(const std::string& name = {});
@@ -138,6 +142,9 @@ class control_plane : public vrrp_host {
     usec next_wakeup(usec now_us) const;
     void resolve_next_hops();
     std::optional<net::ipv4_addr> gateway_of(std::size_t port) const;
+
+    // Reports (reports.cpp).
+    named_counters control_stats() const;
 
     // Reload (reload.cpp).
     std::vector<std::string> restart_reasons(const config::config& next) const;

@@ -195,17 +195,17 @@ json neighbour_manager::report(usec t) const {
     return rows;
 }
 
-json neighbour_manager::report_stats() const {
+named_counters neighbour_manager::stats() const {
     const auto& ns = table_.stats();
-    json n = json::object();
-    n.set("entries", static_cast<std::uint64_t>(table_.size()));
-    n.set("learnt", ns.learnt);
-    n.set("mac_changes", ns.mac_changes);
-    n.set("table_full", ns.table_full);
-    n.set("requests_sent", ns.requests_sent);
-    n.set("resolutions_failed", ns.resolutions_failed);
-    n.set("expired", ns.expired);
-    return n;
+    return {
+        {"entries", static_cast<std::uint64_t>(table_.size())},
+        {"learnt", ns.learnt},
+        {"mac_changes", ns.mac_changes},
+        {"table_full", ns.table_full},
+        {"requests_sent", ns.requests_sent},
+        {"resolutions_failed", ns.resolutions_failed},
+        {"expired", ns.expired},
+    };
 }
 
 } // namespace vipgate::control

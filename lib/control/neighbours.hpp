@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "control/counters.hpp"
 #include "control/loop.hpp"
+#include "control/reports.hpp"
 #include "control/shell.hpp"
 #include "neigh/neighbour_table.hpp"
 
@@ -48,8 +49,8 @@ class neighbour_manager {
         return c;
     }
 
-    json report(usec now) const; // show arp: one row per entry
-    json report_stats() const;   // show stats: "neighbours"
+    json report(usec now) const;  // show arp: one row per entry
+    named_counters stats() const; // show stats: "neighbours"
 
   private:
     void send_request(std::uint16_t port, net::ipv4_addr target);

@@ -40,116 +40,113 @@ json control_plane::report_ports() {
     return rows;
 }
 
-json control_plane::report_port_stats() {
-    json rows = json::array();
+std::vector<port_stats_row> control_plane::port_stats() {
+    std::vector<port_stats_row> rows;
     for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
-        const auto& p = sh_.ports()[i];
         auto s = sh_.port_stats(i);
         const auto& b = port_base_[i];
-        json r = json::object();
-        r.set("name", p.name);
-        r.set("port_id", static_cast<unsigned>(p.port_id));
-        r.set("rx_packets", s.ipackets - b.ipackets);
-        r.set("rx_bytes", s.ibytes - b.ibytes);
-        r.set("rx_missed", s.imissed - b.imissed);
-        r.set("rx_errors", s.ierrors - b.ierrors);
-        r.set("rx_nombuf", s.rx_nombuf - b.rx_nombuf);
-        r.set("tx_packets", s.opackets - b.opackets);
-        r.set("tx_bytes", s.obytes - b.obytes);
-        r.set("tx_errors", s.oerrors - b.oerrors);
-        rows.push(std::move(r));
+        rows.push_back({.name = sh_.ports()[i].name,
+                        .port_id = sh_.ports()[i].port_id,
+                        .rx_packets = s.ipackets - b.ipackets,
+                        .rx_bytes = s.ibytes - b.ibytes,
+                        .rx_missed = s.imissed - b.imissed,
+                        .rx_errors = s.ierrors - b.ierrors,
+                        .rx_nombuf = s.rx_nombuf - b.rx_nombuf,
+                        .tx_packets = s.opackets - b.opackets,
+                        .tx_bytes = s.obytes - b.obytes,
+                        .tx_errors = s.oerrors - b.oerrors});
     }
     return rows;
 }
 
-json control_plane::report_lcores() {
-    json rows = json::array();
+std::vector<lcore_row> control_plane::lcores() {
+    std::vector<lcore_row> rows;
     for (unsigned w = 0; w < sh_.worker_count(); ++w) {
         const auto& s = sh_.worker(w);
         const auto& b = worker_base_[w];
-        std::uint64_t polls = s.polls.get() - b.polls;
+        lcore_row r;
+        r.worker = w;
+        r.lcore = sh_.worker_lcore(w);
+        r.rx_packets = s.rx_packets.get() - b.rx;
+        r.tx_packets = s.tx_packets.get() - b.tx;
+        r.replies = s.replies.get() - b.replies;
+        r.punts = s.punts.get() - b.punts;
+        r.control_tx = s.control_tx.get() - b.control_tx;
+        r.drops = s.drops.get() - b.drops;
+        r.polls = s.polls.get() - b.polls;
         std::uint64_t busy = s.busy_polls.get() - b.busy_polls;
-        json r = json::object();
-        r.set("worker", w);
-        r.set("lcore", sh_.worker_lcore(w));
-        r.set("rx_packets", s.rx_packets.get() - b.rx);
-        r.set("tx_packets", s.tx_packets.get() - b.tx);
-        r.set("replies", s.replies.get() - b.replies);
-        r.set("punts", s.punts.get() - b.punts);
-        r.set("control_tx", s.control_tx.get() - b.control_tx);
-        r.set("drops", s.drops.get() - b.drops);
-        r.set("polls", polls);
-        r.set("busy_pct",
-              polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
-        r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
+        r.busy_pct =
+            r.polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(r.polls) : 0.0;
+        r.idle_sleeps = s.idle_sleeps.get() - b.idle_sleeps;
         if (sh_.lb_enabled()) {
-            r.set("forwarded", s.forwarded.get());
-            r.set("new_flows", s.new_flows.get());
-            r.set("conn_reused", s.conn_reused.load(std::memory_order_relaxed));
-            r.set("persist_hits", s.persist_hits.load(std::memory_order_relaxed));
-            r.set("persist_resched", s.persist_resched.load(std::memory_order_relaxed));
-            r.set("flows", s.flows_active.load(std::memory_order_relaxed));
-            r.set("flow_capacity", s.flow_capacity.load(std::memory_order_relaxed));
-            r.set("handoffs_out", s.handoffs_out.get());
-            r.set("handoffs_in", s.handoffs_in.get());
-            r.set("expired", s.flows_expired.get());
-            r.set("taken_over", s.flows_taken_over.load(std::memory_order_relaxed));
+            auto g = [](const auto& gauge) { return gauge.load(std::memory_order_relaxed); };
+            r.lb = lcore_row::lb_counters{.forwarded = s.forwarded.get(),
+                                          .new_flows = s.new_flows.get(),
+                                          .conn_reused = g(s.conn_reused),
+                                          .persist_hits = g(s.persist_hits),
+                                          .persist_resched = g(s.persist_resched),
+                                          .flows = g(s.flows_active),
+                                          .flow_capacity = g(s.flow_capacity),
+                                          .handoffs_out = s.handoffs_out.get(),
+                                          .handoffs_in = s.handoffs_in.get(),
+                                          .expired = s.flows_expired.get(),
+                                          .taken_over = g(s.flows_taken_over)};
         }
-        rows.push(std::move(r));
+        rows.push_back(r);
     }
     return rows;
 }
 
-json control_plane::report_stats() {
-    json o = json::object();
-    json drops = json::object();
-    std::uint64_t total = 0;
+stats_report control_plane::stats() {
+    stats_report o;
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         std::uint64_t v = 0;
         for (unsigned w = 0; w < sh_.worker_count(); ++w) {
             v += sh_.worker(w).drop[r].get() - worker_base_[w].drop[r];
         }
-        total += v;
-        drops.set(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
+        o.drops_total += v;
+        o.drops.emplace_back(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
     }
-    o.set("drops_total", total);
-    o.set("drops", std::move(drops));
+    o.control = control_stats();
+    o.neighbours = neigh_.stats();
+    if (vrrp_) {
+        o.vrrp = vrrp_->tx_report(sh_);
+    }
+    o.since_s = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count());
+    return o;
+}
+
+named_counters control_plane::control_stats() const {
     const auto& c = counters_;
     const auto& b = counters_base_;
-    json ctl = json::object();
-    ctl.set("punts_handled", c.punts_handled - b.punts_handled);
-    ctl.set("arp_punts", c.arp_punts - b.arp_punts);
-    ctl.set("arp_malformed", c.arp_malformed - b.arp_malformed);
-    ctl.set("arp_not_in_subnet", c.arp_not_in_subnet - b.arp_not_in_subnet);
-    ctl.set("arp_conflicts", c.arp_conflicts - b.arp_conflicts);
-    ctl.set("unknown_punts", c.unknown_punts - b.unknown_punts);
-    ctl.set("arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent);
-    ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
     auto tx = sh_.control_tx();
-    ctl.set("control_tx_ring_full", tx.ring_full + c.control_tx_no_buffer);
-    ctl.set("control_tx_queue_full", tx.queue_full);
-    ctl.set("punt_ring_backlog", sh_.punt_backlog());
-    ctl.set("notices", c.notices - b.notices);
     std::uint64_t lost = 0;
     for (unsigned w = 0; w < sh_.worker_count(); ++w) {
         lost += sh_.worker(w).notices_lost.get();
     }
-    ctl.set("notices_lost", lost);
-    ctl.set("snapshots_published", c.snapshots - b.snapshots);
-    ctl.set("probes_sent", c.probes_sent - b.probes_sent);
-    ctl.set("probe_rsts_sent", c.probe_rsts_sent - b.probe_rsts_sent);
-    ctl.set("probe_answers", c.probe_answers - b.probe_answers);
-    ctl.set("probe_unmatched", c.probe_unmatched - b.probe_unmatched);
-    ctl.set("probe_bad_checksum", c.probe_bad_checksum - b.probe_bad_checksum);
-    o.set("control", std::move(ctl));
-    o.set("neighbours", neigh_.report_stats());
-    if (vrrp_) {
-        o.set("vrrp", vrrp_->tx_report(sh_));
-    }
-    o.set("since_s",
-          static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
-    return o;
+    return {
+        {"punts_handled", c.punts_handled - b.punts_handled},
+        {"arp_punts", c.arp_punts - b.arp_punts},
+        {"arp_malformed", c.arp_malformed - b.arp_malformed},
+        {"arp_not_in_subnet", c.arp_not_in_subnet - b.arp_not_in_subnet},
+        {"arp_conflicts", c.arp_conflicts - b.arp_conflicts},
+        {"unknown_punts", c.unknown_punts - b.unknown_punts},
+        {"arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent},
+        {"control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed},
+        // Not baselined: the shell's own counters.
+        {"control_tx_ring_full", tx.ring_full + c.control_tx_no_buffer},
+        {"control_tx_queue_full", tx.queue_full},
+        {"punt_ring_backlog", sh_.punt_backlog()},
+        {"notices", c.notices - b.notices},
+        {"notices_lost", lost},
+        {"snapshots_published", c.snapshots - b.snapshots},
+        {"probes_sent", c.probes_sent - b.probes_sent},
+        {"probe_rsts_sent", c.probe_rsts_sent - b.probe_rsts_sent},
+        {"probe_answers", c.probe_answers - b.probe_answers},
+        {"probe_unmatched", c.probe_unmatched - b.probe_unmatched},
+        {"probe_bad_checksum", c.probe_bad_checksum - b.probe_bad_checksum},
+    };
 }
 
 json control_plane::report_virtual_servers() {
@@ -198,6 +195,91 @@ void control_plane::clear_stats() {
     counters_base_ = counters_;
     stats_cleared_at_ = now();
     spdlog::info("statistics cleared");
+}
+
+} // namespace vipgate::control
+
+namespace vipgate::control {
+
+json to_json(const named_counters& c) {
+    json o = json::object();
+    for (const auto& [k, v] : c) {
+        o.set(k, v);
+    }
+    return o;
+}
+
+json to_json(const std::vector<port_stats_row>& rows) {
+    json out = json::array();
+    for (const auto& p : rows) {
+        json r = json::object();
+        r.set("name", p.name);
+        r.set("port_id", p.port_id);
+        r.set("rx_packets", p.rx_packets);
+        r.set("rx_bytes", p.rx_bytes);
+        r.set("rx_missed", p.rx_missed);
+        r.set("rx_errors", p.rx_errors);
+        r.set("rx_nombuf", p.rx_nombuf);
+        r.set("tx_packets", p.tx_packets);
+        r.set("tx_bytes", p.tx_bytes);
+        r.set("tx_errors", p.tx_errors);
+        out.push(std::move(r));
+    }
+    return out;
+}
+
+namespace {
+
+void add_lb(json& r, const lcore_row::lb_counters& l) {
+    r.set("forwarded", l.forwarded);
+    r.set("new_flows", l.new_flows);
+    r.set("conn_reused", l.conn_reused);
+    r.set("persist_hits", l.persist_hits);
+    r.set("persist_resched", l.persist_resched);
+    r.set("flows", l.flows);
+    r.set("flow_capacity", l.flow_capacity);
+    r.set("handoffs_out", l.handoffs_out);
+    r.set("handoffs_in", l.handoffs_in);
+    r.set("expired", l.expired);
+    r.set("taken_over", l.taken_over);
+}
+
+} // namespace
+
+json to_json(const std::vector<lcore_row>& rows) {
+    json out = json::array();
+    for (const auto& w : rows) {
+        json r = json::object();
+        r.set("worker", w.worker);
+        r.set("lcore", w.lcore);
+        r.set("rx_packets", w.rx_packets);
+        r.set("tx_packets", w.tx_packets);
+        r.set("replies", w.replies);
+        r.set("punts", w.punts);
+        r.set("control_tx", w.control_tx);
+        r.set("drops", w.drops);
+        r.set("polls", w.polls);
+        r.set("busy_pct", w.busy_pct);
+        r.set("idle_sleeps", w.idle_sleeps);
+        if (w.lb) {
+            add_lb(r, *w.lb);
+        }
+        out.push(std::move(r));
+    }
+    return out;
+}
+
+json to_json(const stats_report& s) {
+    json o = json::object();
+    o.set("drops_total", s.drops_total);
+    o.set("drops", to_json(s.drops));
+    o.set("control", to_json(s.control));
+    o.set("neighbours", to_json(s.neighbours));
+    if (s.vrrp) {
+        o.set("vrrp", *s.vrrp);
+    }
+    o.set("since_s", s.since_s);
+    return o;
 }
 
 } // namespace vipgate::control

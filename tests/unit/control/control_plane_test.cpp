@@ -402,6 +402,29 @@ TEST(ControlLoop, TheLoopPublishesWhatAnOperatorCommandChanged) {
         << "nobody but the loop had to publish";
 }
 
+// Typed reports serialise with the keys, in the order, `show ... json` has
+// always had.
+TEST(ControlReports, TypedReportsKeepTheirJsonForm) {
+    rig r(arp_yaml);
+    r.sh->worker_mut(0).rx_packets.add(5);
+    r.sh->worker_mut(0).polls.add(4);
+    r.sh->worker_mut(0).busy_polls.add(1);
+    r.sh->port_hw[0].ipackets = 10;
+    EXPECT_EQ(r.cp->report_lcores().dump(),
+              R"([{"worker":0,"lcore":1,"rx_packets":5,"tx_packets":0,"replies":0,"punts":0,)"
+              R"("control_tx":0,"drops":0,"polls":4,"busy_pct":25,"idle_sleeps":0}])");
+    EXPECT_EQ(r.cp->report_port_stats().dump(),
+              R"([{"name":"ext0","port_id":0,"rx_packets":10,"rx_bytes":0,"rx_missed":0,)"
+              R"("rx_errors":0,"rx_nombuf":0,"tx_packets":0,"tx_bytes":0,"tx_errors":0}])");
+    std::string st = r.cp->report_stats().dump();
+    EXPECT_EQ(st.rfind(R"({"drops_total":0,"drops":{"multi_segment":0,)", 0), 0u) << st;
+    EXPECT_NE(st.find(R"("neighbours":{"entries":0,"learnt":0,"mac_changes":0,"table_full":0,)"
+                      R"("requests_sent":0,"resolutions_failed":0,"expired":0},"vrrp":{)"),
+              std::string::npos)
+        << st;
+    EXPECT_EQ(st.substr(st.size() - 13), R"(,"since_s":0})") << st;
+}
+
 // --------------------------------------------------------------- stats --
 
 TEST(ControlStats, ClearStatsBaselinesWhatTheShellCounts) {

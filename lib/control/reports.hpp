@@ -1,0 +1,60 @@
+#pragma once
+// Typed reports of the control core. The console formats them as tables;
+// to_json() serialises each with the keys, in the order, that `show ...
+// json`, the control socket and telemetry have always used. Nobody reads a
+// report back by JSON key.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/json.hpp"
+
+namespace vipgate::control {
+
+// Counters in display order (name, value).
+using named_counters = std::vector<std::pair<std::string, std::uint64_t>>;
+
+// `show port stats all`: a port's NIC counters since `clear stats`.
+struct port_stats_row {
+    std::string name;
+    unsigned port_id = 0;
+    std::uint64_t rx_packets = 0, rx_bytes = 0, rx_missed = 0, rx_errors = 0, rx_nombuf = 0;
+    std::uint64_t tx_packets = 0, tx_bytes = 0, tx_errors = 0;
+};
+
+// `show lcores`: one worker.
+struct lcore_row {
+    unsigned worker = 0;
+    unsigned lcore = 0;
+    std::uint64_t rx_packets = 0, tx_packets = 0, replies = 0, punts = 0, control_tx = 0, drops = 0,
+                  polls = 0;
+    double busy_pct = 0; // share of polls that found a packet
+    std::uint64_t idle_sleeps = 0;
+    // Load-balancing counters and gauges (since start), when flow tables exist.
+    struct lb_counters {
+        std::uint64_t forwarded = 0, new_flows = 0, conn_reused = 0, persist_hits = 0,
+                      persist_resched = 0, flows = 0, flow_capacity = 0, handoffs_out = 0,
+                      handoffs_in = 0, expired = 0, taken_over = 0;
+    };
+    std::optional<lb_counters> lb;
+};
+
+// `show stats`.
+struct stats_report {
+    std::uint64_t drops_total = 0;
+    named_counters drops;      // every drop reason but none, in the table's order
+    named_counters control;    // the control core's counters
+    named_counters neighbours; // the neighbour table's
+    std::optional<json> vrrp;  // vrrp_manager::tx_report, when VRRP runs
+    std::uint64_t since_s = 0; // since `clear stats` (or start)
+};
+
+json to_json(const named_counters& c); // an object, in order
+json to_json(const std::vector<port_stats_row>& rows);
+json to_json(const std::vector<lcore_row>& rows);
+json to_json(const stats_report& s);
+
+} // namespace vipgate::control
