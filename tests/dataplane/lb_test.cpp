@@ -15,11 +15,14 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/json.hpp"
+#include "console/commands.hpp"
+#include "console/engine.hpp"
 #include "control/control_plane.hpp"
 #include "dataplane/dataplane.hpp"
 #include "net/builder.hpp"
@@ -27,6 +30,8 @@
 #include "net/headers.hpp"
 #include "net/parse.hpp"
 #include "vrrp/advert.hpp"
+
+#include "golden.hpp"
 
 using namespace vipgate;
 using namespace std::chrono_literals;
@@ -621,4 +626,162 @@ TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
     rr = r.cp->reload(next);
     ASSERT_TRUE(rr.ok());
     EXPECT_NE(rr->find("1 started"), std::string::npos) << *rr;
+}
+
+// ------------------------------------------------------------ golden replies --
+
+namespace {
+
+// Every `show ... json` reply, in a state where every report has content:
+// a MASTER and a BACKUP VRRP instance, a virtual service with one healthy and
+// one failed (checked) real server, two flows, static and learnt neighbours,
+// a drop. Timers are long enough that nothing more happens during the test,
+// so the counters are exact.
+void golden_config(config::config& c) {
+    config::vrrp_instance_config v;
+    v.port = "ext0";
+    v.vrrp.name = "VI_1";
+    v.vrrp.vrid = 51;
+    v.vrrp.priority = 255; // owner: MASTER at once
+    v.vrrp.version = 3;
+    v.vrrp.advert_int = 10s;
+    v.vrrp.garp_master_delay = 0s;
+    v.vrrp.virtual_addresses = {vip};
+    c.vrrp_instances.push_back(v);
+    v.port = "int0";
+    v.vrrp.name = "VI_2";
+    v.vrrp.vrid = 52;
+    v.vrrp.priority = 100; // BACKUP for 3 * 5 s
+    v.vrrp.version = 2;
+    v.vrrp.advert_int = 5s;
+    v.vrrp.auth = vrrp::auth_kind::pass;
+    v.vrrp.auth_pass = "secret12";
+    v.vrrp.virtual_addresses = {net::ipv4_addr{172, 16, 0, 100}};
+    c.vrrp_instances.push_back(v);
+    c.virtual_servers[0].delay_loop = 60s;
+    for (auto& rs : c.virtual_servers[0].real_servers) {
+        config::tcp_check_config chk;
+        chk.delay_loop = 60s; // one probe each during the test
+        chk.connect_timeout = 200ms;
+        chk.retry = 1;
+        chk.delay_before_retry = 1s;
+        rs.check = chk;
+    }
+}
+
+// Answers rs1's health probes with a SYN-ACK; rs2 stays silent. Returns the
+// number of probes answered.
+int answer_rs1_probes(lb_rig& r, const std::vector<out_frame>& out) {
+    int n = 0;
+    for (const auto& o : out) {
+        net::packet_meta m;
+        if (net::parse(o.bytes, m) != pipeline::drop_reason::none ||
+            m.ip_proto != net::ip_proto_tcp || m.dst != rs1 || m.src != int_ip) {
+            continue;
+        }
+        std::span<const std::uint8_t> s(o.bytes);
+        net::tcp_cview t(s.subspan(m.l4_offset, 20));
+        if (t.flags() != net::tcp_flag_syn) {
+            continue;
+        }
+        std::vector<std::uint8_t> f(200);
+        f.resize(net::build_tcp_frame(f, {.dst = r.int_mac, .src = rs1_mac},
+                                      {.src = rs1, .dst = int_ip},
+                                      {.src_port = m.dst_port,
+                                       .dst_port = m.src_port,
+                                       .seq = 77,
+                                       .ack = t.seq() + 1,
+                                       .flags = net::tcp_flag_syn | net::tcp_flag_ack}));
+        r.inject(1, 0, f);
+        ++n;
+    }
+    return n;
+}
+
+// Each `show ... json` command: its golden file, the pattern it exercises
+// (as `help` prints it), and the command run.
+struct golden_command {
+    std::string file, pattern, command;
+};
+const std::vector<golden_command> golden_commands = {
+    {"show_ports", "show ports [json]", "show ports json"},
+    {"show_port_stats_all", "show port stats all [json]", "show port stats all json"},
+    {"show_lcores", "show lcores [json]", "show lcores json"},
+    {"show_stats", "show stats [json]", "show stats json"},
+    {"show_arp", "show arp [json]", "show arp json"},
+    {"show_info", "show info [json]", "show info json"},
+    {"show_vrrp", "show vrrp [json]", "show vrrp json"},
+    {"show_vrrp_NAME", "show vrrp <name> [json]", "show vrrp VI_2 json"},
+    {"show_virtual_servers", "show virtual-servers [json]", "show virtual-servers json"},
+    {"show_health", "show health [json]", "show health json"},
+    {"show_flows", "show flows [json]", "show flows json"},
+    {"show_flows_limit_N", "show flows limit <N> [json]", "show flows limit 1 json"},
+    {"show_flows_VIP", "show flows <vip:port> [json]", "show flows 10.1.0.100:80 json"},
+    {"show_flows_VIP_limit_N", "show flows <vip:port> limit <N> [json]",
+     "show flows 10.1.0.100:80 limit 1 json"},
+};
+
+} // namespace
+
+TEST(Golden, EveryShowJsonReply) {
+    lb_rig r(1, golden_config);
+    // Both checkers probe once (first probe within 1.2 s): rs1 answers, rs2
+    // times out and goes DOWN.
+    int answered = 0;
+    auto end = std::chrono::steady_clock::now() + 4s;
+    auto health_done = [&] {
+        json h = r.cp->report_health();
+        return answered == 1 && h.size() == 2 && h.as_array()[1]["timeouts"].as_uint() == 1;
+    };
+    while (std::chrono::steady_clock::now() < end && !health_done()) {
+        answered += answer_rs1_probes(r, r.collect(10ms));
+    }
+    ASSERT_TRUE(health_done()) << "health checks did not settle";
+    // Two flows (both to rs1: rs2 is down), a packet for no service, a
+    // learnt neighbour.
+    for (std::uint16_t p : {std::uint16_t{40000}, std::uint16_t{40001}}) {
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
+    }
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40002, vip, 81, net::tcp_flag_syn));
+    std::vector<std::uint8_t> arp(64);
+    arp.resize(net::build_arp_reply(arp, net::mac_addr{{0x02, 0, 0, 0, 1, 7}},
+                                    net::ipv4_addr{10, 1, 0, 7}, r.ext_mac, ext_ip));
+    r.inject(0, 0, arp);
+    ASSERT_EQ(r.collect(1000ms, 2).size(), 2u);
+    r.collect(100ms); // the punted ARP reply is learnt, counters settle
+
+    console::engine eng;
+    console::register_commands(eng, *r.cp);
+    // Every command that takes `json` has a golden file, and no other.
+    std::set<std::string> want, have;
+    for (const auto& c : eng.commands()) {
+        if (c.json_ok) {
+            want.insert(c.usage());
+        }
+    }
+    for (const auto& g : golden_commands) {
+        have.insert(g.pattern);
+    }
+    EXPECT_EQ(want, have);
+    test::golden_mask m;
+    m.keys = {
+        "uptime_s",       "since_s",
+        "age_s",          "ago_s",
+        "health_since_s",                          // wall-clock ages
+        "expires_s",      "time_to_master_down_s", // running timers
+        "polls",          "busy_pct",
+        "idle_sleeps", // worker loop timing
+        "port_id",     // ring ports made before
+    };
+    // net_ring ports may share one MAC (they do in DPDK 22.11): one placeholder.
+    m.values = {{r.ext_mac.to_string(), "<port mac>"},
+                {r.int_mac.to_string(), "<port mac>"},
+                {r.cfg.ports[0].device, "<ext0 device>"},
+                {r.cfg.ports[1].device, "<int0 device>"}};
+    for (const auto& g : golden_commands) {
+        auto rep = eng.execute(g.command);
+        ASSERT_TRUE(rep.ok) << g.command << ": " << rep.text;
+        std::string diff = test::check_golden(g.file, test::mask_reply(rep.text, m));
+        EXPECT_TRUE(diff.empty()) << g.command << ": " << diff;
+    }
 }
