@@ -267,8 +267,8 @@ TEST(LoadBalancing, SynIsNattedToARealServerAndTheReplyBackToTheVip) {
 
     json flows = r.cp->report_flows();
     ASSERT_EQ(flows.size(), 1u);
-    EXPECT_EQ(flows.as_array()[0]["client"].as_string(), "10.1.0.2:40000");
-    EXPECT_EQ(flows.as_array()[0]["virtual"].as_string(), "10.1.0.100:80");
+    EXPECT_EQ(flows[0]["client"].get<std::string>(), "10.1.0.2:40000");
+    EXPECT_EQ(flows[0]["virtual"].get<std::string>(), "10.1.0.100:80");
 }
 
 TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
@@ -290,8 +290,8 @@ TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
     r.collect(50ms);
     json vs = r.cp->report_virtual_servers();
     std::uint64_t pk = 0;
-    for (const auto& rs : vs.as_array()[0]["real_servers"].as_array()) {
-        pk += rs["packets"].as_uint();
+    for (const auto& rs : vs[0]["real_servers"]) {
+        pk += rs["packets"].get<std::uint64_t>();
     }
     EXPECT_EQ(pk, 10u);
 }
@@ -447,9 +447,9 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     };
     auto state_of = [&](net::ipv4_addr a) {
         const json vs = r.cp->report_virtual_servers(); // keep the temporary alive
-        for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
-            if (x["address"].as_string() == a.to_string()) {
-                return x["state"].as_string();
+        for (const auto& x : vs[0]["real_servers"]) {
+            if (x["address"].get<std::string>() == a.to_string()) {
+                return x["state"].get<std::string>();
             }
         }
         return std::string("?");
@@ -567,9 +567,9 @@ TEST(Reload, FlowsOfARemovedRealServerDrain) {
     // ... and it is shown as draining, with no new flows.
     json vs = r.cp->report_virtual_servers();
     bool draining = false;
-    for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
-        if (x["address"].as_string() == used.to_string()) {
-            draining = x["state"].as_string() == "draining";
+    for (const auto& x : vs[0]["real_servers"]) {
+        if (x["address"].get<std::string>() == used.to_string()) {
+            draining = x["state"].get<std::string>() == "draining";
         }
     }
     EXPECT_TRUE(draining);
@@ -593,7 +593,7 @@ TEST(Reload, ChangesThatNeedARestartAreRefusedAndNothingChanges) {
     EXPECT_NE(rr.message().find("restart"), std::string::npos) << rr.message();
     // Both real servers are still there.
     json vs = r.cp->report_virtual_servers();
-    EXPECT_EQ(vs.as_array()[0]["real_servers"].size(), 2u);
+    EXPECT_EQ(vs[0]["real_servers"].size(), 2u);
 }
 
 TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
@@ -609,17 +609,19 @@ TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
         c.vrrp_instances.push_back(v);
     });
     r.collect(300ms);
-    json before = r.cp->report_vrrp("VI_1").as_array()[0];
-    ASSERT_EQ(before["state"].as_string(), "MASTER");
+    json before = r.cp->report_vrrp("VI_1")[0];
+    ASSERT_EQ(before["state"].get<std::string>(), "MASTER");
     auto rr = r.cp->reload(r.cfg);
     ASSERT_TRUE(rr.ok()) << rr.message();
     EXPECT_NE(rr->find("1 kept"), std::string::npos) << *rr;
     r.collect(300ms);
-    json after = r.cp->report_vrrp("VI_1").as_array()[0];
-    EXPECT_EQ(after["state"].as_string(), "MASTER");
+    json after = r.cp->report_vrrp("VI_1")[0];
+    EXPECT_EQ(after["state"].get<std::string>(), "MASTER");
     EXPECT_EQ(after["transitions"].size(), before["transitions"].size())
         << "no spurious transition";
-    EXPECT_GT(after["adverts_sent"].as_uint(), before["adverts_sent"].as_uint()) << "counters kept";
+    EXPECT_GT(after["adverts_sent"].get<std::uint64_t>(),
+              before["adverts_sent"].get<std::uint64_t>())
+        << "counters kept";
     // A changed priority restarts the instance.
     config::config next = r.cfg;
     next.vrrp_instances[0].vrrp.priority = 200;
@@ -731,7 +733,7 @@ TEST(Golden, EveryShowJsonReply) {
     auto end = std::chrono::steady_clock::now() + 4s;
     auto health_done = [&] {
         json h = r.cp->report_health();
-        return answered == 1 && h.size() == 2 && h.as_array()[1]["timeouts"].as_uint() == 1;
+        return answered == 1 && h.size() == 2 && h[1]["timeouts"].get<std::uint64_t>() == 1;
     };
     while (std::chrono::steady_clock::now() < end && !health_done()) {
         answered += answer_rs1_probes(r, r.collect(10ms));
