@@ -663,8 +663,8 @@ void golden_config(config::config& c) {
     c.virtual_servers[0].delay_loop = 60s;
     for (auto& rs : c.virtual_servers[0].real_servers) {
         config::tcp_check_config chk;
-        chk.delay_loop = 60s; // one probe each during the test
-        chk.connect_timeout = 200ms;
+        chk.delay_loop = 60s;     // one probe each during the test
+        chk.connect_timeout = 1s; // rs1 answers well within it even on a busy machine
         chk.retry = 1;
         chk.delay_before_retry = 1s;
         rs.check = chk;
@@ -728,12 +728,13 @@ const std::vector<golden_command> golden_commands = {
 TEST(Golden, EveryShowJsonReply) {
     lb_rig r(1, golden_config);
     // Both checkers probe once (first probe within 1.2 s): rs1 answers, rs2
-    // times out and goes DOWN.
+    // times out after connect_timeout and goes DOWN.
     int answered = 0;
-    auto end = std::chrono::steady_clock::now() + 4s;
+    auto end = std::chrono::steady_clock::now() + 8s;
     auto health_done = [&] {
         json h = r.cp->report_health();
-        return answered == 1 && h.size() == 2 && h[1]["timeouts"].get<std::uint64_t>() == 1;
+        return answered == 1 && h.size() == 2 && h[0]["successes"].get<std::uint64_t>() == 1 &&
+               h[1]["timeouts"].get<std::uint64_t>() == 1;
     };
     while (std::chrono::steady_clock::now() < end && !health_done()) {
         answered += answer_rs1_probes(r, r.collect(10ms));
