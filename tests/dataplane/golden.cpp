@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace vipgate::test {
@@ -30,16 +31,31 @@ std::vector<std::string> lines_of(const std::string& s) {
     return out;
 }
 
-} // namespace
-
-std::string mask_reply(const std::string& text, const golden_mask& m) {
-    std::string s = text;
+std::string replace_values(std::string s, const golden_mask& m) {
     for (const auto& [from, to] : m.values) {
         for (std::size_t at = s.find(from); at != std::string::npos;
              at = s.find(from, at + to.size())) {
             s.replace(at, from.size(), to);
         }
     }
+    return s;
+}
+
+} // namespace
+
+std::string mask_text(const std::string& text, const golden_mask& m) {
+    std::string out;
+    for (std::string line : lines_of(replace_values(text, m))) {
+        for (const auto& [re, to] : m.patterns) {
+            line = std::regex_replace(line, std::regex(re), to);
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+std::string mask_reply(const std::string& text, const golden_mask& m) {
+    const std::string s = replace_values(text, m);
     std::string out;
     for (const auto& line : lines_of(s)) {
         // `  "key": value,` with a scalar value (objects and arrays open a
@@ -63,8 +79,8 @@ std::string mask_reply(const std::string& text, const golden_mask& m) {
     return out;
 }
 
-std::string check_golden(const std::string& name, const std::string& text) {
-    const std::string path = std::string(VIPGATE_GOLDEN_DIR) + "/" + name + ".json";
+std::string check_golden(const std::string& file, const std::string& text) {
+    const std::string path = std::string(VIPGATE_GOLDEN_DIR) + "/" + file;
     const char* update = std::getenv("VIPGATE_UPDATE_GOLDEN");
     if (update != nullptr && std::string(update) == "1") {
         std::ofstream(path, std::ios::binary | std::ios::trunc) << text;

@@ -701,90 +701,158 @@ int answer_rs1_probes(lb_rig& r, const std::vector<out_frame>& out) {
 }
 
 // Each `show ... json` command: its golden file, the pattern it exercises
-// (as `help` prints it), and the command run.
+// (as `help` prints it), the command run, and for its table form (the command
+// without `json`) what varies between runs there: each regular expression's
+// match (on one line) is replaced, keeping the columns aligned.
 struct golden_command {
     std::string file, pattern, command;
+    std::vector<std::pair<std::string, std::string>> text_masks;
 };
 const std::vector<golden_command> golden_commands = {
-    {"show_ports", "show ports [json]", "show ports json"},
-    {"show_port_stats_all", "show port stats all [json]", "show port stats all json"},
-    {"show_lcores", "show lcores [json]", "show lcores json"},
-    {"show_stats", "show stats [json]", "show stats json"},
-    {"show_arp", "show arp [json]", "show arp json"},
-    {"show_info", "show info [json]", "show info json"},
-    {"show_vrrp", "show vrrp [json]", "show vrrp json"},
-    {"show_vrrp_NAME", "show vrrp <name> [json]", "show vrrp VI_2 json"},
-    {"show_virtual_servers", "show virtual-servers [json]", "show virtual-servers json"},
-    {"show_health", "show health [json]", "show health json"},
-    {"show_flows", "show flows [json]", "show flows json"},
-    {"show_flows_limit_N", "show flows limit <N> [json]", "show flows limit 1 json"},
-    {"show_flows_VIP", "show flows <vip:port> [json]", "show flows 10.1.0.100:80 json"},
-    {"show_flows_VIP_limit_N", "show flows <vip:port> limit <N> [json]",
-     "show flows 10.1.0.100:80 limit 1 json"},
+    {"show_ports",
+     "show ports [json]",
+     "show ports json",
+     {{R"(^(\w+0)  \d+ +)", "$1  <id>     "}}},
+    {"show_port_stats_all",
+     "show port stats all [json]",
+     "show port stats all json",
+     {{R"(for port \S+ +\()", "for port <id> ("}}},
+    {"show_lcores",
+     "show lcores [json]",
+     "show lcores json",
+     // polls, busy_pct, idle_sleeps: the 9th to 11th columns.
+     {{R"(^((?:\S+ +){8})polls +busy_pct +idle_sleeps +)", "$1polls  busy_pct  idle_sleeps  "},
+      {R"(^((?:\d+ +){8})\d+ +[0-9.]+ +\d+ +)", "$1<n>    <n>       <n>          "}}},
+    {"show_stats",
+     "show stats [json]",
+     "show stats json",
+     {{R"(since clear \d+ s ago)", "since clear <n> s ago"}}},
+    {"show_arp", "show arp [json]", "show arp json", {{R"((reachable  )\d+ +)", "$1<n>    "}}},
+    {"show_info", "show info [json]", "show info json", {{R"(^(uptime_s: +)\d+)", "$1<n>"}}},
+    {"show_vrrp",
+     "show vrrp [json]",
+     "show vrrp json",
+     // VI_2's down_in: between 10 and 15.6 s, always 9 characters.
+     {{R"(^(VI_2 .* 5000\.0ms +)\d{5}\.\dms)", "$1<down_in>"}}},
+    {"show_vrrp_NAME",
+     "show vrrp <name> [json]",
+     "show vrrp VI_2 json",
+     {{R"(^(time_to_master_down_s: +)[0-9.]+ ms)", "$1<n> ms"},
+      {R"(^  [0-9.]+ s ago:)", "  <n> s ago:"}}},
+    {"show_virtual_servers", "show virtual-servers [json]", "show virtual-servers json", {}},
+    {"show_health", "show health [json]", "show health json", {}},
+    {"show_flows", "show flows [json]", "show flows json", {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_limit_N",
+     "show flows limit <N> [json]",
+     "show flows limit 1 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_VIP",
+     "show flows <vip:port> [json]",
+     "show flows 10.1.0.100:80 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_VIP_limit_N",
+     "show flows <vip:port> limit <N> [json]",
+     "show flows 10.1.0.100:80 limit 1 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+};
+
+// The rig of the golden tests once its state has settled, and the console.
+struct golden_rig {
+    lb_rig r{1, golden_config};
+    console::engine eng;
+    test::golden_mask mask;
+
+    golden_rig() {
+        console::register_commands(eng, *r.cp);
+        // Wall-clock ages, running timers, worker-loop timing, and the port
+        // ids (ring ports made by earlier tests shift them).
+        mask.keys = {"uptime_s",
+                     "since_s",
+                     "age_s",
+                     "ago_s",
+                     "health_since_s",
+                     "expires_s",
+                     "time_to_master_down_s",
+                     "polls",
+                     "busy_pct",
+                     "idle_sleeps",
+                     "port_id"};
+        // net_ring ports may share one MAC (they do in DPDK 22.11): one
+        // placeholder.
+        mask.values = {{r.ext_mac.to_string(), "<port mac>"},
+                       {r.int_mac.to_string(), "<port mac>"},
+                       {r.cfg.ports[0].device, "<ext0 device>"},
+                       {r.cfg.ports[1].device, "<int0 device>"}};
+    }
+
+    // Both checkers probe once (first probe within 1.2 s): rs1 answers, rs2
+    // times out after connect_timeout and goes DOWN. Then two flows (both to
+    // rs1: rs2 is down), a packet for no service, a learnt neighbour.
+    bool settle() {
+        int answered = 0;
+        auto end = std::chrono::steady_clock::now() + 8s;
+        auto health_done = [&] {
+            json h = r.cp->report_health();
+            return answered == 1 && h.size() == 2 && h[0]["successes"].get<std::uint64_t>() == 1 &&
+                   h[1]["timeouts"].get<std::uint64_t>() == 1;
+        };
+        while (std::chrono::steady_clock::now() < end && !health_done()) {
+            answered += answer_rs1_probes(r, r.collect(10ms));
+        }
+        if (!health_done()) {
+            return false;
+        }
+        for (std::uint16_t p : {std::uint16_t{40000}, std::uint16_t{40001}}) {
+            r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
+        }
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40002, vip, 81, net::tcp_flag_syn));
+        std::vector<std::uint8_t> arp(64);
+        arp.resize(net::build_arp_reply(arp, net::mac_addr{{0x02, 0, 0, 0, 1, 7}},
+                                        net::ipv4_addr{10, 1, 0, 7}, r.ext_mac, ext_ip));
+        r.inject(0, 0, arp);
+        if (r.collect(1000ms, 2).size() != 2) {
+            return false;
+        }
+        r.collect(100ms); // the punted ARP reply is learnt, counters settle
+        return true;
+    }
 };
 
 } // namespace
 
 TEST(Golden, EveryShowJsonReply) {
-    lb_rig r(1, golden_config);
-    // Both checkers probe once (first probe within 1.2 s): rs1 answers, rs2
-    // times out after connect_timeout and goes DOWN.
-    int answered = 0;
-    auto end = std::chrono::steady_clock::now() + 8s;
-    auto health_done = [&] {
-        json h = r.cp->report_health();
-        return answered == 1 && h.size() == 2 && h[0]["successes"].get<std::uint64_t>() == 1 &&
-               h[1]["timeouts"].get<std::uint64_t>() == 1;
-    };
-    while (std::chrono::steady_clock::now() < end && !health_done()) {
-        answered += answer_rs1_probes(r, r.collect(10ms));
-    }
-    ASSERT_TRUE(health_done()) << "health checks did not settle";
-    // Two flows (both to rs1: rs2 is down), a packet for no service, a
-    // learnt neighbour.
-    for (std::uint16_t p : {std::uint16_t{40000}, std::uint16_t{40001}}) {
-        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
-    }
-    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40002, vip, 81, net::tcp_flag_syn));
-    std::vector<std::uint8_t> arp(64);
-    arp.resize(net::build_arp_reply(arp, net::mac_addr{{0x02, 0, 0, 0, 1, 7}},
-                                    net::ipv4_addr{10, 1, 0, 7}, r.ext_mac, ext_ip));
-    r.inject(0, 0, arp);
-    ASSERT_EQ(r.collect(1000ms, 2).size(), 2u);
-    r.collect(100ms); // the punted ARP reply is learnt, counters settle
-
-    console::engine eng;
-    console::register_commands(eng, *r.cp);
+    golden_rig g;
+    ASSERT_TRUE(g.settle()) << "health checks or flows did not settle";
     // Every command that takes `json` has a golden file, and no other.
     std::set<std::string> want, have;
-    for (const auto& c : eng.commands()) {
+    for (const auto& c : g.eng.commands()) {
         if (c.json_ok) {
             want.insert(c.usage());
         }
     }
-    for (const auto& g : golden_commands) {
-        have.insert(g.pattern);
+    for (const auto& c : golden_commands) {
+        have.insert(c.pattern);
     }
     EXPECT_EQ(want, have);
-    test::golden_mask m;
-    m.keys = {
-        "uptime_s",       "since_s",
-        "age_s",          "ago_s",
-        "health_since_s",                          // wall-clock ages
-        "expires_s",      "time_to_master_down_s", // running timers
-        "polls",          "busy_pct",
-        "idle_sleeps", // worker loop timing
-        "port_id",     // ring ports made before
-    };
-    // net_ring ports may share one MAC (they do in DPDK 22.11): one placeholder.
-    m.values = {{r.ext_mac.to_string(), "<port mac>"},
-                {r.int_mac.to_string(), "<port mac>"},
-                {r.cfg.ports[0].device, "<ext0 device>"},
-                {r.cfg.ports[1].device, "<int0 device>"}};
-    for (const auto& g : golden_commands) {
-        auto rep = eng.execute(g.command);
-        ASSERT_TRUE(rep.ok) << g.command << ": " << rep.text;
-        std::string diff = test::check_golden(g.file, test::mask_reply(rep.text, m));
-        EXPECT_TRUE(diff.empty()) << g.command << ": " << diff;
+    for (const auto& c : golden_commands) {
+        auto rep = g.eng.execute(c.command);
+        ASSERT_TRUE(rep.ok) << c.command << ": " << rep.text;
+        std::string diff = test::check_golden(c.file + ".json", test::mask_reply(rep.text, g.mask));
+        EXPECT_TRUE(diff.empty()) << c.command << ": " << diff;
+    }
+}
+
+// The same commands without `json`: the tables people read.
+TEST(Golden, EveryShowTextReply) {
+    golden_rig g;
+    ASSERT_TRUE(g.settle()) << "health checks or flows did not settle";
+    for (const auto& c : golden_commands) {
+        const std::string cmd = c.command.substr(0, c.command.size() - 5); // no " json"
+        auto rep = g.eng.execute(cmd);
+        ASSERT_TRUE(rep.ok) << cmd << ": " << rep.text;
+        test::golden_mask m = g.mask;
+        m.patterns = c.text_masks;
+        std::string diff = test::check_golden(c.file + ".txt", test::mask_text(rep.text, m));
+        EXPECT_TRUE(diff.empty()) << cmd << ": " << diff;
     }
 }
