@@ -12,6 +12,8 @@
 // inputs before it.
 //
 // Besides what the sanitizers catch, every verdict is checked:
+//   * it equals, with the frame's bytes, what the general path gives the
+//     same frame alone (run_burst() in pipeline_context.hpp);
 //   * the frame keeps its length (process() works in place);
 //   * drop / punt / handoff: the frame is unchanged (see nat_drops below);
 //   * reply / forward: the frame parses with net::parse(); the IPv4 header

@@ -143,6 +143,10 @@ struct gateway {
     };
     std::shared_ptr<const lb::service_table> services;
     std::unique_ptr<lb::engine> engine;
+    // Same configuration and seed, fed the same frames one by one through
+    // the general path (no lookahead, no rs_hops, no address filter): what
+    // the worker's shortcuts must agree with.
+    std::unique_ptr<lb::engine> reference;
     // What the workers read: every service active (this gateway is MASTER),
     // or none (BACKUP).
     std::unique_ptr<const pipeline::snapshot> master, backup;
@@ -207,16 +211,25 @@ struct gateway {
         ec.flow_capacity = flow_capacity;
         ec.persistence_capacity = template_capacity;
         ec.seed = 0x5eed;
-        auto e = lb::engine::create(ec);
-        if (!e.ok()) {
-            die("fixture: the lb engine cannot be created");
+        for (auto* out : {&engine, &reference}) {
+            auto e = lb::engine::create(ec);
+            if (!e.ok()) {
+                die("fixture: the lb engine cannot be created");
+            }
+            *out = std::make_unique<lb::engine>(std::move(e).value());
         }
-        engine = std::make_unique<lb::engine>(std::move(e).value());
     }
 
     std::span<const pipeline::port_view> ports() const { return master->ports(); }
     const pipeline::context& context(bool is_backup) const {
         return (is_backup ? backup : master)->ctx();
+    }
+    // The same context without the snapshot's shortcuts.
+    pipeline::context general_context(bool is_backup) const {
+        pipeline::context c = context(is_backup);
+        c.rs_hops = {};
+        c.own_filter = ~std::uint64_t{0};
+        return c;
     }
 };
 
@@ -228,12 +241,22 @@ inline constexpr std::int64_t input_step_ms = 40'000'000;
 // lib/dataplane/worker.cpp runs a burst: look_ahead() on every frame, then
 // prefetch_flow() on every frame, then process() with each frame's
 // lookahead, so a frame's lookahead is taken before the frames ahead of it
-// in the burst add or remove flows.
+// in the burst add or remove flows. Each frame also goes, alone, through
+// the general path on the reference engine: verdict and bytes must match
+// (the shortcuts change only the work, as tests/unit/pipeline/lb_test.cpp
+// checks on chosen frames).
 struct burst {
     std::uint8_t hdr = 0;
     lb::time_point now{};
     std::vector<std::vector<std::uint8_t>> frames, before;
 };
+
+inline bool same_verdict(const pipeline::verdict& a, const pipeline::verdict& b) {
+    return a.act == b.act && a.reason == b.reason && a.punt == b.punt && a.detail == b.detail &&
+           a.slot == b.slot && a.out_port == b.out_port && a.worker == b.worker &&
+           a.rs_slot == b.rs_slot && a.learn == b.learn && a.new_flow == b.new_flow &&
+           a.resolve == b.resolve;
+}
 
 template <class F>
 void run_burst(gateway& g, burst& b, F&& on_frame) {
@@ -251,8 +274,16 @@ void run_burst(gateway& g, burst& b, F&& on_frame) {
     for (std::size_t i = 0; i < b.frames.size(); ++i) {
         pipeline::prefetch_flow(ws, la[i]);
     }
+    pipeline::worker_state ref_ws = ws;
+    ref_ws.engine = g.reference.get();
+    const pipeline::context ref_ctx = g.general_context((b.hdr & hdr_backup) != 0);
     for (std::size_t i = 0; i < b.frames.size(); ++i) {
         const pipeline::verdict v = pipeline::process(b.frames[i], port, ctx, ws, la[i]);
+        std::vector<std::uint8_t> ref_frame = b.before[i];
+        const pipeline::verdict rv = pipeline::process(ref_frame, port, ref_ctx, ref_ws);
+        if (!same_verdict(v, rv) || ref_frame != b.frames[i]) {
+            die("invariant violated: the staged burst and the general path disagree");
+        }
         on_frame(std::span<const std::uint8_t>(b.before[i]),
                  std::span<const std::uint8_t>(b.frames[i]), port, v);
     }
@@ -269,23 +300,25 @@ void run_records(gateway& g, std::int64_t& base_ms, const std::uint8_t* data, st
                  F&& on_frame) {
     base_ms += input_step_ms;
     lb::time_point now{std::chrono::milliseconds{base_ms}};
-    (void)g.engine->expire(now, gateway::flow_capacity * 4);
-    // Every flow has expired, so the per-real-server connection counts
-    // (lc/wlc) must be back to zero and the template table empty: the flow
-    // table keeps them in step (flow_table.hpp).
-    if (g.engine->flows().size() != 0 || g.engine->templates().size() != 0) {
-        die("invariant violated: flows or persistence templates outlived every timeout");
-    }
-    for (const auto& rs : g.services->all_real_servers()) {
-        const lb::rs_counts& c = g.engine->scheduler().counts(rs.slot);
-        if (c.active != 0 || c.inactive != 0) {
-            die("invariant violated: real-server connection counts not zero without flows");
+    for (lb::engine* e : {g.engine.get(), g.reference.get()}) {
+        (void)e->expire(now, gateway::flow_capacity * 4);
+        // Every flow has expired, so the per-real-server connection counts
+        // (lc/wlc) must be back to zero and the template table empty: the
+        // flow table keeps them in step (flow_table.hpp).
+        if (e->flows().size() != 0 || e->templates().size() != 0) {
+            die("invariant violated: flows or persistence templates outlived every timeout");
         }
-    }
-    // rr/wrr positions back to the start: the same input picks the same
-    // real servers whatever ran before it.
-    for (const auto& svc : g.services->services()) {
-        g.engine->scheduler().mark(svc.slot) = {};
+        for (const auto& rs : g.services->all_real_servers()) {
+            const lb::rs_counts& c = e->scheduler().counts(rs.slot);
+            if (c.active != 0 || c.inactive != 0) {
+                die("invariant violated: real-server connection counts not zero without flows");
+            }
+        }
+        // rr/wrr positions back to the start: the same input picks the same
+        // real servers whatever ran before it.
+        for (const auto& svc : g.services->services()) {
+            e->scheduler().mark(svc.slot) = {};
+        }
     }
 
     burst b;
