@@ -7,9 +7,9 @@
 //
 // An input is a short sequence of frames (record format in
 // pipeline_context.hpp), so one input can open a flow and then send its
-// reply or an ICMP error quoting it, in one burst or in several. Before each input the clock jumps
-// far ahead and the engine's tables are swept empty, so an input's result does not depend on the
-// inputs before it.
+// reply or an ICMP error quoting it, in one burst or in several. Before
+// each input the clock jumps far ahead and the engine's tables are swept
+// empty, so an input's result does not depend on the inputs before it.
 //
 // Besides what the sanitizers catch, every verdict is checked:
 //   * it equals, with the frame's bytes, what the general path gives the
