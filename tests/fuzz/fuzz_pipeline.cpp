@@ -2,8 +2,9 @@
 // prefetch_flow() and process() over bursts as lib/dataplane/worker.cpp runs
 // them, on the gateway of pipeline_context.hpp (two ports, VIPs with and
 // without a VMAC, v2 PASS / v3 / unicast VRRP instances, two virtual
-// services, a neighbour map and one lb::engine for the whole fuzzer process;
-// the context from pipeline::snapshot_builder, rs_hops and own_filter built).
+// services, a neighbour map and one lb::engine for the whole fuzzer process,
+// plus the reference engine of the general path; the context from
+// pipeline::snapshot_builder, rs_hops and own_filter built).
 //
 // An input is a short sequence of frames (record format in
 // pipeline_context.hpp), so one input can open a flow and then send its
