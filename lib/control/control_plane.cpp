@@ -18,6 +18,7 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "pipeline/snapshot.hpp"
 
 namespace vipgate::control {
 
@@ -133,23 +134,15 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
-    auto s = std::make_unique<dataplane::snapshot>();
-    s->generation = ++generation_;
+    pipeline::snapshot_builder b;
+    b.set_generation(++generation_);
     for (std::size_t pi = 0; pi < dp_.ports().size(); ++pi) {
         const auto& p = dp_.ports()[pi];
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
         // The gateway may change on reload: take it from the live config.
-        v.gateway = gateway_of(pi).value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
+        b.add_port(p.mac, p.cfg.address, gateway_of(pi).value_or(net::ipv4_addr{}));
     }
-    s->virtual_macs.resize(s->ports.size());
-    s->vrrp.resize(s->ports.size());
     if (vrrp_) {
-        vrrp_->fill_snapshot(*s);
+        vrrp_->fill_snapshot(b);
     }
     if (lb_) {
         // A VIP that no VRRP instance manages is always held here: answer
@@ -163,21 +156,17 @@ void control_plane::publish_if_dirty() {
                 if (!dp_.ports()[i].cfg.address.contains(vip)) {
                     continue;
                 }
-                auto& own = s->owned[i];
-                bool dup =
-                    std::any_of(own.begin(), own.end(),
-                                [&](const pipeline::owned_address& o) { return o.addr == vip; });
-                if (!dup) {
-                    own.push_back({vip, dp_.ports()[i].mac});
+                const auto port = static_cast<std::uint16_t>(i);
+                if (!b.owns(port, vip)) {
+                    b.add_owned(port, {vip, dp_.ports()[i].mac});
                 }
                 break;
             }
         }
-        s->services = lb_->table();
-        s->service_active = lb_->active_flags([this](net::ipv4_addr vip) {
+        b.set_services(lb_->table(), lb_->active_flags([this](net::ipv4_addr vip) {
             // A VIP that no VRRP instance manages is always ours.
             return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
-        });
+        }));
         std::vector<pipeline::next_hop> hops;
         for (const auto& e : neighbours_.entries()) {
             if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
@@ -185,10 +174,10 @@ void control_plane::publish_if_dirty() {
                 hops.push_back({e.ip, e.mac, e.port});
             }
         }
-        s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
+        b.set_neighbours(hops);
     }
     ++counters_.snapshots;
-    dp_.publish(std::move(s));
+    dp_.publish(b.build());
 }
 
 bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {
@@ -871,7 +860,7 @@ void control_plane::handle_arp(const dataplane::punted_frame& f) {
     const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
-    const auto& owned = dp_.current().ports[f.port_index].owned;
+    const auto& owned = dp_.current().ports()[f.port_index].owned;
     bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
         return o.addr == spa && o.mac != sha;
     });

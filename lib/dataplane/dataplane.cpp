@@ -23,25 +23,6 @@
 
 namespace vipgate::dataplane {
 
-void snapshot::finalize() {
-    owned.resize(ports.size());
-    virtual_macs.resize(ports.size());
-    vrrp.resize(ports.size());
-    for (std::size_t i = 0; i < ports.size(); ++i) {
-        ports[i].owned = std::span<const pipeline::owned_address>(owned[i]);
-        ports[i].virtual_macs = std::span<const net::mac_addr>(virtual_macs[i]);
-        ports[i].vrrp = std::span<const pipeline::vrrp_view>(vrrp[i]);
-    }
-    ctx.ports = std::span<const pipeline::port_view>(ports.data(), ports.size());
-    ctx.services = services.get();
-    ctx.service_active = std::span<const std::uint8_t>(service_active);
-    ctx.neighbours = neighbours.get();
-    ctx.rs_hops = {};
-    rs_hops = pipeline::build_rs_hops(ctx);
-    ctx.rs_hops = std::span<const pipeline::rs_hop>(rs_hops);
-    ctx.own_filter = pipeline::build_own_filter(ctx);
-}
-
 namespace {
 
 // lib/lb's allocator hook: flow tables live in DPDK memory on the worker's
@@ -331,18 +312,11 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     }
 
     // First snapshot: every port answers for its own address.
-    auto s = std::make_unique<snapshot>();
+    pipeline::snapshot_builder first;
     for (const auto& p : dp->ports_) {
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
-        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
+        first.add_port(p.mac, p.cfg.address, p.cfg.gateway.value_or(net::ipv4_addr{}));
     }
-    s->finalize();
-    dp->current_raw_ = s.release();
+    dp->current_raw_ = first.build().release();
     dp->current_.store(dp->current_raw_, std::memory_order_release);
     return dp;
 }
@@ -579,9 +553,8 @@ link_state dataplane::link(std::uint16_t port_index) const {
     return out;
 }
 
-void dataplane::publish(std::unique_ptr<snapshot> s) {
-    s->finalize();
-    snapshot* old = current_raw_;
+void dataplane::publish(std::unique_ptr<const snapshot> s) {
+    const snapshot* old = current_raw_;
     current_raw_ = s.release();
     current_.store(current_raw_, std::memory_order_release);
     if (old != nullptr) {

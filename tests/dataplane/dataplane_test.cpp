@@ -32,6 +32,7 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/advert.hpp"
 
 #include <functional>
@@ -468,10 +469,13 @@ TEST(Dataplane, PublishedSnapshotChangesWhatIsOwned) {
     EXPECT_TRUE(r.receive(100ms).empty());
     // The control core publishes a snapshot that owns one more address
     // (what VRRP does for a VIP when it becomes master).
-    auto s = std::make_unique<dataplane::snapshot>(r.dp->current());
-    s->owned[0].push_back({extra, r.mac});
-    s->generation++;
-    r.dp->publish(std::move(s));
+    pipeline::snapshot_builder b;
+    for (const auto& p : r.dp->ports()) {
+        b.add_port(p.mac, p.cfg.address, p.cfg.gateway.value_or(net::ipv4_addr{}));
+    }
+    b.add_owned(0, {extra, r.mac});
+    b.set_generation(r.dp->current().generation() + 1);
+    r.dp->publish(b.build());
     r.inject(arp_request_for(extra));
     auto out = r.receive();
     ASSERT_FALSE(out.empty());
