@@ -17,6 +17,8 @@
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "net/parse.hpp"
+#include "pipeline/snapshot.hpp"
 
 namespace vipgate::control {
 
@@ -132,23 +134,15 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
-    auto s = std::make_unique<dataplane::snapshot>();
-    s->generation = ++generation_;
+    pipeline::snapshot_builder b;
+    b.set_generation(++generation_);
     for (std::size_t pi = 0; pi < dp_.ports().size(); ++pi) {
         const auto& p = dp_.ports()[pi];
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
         // The gateway may change on reload: take it from the live config.
-        v.gateway = gateway_of(pi).value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
+        b.add_port(p.mac, p.cfg.address, gateway_of(pi).value_or(net::ipv4_addr{}));
     }
-    s->virtual_macs.resize(s->ports.size());
-    s->vrrp.resize(s->ports.size());
     if (vrrp_) {
-        vrrp_->fill_snapshot(*s);
+        vrrp_->fill_snapshot(b);
     }
     if (lb_) {
         // A VIP that no VRRP instance manages is always held here: answer
@@ -162,21 +156,17 @@ void control_plane::publish_if_dirty() {
                 if (!dp_.ports()[i].cfg.address.contains(vip)) {
                     continue;
                 }
-                auto& own = s->owned[i];
-                bool dup =
-                    std::any_of(own.begin(), own.end(),
-                                [&](const pipeline::owned_address& o) { return o.addr == vip; });
-                if (!dup) {
-                    own.push_back({vip, dp_.ports()[i].mac});
+                const auto port = static_cast<std::uint16_t>(i);
+                if (!b.owns(port, vip)) {
+                    b.add_owned(port, {vip, dp_.ports()[i].mac});
                 }
                 break;
             }
         }
-        s->services = lb_->table();
-        s->service_active = lb_->active_flags([this](net::ipv4_addr vip) {
+        b.set_services(lb_->table(), lb_->active_flags([this](net::ipv4_addr vip) {
             // A VIP that no VRRP instance manages is always ours.
             return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
-        });
+        }));
         std::vector<pipeline::next_hop> hops;
         for (const auto& e : neighbours_.entries()) {
             if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
@@ -184,10 +174,10 @@ void control_plane::publish_if_dirty() {
                 hops.push_back({e.ip, e.mac, e.port});
             }
         }
-        s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
+        b.set_neighbours(hops);
     }
     ++counters_.snapshots;
-    dp_.publish(std::move(s));
+    dp_.publish(b.build());
 }
 
 bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {
@@ -856,31 +846,20 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
 void control_plane::handle_arp(const dataplane::punted_frame& f) {
     ++counters_.arp_punts;
     std::span<const std::uint8_t> frame(f.data, f.length);
-    if (frame.size() < net::eth_header_len || f.port_index >= dp_.ports().size()) {
+    // The worker's parser (VLAN / 802.1ad tag included): the punted frame
+    // passed it there, so a failure here means a corrupted punt.
+    net::packet_meta meta;
+    if (f.port_index >= dp_.ports().size() || net::parse(frame, meta) != net::drop_reason::none ||
+        meta.ethertype != net::ethertype_arp) {
         ++counters_.arp_malformed;
         return;
     }
-    std::size_t off = net::eth_header_len;
-    std::uint16_t et = net::load_be16(frame.data() + 12);
-    if (net::is_vlan_tpid(et)) {
-        if (frame.size() < off + net::vlan_tag_len) {
-            ++counters_.arp_malformed;
-            return;
-        }
-        et = net::load_be16(frame.data() + 16);
-        off += net::vlan_tag_len;
-    }
-    if (et != net::ethertype_arp || frame.size() < off + net::arp_len) {
-        ++counters_.arp_malformed;
-        return;
-    }
-    net::arp_cview arp(frame.subspan(off, net::arp_len));
     const auto& port = dp_.ports()[f.port_index];
-    net::ipv4_addr spa = arp.spa();
-    net::mac_addr sha = arp.sha();
+    const net::ipv4_addr spa = meta.src;
+    const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
-    const auto& owned = dp_.current().ports[f.port_index].owned;
+    const auto& owned = dp_.current().ports()[f.port_index].owned;
     bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
         return o.addr == spa && o.mac != sha;
     });

@@ -516,26 +516,22 @@ bool vrrp_manager::holds(net::ipv4_addr ip) const {
     return false;
 }
 
-void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
+void vrrp_manager::fill_snapshot(pipeline::snapshot_builder& b) const {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
-        if (s.port >= snap.ports.size()) {
+        if (s.port >= b.port_count()) {
             continue;
         }
-        snap.vrrp_configs.push_back(s.cfg);
-        snap.vrrp[s.port].push_back({s.cfg->vrid, s.row, s.cfg.get()});
+        b.add_vrrp(s.port, s.row, s.cfg);
         if (s.owns_vips) {
             const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
             for (const auto& vip : s.cfg->virtual_addresses) {
-                snap.owned[s.port].push_back({vip, mac});
+                b.add_owned(s.port, {vip, mac});
             }
             if (s.cfg->use_vmac) {
-                snap.virtual_macs[s.port].push_back(s.vmac);
+                b.add_virtual_mac(s.port, s.vmac);
             }
         }
-    }
-    for (auto& v : snap.vrrp) {
-        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.vrid < b.vrid; });
     }
 }
 

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/advert.hpp"
 
 #include <functional>
@@ -291,6 +293,73 @@ TEST(Dataplane, ArpReplyIsPuntedAndLearnt) {
     EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
 }
 
+// The control core reads a punted ARP with the workers' parser, tag or not.
+TEST(Dataplane, TaggedArpReplyIsPuntedAndLearnt) {
+    for (const std::uint16_t tpid : {net::ethertype_vlan, net::ethertype_qinq}) {
+        SCOPED_TRACE(tpid);
+        rig r;
+        std::vector<std::uint8_t> f(80);
+        f.resize(net::build_arp_frame(
+            f, {.dst = r.mac, .src = client_mac, .vlan_tci = 0x0123, .vlan_tpid = tpid},
+            {.op = net::arp_op_reply,
+             .sha = client_mac,
+             .spa = client_ip,
+             .tha = r.mac,
+             .tpa = port_ip}));
+        r.inject(f);
+        auto end = std::chrono::steady_clock::now() + 2s;
+        while (r.cp->neighbours().find(client_ip) == nullptr &&
+               std::chrono::steady_clock::now() < end) {
+            r.cp->run_once(1ms);
+        }
+        const auto* e = r.cp->neighbours().find(client_ip);
+        ASSERT_NE(e, nullptr) << "neighbour not learnt";
+        EXPECT_EQ(e->mac, client_mac);
+        EXPECT_EQ(r.dp->stats(0).punts.get(), 1u);
+        EXPECT_EQ(r.cp->counters().arp_malformed, 0u);
+    }
+}
+
+// An answered ARP request teaches the requester's address (RFC 826), read
+// from the verdict whatever the tag. The worker once re-read it at an
+// offset that only knew the 802.1Q TPID: an 802.1ad-tagged request taught
+// 0.0.0.2 (the tail of the requester's MAC), which was never learnt.
+TEST(Dataplane, AnsweredArpRequestLearnsTheRequesterWhateverTheTag) {
+    const struct {
+        const char* name;
+        std::optional<std::uint16_t> tci;
+        std::uint16_t tpid;
+    } cases[] = {
+        {"untagged", std::nullopt, net::ethertype_vlan},
+        {"802.1q", 0x0064, net::ethertype_vlan},
+        {"802.1ad", 0x0abc, net::ethertype_qinq},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        rig r;
+        std::vector<std::uint8_t> f(80);
+        f.resize(net::build_arp_frame(
+            f,
+            {.dst = net::mac_addr::broadcast(),
+             .src = client_mac,
+             .vlan_tci = c.tci,
+             .vlan_tpid = c.tpid,
+             .pad_to_min = true},
+            {.op = net::arp_op_request, .sha = client_mac, .spa = client_ip, .tpa = port_ip}));
+        r.inject(f);
+        ASSERT_FALSE(r.receive().empty()) << "no ARP reply transmitted";
+        auto end = std::chrono::steady_clock::now() + 2s;
+        while (r.cp->neighbours().find(client_ip) == nullptr &&
+               std::chrono::steady_clock::now() < end) {
+            r.cp->run_once(1ms);
+        }
+        const auto* e = r.cp->neighbours().find(client_ip);
+        ASSERT_NE(e, nullptr) << "requester not learnt";
+        EXPECT_EQ(e->mac, client_mac);
+        EXPECT_EQ(r.dp->stats(0).punts.get(), 0u) << "learnt from the notice, not a punt";
+    }
+}
+
 TEST(Dataplane, PuntsAreRateLimitedPerWorker) {
     rig r(50, [](config::config& c) { c.dataplane.punt_rate_arp = 5; });
     for (int i = 0; i < 50; ++i) {
@@ -400,10 +469,13 @@ TEST(Dataplane, PublishedSnapshotChangesWhatIsOwned) {
     EXPECT_TRUE(r.receive(100ms).empty());
     // The control core publishes a snapshot that owns one more address
     // (what VRRP does for a VIP when it becomes master).
-    auto s = std::make_unique<dataplane::snapshot>(r.dp->current());
-    s->owned[0].push_back({extra, r.mac});
-    s->generation++;
-    r.dp->publish(std::move(s));
+    pipeline::snapshot_builder b;
+    for (const auto& p : r.dp->ports()) {
+        b.add_port(p.mac, p.cfg.address, p.cfg.gateway.value_or(net::ipv4_addr{}));
+    }
+    b.add_owned(0, {extra, r.mac});
+    b.set_generation(r.dp->current().generation() + 1);
+    r.dp->publish(b.build());
     r.inject(arp_request_for(extra));
     auto out = r.receive();
     ASSERT_FALSE(out.empty());
