@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pipeline/snapshot.hpp"
 #include <algorithm>
 
 namespace vipgate::control {
@@ -188,23 +189,15 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
-    auto s = std::make_unique<pipeline::snapshot>();
-    s->generation = ++generation_;
+    pipeline::snapshot_builder b;
+    b.set_generation(++generation_);
     for (std::size_t pi = 0; pi < sh_.ports().size(); ++pi) {
         const auto& p = sh_.ports()[pi];
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
         // The gateway may change on reload: take it from the live config.
-        v.gateway = gateway_of(pi).value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
+        b.add_port(p.mac, p.cfg.address, gateway_of(pi).value_or(net::ipv4_addr{}));
     }
-    s->virtual_macs.resize(s->ports.size());
-    s->vrrp.resize(s->ports.size());
     if (vrrp_) {
-        vrrp_->fill_snapshot(*s);
+        vrrp_->fill_snapshot(b);
     }
     if (lb_) {
         // A VIP that no VRRP instance manages is always held here: answer
@@ -218,21 +211,17 @@ void control_plane::publish_if_dirty() {
                 if (!sh_.ports()[i].cfg.address.contains(vip)) {
                     continue;
                 }
-                auto& own = s->owned[i];
-                bool dup =
-                    std::any_of(own.begin(), own.end(),
-                                [&](const pipeline::owned_address& o) { return o.addr == vip; });
-                if (!dup) {
-                    own.push_back({vip, sh_.ports()[i].mac});
+                const auto port = static_cast<std::uint16_t>(i);
+                if (!b.owns(port, vip)) {
+                    b.add_owned(port, {vip, sh_.ports()[i].mac});
                 }
                 break;
             }
         }
-        s->services = lb_->table();
-        s->service_active = lb_->active_flags([this](net::ipv4_addr vip) {
+        b.set_services(lb_->table(), lb_->active_flags([this](net::ipv4_addr vip) {
             // A VIP that no VRRP instance manages is always ours.
             return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
-        });
+        }));
         std::vector<pipeline::next_hop> hops;
         for (const auto& e : neigh_.table().entries()) {
             if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
@@ -240,10 +229,10 @@ void control_plane::publish_if_dirty() {
                 hops.push_back({e.ip, e.mac, e.port});
             }
         }
-        s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
+        b.set_neighbours(hops);
     }
     ++counters_.snapshots;
-    sh_.publish(std::move(s));
+    sh_.publish(b.build());
 }
 
 bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {

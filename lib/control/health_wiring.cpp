@@ -196,19 +196,18 @@ json control_plane::report_health() {
         const auto& vs = lb_->services()[where.first];
         const auto& rs = vs.rs[where.second];
         json o = json::object();
-        o.set("virtual_server", vs.cfg.name);
-        o.set("real_server",
-              rs.cfg.rs.address.to_string() + ":" +
-                  std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port));
-        o.set("state", c->current() == health::state::up ? "UP" : "DOWN");
-        o.set("reason", rs.health_reason);
+        o["virtual_server"] = vs.cfg.name;
+        o["real_server"] = rs.cfg.rs.address.to_string() + ":" +
+                           std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port);
+        o["state"] = c->current() == health::state::up ? "UP" : "DOWN";
+        o["reason"] = rs.health_reason;
         const auto& st = c->stats();
-        o.set("probes", st.probes_sent);
-        o.set("successes", st.successes);
-        o.set("timeouts", st.timeouts);
-        o.set("refused", st.refused);
-        o.set("no_route", st.no_route);
-        rows.push(std::move(o));
+        o["probes"] = st.probes_sent;
+        o["successes"] = st.successes;
+        o["timeouts"] = st.timeouts;
+        o["refused"] = st.refused;
+        o["no_route"] = st.no_route;
+        rows.push_back(std::move(o));
     }
     return rows;
 }

@@ -139,7 +139,7 @@ json event_loop::call_sync(std::function<json()> fn, usec timeout) {
     std::unique_lock<std::mutex> lk(calls_mutex_);
     if (!calls_cv_.wait_for(lk, timeout, [&] { return call->done; })) {
         json e = json::object();
-        e.set("error", "control core did not answer in time");
+        e["error"] = "control core did not answer in time";
         return e;
     }
     return call->result;
@@ -160,7 +160,7 @@ void event_loop::serve_calls() {
             r = c->fn();
         } catch (const std::exception& e) {
             r = json::object();
-            r.set("error", e.what());
+            r["error"] = e.what();
         }
         std::lock_guard<std::mutex> g(calls_mutex_);
         c->result = std::move(r);

@@ -123,7 +123,7 @@ void neighbour_manager::on_arp(usec now, const punt_view& f) {
     const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
-    const auto& owned = sh_.current().ports[f.port].owned;
+    const auto& owned = sh_.current().ports()[f.port].owned;
     bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
         return o.addr == spa && o.mac != sha;
     });
@@ -178,19 +178,19 @@ json neighbour_manager::report(usec t) const {
     json rows = json::array();
     for (const auto& e : table_.entries()) {
         json r = json::object();
-        r.set("address", e.ip.to_string());
-        r.set("mac", e.st == neigh::state::incomplete || e.st == neigh::state::failed
-                         ? std::string("-")
-                         : e.mac.to_string());
-        r.set("port", e.port < sh_.ports().size() ? sh_.ports()[e.port].name : std::string("?"));
-        r.set("state", neigh::state_name(e.st));
-        r.set("age_s",
-              e.st == neigh::state::static_
-                  ? json(nullptr)
-                  : json(static_cast<std::uint64_t>(
-                        std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count())));
-        r.set("probes", e.probes);
-        rows.push(std::move(r));
+        r["address"] = e.ip.to_string();
+        r["mac"] = e.st == neigh::state::incomplete || e.st == neigh::state::failed
+                       ? std::string("-")
+                       : e.mac.to_string();
+        r["port"] = e.port < sh_.ports().size() ? sh_.ports()[e.port].name : std::string("?");
+        r["state"] = neigh::state_name(e.st);
+        r["age_s"] =
+            e.st == neigh::state::static_
+                ? json(nullptr)
+                : json(static_cast<std::uint64_t>(
+                      std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count()));
+        r["probes"] = e.probes;
+        rows.push_back(std::move(r));
     }
     return rows;
 }

@@ -8,12 +8,11 @@ namespace vipgate::control {
 
 json control_plane::report_summary() {
     json o = json::object();
-    o.set("uptime_s",
-          static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
-    o.set("ports", static_cast<std::uint64_t>(sh_.ports().size()));
-    o.set("workers", sh_.worker_count());
-    o.set("config", cfg_.source_file);
+    o["uptime_s"] = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count());
+    o["ports"] = static_cast<std::uint64_t>(sh_.ports().size());
+    o["workers"] = sh_.worker_count();
+    o["config"] = cfg_.source_file;
     return o;
 }
 
@@ -23,19 +22,19 @@ json control_plane::report_ports() {
         const auto& p = sh_.ports()[i];
         auto l = sh_.link(i);
         json r = json::object();
-        r.set("name", p.name);
-        r.set("port_id", static_cast<unsigned>(p.port_id));
-        r.set("device", p.eal_name);
-        r.set("driver", p.driver);
-        r.set("mac", p.mac.to_string());
-        r.set("address", p.cfg.address.to_string());
-        r.set("link", l.up ? "up" : "down");
-        r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
-        r.set("queues", sh_.worker_count());
+        r["name"] = p.name;
+        r["port_id"] = static_cast<unsigned>(p.port_id);
+        r["device"] = p.eal_name;
+        r["driver"] = p.driver;
+        r["mac"] = p.mac.to_string();
+        r["address"] = p.cfg.address.to_string();
+        r["link"] = l.up ? "up" : "down";
+        r["speed_mbps"] = static_cast<std::uint64_t>(l.speed_mbps);
+        r["queues"] = sh_.worker_count();
         // Where adverts, GARPs, ARP requests and probes leave.
-        r.set("control_tx", p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
-                                                 : std::string("via worker 0"));
-        rows.push(std::move(r));
+        r["control_tx"] = p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
+                                               : std::string("via worker 0");
+        rows.push_back(std::move(r));
     }
     return rows;
 }
@@ -204,7 +203,7 @@ namespace vipgate::control {
 json to_json(const named_counters& c) {
     json o = json::object();
     for (const auto& [k, v] : c) {
-        o.set(k, v);
+        o[k] = v;
     }
     return o;
 }
@@ -213,17 +212,17 @@ json to_json(const std::vector<port_stats_row>& rows) {
     json out = json::array();
     for (const auto& p : rows) {
         json r = json::object();
-        r.set("name", p.name);
-        r.set("port_id", p.port_id);
-        r.set("rx_packets", p.rx_packets);
-        r.set("rx_bytes", p.rx_bytes);
-        r.set("rx_missed", p.rx_missed);
-        r.set("rx_errors", p.rx_errors);
-        r.set("rx_nombuf", p.rx_nombuf);
-        r.set("tx_packets", p.tx_packets);
-        r.set("tx_bytes", p.tx_bytes);
-        r.set("tx_errors", p.tx_errors);
-        out.push(std::move(r));
+        r["name"] = p.name;
+        r["port_id"] = p.port_id;
+        r["rx_packets"] = p.rx_packets;
+        r["rx_bytes"] = p.rx_bytes;
+        r["rx_missed"] = p.rx_missed;
+        r["rx_errors"] = p.rx_errors;
+        r["rx_nombuf"] = p.rx_nombuf;
+        r["tx_packets"] = p.tx_packets;
+        r["tx_bytes"] = p.tx_bytes;
+        r["tx_errors"] = p.tx_errors;
+        out.push_back(std::move(r));
     }
     return out;
 }
@@ -231,17 +230,17 @@ json to_json(const std::vector<port_stats_row>& rows) {
 namespace {
 
 void add_lb(json& r, const lcore_row::lb_counters& l) {
-    r.set("forwarded", l.forwarded);
-    r.set("new_flows", l.new_flows);
-    r.set("conn_reused", l.conn_reused);
-    r.set("persist_hits", l.persist_hits);
-    r.set("persist_resched", l.persist_resched);
-    r.set("flows", l.flows);
-    r.set("flow_capacity", l.flow_capacity);
-    r.set("handoffs_out", l.handoffs_out);
-    r.set("handoffs_in", l.handoffs_in);
-    r.set("expired", l.expired);
-    r.set("taken_over", l.taken_over);
+    r["forwarded"] = l.forwarded;
+    r["new_flows"] = l.new_flows;
+    r["conn_reused"] = l.conn_reused;
+    r["persist_hits"] = l.persist_hits;
+    r["persist_resched"] = l.persist_resched;
+    r["flows"] = l.flows;
+    r["flow_capacity"] = l.flow_capacity;
+    r["handoffs_out"] = l.handoffs_out;
+    r["handoffs_in"] = l.handoffs_in;
+    r["expired"] = l.expired;
+    r["taken_over"] = l.taken_over;
 }
 
 } // namespace
@@ -250,35 +249,35 @@ json to_json(const std::vector<lcore_row>& rows) {
     json out = json::array();
     for (const auto& w : rows) {
         json r = json::object();
-        r.set("worker", w.worker);
-        r.set("lcore", w.lcore);
-        r.set("rx_packets", w.rx_packets);
-        r.set("tx_packets", w.tx_packets);
-        r.set("replies", w.replies);
-        r.set("punts", w.punts);
-        r.set("control_tx", w.control_tx);
-        r.set("drops", w.drops);
-        r.set("polls", w.polls);
-        r.set("busy_pct", w.busy_pct);
-        r.set("idle_sleeps", w.idle_sleeps);
+        r["worker"] = w.worker;
+        r["lcore"] = w.lcore;
+        r["rx_packets"] = w.rx_packets;
+        r["tx_packets"] = w.tx_packets;
+        r["replies"] = w.replies;
+        r["punts"] = w.punts;
+        r["control_tx"] = w.control_tx;
+        r["drops"] = w.drops;
+        r["polls"] = w.polls;
+        r["busy_pct"] = w.busy_pct;
+        r["idle_sleeps"] = w.idle_sleeps;
         if (w.lb) {
             add_lb(r, *w.lb);
         }
-        out.push(std::move(r));
+        out.push_back(std::move(r));
     }
     return out;
 }
 
 json to_json(const stats_report& s) {
     json o = json::object();
-    o.set("drops_total", s.drops_total);
-    o.set("drops", to_json(s.drops));
-    o.set("control", to_json(s.control));
-    o.set("neighbours", to_json(s.neighbours));
+    o["drops_total"] = s.drops_total;
+    o["drops"] = to_json(s.drops);
+    o["control"] = to_json(s.control);
+    o["neighbours"] = to_json(s.neighbours);
     if (s.vrrp) {
-        o.set("vrrp", *s.vrrp);
+        o["vrrp"] = *s.vrrp;
     }
-    o.set("since_s", s.since_s);
+    o["since_s"] = s.since_s;
     return o;
 }
 

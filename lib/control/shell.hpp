@@ -117,9 +117,9 @@ class shell {
     virtual std::vector<flow_record> dump_flows(const flow_dump_request& req) = 0;
 
     // ---- snapshots ----
-    // Swap in a new worker snapshot; the old one is freed by reclaim() once
-    // no worker can still read it.
-    virtual void publish(std::unique_ptr<pipeline::snapshot> s) = 0;
+    // Swap in a new worker snapshot (pipeline::snapshot_builder); the old one is freed by reclaim()
+    // once no worker can still read it.
+    virtual void publish(std::unique_ptr<const pipeline::snapshot> s) = 0;
     virtual void reclaim() = 0;
     virtual const pipeline::snapshot& current() const = 0;
 

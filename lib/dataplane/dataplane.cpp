@@ -312,18 +312,11 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     }
 
     // First snapshot: every port answers for its own address.
-    auto s = std::make_unique<snapshot>();
+    pipeline::snapshot_builder first;
     for (const auto& p : dp->ports_) {
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
-        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
+        first.add_port(p.mac, p.cfg.address, p.cfg.gateway.value_or(net::ipv4_addr{}));
     }
-    s->finalize();
-    dp->current_raw_ = s.release();
+    dp->current_raw_ = first.build().release();
     dp->current_.store(dp->current_raw_, std::memory_order_release);
     return dp;
 }
@@ -560,9 +553,8 @@ link_state dataplane::link(std::uint16_t port_index) const {
     return out;
 }
 
-void dataplane::publish(std::unique_ptr<snapshot> s) {
-    s->finalize();
-    snapshot* old = current_raw_;
+void dataplane::publish(std::unique_ptr<const snapshot> s) {
+    const snapshot* old = current_raw_;
     current_raw_ = s.release();
     current_.store(current_raw_, std::memory_order_release);
     if (old != nullptr) {

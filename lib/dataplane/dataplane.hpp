@@ -22,6 +22,7 @@
 #include "control/shell.hpp"
 #include "dataplane/counters.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/config.hpp"
 
 struct rte_mbuf;
@@ -31,8 +32,11 @@ struct rte_rcu_qsbr;
 
 namespace vipgate::dataplane {
 
-// The seam's types (control/shell.hpp), under their shell names.
+// What the workers read: built by pipeline::snapshot_builder (the control
+// core), immutable; published by dataplane::publish(), then read-only until
+// reclaimed (RCU).
 using snapshot = pipeline::snapshot;
+// The seam's types (control/shell.hpp), under their shell names.
 using control::flow_dump_request;
 using control::flow_record;
 using control::link_state;
@@ -78,7 +82,7 @@ class dataplane {
 
     // Swap in a new snapshot; the old one is freed by reclaim() once every
     // worker has passed a quiescent state.
-    void publish(std::unique_ptr<snapshot> s);
+    void publish(std::unique_ptr<const snapshot> s);
     void reclaim();
     const snapshot& current() const { return *current_raw_; }
 
@@ -125,10 +129,10 @@ class dataplane {
     rte_mempool* pool_ = nullptr;
     rte_ring* control_tx_ = nullptr; // SP (control) / SC (worker 0)
     rte_rcu_qsbr* qsbr_ = nullptr;
-    std::atomic<snapshot*> current_{nullptr}; // workers: acquire-load per burst
-    snapshot* current_raw_ = nullptr;
+    std::atomic<const snapshot*> current_{nullptr}; // workers: acquire-load per burst
+    const snapshot* current_raw_ = nullptr;
     struct retired {
-        snapshot* s;
+        const snapshot* s;
         std::uint64_t token;
     };
     std::vector<retired> retired_;

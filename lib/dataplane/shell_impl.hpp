@@ -25,7 +25,9 @@ class shell_impl final : public control::shell {
         return dp_.dump_flows(req);
     }
 
-    void publish(std::unique_ptr<pipeline::snapshot> s) override { dp_.publish(std::move(s)); }
+    void publish(std::unique_ptr<const pipeline::snapshot> s) override {
+        dp_.publish(std::move(s));
+    }
     void reclaim() override { dp_.reclaim(); }
     const pipeline::snapshot& current() const override { return dp_.current(); }
 

@@ -401,7 +401,7 @@ int worker_main(void* arg) {
         // Between bursts: report quiescence, then pick up the newest snapshot.
         rte_rcu_qsbr_quiescent(dp.qsbr_, w->index);
         const snapshot* snap = dp.current_.load(std::memory_order_acquire);
-        const pipeline::context& ctx = snap->ctx;
+        const pipeline::context& ctx = snap->ctx();
         L.tsc = rte_get_tsc_cycles();
         L.ws.now = lb::time_point{lb::milliseconds{static_cast<std::int64_t>(L.tsc / tsc_per_ms)}};
         st.polls.add();

@@ -51,7 +51,7 @@ struct rig {
         }
     }
     bool owns(std::size_t port, net::ipv4_addr a) const {
-        const auto& own = sh->current().ports[port].owned;
+        const auto& own = sh->current().ports()[port].owned;
         return std::any_of(own.begin(), own.end(),
                            [&](const pipeline::owned_address& o) { return o.addr == a; });
     }
@@ -110,7 +110,7 @@ vrrp_instances:
 }
 
 std::string vrrp_state(rig& r) {
-    return r.cp->report_vrrp("VI_1").as_array()[0]["state"].as_string();
+    return r.cp->report_vrrp("VI_1")[0]["state"].get<std::string>();
 }
 
 // ---------------------------------------------------------------- VRRP --
@@ -136,7 +136,7 @@ TEST(ControlVrrp, BecomingMasterSendsAnAdvertThenGarpsAndTheSnapshotOwnsTheVip) 
     EXPECT_TRUE(is_arp(out[1], 1, vip, vip)) << "gratuitous ARP request for the VIP";
     EXPECT_GT(r.sh->published, before);
     EXPECT_TRUE(r.owns(0, vip));
-    ASSERT_EQ(r.sh->current().ports[0].vrrp.size(), 1u);
+    ASSERT_EQ(r.sh->current().ports()[0].vrrp.size(), 1u);
 
     // A master advertises every advert_int.
     r.advance(1s);
@@ -173,7 +173,7 @@ TEST(ControlReload, ARefusedReloadChangesNothing) {
     EXPECT_EQ(r.sh->published, before) << "no new snapshot";
     EXPECT_TRUE(r.sh->take_sent().empty()) << "no frame";
     EXPECT_EQ(vrrp_state(r), "MASTER");
-    EXPECT_EQ(r.cp->report_vrrp("VI_1").as_array()[0]["priority"].as_uint(), 150u);
+    EXPECT_EQ(r.cp->report_vrrp("VI_1")[0]["priority"].get<std::uint64_t>(), 150u);
     EXPECT_EQ(r.cp->cfg().ports[0].address.to_string(), "10.0.0.2/24");
 }
 
@@ -201,7 +201,7 @@ TEST(ControlReload, AChangedPriorityAppliesLive) {
     auto res = r.cp->reload(reparse(vrrp_yaml(100)));
     ASSERT_TRUE(res.ok()) << res.message();
     EXPECT_NE(res->find("1 started, 1 stopped"), std::string::npos) << *res;
-    EXPECT_EQ(r.cp->report_vrrp("VI_1").as_array()[0]["priority"].as_uint(), 100u);
+    EXPECT_EQ(r.cp->report_vrrp("VI_1")[0]["priority"].get<std::uint64_t>(), 100u);
     // docs/operations.md: a changed instance restarts, a MASTER sends
     // priority 0 first.
     auto out = r.sh->take_sent();
@@ -253,7 +253,7 @@ TEST(ControlArp, ResolutionRetriesAtTheIntervalThenFails) {
     const auto* e = r.cp->neighbours().find(target);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(e->st, neigh::state::failed);
-    EXPECT_EQ(r.cp->report_stats()["neighbours"]["resolutions_failed"].as_uint(), 1u);
+    EXPECT_EQ(r.cp->report_stats()["neighbours"]["resolutions_failed"].get<std::uint64_t>(), 1u);
 }
 
 TEST(ControlArp, APuntedReplyResolves) {
@@ -328,7 +328,7 @@ std::optional<net::packet_meta> next_syn(rig& r, usec within, std::uint32_t& seq
 }
 
 bool rs_up_in_snapshot(rig& r) {
-    const auto& services = r.sh->current().services;
+    const auto* services = r.sh->current().services();
     EXPECT_NE(services, nullptr);
     auto all = services->all_real_servers();
     EXPECT_EQ(all.size(), 1u);
@@ -348,7 +348,7 @@ TEST(ControlHealth, VerdictsReachTheSnapshot) {
     EXPECT_EQ(syn->src, (net::ipv4_addr{10, 2, 0, 2}));
     r.advance(1100ms);
     EXPECT_FALSE(rs_up_in_snapshot(r)) << "timeout: DOWN, and the workers see it";
-    EXPECT_EQ(r.cp->report_health().as_array()[0]["state"].as_string(), "DOWN");
+    EXPECT_EQ(r.cp->report_health()[0]["state"].get<std::string>(), "DOWN");
 
     // Next probe: the server answers SYN-ACK; UP again, and we reset it.
     syn = next_syn(r, 3s, seq);
@@ -364,7 +364,7 @@ TEST(ControlHealth, VerdictsReachTheSnapshot) {
     r.sh->inject_punt(1, pipeline::punt_kind::probe, synack);
     r.cp->run_once(usec{0});
     EXPECT_TRUE(rs_up_in_snapshot(r));
-    EXPECT_EQ(r.cp->report_health().as_array()[0]["state"].as_string(), "UP");
+    EXPECT_EQ(r.cp->report_health()[0]["state"].get<std::string>(), "UP");
     auto out = r.sh->take_sent();
     ASSERT_EQ(out.size(), 1u);
     auto m = parse(out[0]);
@@ -395,10 +395,10 @@ TEST(ControlLoop, PeriodicTasksRunAtTheirInterval) {
 TEST(ControlLoop, TheLoopPublishesWhatAnOperatorCommandChanged) {
     rig r(lb_yaml);
     ASSERT_NE(r.cp->lb(), nullptr);
-    ASSERT_EQ(r.sh->current().services->all_real_servers()[0].weight, 1u);
+    ASSERT_EQ(r.sh->current().services()->all_real_servers()[0].weight, 1u);
     ASSERT_TRUE(r.cp->lb()->set_weight("10.1.0.100:80", "10.2.0.11:8080", 7).ok());
     r.cp->run_once(usec{0});
-    EXPECT_EQ(r.sh->current().services->all_real_servers()[0].weight, 7u)
+    EXPECT_EQ(r.sh->current().services()->all_real_servers()[0].weight, 7u)
         << "nobody but the loop had to publish";
 }
 
@@ -410,13 +410,13 @@ TEST(ControlReports, TypedReportsKeepTheirJsonForm) {
     r.sh->worker_mut(0).polls.add(4);
     r.sh->worker_mut(0).busy_polls.add(1);
     r.sh->port_hw[0].ipackets = 10;
-    EXPECT_EQ(r.cp->report_lcores().dump(),
+    EXPECT_EQ(dump_json(r.cp->report_lcores()),
               R"([{"worker":0,"lcore":1,"rx_packets":5,"tx_packets":0,"replies":0,"punts":0,)"
               R"("control_tx":0,"drops":0,"polls":4,"busy_pct":25,"idle_sleeps":0}])");
-    EXPECT_EQ(r.cp->report_port_stats().dump(),
+    EXPECT_EQ(dump_json(r.cp->report_port_stats()),
               R"([{"name":"ext0","port_id":0,"rx_packets":10,"rx_bytes":0,"rx_missed":0,)"
               R"("rx_errors":0,"rx_nombuf":0,"tx_packets":0,"tx_bytes":0,"tx_errors":0}])");
-    std::string st = r.cp->report_stats().dump();
+    std::string st = dump_json(r.cp->report_stats());
     EXPECT_EQ(st.rfind(R"({"drops_total":0,"drops":{"multi_segment":0,)", 0), 0u) << st;
     EXPECT_NE(st.find(R"("neighbours":{"entries":0,"learnt":0,"mac_changes":0,"table_full":0,)"
                       R"("requests_sent":0,"resolutions_failed":0,"expired":0},"vrrp":{)"),
@@ -437,27 +437,27 @@ TEST(ControlStats, ClearStatsBaselinesWhatTheShellCounts) {
     r.sh->inject_punt(0, pipeline::punt_kind::none, {});
     r.cp->run_once(usec{0});
 
-    EXPECT_EQ(r.cp->report_lcores().as_array()[0]["rx_packets"].as_uint(), 5u);
-    EXPECT_EQ(r.cp->report_port_stats().as_array()[0]["rx_packets"].as_uint(), 10u);
+    EXPECT_EQ(r.cp->report_lcores()[0]["rx_packets"].get<std::uint64_t>(), 5u);
+    EXPECT_EQ(r.cp->report_port_stats()[0]["rx_packets"].get<std::uint64_t>(), 10u);
     auto s = r.cp->report_stats();
-    EXPECT_EQ(s["drops_total"].as_uint(), 2u);
-    EXPECT_EQ(s["drops"]["arp_not_owned"].as_uint(), 2u);
-    EXPECT_EQ(s["control"]["unknown_punts"].as_uint(), 1u);
+    EXPECT_EQ(s["drops_total"].get<std::uint64_t>(), 2u);
+    EXPECT_EQ(s["drops"]["arp_not_owned"].get<std::uint64_t>(), 2u);
+    EXPECT_EQ(s["control"]["unknown_punts"].get<std::uint64_t>(), 1u);
 
     r.cp->clear_stats();
-    EXPECT_EQ(r.cp->report_lcores().as_array()[0]["rx_packets"].as_uint(), 0u);
-    EXPECT_EQ(r.cp->report_port_stats().as_array()[0]["rx_packets"].as_uint(), 0u);
+    EXPECT_EQ(r.cp->report_lcores()[0]["rx_packets"].get<std::uint64_t>(), 0u);
+    EXPECT_EQ(r.cp->report_port_stats()[0]["rx_packets"].get<std::uint64_t>(), 0u);
     s = r.cp->report_stats();
-    EXPECT_EQ(s["drops_total"].as_uint(), 0u);
-    EXPECT_EQ(s["control"]["unknown_punts"].as_uint(), 0u);
+    EXPECT_EQ(s["drops_total"].get<std::uint64_t>(), 0u);
+    EXPECT_EQ(s["control"]["unknown_punts"].get<std::uint64_t>(), 0u);
 
     // The counters themselves kept counting: only the view starts over.
     w.rx_packets.add(3);
     r.sh->port_hw[0].ipackets = 14;
-    EXPECT_EQ(r.cp->report_lcores().as_array()[0]["rx_packets"].as_uint(), 3u);
-    EXPECT_EQ(r.cp->report_port_stats().as_array()[0]["rx_packets"].as_uint(), 4u);
+    EXPECT_EQ(r.cp->report_lcores()[0]["rx_packets"].get<std::uint64_t>(), 3u);
+    EXPECT_EQ(r.cp->report_port_stats()[0]["rx_packets"].get<std::uint64_t>(), 4u);
     r.t += 5s;
-    EXPECT_EQ(r.cp->report_stats()["since_s"].as_uint(), 5u);
+    EXPECT_EQ(r.cp->report_stats()["since_s"].get<std::uint64_t>(), 5u);
 }
 
 } // namespace

@@ -38,9 +38,13 @@ class fake_shell final : public shell {
             workers_.push_back(std::make_unique<worker_stats>());
         }
         lb_ = lb;
-        current_ = std::make_unique<pipeline::snapshot>();
-        current_->ports.resize(ports_.size());
-        current_->finalize();
+        // Until the control plane publishes: the ports, no more (as the
+        // dataplane starts).
+        pipeline::snapshot_builder b;
+        for (const auto& p : ports_) {
+            b.add_port(p.mac, p.cfg.address);
+        }
+        current_ = b.build();
     }
 
     // ---- what the test sets ----
@@ -74,8 +78,7 @@ class fake_shell final : public shell {
     const worker_stats& worker(unsigned w) const override { return *workers_.at(w); }
     std::vector<flow_record> dump_flows(const flow_dump_request&) override { return flows; }
 
-    void publish(std::unique_ptr<pipeline::snapshot> s) override {
-        s->finalize();
+    void publish(std::unique_ptr<const pipeline::snapshot> s) override {
         current_ = std::move(s);
         ++published;
     }
@@ -125,7 +128,7 @@ class fake_shell final : public shell {
     };
     std::vector<port_info> ports_;
     std::vector<std::unique_ptr<worker_stats>> workers_;
-    std::unique_ptr<pipeline::snapshot> current_;
+    std::unique_ptr<const pipeline::snapshot> current_;
     std::deque<punt> punts_;
     std::deque<notice_view> notices_;
     control_tx_counters tx_;
