@@ -145,7 +145,7 @@ std::string vrrp_detail(const json& r) {
 }
 
 // ipvsadm -Ln --stats, roughly.
-std::string virtual_servers_text(const json& rows) {
+std::string virtual_servers_text(const std::vector<control::virtual_server_row>& rows) {
     std::string out;
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8s %8s %12s %14s\n", "Prot",
@@ -156,33 +156,30 @@ std::string virtual_servers_text(const json& rows) {
                   "Packets", "Bytes", "Health");
     out += buf;
     for (const auto& s : rows) {
-        std::string local = to_text(s["address"]) + ":" + to_text(s["port"]);
-        std::string sched = to_text(s["scheduler"]);
-        if (s["persistence_timeout_s"].get<std::uint64_t>() != 0) {
-            sched += " persistent " + to_text(s["persistence_timeout_s"]);
+        std::string local = s.address + ":" + std::to_string(s.port);
+        std::string sched = s.scheduler;
+        if (s.persistence_timeout_s != 0) {
+            sched += " persistent " + std::to_string(s.persistence_timeout_s);
         }
-        std::string proto = to_text(s["protocol"]);
+        std::string proto = s.protocol;
         for (auto& ch : proto) {
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         }
-        std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n",
-                      proto.c_str(), local.c_str(), sched.c_str(),
-                      static_cast<unsigned long long>(s["active_conns"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["inactive_conns"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["packets"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["bytes"].get<std::uint64_t>()));
+        std::snprintf(
+            buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n", proto.c_str(),
+            local.c_str(), sched.c_str(), static_cast<unsigned long long>(s.active_conns),
+            static_cast<unsigned long long>(s.inactive_conns),
+            static_cast<unsigned long long>(s.packets), static_cast<unsigned long long>(s.bytes));
         out += buf;
-        for (const auto& r : s["real_servers"]) {
-            std::string remote = to_text(r["address"]) + ":" + to_text(r["port"]);
-            std::snprintf(buf, sizeof buf,
-                          "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
-                          remote.c_str(), to_text(r["forward"]).c_str(),
-                          to_text(r["effective_weight"]).c_str(), to_text(r["state"]).c_str(),
-                          static_cast<unsigned long long>(r["active_conns"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["inactive_conns"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["packets"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["bytes"].get<std::uint64_t>()),
-                          to_text(r["health"]).c_str());
+        for (const auto& r : s.real_servers) {
+            std::string remote = r.address + ":" + std::to_string(r.port);
+            std::snprintf(
+                buf, sizeof buf, "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
+                remote.c_str(), r.forward.c_str(), std::to_string(r.effective_weight).c_str(),
+                r.state.c_str(), static_cast<unsigned long long>(r.active_conns),
+                static_cast<unsigned long long>(r.inactive_conns),
+                static_cast<unsigned long long>(r.packets),
+                static_cast<unsigned long long>(r.bytes), r.health.c_str());
             out += buf;
         }
     }
@@ -320,11 +317,11 @@ void register_commands(engine& e, control::control_plane& cp) {
           "virtual services and real servers: weight, state, connections, packets, bytes "
           "(like ipvsadm -Ln --stats)",
           [&cp](const args& a) {
-              json r = cp.report_virtual_servers();
+              auto rows = cp.virtual_servers();
               if (a.json) {
-                  return render(r, true);
+                  return render(control::to_json(rows), true);
               }
-              return reply::success(virtual_servers_text(r));
+              return reply::success(virtual_servers_text(rows));
           });
     e.add("show health [json]",
           "health checks: state, last reason, probes and results per real server",

@@ -118,7 +118,8 @@ class control_plane : public vrrp_host {
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }
     lb_manager* lb() { return lb_.get(); }
-    json report_virtual_servers();
+    std::vector<virtual_server_row> virtual_servers();
+    json report_virtual_servers() { return to_json(virtual_servers()); }
     json report_health();
     json report_flows(const std::string& vs = {}, std::uint32_t limit = 100);
     json report_flows_default() { return report_flows(); }

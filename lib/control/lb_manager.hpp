@@ -18,6 +18,7 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "control/reports.hpp"
 #include "control/shell.hpp"
 #include "lb/service_table.hpp"
 
@@ -74,13 +75,15 @@ class lb_manager {
     // Health verdicts (from the checker).
     void set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason, usec now);
 
-    json report(const shell& sh, usec now) const;
+    std::vector<virtual_server_row> report(const shell& sh, usec now) const;
     json report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const;
 
     // Every address the workers will need a MAC for (real servers).
     std::vector<net::ipv4_addr> next_hops() const;
 
   private:
+    real_server_row rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
+                              const rs_state& r, usec now) const;
     result<std::pair<std::size_t, std::size_t>> find(const std::string& vs,
                                                      const std::string& rs) const;
 

@@ -148,9 +148,9 @@ named_counters control_plane::control_stats() const {
     };
 }
 
-json control_plane::report_virtual_servers() {
+std::vector<virtual_server_row> control_plane::virtual_servers() {
     if (!lb_) {
-        return json::array();
+        return {};
     }
     refresh_health_reasons();
     return lb_->report(sh_, now());
@@ -279,6 +279,46 @@ json to_json(const stats_report& s) {
     }
     o["since_s"] = s.since_s;
     return o;
+}
+
+json to_json(const std::vector<virtual_server_row>& rows) {
+    json out = json::array();
+    for (const auto& v : rows) {
+        json o = json::object();
+        o["name"] = v.name;
+        o["protocol"] = v.protocol;
+        o["address"] = v.address;
+        o["port"] = v.port;
+        o["scheduler"] = v.scheduler;
+        o["persistence_timeout_s"] = v.persistence_timeout_s;
+        o["delay_loop_s"] = v.delay_loop_s;
+        json rss = json::array();
+        for (const auto& r : v.real_servers) {
+            json x = json::object();
+            x["address"] = r.address;
+            x["port"] = r.port;
+            x["forward"] = r.forward;
+            x["weight"] = r.weight;
+            x["effective_weight"] = r.effective_weight;
+            x["state"] = r.state;
+            x["check"] = r.check;
+            x["health"] = r.health;
+            x["health_since_s"] = r.health_since_s;
+            x["inhibit_on_failure"] = r.inhibit_on_failure;
+            x["active_conns"] = r.active_conns;
+            x["inactive_conns"] = r.inactive_conns;
+            x["packets"] = r.packets;
+            x["bytes"] = r.bytes;
+            rss.push_back(std::move(x));
+        }
+        o["active_conns"] = v.active_conns;
+        o["inactive_conns"] = v.inactive_conns;
+        o["packets"] = v.packets;
+        o["bytes"] = v.bytes;
+        o["real_servers"] = std::move(rss);
+        out.push_back(std::move(o));
+    }
+    return out;
 }
 
 } // namespace vipgate::control

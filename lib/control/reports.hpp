@@ -52,9 +52,36 @@ struct stats_report {
     std::uint64_t since_s = 0; // since `clear stats` (or start)
 };
 
+// `show virtual-servers` (like ipvsadm -Ln --stats): one real server.
+struct real_server_row {
+    std::string address;
+    unsigned port = 0;
+    std::string forward = "Masq";
+    std::uint32_t weight = 0;           // the operator's
+    std::uint32_t effective_weight = 0; // what the scheduler uses (0 when down)
+    std::string state;                  // up, down, disabled, draining
+    std::string check;                  // tcp, none
+    std::string health;                 // the last probe's outcome
+    double health_since_s = 0;
+    bool inhibit_on_failure = false;
+    std::uint64_t active_conns = 0, inactive_conns = 0, packets = 0, bytes = 0;
+};
+
+// One virtual service; its counters are its real servers' sums.
+struct virtual_server_row {
+    std::string name, protocol, address;
+    unsigned port = 0;
+    std::string scheduler;
+    std::uint64_t persistence_timeout_s = 0;
+    double delay_loop_s = 0;
+    std::uint64_t active_conns = 0, inactive_conns = 0, packets = 0, bytes = 0;
+    std::vector<real_server_row> real_servers;
+};
+
 json to_json(const named_counters& c); // an object, in order
 json to_json(const std::vector<port_stats_row>& rows);
 json to_json(const std::vector<lcore_row>& rows);
 json to_json(const stats_report& s);
+json to_json(const std::vector<virtual_server_row>& rows);
 
 } // namespace vipgate::control
