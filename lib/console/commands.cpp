@@ -77,26 +77,26 @@ std::string stats_text(const control::stats_report& s) {
     return out;
 }
 
-std::string vrrp_summary(const json& rows) {
+std::string vrrp_summary(const std::vector<control::vrrp_instance_row>& rows) {
     json t = json::array();
     for (const auto& r : rows) {
         json o = json::object();
-        o["name"] = r["name"];
-        o["port"] = r["port"];
-        o["vrid"] = r["vrid"];
-        o["ver"] = r["version"];
-        o["state"] = r["state"];
-        o["prio"] = r["effective_priority"];
-        o["master"] = r["master_address"];
-        o["adv_int"] = fmt_rate(r["master_adver_interval_s"].get<double>() * 1000) + "ms";
-        const json& ttd = r["time_to_master_down_s"];
-        o["down_in"] = ttd.is_null() ? std::string("-") : fmt_rate(ttd.get<double>() * 1000) + "ms";
-        o["sent"] = r["adverts_sent"];
-        o["rcvd"] = r["adverts_received"];
-        o["rejected"] = r["rejected_total"];
+        o["name"] = r.name;
+        o["port"] = r.port;
+        o["vrid"] = r.vrid;
+        o["ver"] = r.version;
+        o["state"] = r.state;
+        o["prio"] = r.effective_priority;
+        o["master"] = r.master_address;
+        o["adv_int"] = fmt_rate(r.master_adver_interval_s * 1000) + "ms";
+        o["down_in"] = r.time_to_master_down_s ? fmt_rate(*r.time_to_master_down_s * 1000) + "ms"
+                                               : std::string("-");
+        o["sent"] = r.counters.adverts_sent;
+        o["rcvd"] = r.counters.adverts_received;
+        o["rejected"] = r.rejected_total;
         std::string vips;
-        for (const auto& v : r["virtual_addresses"]) {
-            vips += (vips.empty() ? "" : ",") + v.get<std::string>();
+        for (const auto& v : r.virtual_addresses) {
+            vips += (vips.empty() ? "" : ",") + v;
         }
         o["vips"] = vips;
         t.push_back(std::move(o));
@@ -104,9 +104,12 @@ std::string vrrp_summary(const json& rows) {
     return render_table(t);
 }
 
-std::string vrrp_detail(const json& r) {
+std::string vrrp_detail(const control::vrrp_instance_row& r) {
+    // Every scalar and list of the serialised row as "key: value" (floats
+    // in ms); the nested parts below from the row itself.
+    const json row = control::to_json(r);
     json kv = json::object();
-    for (const auto& [k, v] : r.items()) {
+    for (const auto& [k, v] : row.items()) {
         if (k == "rejected" || k == "transitions" || k == "last_rejected") {
             continue;
         }
@@ -127,19 +130,19 @@ std::string vrrp_detail(const json& r) {
     }
     std::string out = render_kv(kv);
     out += "rejected by reason:\n";
-    for (const auto& [k, v] : r["rejected"].items()) {
-        if (v.get<std::uint64_t>() != 0) {
-            out += "  " + k + ": " + to_text(v) + "\n";
+    for (const auto& [reason, n] : r.rejected) {
+        if (n != 0) {
+            out += "  " + reason + ": " + std::to_string(n) + "\n";
         }
     }
-    if (!r["last_rejected"].is_null()) {
-        out += "last rejected: " + to_text(r["last_rejected"]["reason"]) + " from " +
-               to_text(r["last_rejected"]["source"]) + "\n";
+    if (r.last_rejected) {
+        out +=
+            "last rejected: " + r.last_rejected->reason + " from " + r.last_rejected->source + "\n";
     }
     out += "transitions (oldest first):\n";
-    for (const auto& t : r["transitions"]) {
-        out += "  " + fmt_rate(t["ago_s"].get<double>()) + " s ago: " + to_text(t["from"]) +
-               " -> " + to_text(t["to"]) + ": " + to_text(t["reason"]) + "\n";
+    for (const auto& t : r.transitions) {
+        out +=
+            "  " + fmt_rate(t.ago_s) + " s ago: " + t.from + " -> " + t.to + ": " + t.reason + "\n";
     }
     return out;
 }
@@ -244,25 +247,25 @@ void register_commands(engine& e, control::control_plane& cp) {
           [&cp](const args& a) { return render(cp.report_summary(), a.json); });
     e.add("show vrrp [json]", "VRRP instances: state, priority, master, timers, counters",
           [&cp](const args& a) {
-              json r = cp.report_vrrp();
+              auto rows = cp.vrrp_instances();
               if (a.json) {
-                  return render(r, true);
+                  return render(control::to_json(rows), true);
               }
-              return reply::success(vrrp_summary(r));
+              return reply::success(vrrp_summary(rows));
           });
     e.add(
         "show vrrp <name> [json]",
         "one VRRP instance in full: rejections by reason, last transitions with reasons",
         [&cp](const args& a) {
-            json r = cp.report_vrrp(a["name"]);
-            if (r.size() == 0) {
+            auto rows = cp.vrrp_instances(a["name"]);
+            if (rows.empty()) {
                 return reply::failure(
                     std::string("error: no vrrp instance named '").append(a["name"]).append("'\n"));
             }
             if (a.json) {
-                return render(r[0], true);
+                return render(control::to_json(rows[0]), true);
             }
-            return reply::success(vrrp_detail(r[0]));
+            return reply::success(vrrp_detail(rows[0]));
         },
         {{"name", "VRRP instance name"}});
     e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",

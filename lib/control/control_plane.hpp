@@ -113,7 +113,8 @@ class control_plane : public vrrp_host {
     json report_stats() { return to_json(stats()); }
     json report_arp() { return neigh_.report(now()); }
     json report_summary(); // one-line status: uptime, ports, workers
-    json report_vrrp(const std::string& name = {});
+    std::vector<vrrp_instance_row> vrrp_instances(const std::string& name = {});
+    json report_vrrp(const std::string& name = {}) { return to_json(vrrp_instances(name)); }
     json report_vrrp_all() { return report_vrrp(); }
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }

@@ -163,9 +163,9 @@ json control_plane::report_flows(const std::string& vs, std::uint32_t limit) {
     return lb_->report_flows(sh_, vs, limit);
 }
 
-json control_plane::report_vrrp(const std::string& name) {
+std::vector<vrrp_instance_row> control_plane::vrrp_instances(const std::string& name) {
     if (!vrrp_) {
-        return json::array();
+        return {};
     }
     return vrrp_->report(now(), sh_, name);
 }
@@ -317,6 +317,91 @@ json to_json(const std::vector<virtual_server_row>& rows) {
         o["bytes"] = v.bytes;
         o["real_servers"] = std::move(rss);
         out.push_back(std::move(o));
+    }
+    return out;
+}
+
+namespace {
+
+json strings(const std::vector<std::string>& v) {
+    json a = json::array();
+    for (const auto& e : v) {
+        a.push_back(e);
+    }
+    return a;
+}
+
+void add_vrrp_counters(json& o, const vrrp::instance_counters& c) {
+    o["adverts_sent"] = c.adverts_sent;
+    o["adverts_received"] = c.adverts_received;
+    o["adverts_ignored"] = c.adverts_ignored;
+    o["lower_priority_discarded"] = c.lower_priority_discarded;
+    o["priority_zero_sent"] = c.priority_zero_sent;
+    o["priority_zero_received"] = c.priority_zero_received;
+    o["became_master"] = c.became_master;
+    o["released_master"] = c.released_master;
+    o["forced_elections"] = c.forced_elections;
+    o["garp_bursts"] = c.garp_bursts;
+    o["interval_adopted"] = c.interval_adopted;
+}
+
+} // namespace
+
+json to_json(const vrrp_instance_row& r) {
+    json o = json::object();
+    o["name"] = r.name;
+    o["port"] = r.port;
+    o["vrid"] = r.vrid;
+    o["version"] = r.version;
+    o["state"] = r.state;
+    o["priority"] = r.priority;
+    o["effective_priority"] = r.effective_priority;
+    o["master_address"] = r.master_address;
+    o["master_priority"] = r.master_priority;
+    o["advert_interval_s"] = r.advert_interval_s;
+    o["master_adver_interval_s"] = r.master_adver_interval_s;
+    o["master_down_interval_s"] = r.master_down_interval_s;
+    o["time_to_master_down_s"] =
+        r.time_to_master_down_s ? json(*r.time_to_master_down_s) : json(nullptr);
+    o["preempt"] = r.preempt;
+    o["preempt_delay_s"] = r.preempt_delay_s;
+    o["resigned"] = r.resigned;
+    o["owns_vips"] = r.owns_vips;
+    o["virtual_addresses"] = strings(r.virtual_addresses);
+    o["source_address"] = r.source_address;
+    o["mac"] = r.mac;
+    o["unicast_peers"] = strings(r.unicast_peers);
+    o["authentication"] = r.authentication;
+    o["sync_group"] = r.sync_group ? json(*r.sync_group) : json(nullptr);
+    add_vrrp_counters(o, r.counters);
+    o["adverts_accepted_by_workers"] = r.adverts_accepted_by_workers;
+    o["rejected_total"] = r.rejected_total;
+    o["rejected"] = to_json(r.rejected);
+    if (r.last_rejected) {
+        json lr = json::object();
+        lr["reason"] = r.last_rejected->reason;
+        lr["source"] = r.last_rejected->source;
+        o["last_rejected"] = std::move(lr);
+    } else {
+        o["last_rejected"] = nullptr;
+    }
+    json hist = json::array();
+    for (const auto& t : r.transitions) {
+        json h = json::object();
+        h["ago_s"] = t.ago_s;
+        h["from"] = t.from;
+        h["to"] = t.to;
+        h["reason"] = t.reason;
+        hist.push_back(std::move(h));
+    }
+    o["transitions"] = std::move(hist);
+    return o;
+}
+
+json to_json(const std::vector<vrrp_instance_row>& rows) {
+    json out = json::array();
+    for (const auto& r : rows) {
+        out.push_back(to_json(r));
     }
     return out;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "vrrp/instance.hpp"
 
 namespace vipgate::control {
 
@@ -78,10 +79,45 @@ struct virtual_server_row {
     std::vector<real_server_row> real_servers;
 };
 
+// `show vrrp`: one instance.
+struct vrrp_instance_row {
+    std::string name, port;
+    unsigned vrid = 0, version = 0;
+    std::string state; // INIT, BACKUP, MASTER, FAULT
+    unsigned priority = 0, effective_priority = 0;
+    std::string master_address; // "-" when unknown
+    unsigned master_priority = 0;
+    double advert_interval_s = 0, master_adver_interval_s = 0, master_down_interval_s = 0;
+    std::optional<double> time_to_master_down_s; // only while BACKUP
+    bool preempt = false;
+    double preempt_delay_s = 0;
+    bool resigned = false, owns_vips = false;
+    std::vector<std::string> virtual_addresses;
+    std::string source_address, mac;
+    std::vector<std::string> unicast_peers;
+    std::string authentication; // PASS, none
+    std::optional<std::string> sync_group;
+    vrrp::instance_counters counters;
+    std::uint64_t adverts_accepted_by_workers = 0;
+    std::uint64_t rejected_total = 0;
+    named_counters rejected; // by the workers, per reason
+    struct rejection {
+        std::string reason, source;
+    };
+    std::optional<rejection> last_rejected;
+    struct transition {
+        double ago_s = 0;
+        std::string from, to, reason;
+    };
+    std::vector<transition> transitions; // oldest first
+};
+
 json to_json(const named_counters& c); // an object, in order
 json to_json(const std::vector<port_stats_row>& rows);
 json to_json(const std::vector<lcore_row>& rows);
 json to_json(const stats_report& s);
 json to_json(const std::vector<virtual_server_row>& rows);
+json to_json(const vrrp_instance_row& r);
+json to_json(const std::vector<vrrp_instance_row>& rows);
 
 } // namespace vipgate::control

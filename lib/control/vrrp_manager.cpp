@@ -536,109 +536,87 @@ void vrrp_manager::fill_snapshot(pipeline::snapshot_builder& b) const {
     }
 }
 
-json vrrp_manager::report(usec now, const shell& sh, const std::string& only) const {
-    json rows = json::array();
-    for (std::size_t i = 0; i < instances_.size(); ++i) {
-        const auto& s = instances_[i];
-        if (!only.empty() && s.name != only) {
-            continue;
+std::vector<vrrp_instance_row> vrrp_manager::report(usec now, const shell& sh,
+                                                    const std::string& only) const {
+    std::vector<vrrp_instance_row> rows;
+    for (const auto& s : instances_) {
+        if (only.empty() || s.name == only) {
+            rows.push_back(instance_report(now, sh, s));
         }
-        const auto& in = *s.inst;
-        const auto& c = in.counters();
-        json r = json::object();
-        r["name"] = s.name;
-        r["port"] = s.port_name;
-        r["vrid"] = static_cast<unsigned>(s.cfg->vrid);
-        r["version"] = static_cast<unsigned>(s.cfg->version);
-        r["state"] = state_upper(in.state());
-        r["priority"] = static_cast<unsigned>(in.base_priority());
-        r["effective_priority"] = static_cast<unsigned>(in.effective_priority());
-        r["master_address"] =
-            in.master_address() ? in.master_address()->to_string() : std::string("-");
-        r["master_priority"] = static_cast<unsigned>(in.master_priority());
-        r["advert_interval_s"] = to_seconds(in.advert_interval());
-        r["master_adver_interval_s"] = to_seconds(in.master_adver_interval());
-        r["master_down_interval_s"] = to_seconds(in.master_down_interval());
-        auto ttd = in.time_to_master_down(tp(now));
-        r["time_to_master_down_s"] = ttd ? json(to_seconds(*ttd)) : json(nullptr);
-        r["preempt"] = s.cfg->preempt;
-        r["preempt_delay_s"] = to_seconds(s.cfg->preempt_delay);
-        r["resigned"] = in.resigned();
-        r["owns_vips"] = s.owns_vips;
-        json vips = json::array();
-        for (const auto& v : s.cfg->virtual_addresses) {
-            vips.push_back(v.to_string());
-        }
-        r["virtual_addresses"] = std::move(vips);
-        r["source_address"] = s.cfg->primary_address.to_string();
-        r["mac"] = (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string();
-        json peers = json::array();
-        for (const auto& p : s.cfg->unicast_peers) {
-            peers.push_back(p.to_string());
-        }
-        r["unicast_peers"] = std::move(peers);
-        r["authentication"] = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
-        r["sync_group"] =
-            s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)]->name()) : json(nullptr);
-        r["adverts_sent"] = c.adverts_sent;
-        r["adverts_received"] = c.adverts_received;
-        r["adverts_ignored"] = c.adverts_ignored;
-        r["lower_priority_discarded"] = c.lower_priority_discarded;
-        r["priority_zero_sent"] = c.priority_zero_sent;
-        r["priority_zero_received"] = c.priority_zero_received;
-        r["became_master"] = c.became_master;
-        r["released_master"] = c.released_master;
-        r["forced_elections"] = c.forced_elections;
-        r["garp_bursts"] = c.garp_bursts;
-        r["interval_adopted"] = c.interval_adopted;
-        std::uint64_t punted = 0;
-        for (unsigned w = 0; w < sh.worker_count(); ++w) {
-            punted += sh.worker(w).vrrp_punted[s.row].get();
-        }
-        r["adverts_accepted_by_workers"] = punted;
-        // Rejections by the workers, per reason.
-        json rej = json::object();
-        std::uint64_t total = 0;
-        std::uint64_t last = 0;
-        for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
-            std::uint64_t v = 0;
-            for (unsigned w = 0; w < sh.worker_count(); ++w) {
-                v += sh.worker(w).vrrp_reject[s.row][reason].get();
-            }
-            v -= std::min(v, s.reject_base[reason]);
-            total += v;
-            rej[std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)))] =
-                v;
-        }
-        for (unsigned w = 0; w < sh.worker_count(); ++w) {
-            if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
-                last = l;
-            }
-        }
-        r["rejected_total"] = total;
-        r["rejected"] = std::move(rej);
-        if (last != 0) {
-            json lr = json::object();
-            lr["reason"] =
-                std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32)));
-            lr["source"] = net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string();
-            r["last_rejected"] = std::move(lr);
-        } else {
-            r["last_rejected"] = nullptr;
-        }
-        json hist = json::array();
-        for (const auto& t : in.history()) {
-            json h = json::object();
-            h["ago_s"] = to_seconds(now - t.at.time_since_epoch());
-            h["from"] = state_upper(t.from);
-            h["to"] = state_upper(t.to);
-            h["reason"] = t.reason;
-            hist.push_back(std::move(h));
-        }
-        r["transitions"] = std::move(hist);
-        rows.push_back(std::move(r));
     }
     return rows;
+}
+
+vrrp_instance_row vrrp_manager::instance_report(usec now, const shell& sh, const slot& s) const {
+    const auto& in = *s.inst;
+    vrrp_instance_row r;
+    r.name = s.name;
+    r.port = s.port_name;
+    r.vrid = s.cfg->vrid;
+    r.version = s.cfg->version;
+    r.state = state_upper(in.state());
+    r.priority = in.base_priority();
+    r.effective_priority = in.effective_priority();
+    r.master_address = in.master_address() ? in.master_address()->to_string() : std::string("-");
+    r.master_priority = in.master_priority();
+    r.advert_interval_s = to_seconds(in.advert_interval());
+    r.master_adver_interval_s = to_seconds(in.master_adver_interval());
+    r.master_down_interval_s = to_seconds(in.master_down_interval());
+    if (auto ttd = in.time_to_master_down(tp(now))) {
+        r.time_to_master_down_s = to_seconds(*ttd);
+    }
+    r.preempt = s.cfg->preempt;
+    r.preempt_delay_s = to_seconds(s.cfg->preempt_delay);
+    r.resigned = in.resigned();
+    r.owns_vips = s.owns_vips;
+    for (const auto& v : s.cfg->virtual_addresses) {
+        r.virtual_addresses.push_back(v.to_string());
+    }
+    r.source_address = s.cfg->primary_address.to_string();
+    r.mac = (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string();
+    for (const auto& p : s.cfg->unicast_peers) {
+        r.unicast_peers.push_back(p.to_string());
+    }
+    r.authentication = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
+    if (s.group >= 0) {
+        r.sync_group = groups_[static_cast<std::size_t>(s.group)]->name();
+    }
+    r.counters = in.counters();
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        r.adverts_accepted_by_workers += sh.worker(w).vrrp_punted[s.row].get();
+    }
+    add_rejections(sh, s, r);
+    for (const auto& t : in.history()) {
+        r.transitions.push_back({to_seconds(now - t.at.time_since_epoch()), state_upper(t.from),
+                                 state_upper(t.to), t.reason});
+    }
+    return r;
+}
+
+// The workers' rejections of this instance's adverts, per reason (minus what
+// a previous owner of the counter row left), and the last one.
+void vrrp_manager::add_rejections(const shell& sh, const slot& s, vrrp_instance_row& r) const {
+    for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
+        std::uint64_t v = 0;
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            v += sh.worker(w).vrrp_reject[s.row][reason].get();
+        }
+        v -= std::min(v, s.reject_base[reason]);
+        r.rejected_total += v;
+        r.rejected.emplace_back(
+            std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+    }
+    std::uint64_t last = 0;
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
+            last = l;
+        }
+    }
+    if (last != 0) {
+        r.last_rejected = vrrp_instance_row::rejection{
+            std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32))),
+            net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string()};
+    }
 }
 
 json vrrp_manager::tx_report(const shell& sh) const {

@@ -17,6 +17,7 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "control/reports.hpp"
 #include "control/shell.hpp"
 #include "pipeline/snapshot.hpp"
 #include "vrrp/instance.hpp"
@@ -84,7 +85,8 @@ class vrrp_manager {
     void fill_snapshot(pipeline::snapshot_builder& b) const;
 
     // Reports. `rejects` reads the workers' counters.
-    json report(usec now, const shell& sh, const std::string& only = {}) const;
+    std::vector<vrrp_instance_row> report(usec now, const shell& sh,
+                                          const std::string& only = {}) const;
     // The control core's send counters and the workers' rejections of
     // adverts that matched no instance, by reason.
     json tx_report(const shell& sh) const;
@@ -113,6 +115,8 @@ class vrrp_manager {
     };
 
     vrrp_manager(vrrp_host& host) : host_(host) {}
+    vrrp_instance_row instance_report(usec now, const shell& sh, const slot& s) const;
+    void add_rejections(const shell& sh, const slot& s, vrrp_instance_row& r) const;
     static vrrp::time_point tp(usec now) { return vrrp::time_point{now}; }
     void apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
     void apply_one(usec now, std::size_t idx, const vrrp::action& a);
