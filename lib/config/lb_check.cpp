@@ -28,10 +28,6 @@ std::string at_text(const source_location& at) {
 constexpr std::array<std::string_view, 8> other_ipvs_schedulers = {"lblc", "lblcr", "dh",  "sed",
                                                                    "nq",   "fo",    "ovf", "twos"};
 
-constexpr std::array<std::string_view, 9> other_checkers = {
-    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
-    "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
-
 bool contiguous(std::uint32_t mask) {
     const std::uint32_t inv = ~mask;
     return (inv & (inv + 1)) == 0;
@@ -186,10 +182,6 @@ result<net::ipv4_addr> parse_netmask(std::string_view text) {
         return make_error("is not a contiguous netmask");
     }
     return *a;
-}
-
-bool is_other_keepalived_checker(std::string_view keyword) {
-    return std::find(other_checkers.begin(), other_checkers.end(), keyword) != other_checkers.end();
 }
 
 // ---- entries -------------------------------------------------------------------------

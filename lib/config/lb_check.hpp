@@ -11,6 +11,7 @@
 // where each key's value was written, calls resolve(), then check_lb().
 // Internal to lib/config.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -47,9 +48,11 @@ inline constexpr std::string_view netmask_expected =
     "a contiguous IPv4 netmask such as 255.255.255.0";
 result<net::ipv4_addr> parse_netmask(std::string_view text);
 
-// keepalived's checker blocks other than TCP_CHECK (HTTP_GET, SSL_GET,
-// MISC_CHECK, ...): known, not implemented.
-bool is_other_keepalived_checker(std::string_view keyword);
+// keepalived's checker blocks other than TCP_CHECK: known, not implemented
+// (the keepalived importer warns about each).
+inline constexpr std::array<std::string_view, 9> other_keepalived_checkers = {
+    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
+    "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
 
 inline constexpr std::string_view check_type_expected =
     "tcp (a TCP connect, keepalived's TCP_CHECK; other checkers are not supported yet)";
