@@ -86,7 +86,6 @@ struct rs_draft {
 struct vs_draft {
     lb_rules::vs_entry entry;
     source_location keyword_at;
-    std::size_t errors_before = 0;
     bool protocol_given = false;
     bool scheduler_given = false;
     bool kind_given = false;
@@ -1564,7 +1563,6 @@ void importer::virtual_server(const statement& st) {
         return;
     }
     vs_draft d;
-    d.errors_before = diag_.count();
     d.keyword_at = st.keyword.at;
     lb_rules::vs_entry& e = d.entry;
     e.syntax = lb_rules::dialect::keepalived;
@@ -1613,7 +1611,6 @@ void importer::finish_virtual_server(vs_draft& d) {
                                   "persistence_timeout 360 used, as keepalived does");
     }
     lb_rules::resolve(e);
-    e.read_ok = diag_.count() == d.errors_before;
 }
 
 void importer::real_server(vs_draft& d, const statement& st) {
