@@ -547,19 +547,20 @@ void session::on_message(time_point now, std::span<const std::uint8_t> bytes,
         // Back: what we kept for it is gone and it may have missed our
         // messages (it resyncs from us the same way); resync from it.
         p->acked = next_seq_ - 1;
+        check_gap(now, *p, h.oldest, out);
         if (h.type == msg_type::data) {
             on_data(now, *p, d, out);
         }
-        check_gap(now, *p, h.oldest, out);
         if (p->state == peer_state::lost) {
             request_bulk(now, h.node, "peer back after being lost", out);
         }
         return;
     }
+    // A gap first: the messages it abandoned no longer hold this one back.
+    check_gap(now, *p, h.oldest, out);
     if (h.type == msg_type::data) {
         on_data(now, *p, d, out);
     }
-    check_gap(now, *p, h.oldest, out);
     pump(now, out);
 }
 

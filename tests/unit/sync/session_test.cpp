@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <random>
 #include <tuple>
@@ -134,6 +136,8 @@ struct link {
     std::function<bool(bool to_b)> drop = [](bool) { return false; };
     std::uint64_t dropped = 0;
     std::vector<bytes> seen_by_b; // every frame delivered to b
+    unsigned jitter = 0;          // extra delay 0..jitter-1 ms: reorders frames
+    std::mt19937 jrng{42};
 
     void step(std::int64_t t, node& a, node& b) {
         std::vector<action> acts;
@@ -162,7 +166,12 @@ struct link {
                 ++dropped;
                 continue;
             }
-            air.push_back({t + 1, std::move(m), to_b});
+            const std::int64_t due =
+                t + 1 + (jitter > 0 ? static_cast<std::int64_t>(jrng() % jitter) : 0);
+            // Kept sorted by arrival time: a later frame may overtake.
+            auto pos = std::upper_bound(air.begin(), air.end(), due,
+                                        [](std::int64_t d, const frame& f) { return d < f.due; });
+            air.insert(pos, frame{due, std::move(m), to_b});
         }
         n.outbox.clear();
     }
@@ -212,10 +221,11 @@ TEST(SyncSession, PeersMeetResyncAndGetInSync) {
 }
 
 // Exactly once, in order, under loss; retransmissions bounded.
-void lossy_stream(std::function<bool(bool)> drop, const char* what) {
+void lossy_stream(std::function<bool(bool)> drop, const char* what, unsigned jitter = 0) {
     node a(config(1));
     node b(config(2));
     link l;
+    l.jitter = jitter;
     std::int64_t t = 0;
     l.run(t, 3000, a, b); // meet, even if the first keepalives are lost
     ASSERT_TRUE(a.s.in_sync()) << what;
@@ -254,8 +264,21 @@ TEST(SyncSession, DropEvery7thFrame) {
 }
 
 TEST(SyncSession, DropSeededRandomFivePercent) {
-    std::mt19937 rng(12345);
-    lossy_stream([rng](bool) mutable { return rng() % 100 < 5; }, "random 5%");
+    for (const unsigned seed : {12345u, 1u, 2u, 3u, 4u}) {
+        std::mt19937 rng(seed);
+        lossy_stream([rng](bool) mutable { return rng() % 100 < 5; },
+                     ("random 5%, seed " + std::to_string(seed)).c_str());
+    }
+}
+
+TEST(SyncSession, DropSeededRandomTwentyPercent) {
+    std::mt19937 rng(99);
+    lossy_stream([rng](bool) mutable { return rng() % 100 < 20; }, "random 20%");
+}
+
+TEST(SyncSession, ReorderedAndLost) {
+    std::mt19937 rng(5);
+    lossy_stream([rng](bool) mutable { return rng() % 100 < 5; }, "5% and reordered", 8);
 }
 
 TEST(SyncSession, ReplaysAndForeignMessagesAreRefused) {
