@@ -40,7 +40,7 @@ inline constexpr std::uint32_t window = 64;
 // Defaults (docs/ha.md, "Defaults"): not IPVS's 224.0.0.81:8848, so a
 // half-migrated pair does not exchange frames neither side can read.
 inline constexpr net::ipv4_addr default_group{224, 0, 0, 84};
-inline constexpr std::uint16_t default_udp_port = 8850;
+inline constexpr std::uint16_t default_udp_port = 8847;
 
 enum class msg_type : std::uint8_t {
     data = 1, // sequenced, carries records, retransmitted until acknowledged

@@ -359,3 +359,16 @@ TEST(SyncCodec, SerialArithmetic) {
 }
 
 } // namespace
+
+namespace {
+
+// docs/ha.md, "Defaults": link-local (never routed, flooded by snooping
+// switches) and not IPVS's 224.0.0.81:8848 or its extra sync threads' ports.
+TEST(SyncCodec, DefaultsAreNotIpvs) {
+    EXPECT_NE(vipgate::sync::default_group, (vipgate::net::ipv4_addr{224, 0, 0, 81}));
+    EXPECT_TRUE(
+        (vipgate::net::ipv4_prefix{{224, 0, 0, 0}, 24}.contains(vipgate::sync::default_group)));
+    EXPECT_TRUE(vipgate::sync::default_udp_port < 8848 || vipgate::sync::default_udp_port > 8911);
+}
+
+} // namespace
