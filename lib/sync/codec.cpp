@@ -172,9 +172,11 @@ std::size_t encoded_size(const record& r) noexcept {
 encoder::encoder(std::span<std::uint8_t> buf, std::size_t max_bytes,
                  std::span<const std::uint8_t> key) noexcept
     : buf_(buf), key_(key) {
-    std::size_t limit = std::min(buf.size(), std::min(max_bytes, max_message_size));
+    // The trailer comes out of the budget; the 16-bit length field bounds
+    // header + records.
+    const std::size_t limit = std::min(buf.size(), max_bytes);
     const std::size_t trailer = key.empty() ? 0 : hmac_size;
-    limit_ = limit > trailer ? limit - trailer : 0;
+    limit_ = std::min(limit > trailer ? limit - trailer : 0, max_message_size);
 }
 
 bool encoder::fits(const record& r) const noexcept {

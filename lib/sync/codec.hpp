@@ -31,7 +31,8 @@ inline constexpr std::uint8_t version = 1;
 inline constexpr std::size_t header_size = 52;
 inline constexpr std::size_t hmac_size = 32; // HMAC-SHA256 (RFC 2104, FIPS 180-4)
 inline constexpr std::size_t record_header_size = 4;
-// The length field is 16 bits; a jumbo frame's payload fits.
+// The length field (header + records, trailer excluded) is 16 bits; a
+// jumbo frame's payload fits.
 inline constexpr std::size_t max_message_size = 65535;
 // Selective ACK covers this many sequences after the cumulative ACK, and a
 // sender keeps at most this many messages unacknowledged.

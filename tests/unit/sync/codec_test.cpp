@@ -372,3 +372,27 @@ TEST(SyncCodec, DefaultsAreNotIpvs) {
 }
 
 } // namespace
+
+namespace {
+
+// The largest message: the 16-bit length field bounds header + records, the
+// HMAC trailer comes on top.
+TEST(SyncCodec, LargestKeyedMessageRoundTrips) {
+    using namespace vipgate::sync;
+    const std::vector<std::uint8_t> key = {1};
+    std::vector<std::uint8_t> b(max_message_size + hmac_size);
+    encoder e(b, b.size(), key);
+    std::size_t n = 0;
+    while (e.add(bulk_request_record{1, static_cast<std::uint32_t>(n)})) {
+        ++n;
+    }
+    EXPECT_EQ(n, (max_message_size - header_size) / bulk_request_record_size);
+    header h{.type = msg_type::data, .node = 1, .sync_id = 1, .epoch = 1, .seq = 1, .oldest = 1};
+    b.resize(e.finish(h));
+    EXPECT_EQ(b.size(), header_size + n * bulk_request_record_size + hmac_size);
+    decoded d;
+    ASSERT_EQ(decode(b, {.key = key}, d), reason::none);
+    EXPECT_EQ(d.hdr.count, n);
+}
+
+} // namespace

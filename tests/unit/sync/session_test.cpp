@@ -476,6 +476,41 @@ TEST(SyncSession, GapAbandonedBySenderTriggersBulk) {
     EXPECT_EQ(b.received.flows, a.own.flows);
 }
 
+// The shell will sleep until next_deadline() or a frame: nothing may stall
+// when the sessions are only woken then.
+TEST(SyncSession, DrivenOnlyByNextDeadline) {
+    node a(config(1));
+    node b(config(2));
+    for (std::uint32_t i = 0; i < 5000; ++i) {
+        a.own.apply(flow(i));
+    }
+    std::mt19937 rng(3);
+    link l;
+    l.drop = [&rng](bool) { return rng() % 100 < 5; };
+    std::int64_t t = 0;
+    std::uint64_t wakeups = 0;
+    std::uint32_t next_event = 5000;
+    while (t < 3000) {
+        if (t >= 100 && next_event < 5100) {
+            a.event(at(t), flow(next_event++));
+        }
+        l.step(t, a, b);
+        ++wakeups;
+        std::int64_t next =
+            std::min(a.s.next_deadline(at(t)), b.s.next_deadline(at(t))).time_since_epoch().count();
+        if (!l.air.empty()) {
+            next = std::min(next, l.air.front().due);
+        }
+        t = std::max(next, t + 1);
+    }
+    EXPECT_TRUE(a.s.in_sync());
+    EXPECT_TRUE(b.s.in_sync());
+    EXPECT_EQ(b.received.flows, a.own.flows);
+    EXPECT_EQ(a.s.unacked(), 0u);
+    EXPECT_EQ(a.s.queued(), 0u);
+    EXPECT_LT(wakeups, 3000u); // it did sleep
+}
+
 TEST(SyncSession, QueueFullIsCounted) {
     auto ca = config(1);
     ca.queue_capacity = 4;
