@@ -529,7 +529,10 @@ void session::on_message(time_point now, std::span<const std::uint8_t> bytes,
         return;
     }
     if (h.epoch != p->epoch) {
-        if (seq_before(h.epoch, p->epoch)) {
+        // An older epoch is a replay while the current incarnation is
+        // alive. Once it is lost, any other epoch is a restart: a node whose
+        // clock went backwards must not be shut out for good.
+        if (seq_before(h.epoch, p->epoch) && p->state != peer_state::lost) {
             refuse(reason::old_epoch);
             return;
         }

@@ -416,6 +416,18 @@ TEST(SyncSession, RestartedPeerIsANewEpochAndOldEpochIsAReplay) {
     b.s.on_message(at(t), old_frame, acts);
     EXPECT_EQ(b.s.counters().refused[static_cast<std::size_t>(reason::old_epoch)], 1u);
     EXPECT_TRUE(acts.empty());
+
+    // a restarts again with a clock that went backwards (epoch 99): refused
+    // while epoch 101 is alive, accepted once that one is lost.
+    node a3(config(1, 99));
+    l.air.clear();
+    l.run(t, t + 100, a3, b);
+    EXPECT_EQ(b.s.peer(1)->epoch, 101u);
+    EXPECT_GT(b.s.counters().refused[static_cast<std::size_t>(reason::old_epoch)], 1u);
+    l.run(t, t + 1000, a3, b);
+    EXPECT_EQ(b.s.peer(1)->epoch, 99u);
+    EXPECT_EQ(b.s.peer(1)->state, peer_state::in_sync);
+    EXPECT_TRUE(a3.s.in_sync());
 }
 
 TEST(SyncSession, BulkUnderLossIsRateBoundedAndCompletesWithItsMarker) {
