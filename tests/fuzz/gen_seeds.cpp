@@ -335,6 +335,20 @@ std::vector<pipeline_seed> pipeline_seeds() {
                               tcp_flag_rst, 1008, 0),
                           "forward(port 1)")
                     .done());
+    // One burst (same header, clock step 0, as a worker's RX burst): the
+    // lookaheads of the ACK and the data are taken before the SYN ahead of
+    // them in the burst made their flow.
+    v.push_back(seed_builder("tcp_connection_one_burst")
+                    .then(ext | lb, syn, "forward(port 1)")
+                    .then(ext | lb,
+                          tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
+                              tcp_flag_ack, 1001, 5001),
+                          "forward(port 1)")
+                    .then(ext | lb,
+                          tcp(ext_mac, client_mac, client_ip, 40000, vip51a, tcp_vport,
+                              tcp_flag_ack | tcp_flag_psh, 1001, 5001, hello),
+                          "forward(port 1)")
+                    .done());
     v.push_back(seed_builder("tcp_remote_client_via_gateway")
                     .then(ext | lb,
                           tcp(ext_mac, gw_mac, remote_client_ip, 51000, vip51a, tcp_vport,
