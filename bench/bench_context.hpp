@@ -2,7 +2,8 @@
 // The pure pipeline set up as vipgate sets it up for the replay benchmark
 // (the topology of app/vipgate-bench/workload.hpp): two ports, the virtual
 // service held (service_active), static neighbours, one worker's lb engine
-// with sloppy_tcp. Used by the callgrind driver and the micro-benchmarks so
+// with sloppy_tcp; the snapshot from pipeline::snapshot_builder, as the
+// control core builds it. Used by the callgrind driver and the micro-benchmarks so
 // they run exactly what a worker runs per packet, minus the DPDK shell.
 
 #include <cstdio>
@@ -13,20 +14,17 @@
 #include "lb/engine.hpp"
 #include "lb/service_table.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/snapshot.hpp"
 #include "workload.hpp"
 
 namespace vipgate::bench {
 
 struct bench_context {
     topology topo;
-    lb::service_table services;
-    std::vector<std::uint8_t> active{1};
-    std::vector<pipeline::owned_address> ext_owned, int_owned;
-    std::vector<pipeline::port_view> ports;
-    std::unique_ptr<pipeline::neighbour_map> neighbours;
+    std::shared_ptr<const lb::service_table> services;
     std::unique_ptr<lb::engine> engine;
-    std::vector<pipeline::rs_hop> rs_hops;
-    pipeline::context ctx;
+    std::unique_ptr<const pipeline::snapshot> snap; // as the control core builds it
+    pipeline::context ctx;                          // snap->ctx()
     pipeline::worker_state ws;
 
     explicit bench_context(std::uint32_t flow_capacity = 1u << 20, topology t = {}) : topo(t) {
@@ -35,26 +33,20 @@ struct bench_context {
             std::fprintf(stderr, "service table: %s\n", built.err().message.c_str());
             std::exit(1);
         }
-        services = std::move(*built);
-        ext_owned = {{topo.ext_addr, topo.ext_mac}, {topo.vip, topo.ext_mac}};
-        int_owned = {{topo.int_addr, topo.int_mac}};
-        pipeline::port_view ext;
-        ext.mac = topo.ext_mac;
-        ext.address = topo.ext_addr;
-        ext.prefix_len = topo.ext_prefix;
-        ext.gateway = topo.router;
-        ext.owned = ext_owned;
-        pipeline::port_view in;
-        in.mac = topo.int_mac;
-        in.address = topo.int_addr;
-        in.prefix_len = topo.int_prefix;
-        in.owned = int_owned;
-        ports = {ext, in};
+        services = std::make_shared<const lb::service_table>(std::move(*built));
+        pipeline::snapshot_builder b;
+        const std::uint16_t ext =
+            b.add_port(topo.ext_mac, {topo.ext_addr, topo.ext_prefix}, topo.router);
+        b.add_owned(ext, {topo.vip, topo.ext_mac});
+        b.add_port(topo.int_mac, {topo.int_addr, topo.int_prefix});
+        b.set_services(services, {1});
         std::vector<pipeline::next_hop> hops{{topo.router, topo.router_mac, 0}};
         for (std::uint32_t k = 0; k < topo.real_servers; ++k) {
             hops.push_back({topo.rs_addr(k), topo.rs_mac(k), 1});
         }
-        neighbours = std::make_unique<pipeline::neighbour_map>(hops);
+        b.set_neighbours(hops);
+        snap = b.build();
+        ctx = snap->ctx();
         lb::engine_config ec;
         ec.flow_capacity = flow_capacity;
         ec.seed = 0x5eed;
@@ -65,13 +57,6 @@ struct bench_context {
             std::exit(1);
         }
         engine = std::make_unique<lb::engine>(std::move(*e));
-        ctx.ports = ports;
-        ctx.services = &services;
-        ctx.service_active = active;
-        ctx.neighbours = neighbours.get();
-        rs_hops = pipeline::build_rs_hops(ctx);
-        ctx.rs_hops = rs_hops;
-        ctx.own_filter = pipeline::build_own_filter(ctx);
         ws.engine = engine.get();
         ws.now = lb::time_point{lb::milliseconds{1000}};
         ws.worker = 0;

@@ -71,7 +71,7 @@ void BM_Classify(benchmark::State& st) {
     }
     std::size_t i = 0;
     for (auto _ : st) {
-        const auto c = lb::classify(bc.services, frames[i], metas[i]);
+        const auto c = lb::classify(*bc.services, frames[i], metas[i]);
         benchmark::DoNotOptimize(lb::owner_worker(c, 2));
         i = (i + 1) & 1023;
     }

@@ -1,93 +1,67 @@
 #pragma once
-// A small ordered JSON value: what every `show` command builds once and then
+// vipgate's JSON value: nlohmann::json with keys kept in insertion order
+// (nlohmann::ordered_map), what every `show` command builds once and then
 // renders three ways (JSON for scripts, human tables, DPDK telemetry).
 // Control path only.
+//
+// Printing differs from the library's default in two places, both pinned by
+// tests/unit/common/json_test.cpp and the golden replies in
+// tests/dataplane/golden/:
+// * doubles print as printf("%.6g"): `1`, not `1.0`; `30.0391`, not
+//   `30.0390625` (see the dump_float specialization below);
+// * dump_json() replaces invalid UTF-8 with U+FFFD instead of throwing, so a
+//   byte-mangled name cannot fail a reply. Call dump_json(), not dump(): the
+//   member's default error handler throws.
 
+#include <cmath>
 #include <cstdint>
-#include <initializer_list>
-#include <map>
-#include <memory>
+#include <cstdio>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace vipgate {
 
-class json {
-  public:
-    using array_t = std::vector<json>;
-    using object_t = std::vector<std::pair<std::string, json>>; // keeps insertion order
+namespace json_detail {
+// nlohmann's own conversions, under a name of our own: it makes `json` a type
+// distinct from nlohmann::ordered_json, so the number format below is ours
+// only.
+template <typename T, typename SFINAE = void>
+struct serializer : nlohmann::adl_serializer<T, SFINAE> {};
+} // namespace json_detail
 
-    json() : v_(nullptr) {}
-    json(std::nullptr_t) : v_(nullptr) {}
-    json(bool b) : v_(b) {}
-    json(int i) : v_(static_cast<std::int64_t>(i)) {}
-    json(long i) : v_(static_cast<std::int64_t>(i)) {}
-    json(long long i) : v_(static_cast<std::int64_t>(i)) {}
-    json(unsigned i) : v_(static_cast<std::uint64_t>(i)) {}
-    json(unsigned long i) : v_(static_cast<std::uint64_t>(i)) {}
-    json(unsigned long long i) : v_(static_cast<std::uint64_t>(i)) {}
-    json(double d) : v_(d) {}
-    json(const char* s) : v_(std::string(s)) {}
-    json(std::string s) : v_(std::move(s)) {}
-    json(std::string_view s) : v_(std::string(s)) {}
+using json =
+    nlohmann::basic_json<nlohmann::ordered_map, std::vector, std::string, bool, std::int64_t,
+                         std::uint64_t, double, std::allocator, json_detail::serializer>;
 
-    static json array() {
-        json j;
-        j.v_ = array_t{};
-        return j;
+} // namespace vipgate
+
+// Doubles print as "%.6g" (what vipgate always printed, and what scripts and
+// the golden replies read), where nlohmann prints the shortest round-trip
+// form with a ".0" on whole numbers. The library has no option for it; its
+// serializer calls this member for every double, so it is specialized for
+// vipgate's json only. A library version that renames it fails to compile
+// here rather than printing differently.
+template <>
+inline void nlohmann::detail::serializer<vipgate::json>::dump_float(double x) {
+    if (!std::isfinite(x)) {
+        o->write_characters("null", 4); // JSON has no NaN or infinity
+        return;
     }
-    static json object() {
-        json j;
-        j.v_ = object_t{};
-        return j;
-    }
+    const int n = std::snprintf(number_buffer.data(), number_buffer.size(), "%.6g", x);
+    o->write_characters(number_buffer.data(), static_cast<std::size_t>(n));
+}
 
-    bool is_null() const { return v_.index() == 0; }
-    bool is_bool() const { return v_.index() == 1; }
-    bool is_int() const { return v_.index() == 2; }
-    bool is_uint() const { return v_.index() == 3; }
-    bool is_double() const { return v_.index() == 4; }
-    bool is_string() const { return v_.index() == 5; }
-    bool is_array() const { return v_.index() == 6; }
-    bool is_object() const { return v_.index() == 7; }
+namespace vipgate {
 
-    bool as_bool() const { return std::get<bool>(v_); }
-    std::int64_t as_int() const;   // int or uint
-    std::uint64_t as_uint() const; // int or uint
-    double as_double() const;      // any number
-    const std::string& as_string() const { return std::get<std::string>(v_); }
-    const array_t& as_array() const { return std::get<array_t>(v_); }
-    array_t& as_array() { return std::get<array_t>(v_); }
-    const object_t& as_object() const { return std::get<object_t>(v_); }
-    object_t& as_object() { return std::get<object_t>(v_); }
-
-    // Object: set (replace or append) and look up.
-    json& set(std::string key, json value);
-    const json* find(std::string_view key) const;
-    const json& operator[](std::string_view key) const; // throws std::out_of_range
-    // Array: append.
-    json& push(json value);
-    std::size_t size() const;
-
-    // Rendering. `indent` < 0: compact one line.
-    std::string dump(int indent = -1) const;
-    // Scalar as plain text (strings unquoted), for human tables.
-    std::string to_text() const;
-
-    // Strict parser for tests and tools (RFC 8259 subset: no comments).
-    static bool parse(std::string_view text, json& out, std::string* err = nullptr);
-
-  private:
-    std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, array_t,
-                 object_t>
-        v_;
-    void dump_to(std::string& out, int indent, int depth) const;
-};
-
-std::string json_escape(std::string_view s);
+// Compact (`indent` < 0) or indented text; invalid UTF-8 becomes U+FFFD.
+std::string dump_json(const json& j, int indent = -1);
+// Scalar as plain text (strings unquoted, null "-"), for human tables.
+std::string to_text(const json& j);
+// The value under `key`, or nullptr (also when `obj` is not an object).
+const json* find(const json& obj, std::string_view key);
 
 // Render an array of flat objects as an aligned text table; columns are the
 // keys of the first row (or `columns` when given).

@@ -8,7 +8,7 @@ namespace vipgate::console {
 
 reply render(const json& report, bool as_json, const std::string& title) {
     if (as_json) {
-        return reply::success(report.dump(2) + "\n");
+        return reply::success(dump_json(report, 2) + "\n");
     }
     std::string out = title.empty() ? "" : title + "\n";
     if (report.is_array()) {
@@ -30,7 +30,7 @@ std::string fmt_rate(double v) {
 // testpmd-like block per port.
 std::string port_stats_text(const json& rows) {
     std::string out;
-    for (const auto& r : rows.as_array()) {
+    for (const auto& r : rows) {
         char buf[512];
         std::snprintf(buf, sizeof buf,
                       "  ######################## NIC statistics for port %-3s (%s) "
@@ -38,15 +38,15 @@ std::string port_stats_text(const json& rows) {
                       "  RX-packets: %-12llu RX-missed: %-12llu RX-bytes:  %llu\n"
                       "  RX-errors:  %-12llu RX-nombuf: %llu\n"
                       "  TX-packets: %-12llu TX-errors: %-12llu TX-bytes:  %llu\n",
-                      r["port_id"].to_text().c_str(), r["name"].to_text().c_str(),
-                      static_cast<unsigned long long>(r["rx_packets"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_missed"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_bytes"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_errors"].as_uint()),
-                      static_cast<unsigned long long>(r["rx_nombuf"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_packets"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_errors"].as_uint()),
-                      static_cast<unsigned long long>(r["tx_bytes"].as_uint()));
+                      to_text(r["port_id"]).c_str(), to_text(r["name"]).c_str(),
+                      static_cast<unsigned long long>(r["rx_packets"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["rx_missed"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["rx_bytes"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["rx_errors"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["rx_nombuf"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["tx_packets"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["tx_errors"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(r["tx_bytes"].get<std::uint64_t>()));
         out += buf;
     }
     return out;
@@ -54,22 +54,22 @@ std::string port_stats_text(const json& rows) {
 
 std::string stats_text(const json& s) {
     std::string out =
-        "Drops by reason (all workers, since clear " + s["since_s"].to_text() + " s ago):\n";
+        "Drops by reason (all workers, since clear " + to_text(s["since_s"]) + " s ago):\n";
     std::size_t w = 0;
-    for (const auto& [k, v] : s["drops"].as_object()) {
+    for (const auto& [k, v] : s["drops"].items()) {
         w = std::max(w, k.size());
     }
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         auto reason = static_cast<pipeline::drop_reason>(r);
         std::string name = pipeline::drop_reason_name(reason);
-        const json* v = s["drops"].find(name);
-        std::string num = v ? v->to_text() : "0";
+        const json* v = find(s["drops"], name);
+        std::string num = v ? to_text(*v) : "0";
         out += "  " + name + std::string(w - name.size() + 2, ' ');
         out += std::string(num.size() < 12 ? 12 - num.size() : 0, ' ') + num + "  " +
                pipeline::drop_reason_help(reason) + "\n";
     }
     out += "  total" + std::string(w - 5 + 2, ' ');
-    std::string tot = s["drops_total"].to_text();
+    std::string tot = to_text(s["drops_total"]);
     out += std::string(tot.size() < 12 ? 12 - tot.size() : 0, ' ') + tot + "\n";
     out += "Control core:\n" + render_kv(s["control"]);
     out += "Neighbours:\n" + render_kv(s["neighbours"]);
@@ -78,68 +78,67 @@ std::string stats_text(const json& s) {
 
 std::string vrrp_summary(const json& rows) {
     json t = json::array();
-    for (const auto& r : rows.as_array()) {
+    for (const auto& r : rows) {
         json o = json::object();
-        o.set("name", r["name"]);
-        o.set("port", r["port"]);
-        o.set("vrid", r["vrid"]);
-        o.set("ver", r["version"]);
-        o.set("state", r["state"]);
-        o.set("prio", r["effective_priority"]);
-        o.set("master", r["master_address"]);
-        o.set("adv_int", fmt_rate(r["master_adver_interval_s"].as_double() * 1000) + "ms");
+        o["name"] = r["name"];
+        o["port"] = r["port"];
+        o["vrid"] = r["vrid"];
+        o["ver"] = r["version"];
+        o["state"] = r["state"];
+        o["prio"] = r["effective_priority"];
+        o["master"] = r["master_address"];
+        o["adv_int"] = fmt_rate(r["master_adver_interval_s"].get<double>() * 1000) + "ms";
         const json& ttd = r["time_to_master_down_s"];
-        o.set("down_in",
-              ttd.is_null() ? std::string("-") : fmt_rate(ttd.as_double() * 1000) + "ms");
-        o.set("sent", r["adverts_sent"]);
-        o.set("rcvd", r["adverts_received"]);
-        o.set("rejected", r["rejected_total"]);
+        o["down_in"] = ttd.is_null() ? std::string("-") : fmt_rate(ttd.get<double>() * 1000) + "ms";
+        o["sent"] = r["adverts_sent"];
+        o["rcvd"] = r["adverts_received"];
+        o["rejected"] = r["rejected_total"];
         std::string vips;
-        for (const auto& v : r["virtual_addresses"].as_array()) {
-            vips += (vips.empty() ? "" : ",") + v.as_string();
+        for (const auto& v : r["virtual_addresses"]) {
+            vips += (vips.empty() ? "" : ",") + v.get<std::string>();
         }
-        o.set("vips", vips);
-        t.push(std::move(o));
+        o["vips"] = vips;
+        t.push_back(std::move(o));
     }
     return render_table(t);
 }
 
 std::string vrrp_detail(const json& r) {
     json kv = json::object();
-    for (const auto& [k, v] : r.as_object()) {
+    for (const auto& [k, v] : r.items()) {
         if (k == "rejected" || k == "transitions" || k == "last_rejected") {
             continue;
         }
         if (v.is_array()) {
             std::string list;
-            for (const auto& e : v.as_array()) {
+            for (const auto& e : v) {
                 if (!list.empty()) {
                     list += ' ';
                 }
-                list += e.to_text();
+                list += to_text(e);
             }
-            kv.set(k, list.empty() ? std::string("-") : list);
-        } else if (v.is_double()) {
-            kv.set(k, fmt_rate(v.as_double() * 1000) + " ms");
+            kv[k] = list.empty() ? std::string("-") : list;
+        } else if (v.is_number_float()) {
+            kv[k] = fmt_rate(v.get<double>() * 1000) + " ms";
         } else {
-            kv.set(k, v);
+            kv[k] = v;
         }
     }
     std::string out = render_kv(kv);
     out += "rejected by reason:\n";
-    for (const auto& [k, v] : r["rejected"].as_object()) {
-        if (v.as_uint() != 0) {
-            out += "  " + k + ": " + v.to_text() + "\n";
+    for (const auto& [k, v] : r["rejected"].items()) {
+        if (v.get<std::uint64_t>() != 0) {
+            out += "  " + k + ": " + to_text(v) + "\n";
         }
     }
     if (!r["last_rejected"].is_null()) {
-        out += "last rejected: " + r["last_rejected"]["reason"].to_text() + " from " +
-               r["last_rejected"]["source"].to_text() + "\n";
+        out += "last rejected: " + to_text(r["last_rejected"]["reason"]) + " from " +
+               to_text(r["last_rejected"]["source"]) + "\n";
     }
     out += "transitions (oldest first):\n";
-    for (const auto& t : r["transitions"].as_array()) {
-        out += "  " + fmt_rate(t["ago_s"].as_double()) + " s ago: " + t["from"].to_text() + " -> " +
-               t["to"].to_text() + ": " + t["reason"].to_text() + "\n";
+    for (const auto& t : r["transitions"]) {
+        out += "  " + fmt_rate(t["ago_s"].get<double>()) + " s ago: " + to_text(t["from"]) +
+               " -> " + to_text(t["to"]) + ": " + to_text(t["reason"]) + "\n";
     }
     return out;
 }
@@ -155,34 +154,34 @@ std::string virtual_servers_text(const json& rows) {
                   "-> RemoteAddress:Port", "Forward", "Weight", "State", "ActConn", "InActCon",
                   "Packets", "Bytes", "Health");
     out += buf;
-    for (const auto& s : rows.as_array()) {
-        std::string local = s["address"].to_text() + ":" + s["port"].to_text();
-        std::string sched = s["scheduler"].to_text();
-        if (s["persistence_timeout_s"].as_uint() != 0) {
-            sched += " persistent " + s["persistence_timeout_s"].to_text();
+    for (const auto& s : rows) {
+        std::string local = to_text(s["address"]) + ":" + to_text(s["port"]);
+        std::string sched = to_text(s["scheduler"]);
+        if (s["persistence_timeout_s"].get<std::uint64_t>() != 0) {
+            sched += " persistent " + to_text(s["persistence_timeout_s"]);
         }
-        std::string proto = s["protocol"].to_text();
+        std::string proto = to_text(s["protocol"]);
         for (auto& ch : proto) {
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         }
         std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n",
                       proto.c_str(), local.c_str(), sched.c_str(),
-                      static_cast<unsigned long long>(s["active_conns"].as_uint()),
-                      static_cast<unsigned long long>(s["inactive_conns"].as_uint()),
-                      static_cast<unsigned long long>(s["packets"].as_uint()),
-                      static_cast<unsigned long long>(s["bytes"].as_uint()));
+                      static_cast<unsigned long long>(s["active_conns"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(s["inactive_conns"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(s["packets"].get<std::uint64_t>()),
+                      static_cast<unsigned long long>(s["bytes"].get<std::uint64_t>()));
         out += buf;
-        for (const auto& r : s["real_servers"].as_array()) {
-            std::string remote = r["address"].to_text() + ":" + r["port"].to_text();
+        for (const auto& r : s["real_servers"]) {
+            std::string remote = to_text(r["address"]) + ":" + to_text(r["port"]);
             std::snprintf(buf, sizeof buf,
                           "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
-                          remote.c_str(), r["forward"].to_text().c_str(),
-                          r["effective_weight"].to_text().c_str(), r["state"].to_text().c_str(),
-                          static_cast<unsigned long long>(r["active_conns"].as_uint()),
-                          static_cast<unsigned long long>(r["inactive_conns"].as_uint()),
-                          static_cast<unsigned long long>(r["packets"].as_uint()),
-                          static_cast<unsigned long long>(r["bytes"].as_uint()),
-                          r["health"].to_text().c_str());
+                          remote.c_str(), to_text(r["forward"]).c_str(),
+                          to_text(r["effective_weight"]).c_str(), to_text(r["state"]).c_str(),
+                          static_cast<unsigned long long>(r["active_conns"].get<std::uint64_t>()),
+                          static_cast<unsigned long long>(r["inactive_conns"].get<std::uint64_t>()),
+                          static_cast<unsigned long long>(r["packets"].get<std::uint64_t>()),
+                          static_cast<unsigned long long>(r["bytes"].get<std::uint64_t>()),
+                          to_text(r["health"]).c_str());
             out += buf;
         }
     }
@@ -225,8 +224,8 @@ void register_commands(engine& e, control::control_plane& cp) {
           [&cp](const args& a) {
               json r = cp.report_lcores();
               if (!a.json) {
-                  for (auto& row : r.as_array()) {
-                      row.set("busy_pct", fmt_rate(row["busy_pct"].as_double()));
+                  for (auto& row : r) {
+                      row["busy_pct"] = fmt_rate(row["busy_pct"].get<double>());
                   }
               }
               return render(r, a.json);
@@ -261,9 +260,9 @@ void register_commands(engine& e, control::control_plane& cp) {
                     std::string("error: no vrrp instance named '").append(a["name"]).append("'\n"));
             }
             if (a.json) {
-                return render(r.as_array()[0], true);
+                return render(r[0], true);
             }
-            return reply::success(vrrp_detail(r.as_array()[0]));
+            return reply::success(vrrp_detail(r[0]));
         },
         {{"name", "VRRP instance name"}});
     e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",

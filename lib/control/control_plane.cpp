@@ -17,6 +17,8 @@
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
+#include "net/parse.hpp"
+#include "pipeline/snapshot.hpp"
 
 namespace vipgate::control {
 
@@ -132,23 +134,15 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
-    auto s = std::make_unique<dataplane::snapshot>();
-    s->generation = ++generation_;
+    pipeline::snapshot_builder b;
+    b.set_generation(++generation_);
     for (std::size_t pi = 0; pi < dp_.ports().size(); ++pi) {
         const auto& p = dp_.ports()[pi];
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
         // The gateway may change on reload: take it from the live config.
-        v.gateway = gateway_of(pi).value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
+        b.add_port(p.mac, p.cfg.address, gateway_of(pi).value_or(net::ipv4_addr{}));
     }
-    s->virtual_macs.resize(s->ports.size());
-    s->vrrp.resize(s->ports.size());
     if (vrrp_) {
-        vrrp_->fill_snapshot(*s);
+        vrrp_->fill_snapshot(b);
     }
     if (lb_) {
         // A VIP that no VRRP instance manages is always held here: answer
@@ -162,21 +156,17 @@ void control_plane::publish_if_dirty() {
                 if (!dp_.ports()[i].cfg.address.contains(vip)) {
                     continue;
                 }
-                auto& own = s->owned[i];
-                bool dup =
-                    std::any_of(own.begin(), own.end(),
-                                [&](const pipeline::owned_address& o) { return o.addr == vip; });
-                if (!dup) {
-                    own.push_back({vip, dp_.ports()[i].mac});
+                const auto port = static_cast<std::uint16_t>(i);
+                if (!b.owns(port, vip)) {
+                    b.add_owned(port, {vip, dp_.ports()[i].mac});
                 }
                 break;
             }
         }
-        s->services = lb_->table();
-        s->service_active = lb_->active_flags([this](net::ipv4_addr vip) {
+        b.set_services(lb_->table(), lb_->active_flags([this](net::ipv4_addr vip) {
             // A VIP that no VRRP instance manages is always ours.
             return !vrrp_ || !vrrp_->manages(vip) || vrrp_->holds(vip);
-        });
+        }));
         std::vector<pipeline::next_hop> hops;
         for (const auto& e : neighbours_.entries()) {
             if (e.st == neigh::state::reachable || e.st == neigh::state::stale ||
@@ -184,10 +174,10 @@ void control_plane::publish_if_dirty() {
                 hops.push_back({e.ip, e.mac, e.port});
             }
         }
-        s->neighbours = std::make_shared<const pipeline::neighbour_map>(hops);
+        b.set_neighbours(hops);
     }
     ++counters_.snapshots;
-    dp_.publish(std::move(s));
+    dp_.publish(b.build());
 }
 
 bool control_plane::send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) {
@@ -550,19 +540,18 @@ json control_plane::report_health() {
         const auto& vs = lb_->services()[where.first];
         const auto& rs = vs.rs[where.second];
         json o = json::object();
-        o.set("virtual_server", vs.cfg.name);
-        o.set("real_server",
-              rs.cfg.rs.address.to_string() + ":" +
-                  std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port));
-        o.set("state", c->current() == health::state::up ? "UP" : "DOWN");
-        o.set("reason", rs.health_reason);
+        o["virtual_server"] = vs.cfg.name;
+        o["real_server"] = rs.cfg.rs.address.to_string() + ":" +
+                           std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port);
+        o["state"] = c->current() == health::state::up ? "UP" : "DOWN";
+        o["reason"] = rs.health_reason;
         const auto& st = c->stats();
-        o.set("probes", st.probes_sent);
-        o.set("successes", st.successes);
-        o.set("timeouts", st.timeouts);
-        o.set("refused", st.refused);
-        o.set("no_route", st.no_route);
-        rows.push(std::move(o));
+        o["probes"] = st.probes_sent;
+        o["successes"] = st.successes;
+        o["timeouts"] = st.timeouts;
+        o["refused"] = st.refused;
+        o["no_route"] = st.no_route;
+        rows.push_back(std::move(o));
     }
     return rows;
 }
@@ -761,7 +750,7 @@ json control_plane::call_sync(std::function<json()> fn, usec timeout) {
     std::unique_lock<std::mutex> lk(calls_mutex_);
     if (!calls_cv_.wait_for(lk, timeout, [&] { return call->done; })) {
         json e = json::object();
-        e.set("error", "control core did not answer in time");
+        e["error"] = "control core did not answer in time";
         return e;
     }
     return call->result;
@@ -782,7 +771,7 @@ void control_plane::serve_cross_thread_calls() {
             r = c->fn();
         } catch (const std::exception& e) {
             r = json::object();
-            r.set("error", e.what());
+            r["error"] = e.what();
         }
         std::lock_guard<std::mutex> g(calls_mutex_);
         c->result = std::move(r);
@@ -857,31 +846,20 @@ void control_plane::handle_punt(const dataplane::punted_frame& f) {
 void control_plane::handle_arp(const dataplane::punted_frame& f) {
     ++counters_.arp_punts;
     std::span<const std::uint8_t> frame(f.data, f.length);
-    if (frame.size() < net::eth_header_len || f.port_index >= dp_.ports().size()) {
+    // The worker's parser (VLAN / 802.1ad tag included): the punted frame
+    // passed it there, so a failure here means a corrupted punt.
+    net::packet_meta meta;
+    if (f.port_index >= dp_.ports().size() || net::parse(frame, meta) != net::drop_reason::none ||
+        meta.ethertype != net::ethertype_arp) {
         ++counters_.arp_malformed;
         return;
     }
-    std::size_t off = net::eth_header_len;
-    std::uint16_t et = net::load_be16(frame.data() + 12);
-    if (net::is_vlan_tpid(et)) {
-        if (frame.size() < off + net::vlan_tag_len) {
-            ++counters_.arp_malformed;
-            return;
-        }
-        et = net::load_be16(frame.data() + 16);
-        off += net::vlan_tag_len;
-    }
-    if (et != net::ethertype_arp || frame.size() < off + net::arp_len) {
-        ++counters_.arp_malformed;
-        return;
-    }
-    net::arp_cview arp(frame.subspan(off, net::arp_len));
     const auto& port = dp_.ports()[f.port_index];
-    net::ipv4_addr spa = arp.spa();
-    net::mac_addr sha = arp.sha();
+    const net::ipv4_addr spa = meta.src;
+    const net::mac_addr sha = net::arp_cview(frame.subspan(meta.l3_offset, net::arp_len)).sha();
 
     // Someone else claiming one of our addresses is worth a (rate-limited) log.
-    const auto& owned = dp_.current().ports[f.port_index].owned;
+    const auto& owned = dp_.current().ports()[f.port_index].owned;
     bool ours = std::any_of(owned.begin(), owned.end(), [&](const pipeline::owned_address& o) {
         return o.addr == spa && o.mac != sha;
     });
@@ -941,12 +919,11 @@ void control_plane::send_arp_request(std::uint16_t port, net::ipv4_addr target) 
 
 json control_plane::report_summary() {
     json o = json::object();
-    o.set("uptime_s",
-          static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count()));
-    o.set("ports", static_cast<std::uint64_t>(dp_.ports().size()));
-    o.set("workers", dp_.worker_count());
-    o.set("config", cfg_.source_file);
+    o["uptime_s"] = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count());
+    o["ports"] = static_cast<std::uint64_t>(dp_.ports().size());
+    o["workers"] = dp_.worker_count();
+    o["config"] = cfg_.source_file;
     return o;
 }
 
@@ -956,19 +933,19 @@ json control_plane::report_ports() {
         const auto& p = dp_.ports()[i];
         auto l = dp_.link(i);
         json r = json::object();
-        r.set("name", p.name);
-        r.set("port_id", static_cast<unsigned>(p.port_id));
-        r.set("device", p.eal_name);
-        r.set("driver", p.driver);
-        r.set("mac", p.mac.to_string());
-        r.set("address", p.cfg.address.to_string());
-        r.set("link", l.up ? "up" : "down");
-        r.set("speed_mbps", static_cast<std::uint64_t>(l.speed_mbps));
-        r.set("queues", dp_.worker_count());
+        r["name"] = p.name;
+        r["port_id"] = static_cast<unsigned>(p.port_id);
+        r["device"] = p.eal_name;
+        r["driver"] = p.driver;
+        r["mac"] = p.mac.to_string();
+        r["address"] = p.cfg.address.to_string();
+        r["link"] = l.up ? "up" : "down";
+        r["speed_mbps"] = static_cast<std::uint64_t>(l.speed_mbps);
+        r["queues"] = dp_.worker_count();
         // Where adverts, GARPs, ARP requests and probes leave.
-        r.set("control_tx", p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
-                                                 : std::string("via worker 0"));
-        rows.push(std::move(r));
+        r["control_tx"] = p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
+                                               : std::string("via worker 0");
+        rows.push_back(std::move(r));
     }
     return rows;
 }
@@ -981,17 +958,17 @@ json control_plane::report_port_stats() {
         rte_eth_stats_get(p.port_id, &s);
         const auto& b = port_base_[i];
         json r = json::object();
-        r.set("name", p.name);
-        r.set("port_id", static_cast<unsigned>(p.port_id));
-        r.set("rx_packets", s.ipackets - b.ipackets);
-        r.set("rx_bytes", s.ibytes - b.ibytes);
-        r.set("rx_missed", s.imissed - b.imissed);
-        r.set("rx_errors", s.ierrors - b.ierrors);
-        r.set("rx_nombuf", s.rx_nombuf - b.rx_nombuf);
-        r.set("tx_packets", s.opackets - b.opackets);
-        r.set("tx_bytes", s.obytes - b.obytes);
-        r.set("tx_errors", s.oerrors - b.oerrors);
-        rows.push(std::move(r));
+        r["name"] = p.name;
+        r["port_id"] = static_cast<unsigned>(p.port_id);
+        r["rx_packets"] = s.ipackets - b.ipackets;
+        r["rx_bytes"] = s.ibytes - b.ibytes;
+        r["rx_missed"] = s.imissed - b.imissed;
+        r["rx_errors"] = s.ierrors - b.ierrors;
+        r["rx_nombuf"] = s.rx_nombuf - b.rx_nombuf;
+        r["tx_packets"] = s.opackets - b.opackets;
+        r["tx_bytes"] = s.obytes - b.obytes;
+        r["tx_errors"] = s.oerrors - b.oerrors;
+        rows.push_back(std::move(r));
     }
     return rows;
 }
@@ -1004,32 +981,32 @@ json control_plane::report_lcores() {
         std::uint64_t polls = s.polls.get() - b.polls;
         std::uint64_t busy = s.busy_polls.get() - b.busy_polls;
         json r = json::object();
-        r.set("worker", w);
-        r.set("lcore", dp_.worker_lcore(w));
-        r.set("rx_packets", s.rx_packets.get() - b.rx);
-        r.set("tx_packets", s.tx_packets.get() - b.tx);
-        r.set("replies", s.replies.get() - b.replies);
-        r.set("punts", s.punts.get() - b.punts);
-        r.set("control_tx", s.control_tx.get() - b.control_tx);
-        r.set("drops", s.drops.get() - b.drops);
-        r.set("polls", polls);
-        r.set("busy_pct",
-              polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0);
-        r.set("idle_sleeps", s.idle_sleeps.get() - b.idle_sleeps);
+        r["worker"] = w;
+        r["lcore"] = dp_.worker_lcore(w);
+        r["rx_packets"] = s.rx_packets.get() - b.rx;
+        r["tx_packets"] = s.tx_packets.get() - b.tx;
+        r["replies"] = s.replies.get() - b.replies;
+        r["punts"] = s.punts.get() - b.punts;
+        r["control_tx"] = s.control_tx.get() - b.control_tx;
+        r["drops"] = s.drops.get() - b.drops;
+        r["polls"] = polls;
+        r["busy_pct"] =
+            polls ? static_cast<double>(busy) * 100.0 / static_cast<double>(polls) : 0.0;
+        r["idle_sleeps"] = s.idle_sleeps.get() - b.idle_sleeps;
         if (dp_.lb_enabled()) {
-            r.set("forwarded", s.forwarded.get());
-            r.set("new_flows", s.new_flows.get());
-            r.set("conn_reused", s.conn_reused.load(std::memory_order_relaxed));
-            r.set("persist_hits", s.persist_hits.load(std::memory_order_relaxed));
-            r.set("persist_resched", s.persist_resched.load(std::memory_order_relaxed));
-            r.set("flows", s.flows_active.load(std::memory_order_relaxed));
-            r.set("flow_capacity", s.flow_capacity.load(std::memory_order_relaxed));
-            r.set("handoffs_out", s.handoffs_out.get());
-            r.set("handoffs_in", s.handoffs_in.get());
-            r.set("expired", s.flows_expired.get());
-            r.set("taken_over", s.flows_taken_over.load(std::memory_order_relaxed));
+            r["forwarded"] = s.forwarded.get();
+            r["new_flows"] = s.new_flows.get();
+            r["conn_reused"] = s.conn_reused.load(std::memory_order_relaxed);
+            r["persist_hits"] = s.persist_hits.load(std::memory_order_relaxed);
+            r["persist_resched"] = s.persist_resched.load(std::memory_order_relaxed);
+            r["flows"] = s.flows_active.load(std::memory_order_relaxed);
+            r["flow_capacity"] = s.flow_capacity.load(std::memory_order_relaxed);
+            r["handoffs_out"] = s.handoffs_out.get();
+            r["handoffs_in"] = s.handoffs_in.get();
+            r["expired"] = s.flows_expired.get();
+            r["taken_over"] = s.flows_taken_over.load(std::memory_order_relaxed);
         }
-        rows.push(std::move(r));
+        rows.push_back(std::move(r));
     }
     return rows;
 }
@@ -1044,53 +1021,52 @@ json control_plane::report_stats() {
             v += dp_.stats(w).drop[r].get() - worker_base_[w].drop[r];
         }
         total += v;
-        drops.set(pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r)), v);
+        drops[pipeline::drop_reason_name(static_cast<pipeline::drop_reason>(r))] = v;
     }
-    o.set("drops_total", total);
-    o.set("drops", std::move(drops));
+    o["drops_total"] = total;
+    o["drops"] = std::move(drops);
     const auto& c = counters_;
     const auto& b = counters_base_;
     json ctl = json::object();
-    ctl.set("punts_handled", c.punts_handled - b.punts_handled);
-    ctl.set("arp_punts", c.arp_punts - b.arp_punts);
-    ctl.set("arp_malformed", c.arp_malformed - b.arp_malformed);
-    ctl.set("arp_not_in_subnet", c.arp_not_in_subnet - b.arp_not_in_subnet);
-    ctl.set("arp_conflicts", c.arp_conflicts - b.arp_conflicts);
-    ctl.set("unknown_punts", c.unknown_punts - b.unknown_punts);
-    ctl.set("arp_requests_sent", c.arp_requests_sent - b.arp_requests_sent);
-    ctl.set("control_tx_alloc_failed", c.control_tx_alloc_failed - b.control_tx_alloc_failed);
-    ctl.set("control_tx_ring_full", dp_.control_tx_dropped());
-    ctl.set("control_tx_queue_full", dp_.control_tx_queue_full());
-    ctl.set("punt_ring_backlog", dp_.punt_ring_count());
-    ctl.set("notices", c.notices - b.notices);
+    ctl["punts_handled"] = c.punts_handled - b.punts_handled;
+    ctl["arp_punts"] = c.arp_punts - b.arp_punts;
+    ctl["arp_malformed"] = c.arp_malformed - b.arp_malformed;
+    ctl["arp_not_in_subnet"] = c.arp_not_in_subnet - b.arp_not_in_subnet;
+    ctl["arp_conflicts"] = c.arp_conflicts - b.arp_conflicts;
+    ctl["unknown_punts"] = c.unknown_punts - b.unknown_punts;
+    ctl["arp_requests_sent"] = c.arp_requests_sent - b.arp_requests_sent;
+    ctl["control_tx_alloc_failed"] = c.control_tx_alloc_failed - b.control_tx_alloc_failed;
+    ctl["control_tx_ring_full"] = dp_.control_tx_dropped();
+    ctl["control_tx_queue_full"] = dp_.control_tx_queue_full();
+    ctl["punt_ring_backlog"] = dp_.punt_ring_count();
+    ctl["notices"] = c.notices - b.notices;
     std::uint64_t lost = 0;
     for (unsigned w = 0; w < dp_.worker_count(); ++w) {
         lost += dp_.stats(w).notices_lost.get();
     }
-    ctl.set("notices_lost", lost);
-    ctl.set("snapshots_published", c.snapshots - b.snapshots);
-    ctl.set("probes_sent", c.probes_sent - b.probes_sent);
-    ctl.set("probe_rsts_sent", c.probe_rsts_sent - b.probe_rsts_sent);
-    ctl.set("probe_answers", c.probe_answers - b.probe_answers);
-    ctl.set("probe_unmatched", c.probe_unmatched - b.probe_unmatched);
-    ctl.set("probe_bad_checksum", c.probe_bad_checksum - b.probe_bad_checksum);
-    o.set("control", std::move(ctl));
+    ctl["notices_lost"] = lost;
+    ctl["snapshots_published"] = c.snapshots - b.snapshots;
+    ctl["probes_sent"] = c.probes_sent - b.probes_sent;
+    ctl["probe_rsts_sent"] = c.probe_rsts_sent - b.probe_rsts_sent;
+    ctl["probe_answers"] = c.probe_answers - b.probe_answers;
+    ctl["probe_unmatched"] = c.probe_unmatched - b.probe_unmatched;
+    ctl["probe_bad_checksum"] = c.probe_bad_checksum - b.probe_bad_checksum;
+    o["control"] = std::move(ctl);
     const auto& ns = neighbours_.stats();
     json n = json::object();
-    n.set("entries", static_cast<std::uint64_t>(neighbours_.size()));
-    n.set("learnt", ns.learnt);
-    n.set("mac_changes", ns.mac_changes);
-    n.set("table_full", ns.table_full);
-    n.set("requests_sent", ns.requests_sent);
-    n.set("resolutions_failed", ns.resolutions_failed);
-    n.set("expired", ns.expired);
-    o.set("neighbours", std::move(n));
+    n["entries"] = static_cast<std::uint64_t>(neighbours_.size());
+    n["learnt"] = ns.learnt;
+    n["mac_changes"] = ns.mac_changes;
+    n["table_full"] = ns.table_full;
+    n["requests_sent"] = ns.requests_sent;
+    n["resolutions_failed"] = ns.resolutions_failed;
+    n["expired"] = ns.expired;
+    o["neighbours"] = std::move(n);
     if (vrrp_) {
-        o.set("vrrp", vrrp_->tx_report(dp_));
+        o["vrrp"] = vrrp_->tx_report(dp_);
     }
-    o.set("since_s",
-          static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count()));
+    o["since_s"] = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(now() - stats_cleared_at_).count());
     return o;
 }
 
@@ -1099,19 +1075,19 @@ json control_plane::report_arp() {
     usec t = now();
     for (const auto& e : neighbours_.entries()) {
         json r = json::object();
-        r.set("address", e.ip.to_string());
-        r.set("mac", e.st == neigh::state::incomplete || e.st == neigh::state::failed
-                         ? std::string("-")
-                         : e.mac.to_string());
-        r.set("port", e.port < dp_.ports().size() ? dp_.ports()[e.port].name : std::string("?"));
-        r.set("state", neigh::state_name(e.st));
-        r.set("age_s",
-              e.st == neigh::state::static_
-                  ? json(nullptr)
-                  : json(static_cast<std::uint64_t>(
-                        std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count())));
-        r.set("probes", e.probes);
-        rows.push(std::move(r));
+        r["address"] = e.ip.to_string();
+        r["mac"] = e.st == neigh::state::incomplete || e.st == neigh::state::failed
+                       ? std::string("-")
+                       : e.mac.to_string();
+        r["port"] = e.port < dp_.ports().size() ? dp_.ports()[e.port].name : std::string("?");
+        r["state"] = neigh::state_name(e.st);
+        r["age_s"] =
+            e.st == neigh::state::static_
+                ? json(nullptr)
+                : json(static_cast<std::uint64_t>(
+                      std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count()));
+        r["probes"] = e.probes;
+        rows.push_back(std::move(r));
     }
     return rows;
 }

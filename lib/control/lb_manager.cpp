@@ -329,13 +329,13 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
         const auto& sc = vs.cfg.service;
         const lb::service* svc = table_->find_service(sc.vip, sc.port, sc.proto);
         json o = json::object();
-        o.set("name", vs.cfg.name);
-        o.set("protocol", lb::protocol_name(sc.proto));
-        o.set("address", sc.vip.to_string());
-        o.set("port", static_cast<unsigned>(sc.port));
-        o.set("scheduler", lb::scheduler_name(sc.scheduler));
-        o.set("persistence_timeout_s", static_cast<std::uint64_t>(sc.persistence_timeout.count()));
-        o.set("delay_loop_s", static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0);
+        o["name"] = vs.cfg.name;
+        o["protocol"] = lb::protocol_name(sc.proto);
+        o["address"] = sc.vip.to_string();
+        o["port"] = static_cast<unsigned>(sc.port);
+        o["scheduler"] = lb::scheduler_name(sc.scheduler);
+        o["persistence_timeout_s"] = static_cast<std::uint64_t>(sc.persistence_timeout.count());
+        o["delay_loop_s"] = static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0;
         std::uint64_t conns = 0, inact = 0, pkts = 0, bytes = 0;
         json rss = json::array();
         for (std::size_t j = 0; j < vs.rs.size(); ++j) {
@@ -377,30 +377,30 @@ json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
             pkts += p;
             bytes += b;
             json x = json::object();
-            x.set("address", r.cfg.rs.address.to_string());
-            x.set("port", static_cast<unsigned>(port));
-            x.set("forward", "Masq");
-            x.set("weight", r.weight);
-            x.set("effective_weight", rs ? rs->weight : 0u);
-            x.set("state", r.draining_since ? "draining"
-                           : !r.enabled     ? "disabled"
-                                            : (r.healthy ? "up" : "down"));
-            x.set("check", r.cfg.check ? "tcp" : "none");
-            x.set("health", r.health_reason);
-            x.set("health_since_s", static_cast<double>((now - r.health_since).count()) / 1e6);
-            x.set("inhibit_on_failure", r.cfg.inhibit_on_failure);
-            x.set("active_conns", a);
-            x.set("inactive_conns", in);
-            x.set("packets", p);
-            x.set("bytes", b);
-            rss.push(std::move(x));
+            x["address"] = r.cfg.rs.address.to_string();
+            x["port"] = static_cast<unsigned>(port);
+            x["forward"] = "Masq";
+            x["weight"] = r.weight;
+            x["effective_weight"] = rs ? rs->weight : 0u;
+            x["state"] = r.draining_since ? "draining"
+                         : !r.enabled     ? "disabled"
+                                          : (r.healthy ? "up" : "down");
+            x["check"] = r.cfg.check ? "tcp" : "none";
+            x["health"] = r.health_reason;
+            x["health_since_s"] = static_cast<double>((now - r.health_since).count()) / 1e6;
+            x["inhibit_on_failure"] = r.cfg.inhibit_on_failure;
+            x["active_conns"] = a;
+            x["inactive_conns"] = in;
+            x["packets"] = p;
+            x["bytes"] = b;
+            rss.push_back(std::move(x));
         }
-        o.set("active_conns", conns);
-        o.set("inactive_conns", inact);
-        o.set("packets", pkts);
-        o.set("bytes", bytes);
-        o.set("real_servers", std::move(rss));
-        rows.push(std::move(o));
+        o["active_conns"] = conns;
+        o["inactive_conns"] = inact;
+        o["packets"] = pkts;
+        o["bytes"] = bytes;
+        o["real_servers"] = std::move(rss);
+        rows.push_back(std::move(o));
     }
     return rows;
 }
@@ -421,13 +421,13 @@ json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
     json rows = json::array();
     for (const auto& f : dp.dump_flows(req)) {
         json o = json::object();
-        o.set("protocol", f.proto == 6 ? "tcp" : "udp");
-        o.set("client", f.client.to_string() + ":" + std::to_string(f.client_port));
-        o.set("virtual", f.vip.to_string() + ":" + std::to_string(f.vport));
-        o.set("real_server", f.rs.to_string() + ":" + std::to_string(f.rs_port));
-        o.set("state", lb::flow_state_name(static_cast<lb::flow_state>(f.state)));
-        o.set("expires_s", static_cast<double>(f.expires_in_ms) / 1000.0);
-        rows.push(std::move(o));
+        o["protocol"] = f.proto == 6 ? "tcp" : "udp";
+        o["client"] = f.client.to_string() + ":" + std::to_string(f.client_port);
+        o["virtual"] = f.vip.to_string() + ":" + std::to_string(f.vport);
+        o["real_server"] = f.rs.to_string() + ":" + std::to_string(f.rs_port);
+        o["state"] = lb::flow_state_name(static_cast<lb::flow_state>(f.state));
+        o["expires_s"] = static_cast<double>(f.expires_in_ms) / 1000.0;
+        rows.push_back(std::move(o));
     }
     return rows;
 }

@@ -18,7 +18,7 @@ void flatten(const json& v, const std::string& prefix, rte_tel_data* d, int& bud
         return;
     }
     if (v.is_object()) {
-        for (const auto& [k, child] : v.as_object()) {
+        for (const auto& [k, child] : v.items()) {
             flatten(child, prefix.empty() ? k : prefix + "/" + k, d, budget);
         }
         return;
@@ -28,29 +28,29 @@ void flatten(const json& v, const std::string& prefix, rte_tel_data* d, int& bud
     if (v.is_array()) {
         // Arrays of objects: key each element by its "name" (or index).
         std::size_t i = 0;
-        for (const auto& e : v.as_array()) {
+        for (const auto& e : v) {
             std::string k = key + "/" + std::to_string(i);
-            if (const json* n = e.find("name"); n && n->is_string()) {
-                k = key + "/" + n->as_string();
-            } else if (const json* a = e.find("address"); a && a->is_string()) {
-                k = key + "/" + a->as_string();
+            if (const json* n = find(e, "name"); n && n->is_string()) {
+                k = key + "/" + n->get<std::string>();
+            } else if (const json* a = find(e, "address"); a && a->is_string()) {
+                k = key + "/" + a->get<std::string>();
             }
             flatten(e, k, d, budget);
             ++i;
         }
         return;
     }
-    if (v.is_uint()) {
-        rte_tel_data_add_dict_u64(d, key.c_str(), v.as_uint());
-    } else if (v.is_int()) {
-        rte_tel_data_add_dict_int(d, key.c_str(), static_cast<int>(v.as_int()));
-    } else if (v.is_bool()) {
-        rte_tel_data_add_dict_int(d, key.c_str(), v.as_bool() ? 1 : 0);
-    } else if (v.is_double()) {
-        rte_tel_data_add_dict_string(d, key.c_str(), v.dump().c_str());
+    if (v.is_number_unsigned()) {
+        rte_tel_data_add_dict_u64(d, key.c_str(), v.get<std::uint64_t>());
+    } else if (v.is_number_integer()) {
+        rte_tel_data_add_dict_int(d, key.c_str(), static_cast<int>(v.get<std::int64_t>()));
+    } else if (v.is_boolean()) {
+        rte_tel_data_add_dict_int(d, key.c_str(), v.get<bool>() ? 1 : 0);
+    } else if (v.is_number_float()) {
+        rte_tel_data_add_dict_string(d, key.c_str(), dump_json(v).c_str());
     } else {
         rte_tel_data_add_dict_string(d, key.c_str(),
-                                     v.to_text().substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
+                                     to_text(v).substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
     }
 }
 
@@ -61,16 +61,16 @@ int answer(rte_tel_data* d, const json& top) {
         json wrapped = json::object();
         // Key rows by name / address / index.
         std::size_t i = 0;
-        for (const auto& e : top.as_array()) {
+        for (const auto& e : top) {
             std::string k = std::to_string(i++);
-            if (const json* n = e.find("name"); n && n->is_string()) {
-                k = n->as_string();
-            } else if (const json* a = e.find("address"); a && a->is_string()) {
-                k = a->as_string();
-            } else if (const json* w = e.find("worker")) {
-                k = "worker" + w->to_text();
+            if (const json* n = find(e, "name"); n && n->is_string()) {
+                k = n->get<std::string>();
+            } else if (const json* a = find(e, "address"); a && a->is_string()) {
+                k = a->get<std::string>();
+            } else if (const json* w = find(e, "worker")) {
+                k = "worker" + to_text(*w);
             }
-            wrapped.set(k, e);
+            wrapped[k] = e;
         }
         flatten(wrapped, "", d, budget);
     } else {
@@ -89,9 +89,9 @@ int endpoint(const char*, const char* params, rte_tel_data* d) {
     json r = cp->call_sync([cp] { return (cp->*Report)(); });
     if (!want.empty() && r.is_array()) {
         // "/vipgate/ports,ext0": one row only.
-        for (const auto& e : r.as_array()) {
-            const json* n = e.find("name");
-            if (n && n->to_text() == want) {
+        for (const auto& e : r) {
+            const json* n = find(e, "name");
+            if (n && to_text(*n) == want) {
                 return answer(d, e);
             }
         }

@@ -493,26 +493,22 @@ bool vrrp_manager::holds(net::ipv4_addr ip) const {
     return false;
 }
 
-void vrrp_manager::fill_snapshot(dataplane::snapshot& snap) const {
+void vrrp_manager::fill_snapshot(pipeline::snapshot_builder& b) const {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         const auto& s = instances_[i];
-        if (s.port >= snap.ports.size()) {
+        if (s.port >= b.port_count()) {
             continue;
         }
-        snap.vrrp_configs.push_back(s.cfg);
-        snap.vrrp[s.port].push_back({s.cfg->vrid, s.row, s.cfg.get()});
+        b.add_vrrp(s.port, s.row, s.cfg);
         if (s.owns_vips) {
             const net::mac_addr mac = s.cfg->use_vmac ? s.vmac : s.port_mac;
             for (const auto& vip : s.cfg->virtual_addresses) {
-                snap.owned[s.port].push_back({vip, mac});
+                b.add_owned(s.port, {vip, mac});
             }
             if (s.cfg->use_vmac) {
-                snap.virtual_macs[s.port].push_back(s.vmac);
+                b.add_virtual_mac(s.port, s.vmac);
             }
         }
-    }
-    for (auto& v : snap.vrrp) {
-        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.vrid < b.vrid; });
     }
 }
 
@@ -526,56 +522,56 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         const auto& in = *s.inst;
         const auto& c = in.counters();
         json r = json::object();
-        r.set("name", s.name);
-        r.set("port", s.port_name);
-        r.set("vrid", static_cast<unsigned>(s.cfg->vrid));
-        r.set("version", static_cast<unsigned>(s.cfg->version));
-        r.set("state", state_upper(in.state()));
-        r.set("priority", static_cast<unsigned>(in.base_priority()));
-        r.set("effective_priority", static_cast<unsigned>(in.effective_priority()));
-        r.set("master_address",
-              in.master_address() ? in.master_address()->to_string() : std::string("-"));
-        r.set("master_priority", static_cast<unsigned>(in.master_priority()));
-        r.set("advert_interval_s", to_seconds(in.advert_interval()));
-        r.set("master_adver_interval_s", to_seconds(in.master_adver_interval()));
-        r.set("master_down_interval_s", to_seconds(in.master_down_interval()));
+        r["name"] = s.name;
+        r["port"] = s.port_name;
+        r["vrid"] = static_cast<unsigned>(s.cfg->vrid);
+        r["version"] = static_cast<unsigned>(s.cfg->version);
+        r["state"] = state_upper(in.state());
+        r["priority"] = static_cast<unsigned>(in.base_priority());
+        r["effective_priority"] = static_cast<unsigned>(in.effective_priority());
+        r["master_address"] =
+            in.master_address() ? in.master_address()->to_string() : std::string("-");
+        r["master_priority"] = static_cast<unsigned>(in.master_priority());
+        r["advert_interval_s"] = to_seconds(in.advert_interval());
+        r["master_adver_interval_s"] = to_seconds(in.master_adver_interval());
+        r["master_down_interval_s"] = to_seconds(in.master_down_interval());
         auto ttd = in.time_to_master_down(tp(now));
-        r.set("time_to_master_down_s", ttd ? json(to_seconds(*ttd)) : json(nullptr));
-        r.set("preempt", s.cfg->preempt);
-        r.set("preempt_delay_s", to_seconds(s.cfg->preempt_delay));
-        r.set("resigned", in.resigned());
-        r.set("owns_vips", s.owns_vips);
+        r["time_to_master_down_s"] = ttd ? json(to_seconds(*ttd)) : json(nullptr);
+        r["preempt"] = s.cfg->preempt;
+        r["preempt_delay_s"] = to_seconds(s.cfg->preempt_delay);
+        r["resigned"] = in.resigned();
+        r["owns_vips"] = s.owns_vips;
         json vips = json::array();
         for (const auto& v : s.cfg->virtual_addresses) {
-            vips.push(v.to_string());
+            vips.push_back(v.to_string());
         }
-        r.set("virtual_addresses", std::move(vips));
-        r.set("source_address", s.cfg->primary_address.to_string());
-        r.set("mac", (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string());
+        r["virtual_addresses"] = std::move(vips);
+        r["source_address"] = s.cfg->primary_address.to_string();
+        r["mac"] = (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string();
         json peers = json::array();
         for (const auto& p : s.cfg->unicast_peers) {
-            peers.push(p.to_string());
+            peers.push_back(p.to_string());
         }
-        r.set("unicast_peers", std::move(peers));
-        r.set("authentication", s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none");
-        r.set("sync_group",
-              s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)].name) : json(nullptr));
-        r.set("adverts_sent", c.adverts_sent);
-        r.set("adverts_received", c.adverts_received);
-        r.set("adverts_ignored", c.adverts_ignored);
-        r.set("lower_priority_discarded", c.lower_priority_discarded);
-        r.set("priority_zero_sent", c.priority_zero_sent);
-        r.set("priority_zero_received", c.priority_zero_received);
-        r.set("became_master", c.became_master);
-        r.set("released_master", c.released_master);
-        r.set("forced_elections", c.forced_elections);
-        r.set("garp_bursts", c.garp_bursts);
-        r.set("interval_adopted", c.interval_adopted);
+        r["unicast_peers"] = std::move(peers);
+        r["authentication"] = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
+        r["sync_group"] =
+            s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)].name) : json(nullptr);
+        r["adverts_sent"] = c.adverts_sent;
+        r["adverts_received"] = c.adverts_received;
+        r["adverts_ignored"] = c.adverts_ignored;
+        r["lower_priority_discarded"] = c.lower_priority_discarded;
+        r["priority_zero_sent"] = c.priority_zero_sent;
+        r["priority_zero_received"] = c.priority_zero_received;
+        r["became_master"] = c.became_master;
+        r["released_master"] = c.released_master;
+        r["forced_elections"] = c.forced_elections;
+        r["garp_bursts"] = c.garp_bursts;
+        r["interval_adopted"] = c.interval_adopted;
         std::uint64_t punted = 0;
         for (unsigned w = 0; w < dp.worker_count(); ++w) {
             punted += dp.stats(w).vrrp_punted[s.row].get();
         }
-        r.set("adverts_accepted_by_workers", punted);
+        r["adverts_accepted_by_workers"] = punted;
         // Rejections by the workers, per reason.
         json rej = json::object();
         std::uint64_t total = 0;
@@ -587,47 +583,47 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
             }
             v -= std::min(v, s.reject_base[reason]);
             total += v;
-            rej.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
-                    v);
+            rej[std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)))] =
+                v;
         }
         for (unsigned w = 0; w < dp.worker_count(); ++w) {
             if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
             }
         }
-        r.set("rejected_total", total);
-        r.set("rejected", std::move(rej));
+        r["rejected_total"] = total;
+        r["rejected"] = std::move(rej);
         if (last != 0) {
             json lr = json::object();
-            lr.set("reason", std::string(vrrp::reject_reason_name(
-                                 static_cast<vrrp::reject_reason>(last >> 32))));
-            lr.set("source", net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string());
-            r.set("last_rejected", std::move(lr));
+            lr["reason"] =
+                std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32)));
+            lr["source"] = net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string();
+            r["last_rejected"] = std::move(lr);
         } else {
-            r.set("last_rejected", nullptr);
+            r["last_rejected"] = nullptr;
         }
         json hist = json::array();
         for (const auto& t : in.history()) {
             json h = json::object();
-            h.set("ago_s", to_seconds(now - t.at.time_since_epoch()));
-            h.set("from", state_upper(t.from));
-            h.set("to", state_upper(t.to));
-            h.set("reason", t.reason);
-            hist.push(std::move(h));
+            h["ago_s"] = to_seconds(now - t.at.time_since_epoch());
+            h["from"] = state_upper(t.from);
+            h["to"] = state_upper(t.to);
+            h["reason"] = t.reason;
+            hist.push_back(std::move(h));
         }
-        r.set("transitions", std::move(hist));
-        rows.push(std::move(r));
+        r["transitions"] = std::move(hist);
+        rows.push_back(std::move(r));
     }
     return rows;
 }
 
 json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     json o = json::object();
-    o.set("adverts_sent", tx_.adverts_sent);
-    o.set("adverts_failed", tx_.adverts_failed);
-    o.set("unicast_unresolved", tx_.unicast_unresolved);
-    o.set("garps_sent", tx_.garps_sent);
-    o.set("punts_bad", tx_.punts_bad);
+    o["adverts_sent"] = tx_.adverts_sent;
+    o["adverts_failed"] = tx_.adverts_failed;
+    o["unicast_unresolved"] = tx_.unicast_unresolved;
+    o["garps_sent"] = tx_.garps_sent;
+    o["punts_bad"] = tx_.punts_bad;
     json unk = json::object();
     const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
     for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
@@ -636,11 +632,11 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
             v += dp.stats(w).vrrp_reject[row][reason].get();
         }
         if (v != 0) {
-            unk.set(std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))),
-                    v);
+            unk[std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)))] =
+                v;
         }
     }
-    o.set("rejected_without_instance", std::move(unk));
+    o["rejected_without_instance"] = std::move(unk);
     return o;
 }
 

@@ -18,6 +18,7 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/sync_group.hpp"
 
@@ -77,8 +78,9 @@ class vrrp_manager {
     bool manages(net::ipv4_addr ip) const;
     bool holds(net::ipv4_addr ip) const;
 
-    // Worker view: owned VIPs, virtual MACs and the VRRP table per port.
-    void fill_snapshot(dataplane::snapshot& s) const;
+    // Worker view: owned VIPs, virtual MACs and the VRRP table per port
+    // (the builder sorts each port's instances by VRID).
+    void fill_snapshot(pipeline::snapshot_builder& b) const;
 
     // Reports. `rejects` reads the workers' counters.
     json report(usec now, const dataplane::dataplane& dp, const std::string& only = {}) const;

@@ -23,25 +23,6 @@
 
 namespace vipgate::dataplane {
 
-void snapshot::finalize() {
-    owned.resize(ports.size());
-    virtual_macs.resize(ports.size());
-    vrrp.resize(ports.size());
-    for (std::size_t i = 0; i < ports.size(); ++i) {
-        ports[i].owned = std::span<const pipeline::owned_address>(owned[i]);
-        ports[i].virtual_macs = std::span<const net::mac_addr>(virtual_macs[i]);
-        ports[i].vrrp = std::span<const pipeline::vrrp_view>(vrrp[i]);
-    }
-    ctx.ports = std::span<const pipeline::port_view>(ports.data(), ports.size());
-    ctx.services = services.get();
-    ctx.service_active = std::span<const std::uint8_t>(service_active);
-    ctx.neighbours = neighbours.get();
-    ctx.rs_hops = {};
-    rs_hops = pipeline::build_rs_hops(ctx);
-    ctx.rs_hops = std::span<const pipeline::rs_hop>(rs_hops);
-    ctx.own_filter = pipeline::build_own_filter(ctx);
-}
-
 namespace {
 
 // lib/lb's allocator hook: flow tables live in DPDK memory on the worker's
@@ -331,18 +312,11 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     }
 
     // First snapshot: every port answers for its own address.
-    auto s = std::make_unique<snapshot>();
+    pipeline::snapshot_builder first;
     for (const auto& p : dp->ports_) {
-        s->owned.push_back({pipeline::owned_address{p.cfg.address.addr, p.mac}});
-        pipeline::port_view v;
-        v.mac = p.mac;
-        v.address = p.cfg.address.addr;
-        v.prefix_len = p.cfg.address.len;
-        v.gateway = p.cfg.gateway.value_or(net::ipv4_addr{});
-        s->ports.push_back(v);
+        first.add_port(p.mac, p.cfg.address, p.cfg.gateway.value_or(net::ipv4_addr{}));
     }
-    s->finalize();
-    dp->current_raw_ = s.release();
+    dp->current_raw_ = first.build().release();
     dp->current_.store(dp->current_raw_, std::memory_order_release);
     return dp;
 }
@@ -531,16 +505,16 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
         w->dump_req = req;
         w->dump_req.limit = std::min<std::uint32_t>(req.limit, 4096);
         w->dump_out.clear();
-        w->dump_state.store(1, std::memory_order_release);
+        w->dump_state.store(dump_phase::requested, std::memory_order_release);
     }
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (auto& w : workers_) {
-        while (w->dump_state.load(std::memory_order_acquire) != 2 &&
+        while (w->dump_state.load(std::memory_order_acquire) != dump_phase::done &&
                (std::chrono::steady_clock::now() < deadline ||
-                w->dump_state.load(std::memory_order_acquire) == 3)) {
+                w->dump_state.load(std::memory_order_acquire) == dump_phase::copying)) {
             rte_delay_us_sleep(50);
         }
-        if (w->dump_state.load(std::memory_order_acquire) == 2) {
+        if (w->dump_state.load(std::memory_order_acquire) == dump_phase::done) {
             for (const auto& r : w->dump_out) {
                 if (out.size() >= req.limit) {
                     break;
@@ -549,13 +523,13 @@ std::vector<flow_record> dataplane::dump_flows(const flow_dump_request& req,
             }
         }
         // A worker that did not take the request (stopped) is withdrawn from
-        // it; one that took it (3 = copying) is waited for.
-        int expected = 1;
-        if (!w->dump_state.compare_exchange_strong(expected, 0)) {
-            while (w->dump_state.load(std::memory_order_acquire) == 3) {
+        // it; one that took it (copying) is waited for.
+        dump_phase expected = dump_phase::requested;
+        if (!w->dump_state.compare_exchange_strong(expected, dump_phase::idle)) {
+            while (w->dump_state.load(std::memory_order_acquire) == dump_phase::copying) {
                 rte_delay_us_sleep(50);
             }
-            w->dump_state.store(0, std::memory_order_release);
+            w->dump_state.store(dump_phase::idle, std::memory_order_release);
         }
     }
     return out;
@@ -579,9 +553,8 @@ link_state dataplane::link(std::uint16_t port_index) const {
     return out;
 }
 
-void dataplane::publish(std::unique_ptr<snapshot> s) {
-    s->finalize();
-    snapshot* old = current_raw_;
+void dataplane::publish(std::unique_ptr<const snapshot> s) {
+    const snapshot* old = current_raw_;
     current_raw_ = s.release();
     current_.store(current_raw_, std::memory_order_release);
     if (old != nullptr) {
@@ -614,11 +587,12 @@ unsigned dataplane::drain_punts(const std::function<void(const punted_frame&)>& 
             }
             for (unsigned i = 0; i < n; ++i) {
                 rte_mbuf* m = burst[i];
+                const frame_tag tag = tag_of(m); // set by the worker's punt
                 punted_frame f;
                 f.mbuf = m;
-                f.port_index = static_cast<std::uint16_t>(m->hash.usr >> 16);
-                f.slot = static_cast<std::uint8_t>((m->hash.usr >> 8) & 0xff);
-                f.kind = static_cast<pipeline::punt_kind>(m->hash.usr & 0xff);
+                f.port_index = tag.port;
+                f.slot = tag.slot;
+                f.kind = tag.kind;
                 f.data = rte_pktmbuf_mtod(m, const std::uint8_t*);
                 f.length = m->data_len;
                 fn(f);

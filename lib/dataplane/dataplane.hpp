@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "dataplane/counters.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/config.hpp"
 
 struct rte_mbuf;
@@ -30,29 +31,10 @@ struct rte_rcu_qsbr;
 
 namespace vipgate::dataplane {
 
-// What the workers read. Immutable once published: written by the control
-// core before dataplane::publish(), then read-only until reclaimed (RCU).
-struct snapshot {
-    std::uint64_t generation = 0;
-    // Load balancing: the services (shared, immutable), which are active (VIP
-    // held here), and the neighbours workers may send to.
-    std::shared_ptr<const lb::service_table> services;
-    std::vector<std::uint8_t> service_active;
-    std::shared_ptr<const pipeline::neighbour_map> neighbours;
-    // Per port; these back the spans of port_view.
-    std::vector<std::vector<pipeline::owned_address>> owned;
-    std::vector<std::vector<net::mac_addr>> virtual_macs;
-    std::vector<std::vector<pipeline::vrrp_view>> vrrp;
-    // VRRP instance configs the vrrp_views point to (shared, immutable).
-    std::vector<std::shared_ptr<const vrrp::instance_config>> vrrp_configs;
-    std::vector<pipeline::port_view> ports;
-    std::vector<pipeline::rs_hop> rs_hops; // pipeline::build_rs_hops(ctx), by finalize()
-    pipeline::context ctx;
-
-    // Point the views at the vectors above; call after filling them (and
-    // after copying a snapshot).
-    void finalize();
-};
+// What the workers read: built by pipeline::snapshot_builder (the control
+// core), immutable; published by dataplane::publish(), then read-only until
+// reclaimed (RCU).
+using snapshot = pipeline::snapshot;
 
 struct port_info {
     std::string name;     // config name, e.g. "ext0"
@@ -129,7 +111,7 @@ class dataplane {
 
     // Swap in a new snapshot; the old one is freed by reclaim() once every
     // worker has passed a quiescent state.
-    void publish(std::unique_ptr<snapshot> s);
+    void publish(std::unique_ptr<const snapshot> s);
     void reclaim();
     const snapshot& current() const { return *current_raw_; }
 
@@ -181,10 +163,10 @@ class dataplane {
     rte_mempool* pool_ = nullptr;
     rte_ring* control_tx_ = nullptr; // SP (control) / SC (worker 0)
     rte_rcu_qsbr* qsbr_ = nullptr;
-    std::atomic<snapshot*> current_{nullptr}; // workers: acquire-load per burst
-    snapshot* current_raw_ = nullptr;
+    std::atomic<const snapshot*> current_{nullptr}; // workers: acquire-load per burst
+    const snapshot* current_raw_ = nullptr;
     struct retired {
-        snapshot* s;
+        const snapshot* s;
         std::uint64_t token;
     };
     std::vector<retired> retired_;

@@ -54,25 +54,14 @@ inline std::size_t vrrp_row(std::uint8_t slot) noexcept {
     return slot < config::max_vrrp_instances ? slot : worker_stats::vrrp_rows - 1;
 }
 
-// Per-instance reject counter, and the source of the last rejected advert
-// (IPv4 source at l3 + 12; the pipeline only rejects parsed IPv4 frames).
-inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v,
-                              std::span<const std::uint8_t> frame) noexcept {
+// Per-instance reject counter, and the reason and source of the last
+// rejected advert (the verdict's sender).
+inline void count_vrrp_reject(worker_stats& st, const pipeline::verdict& v) noexcept {
     std::size_t row = vrrp_row(v.slot);
     if (v.detail < vrrp::reject_reason_count) {
         st.vrrp_reject[row][v.detail].add();
     }
-    std::size_t l3 = 14;
-    if (frame.size() >= 18 &&
-        ((frame[12] == 0x81 && frame[13] == 0x00) || (frame[12] == 0x88 && frame[13] == 0xa8))) {
-        l3 = 18;
-    }
-    std::uint32_t src = 0;
-    if (frame.size() >= l3 + 16) {
-        src = (std::uint32_t{frame[l3 + 12]} << 24) | (std::uint32_t{frame[l3 + 13]} << 16) |
-              (std::uint32_t{frame[l3 + 14]} << 8) | std::uint32_t{frame[l3 + 15]};
-    }
-    st.vrrp_last_reject[row].store((std::uint64_t{v.detail} << 32) | src,
+    st.vrrp_last_reject[row].store((std::uint64_t{v.detail} << 32) | v.sender.ip,
                                    std::memory_order_relaxed);
 }
 
@@ -128,7 +117,8 @@ struct loop {
     // The RX burst's lookaheads (pipeline::look_ahead), by position.
     std::array<pipeline::lookahead, max_burst> ahead{};
     // Frames for other workers, staged per owner and enqueued on its ring
-    // in one burst (flush_handoffs) after each RX burst.
+    // in one burst (flush_handoffs) after each RX burst, each tagged with
+    // its arrival port (frame_tag).
     struct handoff_stage {
         std::array<rte_mbuf*, max_burst> pkts;
         unsigned count = 0;
@@ -160,7 +150,7 @@ struct loop {
     // frame and prefetch its flow bucket, prefetch the buckets' first
     // entries, then process; with many flows the table misses of the whole
     // burst overlap instead of queueing. `port` < nports: every frame came
-    // in there; else each frame's arrival port is in its hash.usr (frames
+    // in there; else each frame's arrival port is in its frame_tag (frames
     // handed over by another worker). Returns the burst's bytes.
     std::uint64_t run_burst(rte_mbuf** pkts, unsigned n, unsigned port,
                             const pipeline::context& ctx) noexcept {
@@ -183,8 +173,7 @@ struct loop {
             pipeline::prefetch_flow(ws, ahead[i]);
         }
         for (unsigned i = 0; i < n; ++i) {
-            handle(pkts[i], port < nports ? port : static_cast<unsigned>(pkts[i]->hash.usr), ctx,
-                   ahead[i]);
+            handle(pkts[i], port < nports ? port : tag_of(pkts[i]).port, ctx, ahead[i]);
         }
         return bytes;
     }
@@ -242,17 +231,9 @@ struct loop {
         case pipeline::action::reply:
             st.replies.add();
             if (v.learn) {
-                // The reply's target fields are the requester's (RFC 826).
-                const std::size_t l3 = frame.size() >= 18 && frame[12] == 0x81 ? 18 : 14;
-                if (frame.size() >= l3 + 28) {
-                    net::mac_addr mac;
-                    std::memcpy(mac.bytes.data(), frame.data() + l3 + 18, 6);
-                    net::ipv4_addr ip((std::uint32_t{frame[l3 + 24]} << 24) |
-                                      (std::uint32_t{frame[l3 + 25]} << 16) |
-                                      (std::uint32_t{frame[l3 + 26]} << 8) |
-                                      std::uint32_t{frame[l3 + 27]});
-                    notify(notice::learn, static_cast<std::uint16_t>(p), ip, &mac);
-                }
+                // The ARP requester (RFC 826: merge the sender).
+                const net::mac_addr mac = v.sender.hw();
+                notify(notice::learn, static_cast<std::uint16_t>(p), v.sender.address(), &mac);
             }
             send(p, m);
             break;
@@ -271,7 +252,7 @@ struct loop {
                 rte_pktmbuf_free(m);
                 break;
             }
-            m->hash.usr = p; // the arrival port, for the owner
+            set_tag(m, frame_tag{.port = static_cast<std::uint16_t>(p)}); // for the owner
             handoff_stage& h = ho[v.worker];
             h.pkts[h.count++] = m;
             if (h.count == max_burst) {
@@ -288,9 +269,9 @@ struct loop {
                 rte_pktmbuf_free(m);
                 break;
             }
-            // port << 16 | VRRP slot << 8 | kind: read back by drain_punts().
-            m->hash.usr = (std::uint32_t{static_cast<std::uint16_t>(p)} << 16) |
-                          (std::uint32_t{v.slot} << 8) | static_cast<std::uint32_t>(v.punt);
+            // Read back by drain_punts().
+            set_tag(m, frame_tag{
+                           .port = static_cast<std::uint16_t>(p), .kind = v.punt, .slot = v.slot});
             if (v.punt == pipeline::punt_kind::vrrp) {
                 st.vrrp_punted[vrrp_row(v.slot)].add();
             }
@@ -305,7 +286,7 @@ struct loop {
         case pipeline::action::drop:
         default:
             if (v.reason == pipeline::drop_reason::vrrp_rejected) {
-                count_vrrp_reject(st, v, frame);
+                count_vrrp_reject(st, v);
             } else if (v.reason == pipeline::drop_reason::no_neighbour) {
                 notify(notice::resolve, v.out_port, v.resolve, nullptr);
             }
@@ -316,8 +297,8 @@ struct loop {
     }
 
     void answer_dump() noexcept {
-        int expected = 1;
-        if (!w.dump_state.compare_exchange_strong(expected, 3)) {
+        dump_phase expected = dump_phase::requested;
+        if (!w.dump_state.compare_exchange_strong(expected, dump_phase::copying)) {
             return;
         }
         const flow_dump_request req = w.dump_req;
@@ -352,7 +333,7 @@ struct loop {
                 w.dump_out.push_back(r); // capacity reserved: no allocation
             }
         }
-        w.dump_state.store(2, std::memory_order_release);
+        w.dump_state.store(dump_phase::done, std::memory_order_release);
     }
 
     void publish_gauges() noexcept {
@@ -420,7 +401,7 @@ int worker_main(void* arg) {
         // Between bursts: report quiescence, then pick up the newest snapshot.
         rte_rcu_qsbr_quiescent(dp.qsbr_, w->index);
         const snapshot* snap = dp.current_.load(std::memory_order_acquire);
-        const pipeline::context& ctx = snap->ctx;
+        const pipeline::context& ctx = snap->ctx();
         L.tsc = rte_get_tsc_cycles();
         L.ws.now = lb::time_point{lb::milliseconds{static_cast<std::int64_t>(L.tsc / tsc_per_ms)}};
         st.polls.add();
@@ -516,7 +497,7 @@ int worker_main(void* arg) {
                 L.publish_gauges();
             }
         }
-        if (w->dump_state.load(std::memory_order_relaxed) == 1) {
+        if (w->dump_state.load(std::memory_order_relaxed) == dump_phase::requested) {
             L.answer_dump();
         }
 

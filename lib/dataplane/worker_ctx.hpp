@@ -1,7 +1,10 @@
 #pragma once
 // Private to lib/dataplane: one worker's context.
 
+#include <rte_mbuf.h>
+
 #include "dataplane/dataplane.hpp"
+#include "dataplane/frame_tag.hpp"
 #include "lb/engine.hpp"
 
 #include <array>
@@ -9,6 +12,26 @@
 #include <optional>
 
 namespace vipgate::dataplane {
+
+// The frame_tag of a frame on a punt or hand-off ring (frame_tag.hpp).
+inline void set_tag(rte_mbuf* m, const frame_tag& t) noexcept {
+    m->hash.usr = pack(t);
+}
+inline frame_tag tag_of(const rte_mbuf* m) noexcept {
+    return unpack(m->hash.usr);
+}
+
+// `show flows`: one request at a time per worker, as the phase in
+// worker_ctx::dump_state. Each transition has one writer:
+//   idle      -> requested  control core: dump_req filled, dump_out cleared
+//   requested -> copying    worker (compare-exchange): it took the request
+//   copying   -> done       worker: dump_out filled
+//   requested -> idle       control core (compare-exchange): withdrawn, the
+//                           worker did not take it in time
+//   done      -> idle       control core: dump_out read
+// The control core never touches dump_req / dump_out while the worker is
+// copying, so they need no lock.
+enum class dump_phase : int { idle, requested, copying, done };
 
 // A notice from a worker to the control core (16-byte ring element).
 struct notice {
@@ -32,9 +55,8 @@ struct dataplane::worker_ctx {
     std::optional<lb::engine> engine; // this worker's flows (written only by it)
     worker_stats stats;               // written by this worker only
 
-    // `show flows`: the control core fills the request and sets dump_state
-    // to 1; the worker copies matching flows and sets it to 2.
-    std::atomic<int> dump_state{0};
+    // `show flows` (see dump_phase for who moves it when).
+    std::atomic<dump_phase> dump_state{dump_phase::idle};
     flow_dump_request dump_req;
     std::vector<flow_record> dump_out; // capacity reserved by the control core
 };

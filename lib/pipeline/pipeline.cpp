@@ -117,10 +117,12 @@ verdict handle_arp(std::span<std::uint8_t> frame, const net::packet_meta& meta,
     eth.set_dst(sha);
     eth.set_src(target->mac);
     // RFC 826: "if we are the target, merge the sender into the table": the
-    // worker passes (tpa, tha) of the reply to the neighbour table, so a
-    // client that asked for a VIP can be answered without an ARP of ours.
+    // worker passes the requester to the neighbour table, so a client that
+    // asked for a VIP can be answered without an ARP of ours.
     verdict v = verdict::replied(); // VLAN tag and padding untouched
     v.learn = spa.value != 0;
+    v.sender.ip = spa.value;
+    v.sender.set_hw(sha);
     return v;
 }
 
@@ -176,8 +178,13 @@ const vrrp_view* find_vrrp(const port_view& port, std::uint8_t vrid) noexcept {
     return &*it;
 }
 
-verdict vrrp_rejected(vrrp::reject_reason r, std::uint8_t slot) noexcept {
-    return verdict::vrrp_rejected(static_cast<std::uint8_t>(r), slot);
+// The control core shows the source of the last rejected advert per
+// instance (`show vrrp`), so the verdict carries it.
+verdict vrrp_rejected(vrrp::reject_reason r, std::uint8_t slot,
+                      const net::packet_meta& meta) noexcept {
+    verdict v = verdict::vrrp_rejected(static_cast<std::uint8_t>(r), slot);
+    v.sender.ip = meta.src.value;
+    return v;
 }
 
 // A VRRP advertisement (IP protocol 112) that passed the IPv4 checks: the
@@ -196,11 +203,11 @@ verdict handle_vrrp(std::span<const std::uint8_t> frame, const net::packet_meta&
     // Without a whole header the VRID byte is not trusted to name an
     // instance: counted in the no-instance row.
     if (msg.size() < vrrp::header_size) {
-        return vrrp_rejected(vrrp::reject_reason::too_short, no_vrrp_slot);
+        return vrrp_rejected(vrrp::reject_reason::too_short, no_vrrp_slot, meta);
     }
     const vrrp_view* inst = find_vrrp(port, msg[1]); // RFC 5798 §5.2.3: VRID is byte 1
     if (inst == nullptr) {
-        return vrrp_rejected(vrrp::reject_reason::unknown_vrid, no_vrrp_slot);
+        return vrrp_rejected(vrrp::reject_reason::unknown_vrid, no_vrrp_slot, meta);
     }
     const vrrp::instance_config& cfg = *inst->cfg;
     const net::ipv4_cview ip(frame.subspan(meta.l3_offset));
@@ -215,11 +222,11 @@ verdict handle_vrrp(std::span<const std::uint8_t> frame, const net::packet_meta&
     };
     vrrp::advert adv; // fixed-size address list: on the stack, no allocation
     if (const auto d = vrrp::decode(msg, meta.src, meta.dst, opts, adv); !d.ok()) {
-        return vrrp_rejected(d.reason, inst->slot);
+        return vrrp_rejected(d.reason, inst->slot, meta);
     }
     if (const auto r = vrrp::check_advert(adv, cfg, meta.src, meta.dst);
         r != vrrp::reject_reason::none) {
-        return vrrp_rejected(r, inst->slot);
+        return vrrp_rejected(r, inst->slot, meta);
     }
     return verdict::punted(punt_kind::vrrp, inst->slot);
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "lb/engine.hpp"
 #include "lb/owner.hpp"
@@ -165,6 +166,38 @@ enum class punt_kind : std::uint8_t {
 inline constexpr std::uint16_t probe_port_first = 61000;
 inline constexpr std::uint16_t probe_port_last = 61999;
 
+// The sender of the received frame, as the pipeline parsed it, for the
+// control core: the ARP learn tuple (its port is the arrival port,
+// process()'s own `port`: passing it down the handlers would cost the fast
+// path a register), the source of a rejected VRRP advert. Read it only
+// where verdict::sender says it is set.
+//
+// A trivial type on purpose (no initializers): the factories below leave
+// it unwritten. The MAC is three 16-bit words, not a std::array: with an
+// array GCC 12 no longer keeps the verdict in registers where handle_lb()'s
+// returns merge and copies it through a stack temporary instead (narrow
+// stores then a wide load: a store-forwarding stall per forwarded packet).
+// As it is, that merge writes two more words than before (checked in the
+// disassembly of process_frame<true>).
+struct frame_sender {
+    std::uint32_t ip;                      // host order, as net::ipv4_addr::value
+    std::uint16_t mac_hi, mac_mid, mac_lo; // ARP only: sender hardware address
+
+    net::ipv4_addr address() const noexcept { return net::ipv4_addr(ip); }
+    net::mac_addr hw() const noexcept {
+        return net::mac_addr{
+            {static_cast<std::uint8_t>(mac_hi >> 8), static_cast<std::uint8_t>(mac_hi),
+             static_cast<std::uint8_t>(mac_mid >> 8), static_cast<std::uint8_t>(mac_mid),
+             static_cast<std::uint8_t>(mac_lo >> 8), static_cast<std::uint8_t>(mac_lo)}};
+    }
+    void set_hw(const net::mac_addr& m) noexcept {
+        mac_hi = static_cast<std::uint16_t>((m.bytes[0] << 8) | m.bytes[1]);
+        mac_mid = static_cast<std::uint16_t>((m.bytes[2] << 8) | m.bytes[3]);
+        mac_lo = static_cast<std::uint16_t>((m.bytes[4] << 8) | m.bytes[5]);
+    }
+};
+static_assert(std::is_trivially_default_constructible_v<frame_sender>);
+
 struct verdict {
     action act = action::drop;
     drop_reason reason = drop_reason::none; // meaningful when act == drop
@@ -176,12 +209,17 @@ struct verdict {
     std::uint16_t out_port = 0;          // forward: the port to send on
     std::uint16_t worker = 0;            // handoff: the owner worker
     std::uint16_t rs_slot = lb::no_slot; // forward: the flow's real server (counters)
-    // reply to an ARP request: the requester's (address, MAC) may be learnt
-    // from the rewritten frame (its target fields); no_neighbour: the next
-    // hop to resolve is `resolve` on `out_port`.
+    // reply to an ARP request: the requester (`sender`) may be learnt
+    // (RFC 826); no_neighbour: the next hop to resolve is `resolve` on
+    // `out_port`.
     bool learn = false;
     bool new_flow = false; // forward: this packet created its flow
     net::ipv4_addr resolve;
+    // Set (ip and mac) on a reply with `learn`: the ARP requester, from the
+    // request's sender fields, seen on the port the frame came in on. Set
+    // (ip) on drop(vrrp_rejected): the advert's IPv4 source. Otherwise unset
+    // (see frame_sender).
+    frame_sender sender;
 
     static constexpr verdict dropped(drop_reason r) noexcept {
         verdict v;

@@ -15,11 +15,14 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/json.hpp"
+#include "console/commands.hpp"
+#include "console/engine.hpp"
 #include "control/control_plane.hpp"
 #include "dataplane/dataplane.hpp"
 #include "net/builder.hpp"
@@ -27,6 +30,8 @@
 #include "net/headers.hpp"
 #include "net/parse.hpp"
 #include "vrrp/advert.hpp"
+
+#include "golden.hpp"
 
 using namespace vipgate;
 using namespace std::chrono_literals;
@@ -262,8 +267,8 @@ TEST(LoadBalancing, SynIsNattedToARealServerAndTheReplyBackToTheVip) {
 
     json flows = r.cp->report_flows();
     ASSERT_EQ(flows.size(), 1u);
-    EXPECT_EQ(flows.as_array()[0]["client"].as_string(), "10.1.0.2:40000");
-    EXPECT_EQ(flows.as_array()[0]["virtual"].as_string(), "10.1.0.100:80");
+    EXPECT_EQ(flows[0]["client"].get<std::string>(), "10.1.0.2:40000");
+    EXPECT_EQ(flows[0]["virtual"].get<std::string>(), "10.1.0.100:80");
 }
 
 TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
@@ -285,8 +290,8 @@ TEST(LoadBalancing, RoundRobinSpreadsNewFlowsEvenly) {
     r.collect(50ms);
     json vs = r.cp->report_virtual_servers();
     std::uint64_t pk = 0;
-    for (const auto& rs : vs.as_array()[0]["real_servers"].as_array()) {
-        pk += rs["packets"].as_uint();
+    for (const auto& rs : vs[0]["real_servers"]) {
+        pk += rs["packets"].get<std::uint64_t>();
     }
     EXPECT_EQ(pk, 10u);
 }
@@ -442,9 +447,9 @@ TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     };
     auto state_of = [&](net::ipv4_addr a) {
         const json vs = r.cp->report_virtual_servers(); // keep the temporary alive
-        for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
-            if (x["address"].as_string() == a.to_string()) {
-                return x["state"].as_string();
+        for (const auto& x : vs[0]["real_servers"]) {
+            if (x["address"].get<std::string>() == a.to_string()) {
+                return x["state"].get<std::string>();
             }
         }
         return std::string("?");
@@ -562,9 +567,9 @@ TEST(Reload, FlowsOfARemovedRealServerDrain) {
     // ... and it is shown as draining, with no new flows.
     json vs = r.cp->report_virtual_servers();
     bool draining = false;
-    for (const auto& x : vs.as_array()[0]["real_servers"].as_array()) {
-        if (x["address"].as_string() == used.to_string()) {
-            draining = x["state"].as_string() == "draining";
+    for (const auto& x : vs[0]["real_servers"]) {
+        if (x["address"].get<std::string>() == used.to_string()) {
+            draining = x["state"].get<std::string>() == "draining";
         }
     }
     EXPECT_TRUE(draining);
@@ -588,7 +593,7 @@ TEST(Reload, ChangesThatNeedARestartAreRefusedAndNothingChanges) {
     EXPECT_NE(rr.message().find("restart"), std::string::npos) << rr.message();
     // Both real servers are still there.
     json vs = r.cp->report_virtual_servers();
-    EXPECT_EQ(vs.as_array()[0]["real_servers"].size(), 2u);
+    EXPECT_EQ(vs[0]["real_servers"].size(), 2u);
 }
 
 TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
@@ -604,21 +609,250 @@ TEST(Reload, UnchangedVrrpInstanceKeepsItsStateAndTimers) {
         c.vrrp_instances.push_back(v);
     });
     r.collect(300ms);
-    json before = r.cp->report_vrrp("VI_1").as_array()[0];
-    ASSERT_EQ(before["state"].as_string(), "MASTER");
+    json before = r.cp->report_vrrp("VI_1")[0];
+    ASSERT_EQ(before["state"].get<std::string>(), "MASTER");
     auto rr = r.cp->reload(r.cfg);
     ASSERT_TRUE(rr.ok()) << rr.message();
     EXPECT_NE(rr->find("1 kept"), std::string::npos) << *rr;
     r.collect(300ms);
-    json after = r.cp->report_vrrp("VI_1").as_array()[0];
-    EXPECT_EQ(after["state"].as_string(), "MASTER");
+    json after = r.cp->report_vrrp("VI_1")[0];
+    EXPECT_EQ(after["state"].get<std::string>(), "MASTER");
     EXPECT_EQ(after["transitions"].size(), before["transitions"].size())
         << "no spurious transition";
-    EXPECT_GT(after["adverts_sent"].as_uint(), before["adverts_sent"].as_uint()) << "counters kept";
+    EXPECT_GT(after["adverts_sent"].get<std::uint64_t>(),
+              before["adverts_sent"].get<std::uint64_t>())
+        << "counters kept";
     // A changed priority restarts the instance.
     config::config next = r.cfg;
     next.vrrp_instances[0].vrrp.priority = 200;
     rr = r.cp->reload(next);
     ASSERT_TRUE(rr.ok());
     EXPECT_NE(rr->find("1 started"), std::string::npos) << *rr;
+}
+
+// ------------------------------------------------------------ golden replies --
+
+namespace {
+
+// Every `show ... json` reply, in a state where every report has content:
+// a MASTER and a BACKUP VRRP instance, a virtual service with one healthy and
+// one failed (checked) real server, two flows, static and learnt neighbours,
+// a drop. Timers are long enough that nothing more happens during the test,
+// so the counters are exact.
+void golden_config(config::config& c) {
+    config::vrrp_instance_config v;
+    v.port = "ext0";
+    v.vrrp.name = "VI_1";
+    v.vrrp.vrid = 51;
+    v.vrrp.priority = 255; // owner: MASTER at once
+    v.vrrp.version = 3;
+    v.vrrp.advert_int = 10s;
+    v.vrrp.garp_master_delay = 0s;
+    v.vrrp.virtual_addresses = {vip};
+    c.vrrp_instances.push_back(v);
+    v.port = "int0";
+    v.vrrp.name = "VI_2";
+    v.vrrp.vrid = 52;
+    v.vrrp.priority = 100; // BACKUP for 3 * 5 s
+    v.vrrp.version = 2;
+    v.vrrp.advert_int = 5s;
+    v.vrrp.auth = vrrp::auth_kind::pass;
+    v.vrrp.auth_pass = "secret12";
+    v.vrrp.virtual_addresses = {net::ipv4_addr{172, 16, 0, 100}};
+    c.vrrp_instances.push_back(v);
+    c.virtual_servers[0].delay_loop = 60s;
+    for (auto& rs : c.virtual_servers[0].real_servers) {
+        config::tcp_check_config chk;
+        chk.delay_loop = 60s;     // one probe each during the test
+        chk.connect_timeout = 1s; // rs1 answers well within it even on a busy machine
+        chk.retry = 1;
+        chk.delay_before_retry = 1s;
+        rs.check = chk;
+    }
+}
+
+// Answers rs1's health probes with a SYN-ACK; rs2 stays silent. Returns the
+// number of probes answered.
+int answer_rs1_probes(lb_rig& r, const std::vector<out_frame>& out) {
+    int n = 0;
+    for (const auto& o : out) {
+        net::packet_meta m;
+        if (net::parse(o.bytes, m) != pipeline::drop_reason::none ||
+            m.ip_proto != net::ip_proto_tcp || m.dst != rs1 || m.src != int_ip) {
+            continue;
+        }
+        std::span<const std::uint8_t> s(o.bytes);
+        net::tcp_cview t(s.subspan(m.l4_offset, 20));
+        if (t.flags() != net::tcp_flag_syn) {
+            continue;
+        }
+        std::vector<std::uint8_t> f(200);
+        f.resize(net::build_tcp_frame(f, {.dst = r.int_mac, .src = rs1_mac},
+                                      {.src = rs1, .dst = int_ip},
+                                      {.src_port = m.dst_port,
+                                       .dst_port = m.src_port,
+                                       .seq = 77,
+                                       .ack = t.seq() + 1,
+                                       .flags = net::tcp_flag_syn | net::tcp_flag_ack}));
+        r.inject(1, 0, f);
+        ++n;
+    }
+    return n;
+}
+
+// Each `show ... json` command: its golden file, the pattern it exercises
+// (as `help` prints it), the command run, and for its table form (the command
+// without `json`) what varies between runs there: each regular expression's
+// match (on one line) is replaced, keeping the columns aligned.
+struct golden_command {
+    std::string file, pattern, command;
+    std::vector<std::pair<std::string, std::string>> text_masks;
+};
+const std::vector<golden_command> golden_commands = {
+    {"show_ports",
+     "show ports [json]",
+     "show ports json",
+     {{R"(^(\w+0)  \d+ +)", "$1  <id>     "}}},
+    {"show_port_stats_all",
+     "show port stats all [json]",
+     "show port stats all json",
+     {{R"(for port \S+ +\()", "for port <id> ("}}},
+    {"show_lcores",
+     "show lcores [json]",
+     "show lcores json",
+     // polls, busy_pct, idle_sleeps: the 9th to 11th columns.
+     {{R"(^((?:\S+ +){8})polls +busy_pct +idle_sleeps +)", "$1polls  busy_pct  idle_sleeps  "},
+      {R"(^((?:\d+ +){8})\d+ +[0-9.]+ +\d+ +)", "$1<n>    <n>       <n>          "}}},
+    {"show_stats",
+     "show stats [json]",
+     "show stats json",
+     {{R"(since clear \d+ s ago)", "since clear <n> s ago"}}},
+    {"show_arp", "show arp [json]", "show arp json", {{R"((reachable  )\d+ +)", "$1<n>    "}}},
+    {"show_info", "show info [json]", "show info json", {{R"(^(uptime_s: +)\d+)", "$1<n>"}}},
+    {"show_vrrp",
+     "show vrrp [json]",
+     "show vrrp json",
+     // VI_2's down_in: between 10 and 15.6 s, always 9 characters.
+     {{R"(^(VI_2 .* 5000\.0ms +)\d{5}\.\dms)", "$1<down_in>"}}},
+    {"show_vrrp_NAME",
+     "show vrrp <name> [json]",
+     "show vrrp VI_2 json",
+     {{R"(^(time_to_master_down_s: +)[0-9.]+ ms)", "$1<n> ms"},
+      {R"(^  [0-9.]+ s ago:)", "  <n> s ago:"}}},
+    {"show_virtual_servers", "show virtual-servers [json]", "show virtual-servers json", {}},
+    {"show_health", "show health [json]", "show health json", {}},
+    {"show_flows", "show flows [json]", "show flows json", {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_limit_N",
+     "show flows limit <N> [json]",
+     "show flows limit 1 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_VIP",
+     "show flows <vip:port> [json]",
+     "show flows 10.1.0.100:80 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+    {"show_flows_VIP_limit_N",
+     "show flows <vip:port> limit <N> [json]",
+     "show flows 10.1.0.100:80 limit 1 json",
+     {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
+};
+
+// The rig of the golden tests once its state has settled, and the console.
+struct golden_rig {
+    lb_rig r{1, golden_config};
+    console::engine eng;
+    test::golden_mask mask;
+
+    golden_rig() {
+        console::register_commands(eng, *r.cp);
+        // Wall-clock ages, running timers, worker-loop timing, and the port
+        // ids (ring ports made by earlier tests shift them).
+        mask.keys = {"uptime_s",
+                     "since_s",
+                     "age_s",
+                     "ago_s",
+                     "health_since_s",
+                     "expires_s",
+                     "time_to_master_down_s",
+                     "polls",
+                     "busy_pct",
+                     "idle_sleeps",
+                     "port_id"};
+        // net_ring ports may share one MAC (they do in DPDK 22.11): one
+        // placeholder.
+        mask.values = {{r.ext_mac.to_string(), "<port mac>"},
+                       {r.int_mac.to_string(), "<port mac>"},
+                       {r.cfg.ports[0].device, "<ext0 device>"},
+                       {r.cfg.ports[1].device, "<int0 device>"}};
+    }
+
+    // Both checkers probe once (first probe within 1.2 s): rs1 answers, rs2
+    // times out after connect_timeout and goes DOWN. Then two flows (both to
+    // rs1: rs2 is down), a packet for no service, a learnt neighbour.
+    bool settle() {
+        int answered = 0;
+        auto end = std::chrono::steady_clock::now() + 8s;
+        auto health_done = [&] {
+            json h = r.cp->report_health();
+            return answered == 1 && h.size() == 2 && h[0]["successes"].get<std::uint64_t>() == 1 &&
+                   h[1]["timeouts"].get<std::uint64_t>() == 1;
+        };
+        while (std::chrono::steady_clock::now() < end && !health_done()) {
+            answered += answer_rs1_probes(r, r.collect(10ms));
+        }
+        if (!health_done()) {
+            return false;
+        }
+        for (std::uint16_t p : {std::uint16_t{40000}, std::uint16_t{40001}}) {
+            r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
+        }
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40002, vip, 81, net::tcp_flag_syn));
+        std::vector<std::uint8_t> arp(64);
+        arp.resize(net::build_arp_reply(arp, net::mac_addr{{0x02, 0, 0, 0, 1, 7}},
+                                        net::ipv4_addr{10, 1, 0, 7}, r.ext_mac, ext_ip));
+        r.inject(0, 0, arp);
+        if (r.collect(1000ms, 2).size() != 2) {
+            return false;
+        }
+        r.collect(100ms); // the punted ARP reply is learnt, counters settle
+        return true;
+    }
+};
+
+} // namespace
+
+TEST(Golden, EveryShowJsonReply) {
+    golden_rig g;
+    ASSERT_TRUE(g.settle()) << "health checks or flows did not settle";
+    // Every command that takes `json` has a golden file, and no other.
+    std::set<std::string> want, have;
+    for (const auto& c : g.eng.commands()) {
+        if (c.json_ok) {
+            want.insert(c.usage());
+        }
+    }
+    for (const auto& c : golden_commands) {
+        have.insert(c.pattern);
+    }
+    EXPECT_EQ(want, have);
+    for (const auto& c : golden_commands) {
+        auto rep = g.eng.execute(c.command);
+        ASSERT_TRUE(rep.ok) << c.command << ": " << rep.text;
+        std::string diff = test::check_golden(c.file + ".json", test::mask_reply(rep.text, g.mask));
+        EXPECT_TRUE(diff.empty()) << c.command << ": " << diff;
+    }
+}
+
+// The same commands without `json`: the tables people read.
+TEST(Golden, EveryShowTextReply) {
+    golden_rig g;
+    ASSERT_TRUE(g.settle()) << "health checks or flows did not settle";
+    for (const auto& c : golden_commands) {
+        const std::string cmd = c.command.substr(0, c.command.size() - 5); // no " json"
+        auto rep = g.eng.execute(cmd);
+        ASSERT_TRUE(rep.ok) << cmd << ": " << rep.text;
+        test::golden_mask m = g.mask;
+        m.patterns = c.text_masks;
+        std::string diff = test::check_golden(c.file + ".txt", test::mask_text(rep.text, m));
+        EXPECT_TRUE(diff.empty()) << cmd << ": " << diff;
+    }
 }

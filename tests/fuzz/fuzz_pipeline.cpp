@@ -1,15 +1,20 @@
-// libFuzzer harness: the worker's packet path, pipeline::process(), on the
-// gateway of pipeline_context.hpp (two ports, VIPs with and without a VMAC,
-// v2 PASS / v3 / unicast VRRP instances, two virtual services, a neighbour
-// map and one lb::engine for the whole fuzzer process).
+// libFuzzer harness: the worker's packet path, pipeline::look_ahead(),
+// prefetch_flow() and process() over bursts as lib/dataplane/worker.cpp runs
+// them, on the gateway of pipeline_context.hpp (two ports, VIPs with and
+// without a VMAC, v2 PASS / v3 / unicast VRRP instances, two virtual
+// services, a neighbour map and one lb::engine for the whole fuzzer process,
+// plus the reference engine of the general path; the context from
+// pipeline::snapshot_builder, rs_hops and own_filter built).
 //
 // An input is a short sequence of frames (record format in
 // pipeline_context.hpp), so one input can open a flow and then send its
-// reply or an ICMP error quoting it. Before each input the clock jumps far
-// ahead and the engine's tables are swept empty, so an input's result does
-// not depend on the inputs before it.
+// reply or an ICMP error quoting it, in one burst or in several. Before
+// each input the clock jumps far ahead and the engine's tables are swept
+// empty, so an input's result does not depend on the inputs before it.
 //
 // Besides what the sanitizers catch, every verdict is checked:
+//   * it equals, with the frame's bytes, what the general path gives the
+//     same frame alone (run_burst() in pipeline_context.hpp);
 //   * the frame keeps its length (process() works in place);
 //   * drop / punt / handoff: the frame is unchanged (see nat_drops below);
 //   * reply / forward: the frame parses with net::parse(); the IPv4 header
@@ -114,7 +119,7 @@ void check_verdict(const fuzz::gateway& gw, const pipeline::verdict& v,
         if (!unchanged && !is_nat_drop(v.reason)) {
             fail("dropped frame was modified", v);
         }
-        if (v.reason == pipeline::drop_reason::no_neighbour && v.out_port >= gw.ports.size()) {
+        if (v.reason == pipeline::drop_reason::no_neighbour && v.out_port >= gw.ports().size()) {
             fail("no_neighbour names no port", v);
         }
         return;
@@ -149,18 +154,18 @@ void check_verdict(const fuzz::gateway& gw, const pipeline::verdict& v,
         (void)net::parse(after, m);
         const net::eth_cview eth(after);
         if (v.act == pipeline::action::reply) {
-            if (eth.src() != gw.ports[port].mac && eth.src() != fuzz::vmac52) {
+            if (eth.src() != gw.ports()[port].mac && eth.src() != fuzz::vmac52) {
                 fail("reply from a MAC the port does not own", v);
             }
             return;
         }
-        if (v.out_port >= gw.ports.size()) {
+        if (v.out_port >= gw.ports().size()) {
             fail("forward to a port that does not exist", v);
         }
         if (m.ethertype != net::ethertype_ipv4) {
             fail("forwarded frame is not IPv4", v);
         }
-        const pipeline::port_view& op = gw.ports[v.out_port];
+        const pipeline::port_view& op = gw.ports()[v.out_port];
         bool src_ok = eth.src() == op.mac;
         for (const auto& o : op.owned) {
             src_ok = src_ok || eth.src() == o.mac;

@@ -122,7 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fail("encode(decode(x)) decodes to a different advert");
     }
 
-    for (const auto& cfg : gw().vrrp_cfg) {
+    for (const auto& instance : gw().vrrp_cfg) {
+        const vrrp::instance_config& cfg = *instance;
         const vrrp::reject_reason r = vrrp::check_advert(adv, cfg, src, dst);
         if (static_cast<std::size_t>(r) >= vrrp::reject_reason_count) {
             fail("check_advert returned a reason outside the table");

@@ -34,6 +34,7 @@
 #include "lb/service_table.hpp"
 #include "net/types.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/snapshot.hpp"
 #include "vrrp/config.hpp"
 
 namespace vipgate::fuzz {
@@ -81,6 +82,10 @@ inline constexpr std::uint16_t udp_vport = 53;
 // every service inactive (this gateway is BACKUP); bits 4-7: k, the time
 // advanced before the frame: 1 ms for k = 0, else 2^(k+6) ms (128 ms ..
 // 35 min), so flows can time out within one input.
+// Records go through the pipeline in bursts, as a worker takes them: a
+// record with k = 0 and bits 0-3 equal to the previous record's joins that
+// record's burst (same port, worker state and clock: no time advances);
+// any other record starts a new burst.
 inline constexpr std::size_t max_records = 16;
 inline constexpr std::uint8_t hdr_port1 = 0x01;
 inline constexpr std::uint8_t hdr_handed_off = 0x02;
@@ -92,17 +97,19 @@ inline constexpr std::uint8_t hdr_backup = 0x08;
     std::abort();
 }
 
-inline vrrp::instance_config normalized(vrrp::instance_config c) {
+inline std::shared_ptr<const vrrp::instance_config> normalized(vrrp::instance_config c) {
     auto r = vrrp::normalize(std::move(c));
     if (!r.ok()) {
         die("fixture: a VRRP instance does not normalize");
     }
-    return std::move(r).value();
+    return std::make_shared<const vrrp::instance_config>(std::move(r).value());
 }
 
-// Everything process() needs, built once per fuzzer process.
+// Everything process() needs, built once per fuzzer process. The snapshots
+// come from pipeline::snapshot_builder, as the control core's do: views,
+// rs_hops and own_filter as a worker reads them.
 struct gateway {
-    std::array<vrrp::instance_config, 4> vrrp_cfg{
+    std::array<std::shared_ptr<const vrrp::instance_config>, 4> vrrp_cfg{
         normalized({.name = "vi_51",
                     .vrid = 51,
                     .version = 2,
@@ -134,40 +141,15 @@ struct gateway {
                     .check_unicast_src = true,
                     .primary_address = int_ip}),
     };
-    std::array<pipeline::vrrp_view, 3> ext_vrrp{
-        pipeline::vrrp_view{.vrid = 51, .slot = 0, .cfg = &vrrp_cfg[0]},
-        pipeline::vrrp_view{.vrid = 52, .slot = 1, .cfg = &vrrp_cfg[1]},
-        pipeline::vrrp_view{.vrid = 60, .slot = 2, .cfg = &vrrp_cfg[2]},
-    };
-    std::array<pipeline::vrrp_view, 1> int_vrrp{
-        pipeline::vrrp_view{.vrid = 61, .slot = 3, .cfg = &vrrp_cfg[3]},
-    };
-    std::array<pipeline::owned_address, 5> ext_owned{
-        pipeline::owned_address{ext_ip, ext_mac}, pipeline::owned_address{vip51a, ext_mac},
-        pipeline::owned_address{vip51b, ext_mac}, pipeline::owned_address{vip52, vmac52},
-        pipeline::owned_address{vip60, ext_mac}};
-    std::array<pipeline::owned_address, 2> int_owned{pipeline::owned_address{int_ip, int_mac},
-                                                     pipeline::owned_address{vip61, int_mac}};
-    std::array<mac_addr, 1> ext_vmacs{vmac52};
-    std::array<pipeline::port_view, 2> ports{
-        pipeline::port_view{.mac = ext_mac,
-                            .address = ext_ip,
-                            .prefix_len = 24,
-                            .gateway = gw_ip,
-                            .owned = ext_owned,
-                            .virtual_macs = ext_vmacs,
-                            .vrrp = ext_vrrp},
-        pipeline::port_view{.mac = int_mac,
-                            .address = int_ip,
-                            .prefix_len = 24,
-                            .owned = int_owned,
-                            .vrrp = int_vrrp},
-    };
-    lb::service_table services;
-    std::array<std::uint8_t, 2> active{1, 1};
-    std::array<std::uint8_t, 2> inactive{0, 0};
-    pipeline::neighbour_map neighbours;
+    std::shared_ptr<const lb::service_table> services;
     std::unique_ptr<lb::engine> engine;
+    // Same configuration and seed, fed the same frames one by one through
+    // the general path (no lookahead, no rs_hops, no address filter): what
+    // the worker's shortcuts must agree with.
+    std::unique_ptr<lb::engine> reference;
+    // What the workers read: every service active (this gateway is MASTER),
+    // or none (BACKUP).
+    std::unique_ptr<const pipeline::snapshot> master, backup;
 
     static constexpr std::uint32_t flow_capacity = 64;
     static constexpr std::uint32_t template_capacity = 16;
@@ -192,7 +174,22 @@ struct gateway {
         if (!t.ok()) {
             die("fixture: the service table does not build");
         }
-        services = std::move(t).value();
+        services = std::make_shared<const lb::service_table>(std::move(t).value());
+
+        pipeline::snapshot_builder b;
+        const std::uint16_t ext = b.add_port(ext_mac, {ext_ip, 24}, gw_ip);
+        const std::uint16_t in = b.add_port(int_mac, {int_ip, 24});
+        // Counter rows 0..3 in config order; all four instances MASTER.
+        b.add_vrrp(ext, 0, vrrp_cfg[0]);
+        b.add_vrrp(ext, 1, vrrp_cfg[1]);
+        b.add_vrrp(ext, 2, vrrp_cfg[2]);
+        b.add_vrrp(in, 3, vrrp_cfg[3]);
+        b.add_owned(ext, {vip51a, ext_mac});
+        b.add_owned(ext, {vip51b, ext_mac});
+        b.add_owned(ext, {vip52, vmac52});
+        b.add_owned(ext, {vip60, ext_mac});
+        b.add_virtual_mac(ext, vmac52);
+        b.add_owned(in, {vip61, int_mac});
         const std::array<pipeline::next_hop, 9> hops{
             pipeline::next_hop{peer_ip, peer_mac, 0},
             pipeline::next_hop{client_ip, client_mac, 0},
@@ -204,24 +201,35 @@ struct gateway {
             pipeline::next_hop{rs_ip[3], rs_mac[3], 1},
             pipeline::next_hop{ipv4_addr{172, 16, 0, 99}, {{0x02, 0, 0, 0, 0, 0x99}}, 1},
         };
-        neighbours = pipeline::neighbour_map(hops);
+        b.set_neighbours(hops);
+        b.set_services(services, {1, 1});
+        master = b.build();
+        b.set_services(services, {0, 0});
+        backup = b.build();
+
         lb::engine_config ec;
         ec.flow_capacity = flow_capacity;
         ec.persistence_capacity = template_capacity;
         ec.seed = 0x5eed;
-        auto e = lb::engine::create(ec);
-        if (!e.ok()) {
-            die("fixture: the lb engine cannot be created");
+        for (auto* out : {&engine, &reference}) {
+            auto e = lb::engine::create(ec);
+            if (!e.ok()) {
+                die("fixture: the lb engine cannot be created");
+            }
+            *out = std::make_unique<lb::engine>(std::move(e).value());
         }
-        engine = std::make_unique<lb::engine>(std::move(e).value());
     }
 
-    pipeline::context context(bool backup) const {
-        return pipeline::context{.ports = ports,
-                                 .services = &services,
-                                 .service_active = backup ? std::span<const std::uint8_t>(inactive)
-                                                          : std::span<const std::uint8_t>(active),
-                                 .neighbours = &neighbours};
+    std::span<const pipeline::port_view> ports() const { return master->ports(); }
+    const pipeline::context& context(bool is_backup) const {
+        return (is_backup ? backup : master)->ctx();
+    }
+    // The same context without the snapshot's shortcuts.
+    pipeline::context general_context(bool is_backup) const {
+        pipeline::context c = context(is_backup);
+        c.rs_hops = {};
+        c.own_filter = ~std::uint64_t{0};
+        return c;
     }
 };
 
@@ -229,34 +237,93 @@ struct gateway {
 // expired: 16 records of at most 2^21 ms each, plus the longest timeout.
 inline constexpr std::int64_t input_step_ms = 40'000'000;
 
+// A burst of records that share a header (bits 0-3) and a clock, run as
+// lib/dataplane/worker.cpp runs a burst: look_ahead() on every frame, then
+// prefetch_flow() on every frame, then process() with each frame's
+// lookahead, so a frame's lookahead is taken before the frames ahead of it
+// in the burst add or remove flows. Each frame also goes, alone, through
+// the general path on the reference engine: verdict and bytes must match
+// (the shortcuts change only the work, as tests/unit/pipeline/lb_test.cpp
+// checks on chosen frames).
+struct burst {
+    std::uint8_t hdr = 0;
+    lb::time_point now{};
+    std::vector<std::vector<std::uint8_t>> frames, before;
+};
+
+inline bool same_verdict(const pipeline::verdict& a, const pipeline::verdict& b) {
+    return a.act == b.act && a.reason == b.reason && a.punt == b.punt && a.detail == b.detail &&
+           a.slot == b.slot && a.out_port == b.out_port && a.worker == b.worker &&
+           a.rs_slot == b.rs_slot && a.learn == b.learn && a.new_flow == b.new_flow &&
+           a.resolve == b.resolve;
+}
+
+template <class F>
+void run_burst(gateway& g, burst& b, F&& on_frame) {
+    pipeline::worker_state ws{.engine = g.engine.get(),
+                              .now = b.now,
+                              .worker = (b.hdr & hdr_worker1) != 0 ? 1u : 0u,
+                              .workers = 2,
+                              .handed_off = (b.hdr & hdr_handed_off) != 0};
+    const auto port = static_cast<std::uint16_t>(b.hdr & hdr_port1);
+    const pipeline::context& ctx = g.context((b.hdr & hdr_backup) != 0);
+    std::array<pipeline::lookahead, max_records> la;
+    for (std::size_t i = 0; i < b.frames.size(); ++i) {
+        pipeline::look_ahead(b.frames[i], ctx, ws, la[i]);
+    }
+    for (std::size_t i = 0; i < b.frames.size(); ++i) {
+        pipeline::prefetch_flow(ws, la[i]);
+    }
+    pipeline::worker_state ref_ws = ws;
+    ref_ws.engine = g.reference.get();
+    const pipeline::context ref_ctx = g.general_context((b.hdr & hdr_backup) != 0);
+    for (std::size_t i = 0; i < b.frames.size(); ++i) {
+        const pipeline::verdict v = pipeline::process(b.frames[i], port, ctx, ws, la[i]);
+        std::vector<std::uint8_t> ref_frame = b.before[i];
+        const pipeline::verdict rv = pipeline::process(ref_frame, port, ref_ctx, ref_ws);
+        if (!same_verdict(v, rv) || ref_frame != b.frames[i]) {
+            die("invariant violated: the staged burst and the general path disagree");
+        }
+        on_frame(std::span<const std::uint8_t>(b.before[i]),
+                 std::span<const std::uint8_t>(b.frames[i]), port, v);
+    }
+    b.frames.clear();
+    b.before.clear();
+}
+
 // Runs one fuzz input through `g`: the clock jumps by input_step_ms and the
 // engine's tables are swept empty first, so the result does not depend on
 // earlier inputs. `on_frame(frame_before, frame_after, port, verdict)` is
-// called after each record.
+// called after each record, in record order.
 template <class F>
 void run_records(gateway& g, std::int64_t& base_ms, const std::uint8_t* data, std::size_t size,
                  F&& on_frame) {
     base_ms += input_step_ms;
     lb::time_point now{std::chrono::milliseconds{base_ms}};
-    (void)g.engine->expire(now, gateway::flow_capacity * 4);
-    // Every flow has expired, so the per-real-server connection counts
-    // (lc/wlc) must be back to zero and the template table empty: the flow
-    // table keeps them in step (flow_table.hpp).
-    if (g.engine->flows().size() != 0 || g.engine->templates().size() != 0) {
-        die("invariant violated: flows or persistence templates outlived every timeout");
-    }
-    for (const auto& rs : g.services.all_real_servers()) {
-        const lb::rs_counts& c = g.engine->scheduler().counts(rs.slot);
-        if (c.active != 0 || c.inactive != 0) {
-            die("invariant violated: real-server connection counts not zero without flows");
+    for (lb::engine* e : {g.engine.get(), g.reference.get()}) {
+        (void)e->expire(now, gateway::flow_capacity * 4);
+        // Every flow has expired, so the per-real-server connection counts
+        // (lc/wlc) must be back to zero and the template table empty: the
+        // flow table keeps them in step (flow_table.hpp).
+        if (e->flows().size() != 0 || e->templates().size() != 0) {
+            die("invariant violated: flows or persistence templates outlived every timeout");
+        }
+        for (const auto& rs : g.services->all_real_servers()) {
+            const lb::rs_counts& c = e->scheduler().counts(rs.slot);
+            if (c.active != 0 || c.inactive != 0) {
+                die("invariant violated: real-server connection counts not zero without flows");
+            }
+        }
+        // rr/wrr positions back to the start: the same input picks the same
+        // real servers whatever ran before it.
+        for (const auto& svc : g.services->services()) {
+            e->scheduler().mark(svc.slot) = {};
         }
     }
-    // rr/wrr positions back to the start: the same input picks the same
-    // real servers whatever ran before it.
-    for (const auto& svc : g.services.services()) {
-        g.engine->scheduler().mark(svc.slot) = {};
-    }
 
+    burst b;
+    b.frames.reserve(max_records);
+    b.before.reserve(max_records);
     std::size_t pos = 0;
     for (std::size_t rec = 0; rec < max_records && pos < size; ++rec) {
         const std::uint8_t hdr = data[pos++];
@@ -269,24 +336,20 @@ void run_records(gateway& g, std::int64_t& base_ms, const std::uint8_t* data, st
             pos = size;
             len = 0;
         }
-        // An exact-size heap copy: ASan sees any access past the frame.
-        std::vector<std::uint8_t> frame(data + pos, data + pos + len);
-        const std::vector<std::uint8_t> before = frame;
-        pos += len;
-
         const unsigned k = hdr >> 4;
-        now += std::chrono::milliseconds{k == 0 ? 1 : (std::int64_t{1} << (k + 6))};
-        pipeline::worker_state ws{.engine = g.engine.get(),
-                                  .now = now,
-                                  .worker = (hdr & hdr_worker1) != 0 ? 1u : 0u,
-                                  .workers = 2,
-                                  .handed_off = (hdr & hdr_handed_off) != 0};
-        const auto port = static_cast<std::uint16_t>(hdr & hdr_port1);
-        const pipeline::context ctx = g.context((hdr & hdr_backup) != 0);
-        const pipeline::verdict v = pipeline::process(frame, port, ctx, ws);
-        on_frame(std::span<const std::uint8_t>(before), std::span<const std::uint8_t>(frame), port,
-                 v);
+        const bool joins = !b.frames.empty() && k == 0 && (hdr & 0x0f) == (b.hdr & 0x0f);
+        if (!joins) {
+            run_burst(g, b, on_frame);
+            now += std::chrono::milliseconds{k == 0 ? 1 : (std::int64_t{1} << (k + 6))};
+            b.hdr = hdr;
+            b.now = now;
+        }
+        // An exact-size heap copy: ASan sees any access past the frame.
+        b.frames.emplace_back(data + pos, data + pos + len);
+        b.before.push_back(b.frames.back());
+        pos += len;
     }
+    run_burst(g, b, on_frame);
 }
 
 } // namespace vipgate::fuzz

@@ -19,6 +19,7 @@
 #include "lb/service_table.hpp"
 #include "net/builder.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/snapshot.hpp"
 #include "test_util.hpp"
 
 namespace vipgate::pipeline {
@@ -60,59 +61,57 @@ lb::service_config service(ipv4_addr v, std::vector<unsigned> servers, std::uint
 
 // Two ports (ext0 with the VIPs and a gateway, int0 with the real servers),
 // static neighbours for the router and real servers 0, 1 and 3 (not 2), one
-// worker's engine. `hops` false: no precomputed rewrites, no address filter.
+// worker's engine; the snapshot from pipeline::snapshot_builder, as the
+// control core builds it. `hops` false: the context without the snapshot's
+// precomputed rewrites and address filter (the general path).
 struct setup {
-    lb::service_table services;
-    std::vector<std::uint8_t> active;
-    std::vector<owned_address> ext_owned{{ext_addr, ext_mac}, {vip, ext_mac}, {vip2, ext_mac}};
-    std::vector<owned_address> int_owned{{int_addr, int_mac}};
-    std::vector<port_view> ports;
-    std::unique_ptr<neighbour_map> neighbours;
-    std::vector<rs_hop> rs_hops;
+    std::shared_ptr<const lb::service_table> services;
     std::unique_ptr<lb::engine> engine;
-    context ctx;
+    std::unique_ptr<const snapshot> snap;
+    context ctx; // snap->ctx(), less the shortcuts when !hops
     worker_state ws;
+    bool hops = true;
 
-    setup(std::vector<lb::service_config> cfgs, bool hops, const lb::table_limits& limits = {}) {
+    setup(std::vector<lb::service_config> cfgs, bool with_hops,
+          const lb::table_limits& limits = {}) {
         auto e = lb::engine::create({.flow_capacity = 1024, .seed = 7});
         EXPECT_TRUE(e.ok());
         engine = std::make_unique<lb::engine>(std::move(*e));
-        port_view ext;
-        ext.mac = ext_mac;
-        ext.address = ext_addr;
-        ext.prefix_len = 24;
-        ext.gateway = router;
-        ext.owned = ext_owned;
-        port_view in;
-        in.mac = int_mac;
-        in.address = int_addr;
-        in.prefix_len = 24;
-        in.owned = int_owned;
-        ports = {ext, in};
+        ws.engine = engine.get();
+        ws.now = lb::time_point{lb::milliseconds{1000}};
+        load(std::move(cfgs), with_hops, limits);
+    }
+
+    // A new snapshot of services (a reload), built against the current one;
+    // every service active.
+    void load(std::vector<lb::service_config> cfgs, bool with_hops,
+              const lb::table_limits& limits) {
+        auto t = lb::service_table::build(cfgs, limits, services.get());
+        ASSERT_TRUE(t.ok()) << t.message();
+        services = std::make_shared<const lb::service_table>(std::move(*t));
+        hops = with_hops;
+        publish(std::vector<std::uint8_t>(services->services().size(), 1));
+    }
+
+    // A new snapshot of the same services, `active` by service index.
+    void publish(std::vector<std::uint8_t> active) {
+        snapshot_builder b;
+        const std::uint16_t ext = b.add_port(ext_mac, {ext_addr, 24}, router);
+        b.add_owned(ext, {vip, ext_mac});
+        b.add_owned(ext, {vip2, ext_mac});
+        b.add_port(int_mac, {int_addr, 24});
+        b.set_services(services, std::move(active));
         const std::vector<next_hop> nh{{router, router_mac, 0},
                                        {rs_addr(0), rs_mac(0), 1},
                                        {rs_addr(1), rs_mac(1), 1},
                                        {rs_addr(3), rs_mac(3), 1}};
-        neighbours = std::make_unique<neighbour_map>(nh);
-        ws.engine = engine.get();
-        ws.now = lb::time_point{lb::milliseconds{1000}};
-        load(std::move(cfgs), hops, limits);
-    }
-
-    // A new snapshot of services (a reload), built against the current one.
-    void load(std::vector<lb::service_config> cfgs, bool hops, const lb::table_limits& limits) {
-        auto t = lb::service_table::build(cfgs, limits, ctx.services);
-        ASSERT_TRUE(t.ok()) << t.message();
-        services = std::move(*t);
-        active.assign(services.services().size(), 1);
-        ctx.ports = ports;
-        ctx.services = &services;
-        ctx.service_active = active;
-        ctx.neighbours = neighbours.get();
-        ctx.rs_hops = {};
-        rs_hops = hops ? build_rs_hops(ctx) : std::vector<rs_hop>{};
-        ctx.rs_hops = rs_hops;
-        ctx.own_filter = hops ? build_own_filter(ctx) : ~std::uint64_t{0};
+        b.set_neighbours(nh);
+        snap = b.build();
+        ctx = snap->ctx();
+        if (!hops) {
+            ctx.rs_hops = {};
+            ctx.own_filter = ~std::uint64_t{0};
+        }
     }
 };
 
@@ -156,9 +155,10 @@ ipv4_addr forwarded_to(const std::vector<std::uint8_t>& f) {
 TEST(PipelineLb, PrecomputedHopsChangeNothingButTheWork) {
     setup with({service(vip, {0, 1, 2})}, true);
     setup without({service(vip, {0, 1, 2})}, false);
-    ASSERT_EQ(with.rs_hops.size(), 3u);
-    EXPECT_TRUE(with.rs_hops[0].usable);
-    EXPECT_FALSE(with.rs_hops[2].usable); // no neighbour entry
+    ASSERT_EQ(with.ctx.rs_hops.size(), 3u);
+    EXPECT_TRUE(with.ctx.rs_hops[0].usable);
+    EXPECT_FALSE(with.ctx.rs_hops[2].usable); // no neighbour entry
+    EXPECT_TRUE(without.ctx.rs_hops.empty());
     unsigned forwarded = 0, unresolved = 0;
     for (unsigned i = 0; i < 12; ++i) {
         const auto cport = static_cast<std::uint16_t>(40000 + i);
@@ -206,7 +206,7 @@ TEST(PipelineLb, FlowOfARemovedServiceIsNotForwardedEvenWhenItsSlotIsReused) {
                      : std::vector<lb::service_config>{},
                true, one);
         if (reuse) {
-            ASSERT_EQ(s.services.services()[0].slot, 0u);
+            ASSERT_EQ(s.services->services()[0].slot, 0u);
         }
         EXPECT_EQ(s.engine->flows().size(), 1u);
         const auto ack = tcp(client(0), 40000, vip, 80, net::tcp_flag_ack, ext_mac);
@@ -230,13 +230,13 @@ TEST(PipelineLb, DrainingFlowsKeepTheirServerWhenItsSlotIsReused) {
         }
     }
     ASSERT_FALSE(to_rs0.empty());
-    const std::uint16_t slot0 = s.services.real_servers(s.services.services()[0])[0].slot;
+    const std::uint16_t slot0 = s.services->real_servers(s.services->services()[0])[0].slot;
     // Real server 0 leaves, real server 3 arrives and takes its slot.
     s.load({service(vip, {1, 3})}, true, two);
-    const auto rs = s.services.real_servers(s.services.services()[0]);
+    const auto rs = s.services->real_servers(s.services->services()[0]);
     ASSERT_EQ(rs[1].address, rs_addr(3));
     ASSERT_EQ(rs[1].slot, slot0);
-    ASSERT_TRUE(s.rs_hops[slot0].usable);
+    ASSERT_TRUE(s.ctx.rs_hops[slot0].usable);
     for (std::uint16_t cport : to_rs0) {
         const unsigned i = cport - 40000u;
         const outcome o = run(s, tcp(client(i), cport, vip, 80, net::tcp_flag_ack, ext_mac), 0);
@@ -259,10 +259,9 @@ TEST(PipelineLb, ReplyFromASharedRealServerGoesByTheEndpointsFirstService) {
         tcp(rs_addr(0), 8080, client(0), 40000,
             static_cast<std::uint8_t>(net::tcp_flag_syn | net::tcp_flag_ack), int_mac);
     EXPECT_EQ(run(s, reply, 1).verdict, "forward(port 0) rs 1");
-    s.active[0] = 0; // the first VIP goes to a BACKUP elsewhere
+    s.publish({0, 1}); // the first VIP goes to a BACKUP elsewhere
     EXPECT_EQ(run(s, reply, 1).verdict, "drop(lb_backup)");
-    s.active[0] = 1;
-    s.active[1] = 0;
+    s.publish({1, 0});
     EXPECT_EQ(run(s, reply, 1).verdict, "forward(port 0) rs 1");
 }
 

@@ -493,6 +493,47 @@ TEST(Pipeline, ArpJunkPaddingIsKept) {
     EXPECT_EQ(f[59], 0x5a);
 }
 
+// The learn tuple the worker passes to the neighbour table (RFC 826: the
+// requester of an answered request) comes from the verdict, whatever the
+// tag: the DPDK shell once read it at a fixed offset that was 4 bytes off
+// for an 802.1ad-tagged request.
+TEST(Pipeline, AnsweredArpRequestCarriesTheRequesterToLearn) {
+    const mac_addr requester_mac{{0x02, 0x11, 0x22, 0x33, 0x44, 0x55}};
+    const ipv4_addr requester_ip{192, 168, 44, 77};
+    auto request = [&](std::optional<std::uint16_t> tci, std::uint16_t tpid) {
+        return arp({.dst = mac_addr::broadcast(),
+                    .src = requester_mac,
+                    .vlan_tci = tci,
+                    .vlan_tpid = tpid,
+                    .pad_to_min = true},
+                   {.op = arp_op_request, .sha = requester_mac, .spa = requester_ip, .tpa = vip});
+    };
+    const struct {
+        const char* name;
+        builder_fn build;
+    } cases[] = {
+        {"untagged", request(std::nullopt, ethertype_vlan)},
+        {"802.1q", request(0x0064, ethertype_vlan)},
+        {"802.1ad", request(0x0abc, ethertype_qinq)},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        bytes f = build(c.build);
+        const verdict v = process(f, 0, ctx);
+        ASSERT_EQ(describe(v), "reply");
+        ASSERT_TRUE(v.learn);
+        EXPECT_EQ(v.sender.address(), requester_ip);
+        EXPECT_EQ(v.sender.hw(), requester_mac);
+    }
+    // An RFC 5227 probe (sender address 0) is answered, never learnt.
+    bytes probe =
+        build(arp({.dst = mac_addr::broadcast(), .src = requester_mac, .pad_to_min = true},
+                  {.sha = requester_mac, .spa = ipv4_addr{0}, .tpa = vip}));
+    const verdict v = process(probe, 0, ctx);
+    ASSERT_EQ(describe(v), "reply");
+    EXPECT_FALSE(v.learn);
+}
+
 // ----------------------------------------------------------- ICMP reply --
 
 void expect_echo_reply(const bytes& req, const bytes& rep) {

@@ -176,6 +176,7 @@ struct frame_opts {
     mac_addr eth_dst = mcast_mac;
     mac_addr eth_src = peer_mac;
     std::optional<std::uint16_t> vlan_tci;
+    std::uint16_t vlan_tpid = ethertype_vlan;
     bool pad = true;
     std::span<const std::uint8_t> ip_options = {};
 };
@@ -184,7 +185,12 @@ struct frame_opts {
 builder_fn vrrp_frame(const bytes& msg, const frame_opts& o = {}) {
     return [=](std::span<std::uint8_t> out) {
         return build_ipv4_frame(
-            out, {.dst = o.eth_dst, .src = o.eth_src, .vlan_tci = o.vlan_tci, .pad_to_min = o.pad},
+            out,
+            {.dst = o.eth_dst,
+             .src = o.eth_src,
+             .vlan_tci = o.vlan_tci,
+             .vlan_tpid = o.vlan_tpid,
+             .pad_to_min = o.pad},
             {.src = o.src, .dst = o.dst, .ttl = o.ttl, .tos = 0xc0, .options = o.ip_options},
             ip_proto_vrrp, msg);
     };
@@ -472,6 +478,33 @@ TEST(PipelineVrrp, AdvertCasesGiveTheVerdictAndSlotAndLeaveTheFrameUntouched) {
         EXPECT_EQ(v.detail, c.want.detail);
         EXPECT_EQ(v.slot, c.want.slot);
         EXPECT_EQ(f, before) << "a dropped or punted frame must not be modified";
+    }
+}
+
+// `show vrrp` names the source of the last rejected advert; the worker
+// takes it from the verdict (it once re-parsed the frame for it).
+TEST(PipelineVrrp, RejectedAdvertCarriesItsSource) {
+    const frame_opts unicast_from_peer2{.src = peer2_ip, .dst = port_ip, .eth_dst = port_mac};
+    vrrp::advert vrid_99 = v3_52();
+    vrid_99.vrid = 99;
+    const struct {
+        const char* name;
+        builder_fn build;
+        ipv4_addr src;
+    } cases[] = {
+        {"bad_ttl", advert(v3_52(), {.ttl = 64}), peer_ip},
+        {"bad_ttl_802.1q", advert(v3_52(), {.ttl = 64, .vlan_tci = 7}), peer_ip},
+        {"bad_ttl_802.1ad",
+         advert(v3_52(), {.ttl = 64, .vlan_tci = 7, .vlan_tpid = ethertype_qinq}), peer_ip},
+        {"too_short_no_instance", vrrp_frame(bytes{0x31}), peer_ip},
+        {"unknown_vrid_from_peer2", advert(vrid_99, unicast_from_peer2), peer2_ip},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        bytes f = build(c.build);
+        const verdict v = process(f, 0, ctx);
+        ASSERT_EQ(v.reason, drop_reason::vrrp_rejected) << describe(v);
+        EXPECT_EQ(v.sender.address(), c.src);
     }
 }
 
