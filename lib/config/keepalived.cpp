@@ -1336,14 +1336,37 @@ void importer::authentication(instance_draft& d, const statement& st) {
     read_block(authentication_block(), d, d.entry.subject + ": authentication", st.block);
 }
 
+// The options of a virtual_ipaddress line after the address (keepalived's
+// vrrp_ipaddress.c): ADDR[/LEN] [dev IF] [brd ADDR] [scope S] [label L]
+// [peer ADDR] [home] [-nodad] ... An option not listed takes no value and is
+// a warning, like the listed unsupported ones.
+enum class vip_option_use {
+    dev,              // recorded: a dev other than the instance's interface is a warning
+    kernel_attribute, // nothing to do without a kernel address
+    unsupported,      // a warning
+};
+struct vip_option {
+    std::string_view name;
+    bool takes_value;
+    vip_option_use use;
+};
+constexpr vip_option vip_options[] = {
+    {"dev", true, vip_option_use::dev},
+    {"label", true, vip_option_use::kernel_attribute},
+    {"brd", true, vip_option_use::kernel_attribute},
+    {"broadcast", true, vip_option_use::kernel_attribute},
+    {"scope", true, vip_option_use::kernel_attribute},
+    {"peer", true, vip_option_use::unsupported},
+    {"preferred_lft", true, vip_option_use::unsupported},
+    {"track_group", true, vip_option_use::unsupported},
+};
+
 void importer::virtual_ipaddress(instance_draft& d, const statement& st) {
     const std::string where = d.entry.subject + ": virtual_ipaddress";
     if (!need_block(d.entry.subject, st)) {
         return;
     }
     d.entry.at.try_emplace("virtual_ipaddress", st.keyword.at);
-    // keepalived's address line: ADDR[/LEN] [dev IF] [brd ADDR] [scope S]
-    // [label L] [peer ADDR] [home] [-nodad] ... (vrrp_ipaddress.c).
     for (const statement& line : st.block) {
         if (!no_block(where, line)) {
             continue;
@@ -1351,20 +1374,20 @@ void importer::virtual_ipaddress(instance_draft& d, const statement& st) {
         auto a = address(where, line.keyword, "address", true);
         for (std::size_t i = 0; i < line.args.size(); ++i) {
             const token& opt = line.args[i];
-            const std::string_view o = opt.text;
-            const bool takes_value = o == "dev" || o == "label" || o == "brd" || o == "broadcast" ||
-                                     o == "scope" || o == "peer" || o == "preferred_lft" ||
-                                     o == "track_group";
+            const auto known =
+                std::find_if(std::begin(vip_options), std::end(vip_options),
+                             [&](const vip_option& o) { return o.name == opt.text; });
+            const bool takes_value = known != std::end(vip_options) && known->takes_value;
+            const vip_option_use use =
+                known != std::end(vip_options) ? known->use : vip_option_use::unsupported;
             if (takes_value && i + 1 >= line.args.size()) {
                 diag_.error(opt.at, where + ": " + quote(opt.text) + " has no value",
-                            std::string(o) + " VALUE");
+                            opt.text + " VALUE");
                 continue;
             }
-            if (o == "dev") {
+            if (use == vip_option_use::dev) {
                 d.vip_devs.push_back(line.args[i + 1]);
-            } else if (o == "label" || o == "brd" || o == "broadcast" || o == "scope") {
-                // Kernel address attributes: nothing to do without a kernel address.
-            } else {
+            } else if (use == vip_option_use::unsupported) {
                 diag_.warning(opt.at, where + ": option " + quote(opt.text) + " of " +
                                           quote(line.keyword.text) + " is not supported; ignored");
             }
