@@ -319,7 +319,7 @@ std::vector<net::ipv4_addr> lb_manager::next_hops() const {
     return out;
 }
 
-std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) const {
+std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) {
     std::vector<virtual_server_row> rows;
     if (!table_) {
         return rows;
@@ -349,7 +349,7 @@ std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) co
 }
 
 real_server_row lb_manager::rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
-                                      const rs_state& r, usec now) const {
+                                      const rs_state& r, usec now) {
     const auto& sc = vs.cfg.service;
     std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : sc.port;
     const lb::real_server* rs = table_->find_real_server(r.cfg.rs.address, port, sc.proto);
