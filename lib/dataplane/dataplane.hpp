@@ -1,10 +1,11 @@
 #pragma once
 // The DPDK shell: ports, queues, mempool, rings and the worker lcores.
-// Only this library, lib/control, lib/console and app/ include rte_*.h.
+// Only this library, lib/console and app/ include rte_*.h; the control core
+// (lib/control) reaches it through control::shell (dataplane::shell_impl).
 //
 // Threads:
 //   control core (main lcore) - calls everything in this class except the
-//                               worker loop; publishes snapshots, drains
+//                               worker loop (via shell_impl); publishes snapshots, drains
 //                               punt rings, enqueues control TX.
 //   worker w (lcore)          - runs worker_loop(): polls RX queue w of every
 //                               port, transmits on TX queue w.
