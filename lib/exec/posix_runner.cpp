@@ -82,7 +82,8 @@ exit_status from_wait(int st, bool we_signalled) {
 
 } // namespace
 
-posix_runner::posix_runner(usec kill_grace) : kill_grace_(kill_grace) {}
+posix_runner::posix_runner(usec kill_grace, std::string setpriv)
+    : kill_grace_(kill_grace), setpriv_(std::move(setpriv)) {}
 
 posix_runner::~posix_runner() {
     // keepalived sets PR_SET_PDEATHSIG = SIGTERM on its scripts; the closest
@@ -98,27 +99,43 @@ result<handle> posix_runner::start(const command& cmd, usec now) {
     if (cmd.argv.empty() || cmd.argv[0].empty()) {
         return make_error("no command to run");
     }
-    if (cmd.user && (cmd.user->uid != geteuid() || cmd.user->gid != getegid())) {
-        return make_error("cannot run " + cmd.argv[0] + " as uid:gid " +
-                          std::to_string(cmd.user->uid) + ":" + std::to_string(cmd.user->gid) +
-                          ": switching user is not supported (scripts run as uid:gid " +
-                          std::to_string(geteuid()) + ":" + std::to_string(getegid()) + ")");
+    auto words = argv_for(cmd);
+    if (!words) {
+        return words.err();
     }
     spawn_setup setup;
     if (const int rc = prepare(setup); rc != 0) {
         return make_error(std::string{"posix_spawn setup: "} + std::strerror(rc));
     }
-    auto argv = c_array(cmd.argv);
+    auto argv = c_array(*words);
     auto envp = environment(cmd.env);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, cmd.argv[0].c_str(), &setup.actions, &setup.attr, argv.data(),
-                               envp.data());
+    const int rc =
+        posix_spawn(&pid, argv[0], &setup.actions, &setup.attr, argv.data(), envp.data());
     if (rc != 0) {
         return make_error("cannot run " + cmd.argv[0] + ": " + std::strerror(rc));
     }
     const handle id = next_++;
     children_.emplace(id, child{pid, now + cmd.timeout, std::nullopt});
     return id;
+}
+
+result<std::vector<std::string>> posix_runner::argv_for(const command& cmd) const {
+    if (!cmd.user || (cmd.user->uid == geteuid() && cmd.user->gid == getegid())) {
+        return cmd.argv;
+    }
+    const std::string who = std::to_string(cmd.user->uid) + ":" + std::to_string(cmd.user->gid);
+    if (geteuid() != 0 || access(setpriv_.c_str(), X_OK) != 0) {
+        return make_error("cannot run " + cmd.argv[0] + " as uid:gid " + who +
+                          ": switching user needs root and " + setpriv_ +
+                          " (scripts run as uid:gid " + std::to_string(geteuid()) + ":" +
+                          std::to_string(getegid()) + ")");
+    }
+    const std::string gid = std::to_string(cmd.user->gid);
+    std::vector<std::string> out{setpriv_, "--regid=" + gid, "--groups=" + gid,
+                                 "--reuid=" + std::to_string(cmd.user->uid), "--"};
+    out.insert(out.end(), cmd.argv.begin(), cmd.argv.end());
+    return out;
 }
 
 std::optional<exit_status> posix_runner::try_reap(child& c) {

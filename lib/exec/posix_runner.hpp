@@ -18,16 +18,20 @@
 // leader still runs (keepalived: vrrp_script_child_thread(), 2 s); once the
 // leader ends after a SIGTERM the rest of the group gets SIGKILL.
 //
-// `user`: running as another user needs setuid/setgid between fork and exec,
-// which posix_spawn cannot do; a command whose user differs from the
-// runner's own uid/gid is refused with an error rather than run as the
-// wrong user.
+// `user` (keepalived's set_script_env(): setgid, setgroups to that one
+// group, setuid): posix_spawn cannot change user between fork and exec, so
+// the child execs util-linux's setpriv(1) with --regid/--groups/--reuid,
+// which then execs the script (same pid, same process group). Only root can
+// switch; without root, or without setpriv, a command whose user differs
+// from the runner's own is refused with an error, never run as the wrong
+// user.
 //
 // SIGCHLD must not be SIG_IGN in the process (the kernel would then reap
 // the children itself and waitpid() could not report them).
 
 #include "exec/runner.hpp"
 
+#include <string>
 #include <sys/types.h>
 #include <unordered_map>
 
@@ -35,7 +39,8 @@ namespace vipgate::exec {
 
 class posix_runner final : public runner {
   public:
-    explicit posix_runner(usec kill_grace = std::chrono::seconds{2});
+    explicit posix_runner(usec kill_grace = std::chrono::seconds{2},
+                          std::string setpriv = "/usr/bin/setpriv");
     ~posix_runner() override;
     posix_runner(const posix_runner&) = delete;
     posix_runner& operator=(const posix_runner&) = delete;
@@ -56,8 +61,11 @@ class posix_runner final : public runner {
     // Reaps `c` if it has ended; returns its status.
     std::optional<exit_status> try_reap(child& c);
     void enforce_timeout(child& c, usec now);
+    // argv to exec: cmd.argv, behind setpriv when it switches user.
+    result<std::vector<std::string>> argv_for(const command& cmd) const;
 
     usec kill_grace_;
+    std::string setpriv_;
     handle next_ = 1;
     std::unordered_map<handle, child> children_;
 };

@@ -165,6 +165,26 @@ TEST(PosixRunnerTest, NoInheritedDescriptorsAndStdinIsDevNull) {
     }
 }
 
+TEST(PosixRunnerTest, RunsAsAnotherUser) {
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+        GTEST_SKIP() << "needs root and setpriv";
+    }
+    const std::string out_path = temp_path("user");
+    posix_runner r;
+    // nobody:nogroup writes its ids where it may (/tmp is sticky, 1777).
+    command c = sh("id -u > " + out_path + "; id -g >> " + out_path + "; id -G >> " + out_path);
+    c.user = user_id{65534, 65534};
+    auto h = r.start(c, clock_now());
+    ASSERT_TRUE(h) << h.message();
+    const pid_t pgid = *r.group_of(*h);
+    const auto f = wait_for(r, *h);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->status, (exit_status{end_kind::exited, 0}));
+    EXPECT_EQ(slurp(out_path), "65534\n65534\n65534\n");
+    EXPECT_GT(pgid, 0);
+    unlink(out_path.c_str());
+}
+
 TEST(PosixRunnerTest, EnvironmentAdded) {
     const std::string out_path = temp_path("env");
     posix_runner r;
@@ -186,9 +206,12 @@ TEST(PosixRunnerTest, RefusesWhatItCannotDo) {
     EXPECT_NE(m.message().find("No such file"), std::string::npos) << m.message();
     command other = sh("true");
     other.user = user_id{geteuid() + 1, getegid()};
-    auto u = r.start(other, clock_now());
+    posix_runner no_setpriv{2s, "/nonexistent/setpriv"};
+    auto u = no_setpriv.start(other, clock_now());
     ASSERT_FALSE(u);
-    EXPECT_NE(u.message().find("switching user is not supported"), std::string::npos);
+    EXPECT_NE(u.message().find("switching user needs root and /nonexistent/setpriv"),
+              std::string::npos)
+        << u.message();
     other.user = user_id{geteuid(), getegid()}; // ourselves: fine
     auto self = r.start(other, clock_now());
     ASSERT_TRUE(self);
