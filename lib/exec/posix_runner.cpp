@@ -1,5 +1,6 @@
 #include "exec/posix_runner.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -56,10 +57,22 @@ std::vector<char*> c_array(const std::vector<std::string>& words) {
     return out;
 }
 
+// "NAME=" of an environment entry.
+std::string_view env_name(std::string_view entry) {
+    return entry.substr(0, entry.find('=') + 1);
+}
+
+// vipgate's environment with `extra` added; an extra entry replaces an
+// inherited one of the same name (getenv() would find the first).
 std::vector<char*> environment(const std::vector<std::string>& extra) {
     std::vector<char*> out;
     for (char** e = environ; e && *e; ++e) {
-        out.push_back(*e);
+        const auto name = env_name(*e);
+        const bool replaced = std::any_of(
+            extra.begin(), extra.end(), [&](const std::string& x) { return env_name(x) == name; });
+        if (!replaced) {
+            out.push_back(*e);
+        }
     }
     for (const auto& w : extra) {
         out.push_back(const_cast<char*>(w.c_str()));

@@ -1,5 +1,6 @@
 #include "exec/security.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <sys/stat.h>
@@ -125,6 +126,31 @@ script_check disabled(std::string reason) {
 
 std::unique_ptr<file_system> system_files() {
     return std::make_unique<real_files>();
+}
+
+std::optional<std::string> find_in_path(std::string_view name, std::string_view path_env,
+                                        user_id as, const file_system& fs) {
+    if (name.empty()) {
+        return std::nullopt;
+    }
+    if (name.find('/') != std::string_view::npos) {
+        return std::string{name};
+    }
+    const std::string_view dirs = path_env.empty() ? "/bin:/usr/bin" : path_env;
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+        const std::string_view dir = dirs.substr(start, end - start);
+        // An empty PATH element means the current directory (execvp).
+        const std::string candidate =
+            dir.empty() ? std::string{name} : std::string{dir} + "/" + std::string{name};
+        const auto f = fs.stat(candidate);
+        if (f && S_ISREG(f->mode) && executable_by(*f, as)) {
+            return candidate;
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
 }
 
 script_check check_script(std::string_view path_in, user_id as, bool script_security,

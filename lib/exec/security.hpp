@@ -38,6 +38,14 @@ class file_system {
 // The real file system.
 std::unique_ptr<file_system> system_files();
 
+// keepalived find_path(): a script named without a '/' is searched for in
+// `path_env` (PATH; empty: confstr(_CS_PATH)'s "/bin:/usr/bin"); the first
+// regular file executable by `as` wins, and keepalived warns "script `x`
+// resolved by path search to `/usr/bin/x`. Please specify full path." A
+// name with a '/' is returned as is. nullopt: not found.
+std::optional<std::string> find_in_path(std::string_view name, std::string_view path_env,
+                                        user_id as, const file_system& fs);
+
 struct script_check {
     bool run = false;      // may be run
     bool insecure = false; // runs as root but a non-root user could change it

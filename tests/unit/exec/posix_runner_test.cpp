@@ -188,13 +188,15 @@ TEST(PosixRunnerTest, RunsAsAnotherUser) {
 TEST(PosixRunnerTest, EnvironmentAdded) {
     const std::string out_path = temp_path("env");
     posix_runner r;
+    setenv("VIPGATE_TEST", "inherited", 1);
     command c = sh("echo \"$VIPGATE_TEST\" > " + out_path);
-    c.env = {"VIPGATE_TEST=hello"};
+    c.env = {"VIPGATE_TEST=hello"}; // replaces the inherited value
     auto h = r.start(c, clock_now());
     ASSERT_TRUE(h);
     ASSERT_TRUE(wait_for(r, *h));
     EXPECT_EQ(slurp(out_path), "hello\n");
     unlink(out_path.c_str());
+    unsetenv("VIPGATE_TEST");
 }
 
 TEST(PosixRunnerTest, RefusesWhatItCannotDo) {

@@ -158,6 +158,20 @@ TEST(SecurityTest, LinkTargetInUserDirectoryIsInsecure) {
     EXPECT_NE(v.reason.find("/home/u is owned by uid 1000"), std::string::npos) << v.reason;
 }
 
+TEST(SecurityTest, PathSearch) {
+    auto fs = secure_tree();
+    fs.entries["/usr"] = {dir | 0755, 0, 0};
+    fs.entries["/usr/bin"] = {dir | 0755, 0, 0};
+    fs.entries["/usr/bin/chk.sh"] = {reg | 0644, 0, 0}; // not executable: skipped
+    const std::string_view path = "/usr/bin:/etc/keepalived";
+    EXPECT_EQ(find_in_path("chk.sh", path, root, fs), "/etc/keepalived/chk.sh");
+    fs.entries["/usr/bin/chk.sh"] = {reg | 0755, 0, 0};
+    EXPECT_EQ(find_in_path("chk.sh", path, root, fs), "/usr/bin/chk.sh");
+    EXPECT_EQ(find_in_path("/opt/x.sh", path, root, fs), "/opt/x.sh"); // has a '/'
+    EXPECT_EQ(find_in_path("nope", path, root, fs), std::nullopt);
+    EXPECT_EQ(find_in_path("", path, root, fs), std::nullopt);
+}
+
 TEST(SecurityTest, RealFileSystem) {
     // /bin/sh on this machine is root's and safe.
     const auto fs = system_files();
