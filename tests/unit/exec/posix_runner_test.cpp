@@ -112,11 +112,14 @@ TEST(PosixRunnerTest, PollNeverBlocks) {
 TEST(PosixRunnerTest, TimeoutKillsTheWholeGroup) {
     posix_runner r{200ms};
     // The shell starts a background sleep in the same group, then waits.
-    auto h = r.start(sh("sleep 5 & sleep 5", 100ms), clock_now());
+    auto h = r.start(sh("sleep 5 & sleep 5; true", 100ms), clock_now());
     ASSERT_TRUE(h);
     const pid_t pgid = *r.group_of(*h);
-    std::this_thread::sleep_for(50ms);
-    EXPECT_GE(live_in_group(pgid), 2); // sh and its sleeps
+    // Timeouts are only enforced in poll(): let sh start its sleeps first.
+    for (int i = 0; i < 400 && live_in_group(pgid) < 3; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_EQ(live_in_group(pgid), 3); // sh and its two sleeps
     const auto t0 = std::chrono::steady_clock::now();
     const auto f = wait_for(r, *h);
     ASSERT_TRUE(f);
@@ -128,8 +131,14 @@ TEST(PosixRunnerTest, TimeoutKillsTheWholeGroup) {
 
 TEST(PosixRunnerTest, TermIgnoredThenKilled) {
     posix_runner r{100ms};
-    auto h = r.start(sh("trap '' TERM; sleep 5", 100ms), clock_now());
+    const std::string ready = temp_path("ready");
+    auto h = r.start(sh("trap '' TERM; touch " + ready + "; sleep 5", 100ms), clock_now());
     ASSERT_TRUE(h);
+    // Timeouts are only enforced in poll(): wait until the trap is set.
+    for (int i = 0; i < 400 && access(ready.c_str(), F_OK) != 0; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    unlink(ready.c_str());
     const auto f = wait_for(r, *h);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->status, (exit_status{end_kind::timed_out, SIGKILL}));
