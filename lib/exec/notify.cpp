@@ -81,6 +81,14 @@ std::string fifo_line(vrrp_kind kind, std::string_view name, vrrp_state state,
            std::string{state_name(state)} + " " + std::to_string(prio) + "\n";
 }
 
+std::string fifo_line(std::string_view instance, vrrp_event event, std::uint8_t priority) {
+    const char* what = event == vrrp_event::master_rx_lower_pri ? "MASTER_RX_LOWER_PRI"
+                       : event == vrrp_event::master_priority   ? "MASTER_PRIORITY"
+                                                                : "BACKUP_PRIORITY";
+    return "INSTANCE \"" + std::string{instance} + "\" " + what + " " + std::to_string(priority) +
+           "\n";
+}
+
 std::string fifo_line_vs(std::string_view vs, bool up) {
     return "VS " + std::string{vs} + (up ? " UP\n" : " DOWN\n");
 }

@@ -62,6 +62,12 @@ std::vector<command> updown_commands(const std::optional<script_line>& up,
 // `GROUP "G1" BACKUP 0` (a group's priority is always 0), newline ended.
 std::string fifo_line(vrrp_kind kind, std::string_view name, vrrp_state state,
                       std::uint8_t priority);
+// Instance events that are not state changes, FIFO only (man
+// keepalived.conf: "MASTER_RX_LOWER_PRI" when a master hears a lower
+// priority, "MASTER_PRIORITY" / "BACKUP_PRIORITY" when the priority changes
+// and notify_priority_changes is set): `INSTANCE "VI_1" MASTER_PRIORITY 90`.
+enum class vrrp_event : std::uint8_t { master_rx_lower_pri, master_priority, backup_priority };
+std::string fifo_line(std::string_view instance, vrrp_event event, std::uint8_t priority);
 // ipwrapper.c notify_fifo_vs() / notify_fifo_rs(), with keepalived's
 // FMT_VS / FMT_RS spellings passed in ("[192.168.201.15]:tcp:80", see
 // health::format_endpoint): `VS [192.168.201.15]:tcp:80 UP` and

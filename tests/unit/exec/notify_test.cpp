@@ -57,6 +57,10 @@ TEST(NotifyTest, FifoLines) {
     EXPECT_EQ(fifo_line(vrrp_kind::group, "G", vrrp_state::backup, 100), "GROUP \"G\" BACKUP 0\n");
     EXPECT_EQ(fifo_line(vrrp_kind::instance, "VI_1", vrrp_state::stop, 0),
               "INSTANCE \"VI_1\" STOP 0\n");
+    EXPECT_EQ(fifo_line("VI_1", vrrp_event::master_rx_lower_pri, 100),
+              "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100\n");
+    EXPECT_EQ(fifo_line("VI_1", vrrp_event::backup_priority, 90),
+              "INSTANCE \"VI_1\" BACKUP_PRIORITY 90\n");
     EXPECT_EQ(fifo_line_vs("[192.168.201.15]:tcp:80", true), "VS [192.168.201.15]:tcp:80 UP\n");
     EXPECT_EQ(fifo_line_rs("[1.2.3.4]:tcp:80", "[192.168.201.15]:tcp:80", false),
               "RS [1.2.3.4]:tcp:80 [192.168.201.15]:tcp:80 DOWN\n");
