@@ -108,9 +108,6 @@ class dataplane {
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
     bool send(std::uint16_t port_index, rte_mbuf* m);            // false: ring full (frame freed)
     static void free(rte_mbuf* m);
-    // Copy `frame` into a new mbuf and send it; false when out of mbufs or
-    // the control TX ring is full.
-    bool send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame);
     // Frames queued for control TX that worker 0 has not sent yet.
     unsigned control_tx_pending() const;
     std::uint64_t control_tx_dropped() const { return control_tx_dropped_; }
