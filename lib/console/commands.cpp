@@ -1,7 +1,10 @@
 #include "console/commands.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 
 #include "pipeline/drop_reason.hpp"
 
@@ -189,19 +192,311 @@ std::string virtual_servers_text(const std::vector<control::virtual_server_row>&
     return out;
 }
 
-reply parse_limit(const std::string& s, std::uint32_t& out) {
-    try {
-        std::size_t used = 0;
-        unsigned long v = std::stoul(s, &used);
-        if (used != s.size() || v == 0 || v > 100000) {
-            throw std::out_of_range("limit");
-        }
-        out = static_cast<std::uint32_t>(v);
-    } catch (...) {
-        return reply::failure("error: limit '" + s + "' is not a number 1..100000\n");
+// The one number parser of the console: an optional sign, then decimal digits
+// only (no spaces, no suffix), within [min, max]. std::nullopt otherwise.
+std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t min,
+                                         std::int64_t max) {
+    std::size_t i = 0;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+        negative = text[i] == '-';
+        ++i;
     }
-    return reply::success("");
+    if (i == text.size() || text.size() - i > 18) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    for (; i < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') {
+            return std::nullopt;
+        }
+        v = v * 10 + (text[i] - '0');
+    }
+    if (negative) {
+        v = -v;
+    }
+    if (v < min || v > max) {
+        return std::nullopt;
+    }
+    return v;
 }
+
+reply failed(const std::string& message) {
+    return reply::failure("error: " + message + "\n");
+}
+
+// What every operator command that changes something answers: the error, or
+// `done` on success.
+template <typename T>
+reply outcome(const result<T>& r, std::string done) {
+    if (!r) {
+        return failed(r.message());
+    }
+    return reply::success(std::move(done));
+}
+
+using control::control_plane;
+
+// ---- show ----
+
+reply show_ports(control_plane& cp, const args& a) {
+    return render(cp.report_ports(), a.json);
+}
+
+reply show_port_stats(control_plane& cp, const args& a) {
+    auto rows = cp.port_stats();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(port_stats_text(rows));
+}
+
+reply show_lcores(control_plane& cp, const args& a) {
+    auto rows = cp.lcores();
+    json r = control::to_json(rows);
+    if (!a.json) {
+        // The table shows one decimal.
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            r[i]["busy_pct"] = fmt_rate(rows[i].busy_pct);
+        }
+    }
+    return render(r, a.json);
+}
+
+reply show_stats(control_plane& cp, const args& a) {
+    auto st = cp.stats();
+    if (a.json) {
+        return render(control::to_json(st), true);
+    }
+    return reply::success(stats_text(st));
+}
+
+reply show_arp(control_plane& cp, const args& a) {
+    return render(cp.report_arp(), a.json);
+}
+
+reply show_info(control_plane& cp, const args& a) {
+    return render(cp.report_summary(), a.json);
+}
+
+reply show_vrrp(control_plane& cp, const args& a) {
+    auto rows = cp.vrrp_instances();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(vrrp_summary(rows));
+}
+
+reply show_vrrp_one(control_plane& cp, const args& a) {
+    auto rows = cp.vrrp_instances(a["name"]);
+    if (rows.empty()) {
+        return failed("no vrrp instance named '" + a["name"] + "'");
+    }
+    if (a.json) {
+        return render(control::to_json(rows[0]), true);
+    }
+    return reply::success(vrrp_detail(rows[0]));
+}
+
+reply show_virtual_servers(control_plane& cp, const args& a) {
+    auto rows = cp.virtual_servers();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(virtual_servers_text(rows));
+}
+
+reply show_health(control_plane& cp, const args& a) {
+    return render(cp.report_health(), a.json);
+}
+
+// `show flows [<vip:port>] [limit <N>] [json]`: the optional words are
+// absent from `a` when not typed.
+reply show_flows(control_plane& cp, const args& a) {
+    std::uint32_t n = 100;
+    if (auto it = a.values.find("N"); it != a.values.end()) {
+        auto v = parse_number(it->second, 1, 100000);
+        if (!v) {
+            return failed("limit '" + it->second + "' is not a number 1..100000");
+        }
+        n = static_cast<std::uint32_t>(*v);
+    }
+    std::string vs;
+    if (auto it = a.values.find("vip:port"); it != a.values.end()) {
+        vs = it->second;
+        if (auto ep = control::parse_endpoint(vs, true); !ep) {
+            return failed(ep.message());
+        }
+    }
+    return render(cp.report_flows(vs, n), a.json);
+}
+
+// ---- VRRP ----
+
+reply set_vrrp_priority(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    // The range (1..254) is the instance's rule: set_priority says it.
+    auto n = parse_number(a["N"], INT32_MIN, INT32_MAX);
+    if (!n) {
+        return failed("priority '" + a["N"] + "' is not a number 1..254");
+    }
+    return outcome(cp.vrrp()->set_priority(cp.now(), a["name"], static_cast<int>(*n)),
+                   a["name"] + ": priority " + a["N"] + "\n");
+}
+
+reply vrrp_resign(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    return outcome(cp.vrrp()->resign(cp.now(), a["name"]), a["name"] + ": resigned\n");
+}
+
+reply vrrp_resume(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    return outcome(cp.vrrp()->resume(cp.now(), a["name"]), a["name"] + ": resumed\n");
+}
+
+// ---- real servers ----
+
+reply set_rs_weight(control_plane& cp, const args& a) {
+    if (!cp.lb()) {
+        return failed("no virtual servers configured");
+    }
+    auto w = parse_number(a["N"], 0, 2147483647);
+    if (!w) {
+        return failed("weight '" + a["N"] + "' is not 0..2147483647");
+    }
+    return outcome(cp.lb()->set_weight(a["vip:port"], a["rs:port"], static_cast<std::uint32_t>(*w)),
+                   a["rs:port"] + ": weight " + a["N"] + "\n");
+}
+
+reply rs_enable(control_plane& cp, const args& a) {
+    if (!cp.lb()) {
+        return failed("no virtual servers configured");
+    }
+    bool en = a.words.back() == "enable";
+    return outcome(cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en),
+                   a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
+}
+
+// ---- neighbours, configuration, counters ----
+
+reply arp_resolve(control_plane& cp, const args& a) {
+    auto ip = net::ipv4_addr::parse(a["address"]);
+    if (!ip) {
+        return failed("'" + a["address"] + "' is not an IPv4 address");
+    }
+    return outcome(cp.resolve(*ip), "resolving " + ip->to_string() + "\n");
+}
+
+reply reload(control_plane& cp, const args&) {
+    auto r = cp.reload_from_source();
+    if (!r) {
+        return failed(r.message());
+    }
+    return reply::success("reloaded: " + *r + "\n");
+}
+
+reply clear_stats(control_plane& cp, const args&) {
+    cp.clear_stats();
+    return reply::success("statistics cleared\n");
+}
+
+reply quit(control_plane&, const args&) {
+    reply r = reply::success("");
+    r.quit = true;
+    return r;
+}
+
+// Every command but `help`: pattern, help line, handler, argument help.
+struct command_row {
+    const char* pattern;
+    const char* help;
+    reply (*fn)(control_plane&, const args&);
+    std::map<std::string, std::string> arg_help;
+};
+
+const std::string vip_help = "virtual service, e.g. 10.0.0.100:80";
+
+const command_row command_rows[] = {
+    {"show ports [json]", "ports: device, driver, MAC, address, link", show_ports, {}},
+    {"show port stats all [json]",
+     "per-port packet and byte counters (DPDK ethdev)",
+     show_port_stats,
+     {}},
+    {"show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share", show_lcores, {}},
+    {"show stats [json]", "every drop reason, control-core and neighbour counters", show_stats, {}},
+    {"show arp [json]", "the neighbour table", show_arp, {}},
+    {"show info [json]", "uptime, ports, workers, config file", show_info, {}},
+    {"show vrrp [json]",
+     "VRRP instances: state, priority, master, timers, counters",
+     show_vrrp,
+     {}},
+    {"show vrrp <name> [json]",
+     "one VRRP instance in full: rejections by reason, last transitions with reasons",
+     show_vrrp_one,
+     {{"name", "VRRP instance name"}}},
+    {"set vrrp <name> priority <N>",
+     "change an instance's priority (1..254)",
+     set_vrrp_priority,
+     {{"name", "VRRP instance name"}, {"N", "priority 1..254"}}},
+    {"vrrp <name> resign",
+     "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
+     vrrp_resign,
+     {{"name", "VRRP instance name"}}},
+    {"vrrp <name> resume",
+     "undo 'resign': the instance may preempt again",
+     vrrp_resume,
+     {{"name", "VRRP instance name"}}},
+    {"show virtual-servers [json]",
+     "virtual services and real servers: weight, state, connections, packets, bytes "
+     "(like ipvsadm -Ln --stats)",
+     show_virtual_servers,
+     {}},
+    {"show health [json]",
+     "health checks: state, last reason, probes and results per real server",
+     show_health,
+     {}},
+    {"show flows [json]", "flows of every worker (at most 100)", show_flows, {}},
+    {"show flows limit <N> [json]",
+     "flows of every worker, at most N",
+     show_flows,
+     {{"N", "how many"}}},
+    {"show flows <vip:port> [json]",
+     "flows of one virtual service (at most 100)",
+     show_flows,
+     {{"vip:port", vip_help}}},
+    {"show flows <vip:port> limit <N> [json]",
+     "flows of one virtual service, at most N",
+     show_flows,
+     {{"vip:port", vip_help}, {"N", "how many"}}},
+    {"set real-server <vip:port> <rs:port> weight <N>",
+     "change a real server's weight (0 drains: no new flows, existing ones continue)",
+     set_rs_weight,
+     {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}}},
+    {"real-server <vip:port> <rs:port> enable|disable",
+     "take a real server out of scheduling (disable) or back (enable)",
+     rs_enable,
+     {{"vip:port", "virtual service"}, {"rs:port", "real server"}}},
+    {"arp resolve <address>",
+     "resolve an IPv4 address on the port whose subnet holds it",
+     arp_resolve,
+     {{"address", "IPv4 address"}}},
+    {"reload",
+     "read the configuration again and apply it live (SIGHUP does the same); a bad one is "
+     "refused and the running one stays",
+     reload,
+     {}},
+    {"clear stats",
+     "restart every counter shown by show stats/lcores/port stats from zero",
+     clear_stats,
+     {}},
+    {"quit", "end this session (on the interactive console: stop vipgate)", quit, {}},
+};
 
 } // namespace
 
@@ -211,221 +506,11 @@ void register_commands(engine& e, control::control_plane& cp) {
         return reply::success(eng->help_text() +
                               "Every show command accepts a trailing 'json' for scripts.\n");
     });
-    e.add("show ports [json]", "ports: device, driver, MAC, address, link",
-          [&cp](const args& a) { return render(cp.report_ports(), a.json); });
-    e.add("show port stats all [json]", "per-port packet and byte counters (DPDK ethdev)",
-          [&cp](const args& a) {
-              auto rows = cp.port_stats();
-              if (a.json) {
-                  return render(control::to_json(rows), true);
-              }
-              return reply::success(port_stats_text(rows));
-          });
-    e.add("show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share",
-          [&cp](const args& a) {
-              auto rows = cp.lcores();
-              json r = control::to_json(rows);
-              if (!a.json) {
-                  // The table shows one decimal.
-                  for (std::size_t i = 0; i < rows.size(); ++i) {
-                      r[i]["busy_pct"] = fmt_rate(rows[i].busy_pct);
-                  }
-              }
-              return render(r, a.json);
-          });
-    e.add("show stats [json]", "every drop reason, control-core and neighbour counters",
-          [&cp](const args& a) {
-              auto st = cp.stats();
-              if (a.json) {
-                  return render(control::to_json(st), true);
-              }
-              return reply::success(stats_text(st));
-          });
-    e.add("show arp [json]", "the neighbour table",
-          [&cp](const args& a) { return render(cp.report_arp(), a.json); });
-    e.add("show info [json]", "uptime, ports, workers, config file",
-          [&cp](const args& a) { return render(cp.report_summary(), a.json); });
-    e.add("show vrrp [json]", "VRRP instances: state, priority, master, timers, counters",
-          [&cp](const args& a) {
-              auto rows = cp.vrrp_instances();
-              if (a.json) {
-                  return render(control::to_json(rows), true);
-              }
-              return reply::success(vrrp_summary(rows));
-          });
-    e.add(
-        "show vrrp <name> [json]",
-        "one VRRP instance in full: rejections by reason, last transitions with reasons",
-        [&cp](const args& a) {
-            auto rows = cp.vrrp_instances(a["name"]);
-            if (rows.empty()) {
-                return reply::failure(
-                    std::string("error: no vrrp instance named '").append(a["name"]).append("'\n"));
-            }
-            if (a.json) {
-                return render(control::to_json(rows[0]), true);
-            }
-            return reply::success(vrrp_detail(rows[0]));
-        },
-        {{"name", "VRRP instance name"}});
-    e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              int n = 0;
-              try {
-                  std::size_t used = 0;
-                  n = std::stoi(a["N"], &used);
-                  if (used != a["N"].size()) {
-                      throw std::invalid_argument("junk");
-                  }
-              } catch (...) {
-                  return reply::failure("error: priority '" + a["N"] +
-                                        "' is not a number 1..254\n");
-              }
-              auto r = cp.vrrp()->set_priority(cp.now(), a["name"], n);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": priority " + a["N"] + "\n");
-          },
-          {{"name", "VRRP instance name"}, {"N", "priority 1..254"}});
-    e.add("vrrp <name> resign",
-          "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              auto r = cp.vrrp()->resign(cp.now(), a["name"]);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": resigned\n");
-          },
-          {{"name", "VRRP instance name"}});
-    e.add("vrrp <name> resume", "undo 'resign': the instance may preempt again",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              auto r = cp.vrrp()->resume(cp.now(), a["name"]);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": resumed\n");
-          },
-          {{"name", "VRRP instance name"}});
-    e.add("show virtual-servers [json]",
-          "virtual services and real servers: weight, state, connections, packets, bytes "
-          "(like ipvsadm -Ln --stats)",
-          [&cp](const args& a) {
-              auto rows = cp.virtual_servers();
-              if (a.json) {
-                  return render(control::to_json(rows), true);
-              }
-              return reply::success(virtual_servers_text(rows));
-          });
-    e.add("show health [json]",
-          "health checks: state, last reason, probes and results per real server",
-          [&cp](const args& a) { return render(cp.report_health(), a.json); });
-    auto flows = [&cp](const std::string& vs, const std::string& limit, bool as_json) {
-        std::uint32_t n = 100;
-        if (!limit.empty()) {
-            reply bad = parse_limit(limit, n);
-            if (!bad.ok) {
-                return bad;
-            }
-        }
-        if (!vs.empty()) {
-            auto ep = control::parse_endpoint(vs, true);
-            if (!ep) {
-                return reply::failure("error: " + ep.message() + "\n");
-            }
-        }
-        return render(cp.report_flows(vs, n), as_json);
-    };
-    e.add("show flows [json]", "flows of every worker (at most 100)",
-          [flows](const args& a) { return flows("", "", a.json); });
-    e.add("show flows limit <N> [json]", "flows of every worker, at most N",
-          [flows](const args& a) { return flows("", a["N"], a.json); }, {{"N", "how many"}});
-    e.add("show flows <vip:port> [json]", "flows of one virtual service (at most 100)",
-          [flows](const args& a) { return flows(a["vip:port"], "", a.json); },
-          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}});
-    e.add("show flows <vip:port> limit <N> [json]", "flows of one virtual service, at most N",
-          [flows](const args& a) { return flows(a["vip:port"], a["N"], a.json); },
-          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}, {"N", "how many"}});
-    e.add("set real-server <vip:port> <rs:port> weight <N>",
-          "change a real server's weight (0 drains: no new flows, existing ones continue)",
-          [&cp](const args& a) {
-              if (!cp.lb()) {
-                  return reply::failure("error: no virtual servers configured\n");
-              }
-              std::uint32_t w = 0;
-              try {
-                  std::size_t used = 0;
-                  unsigned long v = std::stoul(a["N"], &used);
-                  if (used != a["N"].size() || v > 2147483647ul) {
-                      throw std::out_of_range("weight");
-                  }
-                  w = static_cast<std::uint32_t>(v);
-              } catch (...) {
-                  return reply::failure("error: weight '" + a["N"] + "' is not 0..2147483647\n");
-              }
-              auto r = cp.lb()->set_weight(a["vip:port"], a["rs:port"], w);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["rs:port"] + ": weight " + a["N"] + "\n");
-          },
-          {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}});
-    e.add("real-server <vip:port> <rs:port> enable|disable",
-          "take a real server out of scheduling (disable) or back (enable)",
-          [&cp](const args& a) {
-              if (!cp.lb()) {
-                  return reply::failure("error: no virtual servers configured\n");
-              }
-              bool en = a.words.back() == "enable";
-              auto r = cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
-          },
-          {{"vip:port", "virtual service"}, {"rs:port", "real server"}});
-    e.add("arp resolve <address>", "resolve an IPv4 address on the port whose subnet holds it",
-          [&cp](const args& a) {
-              auto ip = net::ipv4_addr::parse(a["address"]);
-              if (!ip) {
-                  return reply::failure("error: '" + a["address"] + "' is not an IPv4 address\n");
-              }
-              auto r = cp.resolve(*ip);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success("resolving " + ip->to_string() + "\n");
-          },
-          {{"address", "IPv4 address"}});
-    e.add("reload",
-          "read the configuration again and apply it live (SIGHUP does the same); a bad one is "
-          "refused and the running one stays",
-          [&cp](const args&) {
-              auto r = cp.reload_from_source();
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success("reloaded: " + *r + "\n");
-          });
-    e.add("clear stats", "restart every counter shown by show stats/lcores/port stats from zero",
-          [&cp](const args&) {
-              cp.clear_stats();
-              return reply::success("statistics cleared\n");
-          });
-    e.add("quit", "end this session (on the interactive console: stop vipgate)", [](const args&) {
-        reply r = reply::success("");
-        r.quit = true;
-        return r;
-    });
+    for (const auto& row : command_rows) {
+        e.add(
+            row.pattern, row.help, [&cp, fn = row.fn](const args& a) { return fn(cp, a); },
+            row.arg_help);
+    }
 }
 
 } // namespace vipgate::console
