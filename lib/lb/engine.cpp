@@ -239,10 +239,6 @@ expire_result engine::expire(time_point now, std::uint32_t budget) noexcept {
     return r;
 }
 
-} // namespace vipgate::lb
-
-namespace vipgate::lb {
-
 flow_event engine::template_event(const persist_entry& t, const real_server& rs,
                                   milliseconds remaining) const noexcept {
     flow_event e;
@@ -351,6 +347,10 @@ sync_refusal engine::install(const flow_event& e, const service_table& table,
             tmpl = templates_.insert(pk, svc->slot, rs->slot, svc->persistence_timeout, now);
         }
     }
+    // Not announced: the peer owns it (resync() marks it below). An expired
+    // entry this takes over goes quietly too: the peer's copy expires alike.
+    flow_event_buffer* const events = flows_.events();
+    flows_.attach_events(nullptr);
     const insert_result ins = flows_.insert({.client = e.client,
                                              .client_port = e.client_port,
                                              .vip = e.vip,
@@ -361,9 +361,9 @@ sync_refusal engine::install(const flow_event& e, const service_table& table,
                                              .state = st,
                                              .service_slot = svc->slot,
                                              .rs_slot = rs->slot,
-                                             .persist = tmpl,
-                                             .synced = true},
+                                             .persist = tmpl},
                                             now);
+    flows_.attach_events(events);
     switch (ins.status) {
     case insert_status::ok:
         break;

@@ -101,11 +101,16 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
         flow& f = flows_[reuse];
         ++stats_.expired;
         ++stats_.taken_over;
-        release(f);
-        fill(f, s, now);
         ++stats_.inserted;
-        if (events_ != nullptr && !s.synced) [[unlikely]] {
+        // One test of events_ on this path (a SYN flood takes it).
+        if (events_ != nullptr) [[unlikely]] {
+            announce_removal(f);
+            release_quiet(f);
+            fill(f, s, now);
             events_->push(event_of(f, flow_event_kind::add, now));
+        } else {
+            release_quiet(f);
+            fill(f, s, now);
         }
         return {&f, insert_status::ok};
     }
@@ -126,7 +131,7 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
     heads_[probe.bucket] = idx;
     ++size_;
     ++stats_.inserted;
-    if (events_ != nullptr && !s.synced) [[unlikely]] {
+    if (events_ != nullptr) [[unlikely]] {
         events_->push(event_of(f, flow_event_kind::add, now));
     }
     return {&f, insert_status::ok};
@@ -142,8 +147,7 @@ void flow_table::fill(flow& f, const flow_spec& s, time_point now) noexcept {
     f.proto = s.proto;
     const bool inactive = s.proto == protocol::tcp && s.state != flow_state::established;
     f.bits = static_cast<std::uint8_t>(flow::flag_used | static_cast<std::uint8_t>(s.state) |
-                                       (inactive ? flow::flag_inactive : 0) |
-                                       (s.synced ? flow::flag_synced : 0));
+                                       (inactive ? flow::flag_inactive : 0));
     f.service_slot = s.service_slot;
     f.rs_slot = s.rs_slot;
     f.expires = tick(now) + timeout_ms_[static_cast<std::size_t>(s.state)];

@@ -95,7 +95,6 @@ struct flow_spec {
     std::uint16_t service_slot = 0;
     std::uint16_t rs_slot = 0;
     std::uint32_t persist = no_flow;
-    bool synced = false; // from a peer's record: flag_synced, no add event
 };
 
 enum class insert_status : std::uint8_t {
@@ -386,14 +385,20 @@ class flow_table {
     void fill(flow& f, const flow_spec& spec, time_point now) noexcept;
     // Releases the flow in `f` (counts, release hook) without freeing it.
     void release(const flow& f) noexcept {
+        if (events_ != nullptr) [[unlikely]] {
+            announce_removal(f);
+        }
+        release_quiet(f);
+    }
+    void release_quiet(const flow& f) noexcept {
         count(f, -1);
         if (release_ != nullptr) {
             release_(release_ctx_, f);
         }
-        if (events_ != nullptr) [[unlikely]] {
-            if (!f.synced()) {
-                events_->push(event_of(f, flow_event_kind::remove, time_point{}));
-            }
+    }
+    void announce_removal(const flow& f) noexcept {
+        if (!f.synced()) {
+            events_->push(event_of(f, flow_event_kind::remove, time_point{}));
         }
     }
     void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
