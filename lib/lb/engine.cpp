@@ -284,11 +284,16 @@ sync_refusal engine::install(const flow_event& e, const service_table& table,
     if (svc == nullptr) {
         return sync_refusal::sync_unknown_service;
     }
-    const real_server* rs = nullptr;
-    for (const real_server& r : table.real_servers(*svc)) {
-        if (r.address == e.rs && r.port == e.rs_port) {
-            rs = &r;
-            break;
+    // The endpoint's first real server is usually this service's; when
+    // services share the endpoint, look in this one's list.
+    const real_server* rs = table.find_real_server(e.rs, e.rs_port, e.proto);
+    if (rs != nullptr && rs->service_index != svc->index) {
+        rs = nullptr;
+        for (const real_server& r : table.real_servers(*svc)) {
+            if (r.address == e.rs && r.port == e.rs_port) {
+                rs = &r;
+                break;
+            }
         }
     }
     if (rs == nullptr) {
@@ -463,12 +468,11 @@ std::uint32_t engine::sync_refresh(time_point now) noexcept {
         flows_.refresh_some(refresh_cursor_, n, now - prev_pass_start_, *out, now);
     refresh_done_ += examined;
     if (refresh_done_ >= cap) {
-        // On schedule the next pass starts one period after this one, so an
-        // entry is visited every period; late, it starts now.
+        // A pass ends no earlier than one period after it started (the last
+        // entry is due then): the next one starts now, so every entry is
+        // visited about once per period.
         prev_pass_start_ = pass_start_;
-        pass_start_ = now - pass_start_ >= cfg_.sync_refresh_period
-                          ? now
-                          : pass_start_ + cfg_.sync_refresh_period;
+        pass_start_ = now;
         refresh_done_ = 0;
         refresh_cursor_ = 0;
     }

@@ -396,6 +396,33 @@ TEST(flow_sync, record_with_another_real_server_replaces_the_flow) {
     EXPECT_TRUE(b.take().empty());
 }
 
+// Two services sharing a real-server endpoint: the record's service picks
+// which of the two real servers (slots) the flow gets.
+TEST(flow_sync, install_finds_the_real_server_of_the_records_service) {
+    auto tls = web();
+    tls.port = 443;
+    node b({web(), tls});
+    const service* s443 = b.table.find_service(vip, 443, protocol::tcp);
+    ASSERT_NE(s443, nullptr);
+    const auto slot443 = b.table.real_servers(*s443)[0].slot;
+    ASSERT_NE(slot443, b.table.real_servers(b.table.services()[0])[0].slot);
+    flow_event e = {.kind = K::add,
+                    .state = flow_state::established,
+                    .client = client,
+                    .vip = vip,
+                    .rs = rs_a,
+                    .client_port = 6,
+                    .vport = 443,
+                    .rs_port = 8080,
+                    .timeout_ms = 1000};
+    ASSERT_EQ(b.eng.install_synced(e, b.table, at(0ms)), sync_refusal::none);
+    const flow* f = b.eng.flows().find_forward({client, vip, 6, 443, protocol::tcp}, at(0ms));
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->rs_slot, slot443);
+    EXPECT_EQ(f->service_slot, s443->slot);
+    EXPECT_EQ(b.eng.scheduler().counts(slot443).active, 1u);
+}
+
 TEST(flow_sync, persistence_round_trip) {
     node a({web(300s)});
     node b({web(300s)});
