@@ -12,6 +12,10 @@
 //   icmp_error(): ICMP error quoting a packet of a flow; translated toward
 //              the real server or the client.
 //
+// Flow sync (flow_sync.hpp, docs/load-balancing.md "Flow sync hooks"):
+// events out through attach_sync(), records in through install_synced(),
+// export_some() for a bulk resync, sync_refresh() for long-lived flows.
+//
 // The verdict tells the DPDK shell which way the packet goes and the next-hop
 // IP (the real server forward, the client on the way back) to resolve to a
 // MAC; drops carry an lb::drop_reason to count.

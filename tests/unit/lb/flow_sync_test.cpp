@@ -211,6 +211,15 @@ TEST(flow_sync, persistence_template_is_announced_when_created) {
     // The template is used, not changed: only the flow.
     ASSERT_TRUE(n.fwd(client, 1001, SYN, at(1ms)).ok());
     EXPECT_EQ(kinds(n.take()), (std::vector<K>{K::add}));
+    // Its server drained: the template is re-pointed, and says so.
+    auto cfg = web(60s);
+    cfg.real_servers[0].weight = 0;
+    n.table = service_table::build(std::vector{cfg}, {}, &n.table).value();
+    ASSERT_TRUE(n.fwd(client, 1002, SYN, at(2ms)).ok());
+    ev = n.take();
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::persist, K::add}));
+    EXPECT_EQ(ev[0].rs, rs_b);
+    EXPECT_EQ(ev[1].rs, rs_b);
 }
 
 TEST(flow_sync, off_by_default_and_detachable) {
