@@ -15,7 +15,7 @@ WANT_HUGE=1
 PACKAGES=(
     # build
     build-essential meson ninja-build pkg-config clang-format clang-format-15
-    nlohmann-json3-dev
+    nlohmann-json3-dev libssl-dev
     libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
     libboost-program-options-dev libgtest-dev libgmock-dev libpcap-dev
     # lab: namespaces, peers, packet tools

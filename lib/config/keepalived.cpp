@@ -1,15 +1,24 @@
-// keepalived.conf keywords: global_defs defaults, vrrp_instance and
-// vrrp_sync_group become vrrp_instances / vrrp_sync_groups, virtual_server
-// becomes virtual_servers; every other keyword is a warning with its
-// position (keepalived skips unknown keywords too, parser.c:3098). Values
-// follow keepalived 2.2.7 (vrrp_parser.c, vrrp.c vrrp_complete_instance,
-// check_parser.c, check_data.c; shared/reference checklist §2 and §3); the
-// derivations that need the whole instance (priority from state, ...) are
-// vrrp::normalize()'s, run by vrrp_rules::check_vrrp(), and the checks that
-// span services are lb_rules::check_lb()'s.
+// keepalived.conf keywords, read block by block against keyword tables: each
+// block (the top level, global_defs, vrrp_instance, authentication,
+// vrrp_sync_group, virtual_server, real_server, TCP_CHECK) has a table of
+// {keyword, reader, note}. A keyword vipgate implements has a reader; one it
+// knows but does not implement has none and is a warning with its position,
+// as is a keyword no table knows (keepalived skips unknown keywords too,
+// parser.c:3098). Adding a keyword is one row. The same tables feed
+// `vipgate --help` and --help-keepalived (keyword_tables()), so the help
+// cannot drift from what is imported.
+//
+// Values follow keepalived 2.2.7 (vrrp_parser.c, vrrp.c
+// vrrp_complete_instance, check_parser.c, check_data.c; shared/reference
+// checklist §2 and §3); the derivations that need the whole instance
+// (priority from state, ...) are vrrp::normalize()'s, run by
+// vrrp_rules::check_vrrp(), and the checks that span services are
+// lb_rules::check_lb()'s.
 
 #include "config/keepalived.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <functional>
 #include <map>
 #include <optional>
@@ -28,139 +37,11 @@ using namespace std::chrono_literals;
 using keepalived::statement;
 using keepalived::token;
 using std::chrono::microseconds;
+using std::chrono::milliseconds;
 using vrrp_rules::vrrp_entry;
 using vrrp_rules::vrrp_group_entry;
 
-// ---- keywords vipgate reads past ------------------------------------------------------
-
-struct ignored_keyword {
-    std::string_view keyword;
-    std::string_view why; // appended to "KEYWORD is not supported"
-};
-
-// Top level blocks other than global_defs, vrrp_instance, vrrp_sync_group.
-constexpr ignored_keyword top_ignored[] = {
-    {"vrrp_script", " (track_script is not supported)"},
-    {"vrrp_track_file", " (track_file is not supported)"},
-    {"vrrp_track_process", " (track_process is not supported)"},
-    {"static_ipaddress", " (vipgate owns no kernel addresses)"},
-    {"static_routes", " (vipgate owns no kernel routes)"},
-    {"static_rules", " (vipgate owns no kernel rules)"},
-    {"garp_group", ""},
-    {"linkbeat_interfaces", ""},
-    {"bfd_instance", " (track_bfd is not supported)"},
-};
-
-// Inside vrrp_instance.
-constexpr ignored_keyword instance_ignored[] = {
-    {"track_interface", " (no tracking: the instance follows its own port's link)"},
-    {"track_script", " (no tracking)"},
-    {"track_file", " (no tracking)"},
-    {"track_process", " (no tracking)"},
-    {"track_bfd", " (no tracking)"},
-    {"track_src_ip", ""},
-    {"dont_track_primary", ""},
-    {"notify", " (no notify scripts)"},
-    {"notify_master", " (no notify scripts)"},
-    {"notify_backup", " (no notify scripts)"},
-    {"notify_fault", " (no notify scripts)"},
-    {"notify_stop", " (no notify scripts)"},
-    {"notify_deleted", " (no notify scripts)"},
-    {"notify_master_rx_lower_pri", " (no notify scripts)"},
-    {"notify_priority_changes", " (no notify scripts)"},
-    {"smtp_alert", " (no e-mail)"},
-    {"debug", ""},
-    {"skip_check_adv_addr", " (every advert's address list is checked)"},
-    {"strict_mode", " (the instance runs as without vrrp_strict)"},
-    {"linkbeat_use_polling", ""},
-    {"promote_secondaries", " (vipgate owns no kernel addresses)"},
-    {"native_ipv6", " (IPv4 only)"},
-    {"virtual_routes", " (vipgate owns no kernel routes)"},
-    {"virtual_rules", " (vipgate owns no kernel rules)"},
-    {"vmac_xmit_base", ""},
-    {"old_unicast_checksum", ""},
-    {"kernel_rx_buf_size", ""},
-    {"garp_extra_if", ""},
-    {"unicast_fault_no_peer", ""},
-    {"lvs_sync_daemon_interface", ""},
-};
-
-// Inside virtual_server.
-constexpr ignored_keyword vs_ignored[] = {
-    {"sorry_server", " (no sorry server: with every real server down, new connections fail)"},
-    {"sorry_server_inhibit", " (no sorry server)"},
-    {"sorry_server_lvs_method", " (no sorry server)"},
-    {"quorum", " (no quorum: the service stays configured with any number of live servers)"},
-    {"quorum_up", " (no quorum scripts)"},
-    {"quorum_down", " (no quorum scripts)"},
-    {"hysteresis", " (no quorum)"},
-    {"alpha", " (real servers start as up, keepalived's default)"},
-    {"omega", " (no quorum scripts)"},
-    {"smtp_alert", " (no e-mail)"},
-    {"ha_suspend", ""},
-    {"virtualhost", " (only HTTP checkers use it)"},
-    {"warmup", ""},
-    {"persistence_engine", ""},
-    {"hashed", ""},
-    {"ops", " (no one-packet scheduling)"},
-    {"flag-1", ""},
-    {"flag-2", ""},
-    {"flag-3", ""},
-    {"weight", ""},
-    {"notify_up", " (no notify scripts)"},
-    {"notify_down", " (no notify scripts)"},
-};
-
-// Inside real_server.
-constexpr ignored_keyword rs_ignored[] = {
-    {"notify_up", " (no notify scripts)"},
-    {"notify_down", " (no notify scripts)"},
-    {"smtp_alert", " (no e-mail)"},
-    {"virtualhost", " (only HTTP checkers use it)"},
-    {"alpha", " (real servers start as up, keepalived's default)"},
-    {"uthreshold", " (no connection thresholds)"},
-    {"lthreshold", " (no connection thresholds)"},
-    {"warmup", ""},
-};
-
-// Inside TCP_CHECK.
-constexpr ignored_keyword check_ignored[] = {
-    {"bindto", " (vipgate chooses the check's source address)"},
-    {"bind_port", " (vipgate chooses the check's source port)"},
-    {"bind_if", " (vipgate chooses the check's source address)"},
-    {"warmup", ""},
-    {"fwmark", ""},
-    {"alpha", " (real servers start as up, keepalived's default)"},
-};
-
-// Inside vrrp_sync_group, besides `group`.
-constexpr ignored_keyword group_ignored[] = {
-    {"track_interface", " (no tracking)"},
-    {"track_script", " (no tracking)"},
-    {"track_file", " (no tracking)"},
-    {"track_process", " (no tracking)"},
-    {"track_bfd", " (no tracking)"},
-    {"notify", " (no notify scripts)"},
-    {"notify_master", " (no notify scripts)"},
-    {"notify_backup", " (no notify scripts)"},
-    {"notify_fault", " (no notify scripts)"},
-    {"notify_stop", " (no notify scripts)"},
-    {"smtp_alert", " (no e-mail)"},
-    {"global_tracking", " (no tracking)"},
-    {"sync_group_tracking_weight", " (no tracking)"},
-};
-
-template <std::size_t N>
-const ignored_keyword* find_ignored(const ignored_keyword (&table)[N], std::string_view kw) {
-    for (const auto& k : table) {
-        if (k.keyword == kw) {
-            return &k;
-        }
-    }
-    return nullptr;
-}
-
-// ---- defaults from global_defs ---------------------------------------------------------
+// ---- what the blocks read into ----------------------------------------------------------
 
 struct global_defaults {
     // Copied into an instance when its vrrp_instance starts, as keepalived's
@@ -192,6 +73,11 @@ struct instance_draft {
     std::map<std::uint32_t, source_location> peers;
 };
 
+struct group_draft {
+    vrrp_group_entry entry;
+    bool have_group = false; // a `group { ... }` was read
+};
+
 struct rs_draft {
     lb_rules::rs_entry entry;
     std::vector<token> other_checkers; // HTTP_GET, MISC_CHECK, ...: warned at the end
@@ -200,13 +86,72 @@ struct rs_draft {
 struct vs_draft {
     lb_rules::vs_entry entry;
     source_location keyword_at;
-    std::size_t errors_before = 0;
     bool protocol_given = false;
     bool scheduler_given = false;
     bool kind_given = false;
     bool timeout_given = false;
 };
 
+// ---- keyword tables ---------------------------------------------------------------------
+
+class importer;
+
+// Reads one statement of a block into `Ctx` (the block's draft); `where` is
+// the block's subject for messages ("vrrp_instance VI_1").
+template <class Ctx>
+using reader = std::function<void(importer&, Ctx&, const std::string& where, const statement&)>;
+
+template <class Ctx>
+struct keyword {
+    std::string_view name;
+    // Empty: keepalived's keyword, not implemented by vipgate; a warning
+    // "NAME is not supported by vipgate (NOTE); ignored".
+    reader<Ctx> read;
+    // With a reader: what vipgate makes of it (--help-keepalived). Without:
+    // why it is ignored, or empty.
+    std::string_view note;
+    // False for keywords that have a reader only to warn later (the checkers
+    // vipgate lacks); true for every keyword that is imported.
+    bool supported = true;
+};
+
+enum class unknown_is {
+    unknown,       // "unknown keyword 'X'; ignored, as keepalived does"
+    not_supported, // "X is not supported by vipgate; ignored" (global_defs: too many to list)
+};
+
+template <class Ctx>
+struct block {
+    std::string_view name;   // "" for the top level
+    std::string_view inside; // the enclosing block's name ("" at the top)
+    unknown_is unknown = unknown_is::unknown;
+    std::vector<keyword<Ctx>> keywords;
+
+    const keyword<Ctx>* find(std::string_view kw) const {
+        for (const auto& k : keywords) {
+            if (k.name == kw) {
+                return &k;
+            }
+        }
+        return nullptr;
+    }
+};
+
+// Where a value was written, by its YAML key name (an entry's `at` map).
+template <class Ctx>
+void mark(Ctx& c, std::string_view key, const statement& s) {
+    if constexpr (requires { c.entry.at; }) {
+        if (!key.empty()) {
+            c.entry.at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
+        }
+    } else {
+        assert(key.empty());
+    }
+}
+
+// ---- the importer -------------------------------------------------------------------------
+
+// Its readers are public: the table rows call them.
 class importer {
   public:
     importer(diagnostics& diag, const config& base) : diag_(diag), base_(base) {}
@@ -217,9 +162,14 @@ class importer {
     std::vector<vrrp_group_entry>& groups() { return groups_; }
     std::vector<lb_rules::vs_entry>& virtual_servers() { return virtual_servers_; }
 
-  private:
+    // Reads each statement of `body` with `b`'s table.
+    template <class Ctx>
+    void read_block(const block<Ctx>& b, Ctx& c, const std::string& where,
+                    const std::vector<statement>& body);
+
     // ---- shapes ----
-    void warn_ignored(const std::string& where, const statement& st, const ignored_keyword* k);
+    void warn_unsupported(const std::string& where, const statement& st, std::string_view why);
+    void warn_unknown(const std::string& where, const statement& st);
     bool no_block(const std::string& where, const statement& st);
     // The statement has a block and at most `args` arguments before it
     // (more are a warning).
@@ -236,27 +186,24 @@ class importer {
                                           std::string_view what, bool allow_prefix);
     std::optional<net::ipv4_addr> lb_address(const std::string& where, const token& t,
                                              std::string_view what);
-    std::optional<std::chrono::milliseconds> ms_arg(const std::string& where, const statement& st,
-                                                    const duration_spec& spec);
-    // delay_loop, connect_timeout, retry, delay_before_retry at any level;
-    // false when `st` is none of them.
-    bool check_setting(const std::string& where, const statement& st, lb_rules::check_settings& out,
-                       lb_rules::location_map& at);
-    // ---- sections ----
+    std::optional<milliseconds> ms_arg(const std::string& where, const statement& st,
+                                       const duration_spec& spec);
+    // One word checked by `parse`; the error names keyword and value.
+    bool word_arg(const std::string& where, const statement& st, std::string_view expected,
+                  const std::function<result<void>(std::string_view)>& parse);
+    // ---- blocks ----
     void global_defs(const statement& st);
     void vrrp_instance(const statement& st);
-    void instance_keyword(instance_draft& d, const statement& st);
     void authentication(instance_draft& d, const statement& st);
     void virtual_ipaddress(instance_draft& d, const statement& st);
     void unicast_peer(instance_draft& d, const statement& st);
     void finish_instance(instance_draft& d);
-    void vrrp_sync_group(const statement& st);
     void complete(instance_draft& d) const;
+    void vrrp_sync_group(const statement& st);
+    void group_list(group_draft& g, const statement& st);
     void virtual_server(const statement& st);
-    void vs_keyword(vs_draft& d, const statement& st);
     void finish_virtual_server(vs_draft& d);
     void real_server(vs_draft& d, const statement& st);
-    void rs_keyword(rs_draft& r, const statement& st);
     void tcp_check(rs_draft& r, const statement& st);
 
     diagnostics& diag_;
@@ -272,19 +219,37 @@ std::string kw_subject(const std::string& where, const statement& st) {
     return where.empty() ? st.keyword.text : where + ": " + st.keyword.text;
 }
 
+template <class Ctx>
+void importer::read_block(const block<Ctx>& b, Ctx& c, const std::string& where,
+                          const std::vector<statement>& body) {
+    for (const statement& s : body) {
+        const keyword<Ctx>* k = b.find(s.keyword.text);
+        if (k != nullptr && k->read) {
+            k->read(*this, c, where, s);
+        } else if (k != nullptr || b.unknown == unknown_is::not_supported) {
+            warn_unsupported(where, s, k != nullptr ? k->note : std::string_view{});
+        } else {
+            warn_unknown(where, s);
+        }
+    }
+}
+
 // ---- shapes ------------------------------------------------------------------------
 
-void importer::warn_ignored(const std::string& where, const statement& st,
-                            const ignored_keyword* k) {
+void importer::warn_unsupported(const std::string& where, const statement& st,
+                                std::string_view why) {
     const std::string block = st.has_block ? " (with its block)" : "";
     const std::string prefix = where.empty() ? std::string() : where + ": ";
-    if (k != nullptr) {
-        diag_.warning(st.keyword.at, prefix + st.keyword.text + " is not supported by vipgate" +
-                                         std::string(k->why) + "; ignored" + block);
-    } else {
-        diag_.warning(st.keyword.at, prefix + "unknown keyword " + quote(st.keyword.text) +
-                                         "; ignored" + block + ", as keepalived does");
-    }
+    const std::string note = why.empty() ? std::string() : " (" + std::string(why) + ")";
+    diag_.warning(st.keyword.at, prefix + st.keyword.text + " is not supported by vipgate" + note +
+                                     "; ignored" + block);
+}
+
+void importer::warn_unknown(const std::string& where, const statement& st) {
+    const std::string block = st.has_block ? " (with its block)" : "";
+    const std::string prefix = where.empty() ? std::string() : where + ": ";
+    diag_.warning(st.keyword.at, prefix + "unknown keyword " + quote(st.keyword.text) +
+                                     "; ignored" + block + ", as keepalived does");
 }
 
 bool importer::no_block(const std::string& where, const statement& st) {
@@ -457,78 +422,877 @@ std::optional<net::ipv4_addr> importer::address(const std::string& where, const 
     return a;
 }
 
-// ---- global_defs -----------------------------------------------------------------------
-
-void importer::global_defs(const statement& st) {
-    const std::string where = "global_defs";
-    if (!need_block({}, st)) {
-        return;
+std::optional<net::ipv4_addr> importer::lb_address(const std::string& where, const token& t,
+                                                   std::string_view what) {
+    if (t.text.find(':') != std::string::npos) {
+        diag_.error(t.at,
+                    where + ": " + std::string(what) + " " + quote(t.text) +
+                        " is an IPv6 address (vipgate's load balancer is IPv4 only)",
+                    "an IPv4 address a.b.c.d");
+        return std::nullopt;
     }
-    for (const statement& s : st.block) {
-        const std::string_view kw = s.keyword.text;
-        if (kw == "vrrp_version") {
-            if (auto v = uint_arg(where, s, {.min = 2, .max = 3})) {
-                globals_.version = static_cast<std::uint8_t>(*v);
+    return address(where, t, what, false);
+}
+
+// keepalived's read_timer: seconds, decimals allowed ("1", "0.5").
+std::optional<milliseconds> importer::ms_arg(const std::string& where, const statement& st,
+                                             const duration_spec& spec) {
+    if (auto v = seconds_arg(where, st, spec, false)) {
+        return std::chrono::duration_cast<milliseconds>(*v);
+    }
+    return std::nullopt;
+}
+
+bool importer::word_arg(const std::string& where, const statement& st, std::string_view expected,
+                        const std::function<result<void>(std::string_view)>& parse) {
+    const token* t = one_arg(where, st, expected);
+    if (t == nullptr) {
+        return false;
+    }
+    auto r = parse(t->text);
+    if (!r.ok()) {
+        diag_.error(t->at, kw_subject(where, st) + " " + quote(t->text) + " " + r.message(),
+                    expected);
+        return false;
+    }
+    return true;
+}
+
+// ---- row factories ------------------------------------------------------------------------
+// `key`: the YAML name under which the value's position is remembered ("" for
+// none); `set` stores the value in the block's draft.
+
+template <class Ctx>
+keyword<Ctx> row(std::string_view name, reader<Ctx> read, std::string_view note) {
+    return {name, std::move(read), note, true};
+}
+
+template <class Ctx>
+keyword<Ctx> ignored(std::string_view name, std::string_view why = {}) {
+    return {name, nullptr, why, false};
+}
+
+template <class Ctx, class Set>
+keyword<Ctx> uint_row(std::string_view name, uint_spec spec, std::string_view key, Set set,
+                      std::string_view note) {
+    return row<Ctx>(
+        name,
+        [spec, key, set](importer& imp, Ctx& c, const std::string& where, const statement& s) {
+            if (auto v = imp.uint_arg(where, s, spec)) {
+                set(c, *v);
+                mark(c, key, s);
             }
-        } else if (kw == "router_id") {
-            (void)one_arg(where, s, "a name for this node"); // informational only
-        } else if (kw == "vrrp_garp_master_delay" || kw == "vrrp_garp_master_repeat" ||
-                   kw == "vrrp_garp_master_refresh" || kw == "vrrp_garp_master_refresh_repeat") {
-            if (!instances_.empty()) {
-                diag_.warning(s.keyword.at,
-                              where + ": " + std::string(kw) +
-                                  " after a vrrp_instance applies only to the instances that "
-                                  "follow it, as in keepalived");
+        },
+        note);
+}
+
+// keepalived's times in seconds: "1", "0.5", or whole seconds only.
+template <class Ctx, class Set>
+keyword<Ctx> seconds_row(std::string_view name, duration_spec spec, bool whole_seconds,
+                         std::string_view key, Set set, std::string_view note) {
+    return row<Ctx>(
+        name,
+        [spec, whole_seconds, key, set](importer& imp, Ctx& c, const std::string& where,
+                                        const statement& s) {
+            if (auto v = imp.seconds_arg(where, s, spec, whole_seconds)) {
+                set(c, *v);
+                mark(c, key, s);
             }
-            if (kw == "vrrp_garp_master_delay") {
-                if (auto v = seconds_arg(where, s, {.min = 0s, .max = 1h}, true)) {
-                    globals_.garp_master_delay = *v;
-                }
-            } else if (kw == "vrrp_garp_master_repeat") {
-                if (auto v = uint_arg(where, s, {.min = 1, .max = 1000})) {
-                    globals_.garp_master_repeat = static_cast<std::uint32_t>(*v);
-                }
-            } else if (kw == "vrrp_garp_master_refresh") {
-                if (auto v = seconds_arg(where, s, {.min = 0s, .max = 24h}, true)) {
-                    globals_.garp_master_refresh = *v;
-                }
-            } else if (auto v = uint_arg(where, s, {.min = 1, .max = 1000})) {
-                globals_.garp_master_refresh_repeat = static_cast<std::uint32_t>(*v);
+        },
+        note);
+}
+
+template <class Ctx, class Set>
+keyword<Ctx> ms_row(std::string_view name, duration_spec spec, std::string_view key, Set set,
+                    std::string_view note) {
+    return row<Ctx>(
+        name,
+        [spec, key, set](importer& imp, Ctx& c, const std::string& where, const statement& s) {
+            if (auto v = imp.ms_arg(where, s, spec)) {
+                set(c, *v);
+                mark(c, key, s);
             }
-        } else if (kw == "vrrp_garp_lower_prio_delay") {
-            if (auto v = seconds_arg(where, s, {.min = 0s, .max = 1h}, true)) {
-                globals_.garp_lower_prio_delay = *v;
+        },
+        note);
+}
+
+// keepalived's optional boolean: a bare keyword means true.
+template <class Ctx, class Set>
+keyword<Ctx> flag_row(std::string_view name, std::string_view key, Set set, std::string_view note) {
+    return row<Ctx>(
+        name,
+        [key, set](importer& imp, Ctx& c, const std::string& where, const statement& s) {
+            if (auto v = imp.flag_arg(where, s)) {
+                set(c, *v);
+                mark(c, key, s);
             }
-        } else if (kw == "vrrp_garp_lower_prio_repeat") {
-            if (auto v = uint_arg(where, s, {.min = 0, .max = 1000})) {
-                globals_.garp_lower_prio_repeat = static_cast<std::uint32_t>(*v);
-            }
-        } else if (kw == "vrrp_lower_prio_no_advert") {
-            if (auto v = flag_arg(where, s)) {
-                globals_.lower_prio_no_advert = *v;
-            }
-        } else if (kw == "vrrp_higher_prio_send_advert") {
-            if (auto v = flag_arg(where, s)) {
-                globals_.higher_prio_send_advert = *v;
-            }
-        } else if (kw == "vrrp_rt_priority" || kw == "vrrp_priority") {
-            static constexpr ignored_keyword rt{
-                "", " (vipgate's control core has its own setting: dataplane.control_rt_priority "
-                    "in the YAML, a SCHED_FIFO priority)"};
-            warn_ignored(where, s, &rt);
-        } else if (kw == "vrrp_strict") {
-            static constexpr ignored_keyword strict{
-                "vrrp_strict", " (instances run as without it: accept stays on and "
-                               "authentication is allowed)"};
-            warn_ignored(where, s, &strict);
-        } else {
-            static constexpr ignored_keyword other{"", ""};
-            warn_ignored(where, s, &other);
-        }
+        },
+        note);
+}
+
+template <class Ctx>
+void append(std::vector<keyword<Ctx>>& rows, std::vector<keyword<Ctx>> more) {
+    for (auto& k : more) {
+        rows.push_back(std::move(k));
     }
 }
 
-// ---- vrrp_instance ----------------------------------------------------------------------
+// delay_loop, connect_timeout, retry, delay_before_retry: the same keywords
+// at the virtual server, real server and checker level (check_parser.c),
+// each level the default of the one below (lb_rules::resolve).
+template <class Ctx>
+std::vector<keyword<Ctx>> check_timing(lb_rules::check_settings& (*pick)(Ctx&),
+                                       bool with_delay_loop) {
+    std::vector<keyword<Ctx>> rows;
+    if (with_delay_loop) {
+        rows.push_back(ms_row<Ctx>(
+            "delay_loop", lb_rules::delay_loop_spec, "delay_loop",
+            [pick](Ctx& c, milliseconds v) { pick(c).delay_loop = v; }, "seconds between checks"));
+    }
+    rows.push_back(ms_row<Ctx>(
+        "connect_timeout", lb_rules::connect_timeout_spec, "connect_timeout",
+        [pick](Ctx& c, milliseconds v) { pick(c).connect_timeout = v; },
+        "seconds a check's connection may take"));
+    rows.push_back(ms_row<Ctx>(
+        "delay_before_retry", lb_rules::delay_before_retry_spec, "delay_before_retry",
+        [pick](Ctx& c, milliseconds v) { pick(c).delay_before_retry = v; },
+        "seconds between the retries of a failed check"));
+    const auto retry = [pick](Ctx& c, std::uint64_t v) {
+        pick(c).retry = static_cast<std::uint32_t>(v);
+    };
+    const uint_spec retry_spec{.min = 0, .max = lb_rules::max_retry};
+    rows.push_back(
+        uint_row<Ctx>("retry", retry_spec, "retry", retry, "retries before a server is down"));
+    // keepalived's older name, still accepted.
+    rows.push_back(uint_row<Ctx>("nb_get_retry", retry_spec, "retry", retry, "retry"));
+    return rows;
+}
+
+// ---- the tables ---------------------------------------------------------------------------
+
+constexpr std::string_view no_tracking = "no tracking";
+constexpr std::string_view no_notify = "no notify scripts";
+constexpr std::string_view no_email = "no e-mail";
+constexpr std::string_view no_sorry = "no sorry server";
+constexpr std::string_view no_quorum_scripts = "no quorum scripts";
+constexpr std::string_view alpha_why = "real servers start as up, keepalived's default";
+constexpr std::string_view http_only = "only HTTP checkers use it";
+
+const block<importer>& top_block() {
+    static const block<importer> b{
+        "",
+        "",
+        unknown_is::unknown,
+        {
+            row<importer>(
+                "global_defs",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.global_defs(s);
+                },
+                "defaults for the VRRP instances"),
+            row<importer>(
+                "vrrp_instance",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.vrrp_instance(s);
+                },
+                "a vrrp_instances item"),
+            row<importer>(
+                "vrrp_sync_group",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.vrrp_sync_group(s);
+                },
+                "a vrrp_sync_groups item"),
+            row<importer>(
+                "virtual_server",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.virtual_server(s);
+                },
+                "IP PORT: a virtual_servers item, NAT (fwmark and group services are "
+                "skipped with a warning)"),
+            ignored<importer>("virtual_server_group",
+                              "a virtual server is one VIP and port; `virtual_server group` "
+                              "blocks are skipped too"),
+            ignored<importer>("vrrp_script", "track_script is not supported"),
+            ignored<importer>("vrrp_track_file", "track_file is not supported"),
+            ignored<importer>("vrrp_track_process", "track_process is not supported"),
+            ignored<importer>("static_ipaddress", "vipgate owns no kernel addresses"),
+            ignored<importer>("static_routes", "vipgate owns no kernel routes"),
+            ignored<importer>("static_rules", "vipgate owns no kernel rules"),
+            ignored<importer>("garp_group"),
+            ignored<importer>("linkbeat_interfaces"),
+            ignored<importer>("bfd_instance", "track_bfd is not supported"),
+        }};
+    return b;
+}
+
+// Set before an instance: copied into the instances that follow
+// (keepalived's alloc_vrrp), so a warning says when one comes after one.
+keyword<importer> follows_instances(keyword<importer> k) {
+    k.read = [read = std::move(k.read)](importer& imp, importer& c, const std::string& where,
+                                        const statement& s) {
+        if (!imp.instances_.empty()) {
+            imp.diag_.warning(s.keyword.at,
+                              where + ": " + s.keyword.text +
+                                  " after a vrrp_instance applies only to the instances that "
+                                  "follow it, as in keepalived");
+        }
+        read(imp, c, where, s);
+    };
+    return k;
+}
+
+const block<importer>& global_block() {
+    using g = importer;
+    static const std::string_view rt_why =
+        "vipgate's control core has its own setting: dataplane.control_rt_priority in the YAML, "
+        "a SCHED_FIFO priority";
+    static const block<importer> b{
+        "global_defs",
+        "",
+        unknown_is::not_supported,
+        {
+            uint_row<g>(
+                "vrrp_version", {.min = 2, .max = 3}, "",
+                [](g& c, std::uint64_t v) { c.globals_.version = static_cast<std::uint8_t>(v); },
+                "default version of every instance"),
+            row<g>(
+                "router_id",
+                [](g& imp, g&, const std::string& where, const statement& s) {
+                    (void)imp.one_arg(where, s, "a name for this node"); // informational only
+                },
+                "accepted, informational"),
+            follows_instances(seconds_row<g>(
+                "vrrp_garp_master_delay", {.min = 0s, .max = 1h}, true, "",
+                [](g& c, microseconds v) { c.globals_.garp_master_delay = v; },
+                "garp_master_delay of the instances that follow")),
+            follows_instances(uint_row<g>(
+                "vrrp_garp_master_repeat", {.min = 1, .max = 1000}, "",
+                [](g& c, std::uint64_t v) {
+                    c.globals_.garp_master_repeat = static_cast<std::uint32_t>(v);
+                },
+                "garp_master_repeat of the instances that follow")),
+            follows_instances(seconds_row<g>(
+                "vrrp_garp_master_refresh", {.min = 0s, .max = 24h}, true, "",
+                [](g& c, microseconds v) { c.globals_.garp_master_refresh = v; },
+                "garp_master_refresh of the instances that follow")),
+            follows_instances(uint_row<g>(
+                "vrrp_garp_master_refresh_repeat", {.min = 1, .max = 1000}, "",
+                [](g& c, std::uint64_t v) {
+                    c.globals_.garp_master_refresh_repeat = static_cast<std::uint32_t>(v);
+                },
+                "garp_master_refresh_repeat of the instances that follow")),
+            seconds_row<g>(
+                "vrrp_garp_lower_prio_delay", {.min = 0s, .max = 1h}, true, "",
+                [](g& c, microseconds v) { c.globals_.garp_lower_prio_delay = v; },
+                "default garp_lower_prio_delay of every instance"),
+            uint_row<g>(
+                "vrrp_garp_lower_prio_repeat", {.min = 0, .max = 1000}, "",
+                [](g& c, std::uint64_t v) {
+                    c.globals_.garp_lower_prio_repeat = static_cast<std::uint32_t>(v);
+                },
+                "default garp_lower_prio_repeat of every instance"),
+            flag_row<g>(
+                "vrrp_lower_prio_no_advert", "",
+                [](g& c, bool v) { c.globals_.lower_prio_no_advert = v; },
+                "default lower_prio_no_advert of every instance"),
+            flag_row<g>(
+                "vrrp_higher_prio_send_advert", "",
+                [](g& c, bool v) { c.globals_.higher_prio_send_advert = v; },
+                "default higher_prio_send_advert of every instance"),
+            ignored<g>("vrrp_rt_priority", rt_why),
+            ignored<g>("vrrp_priority", rt_why),
+            ignored<g>("vrrp_strict",
+                       "instances run as without it: accept stays on and authentication is "
+                       "allowed"),
+        }};
+    return b;
+}
+
+// Both set keepalived's saddr: the advert source and tie-break address.
+reader<instance_draft> unicast_src_ip() {
+    return [](importer& imp, instance_draft& x, const std::string& where, const statement& s) {
+        if (const token* t = imp.one_arg(where, s, "an IPv4 address a.b.c.d")) {
+            if (auto a = imp.address(where, *t, s.keyword.text, false)) {
+                x.entry.cfg.vrrp.primary_address = *a;
+                mark(x, "unicast_src_ip", s);
+            }
+        }
+    };
+}
+
+const block<instance_draft>& instance_block() {
+    using d = instance_draft;
+    static const auto vr = [](d& x) -> vrrp::instance_config& { return x.entry.cfg.vrrp; };
+    static const block<instance_draft> b{
+        "vrrp_instance",
+        "",
+        unknown_is::unknown,
+        {
+            row<d>(
+                "interface",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (const token* t =
+                            imp.one_arg(where, s, "a port name from the YAML configuration")) {
+                        x.entry.cfg.port = t->text; // vrrp_rules::check_vrrp checks that it exists
+                        mark(x, "port", s);
+                    }
+                },
+                "port: a port name of the YAML file"),
+            row<d>(
+                "state",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    const token* t = imp.one_arg(where, s, vrrp_rules::state_expected);
+                    if (t == nullptr) {
+                        return;
+                    }
+                    mark(x, "state", s);
+                    if (auto hint = vrrp_rules::parse_state(t->text)) {
+                        vr(x).initial_state = *hint;
+                    } else {
+                        // vrrp_parser.c: "unknown state '%s', defaulting to BACKUP".
+                        imp.diag_.warning(t->at, kw_subject(where, s) + " " + quote(t->text) +
+                                                     " is not MASTER or BACKUP; BACKUP used, as "
+                                                     "keepalived does");
+                        vr(x).initial_state = vrrp::state_hint::backup;
+                    }
+                },
+                "state (anything but MASTER is BACKUP, as in keepalived)"),
+            row<d>(
+                "virtual_router_id",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    x.has_vrid = true;
+                    if (auto v = imp.uint_arg(where, s, {.min = 1, .max = 255})) {
+                        vr(x).vrid = static_cast<std::uint8_t>(*v);
+                        mark(x, "virtual_router_id", s);
+                    }
+                },
+                "virtual_router_id, 1..255 (required)"),
+            uint_row<d>(
+                "priority", {.min = 1, .max = 255}, "priority",
+                [](d& x, std::uint64_t v) { vr(x).priority = static_cast<std::uint8_t>(v); },
+                "priority, 1..255"),
+            uint_row<d>(
+                "version", {.min = 2, .max = 3}, "version",
+                [](d& x, std::uint64_t v) { x.version = static_cast<std::uint8_t>(v); },
+                "version, 2 or 3"),
+            seconds_row<d>(
+                "advert_int", {.min = 10ms, .max = 255s}, false, "advert_int",
+                [](d& x, microseconds v) { vr(x).advert_int = v; }, "advert_int (seconds)"),
+            // `preempt` is keepalived's backwards-compatible opposite.
+            row<d>(
+                "nopreempt",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    imp.no_args(where, s);
+                    vr(x).preempt = false;
+                    mark(x, "nopreempt", s);
+                },
+                "preempt: false"),
+            row<d>(
+                "preempt",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    imp.no_args(where, s);
+                    vr(x).preempt = true;
+                    mark(x, "preempt", s);
+                },
+                "preempt: true"),
+            seconds_row<d>(
+                "preempt_delay", {.min = 0s, .max = 1000s}, false, "preempt_delay",
+                [](d& x, microseconds v) { vr(x).preempt_delay = v; }, "preempt_delay (seconds)"),
+            row<d>(
+                "accept",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    imp.no_args(where, s);
+                    vr(x).accept = true;
+                    mark(x, "accept", s);
+                },
+                "accept: true"),
+            row<d>(
+                "no_accept",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    imp.no_args(where, s);
+                    vr(x).accept = false;
+                    mark(x, "accept", s);
+                },
+                "accept: false"),
+            row<d>(
+                "authentication",
+                [](importer& imp, d& x, const std::string&, const statement& s) {
+                    imp.authentication(x, s);
+                },
+                "authentication (PASS; AH is an error)"),
+            row<d>(
+                "virtual_ipaddress",
+                [](importer& imp, d& x, const std::string&, const statement& s) {
+                    imp.virtual_ipaddress(x, s);
+                },
+                "virtual_ipaddress: the addresses (dev other than interface: warning)"),
+            ignored<d>("virtual_ipaddress_excluded",
+                       "excluded addresses are neither advertised nor owned by vipgate"),
+            row<d>("unicast_src_ip", unicast_src_ip(), "unicast_src_ip"),
+            row<d>("mcast_src_ip", unicast_src_ip(), "unicast_src_ip"),
+            row<d>(
+                "unicast_peer",
+                [](importer& imp, d& x, const std::string&, const statement& s) {
+                    imp.unicast_peer(x, s);
+                },
+                "unicast_peer: the peers (min_ttl/max_ttl: warning)"),
+            row<d>(
+                "use_vmac",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s)) {
+                        return;
+                    }
+                    vr(x).use_vmac = true;
+                    mark(x, "use_vmac", s);
+                    if (!s.args.empty()) {
+                        imp.diag_.warning(s.args[0].at,
+                                          kw_subject(where, s) +
+                                              ": the interface name and MAC are ignored; vipgate "
+                                              "sends from 00:00:5e:00:01:VRID on the port itself");
+                    }
+                },
+                "use_vmac: true (the interface name is ignored)"),
+            flag_row<d>(
+                "check_unicast_src", "check_unicast_src",
+                [](d& x, bool v) { vr(x).check_unicast_src = v; }, "check_unicast_src"),
+            seconds_row<d>(
+                "garp_master_delay", {.min = 0s, .max = 1h}, true, "garp_master_delay",
+                [](d& x, microseconds v) { vr(x).garp_master_delay = v; },
+                "garp_master_delay (whole seconds)"),
+            uint_row<d>(
+                "garp_master_repeat", {.min = 1, .max = 1000}, "garp_master_repeat",
+                [](d& x, std::uint64_t v) {
+                    vr(x).garp_master_repeat = static_cast<std::uint32_t>(v);
+                },
+                "garp_master_repeat"),
+            seconds_row<d>(
+                "garp_master_refresh", {.min = 0s, .max = 24h}, true, "garp_master_refresh",
+                [](d& x, microseconds v) { vr(x).garp_master_refresh = v; },
+                "garp_master_refresh (whole seconds)"),
+            uint_row<d>(
+                "garp_master_refresh_repeat", {.min = 1, .max = 1000}, "garp_master_refresh_repeat",
+                [](d& x, std::uint64_t v) {
+                    vr(x).garp_master_refresh_repeat = static_cast<std::uint32_t>(v);
+                },
+                "garp_master_refresh_repeat"),
+            seconds_row<d>(
+                "garp_lower_prio_delay", {.min = 0s, .max = 1h}, true, "garp_lower_prio_delay",
+                [](d& x, microseconds v) { vr(x).garp_lower_prio_delay = v; },
+                "garp_lower_prio_delay (whole seconds)"),
+            uint_row<d>(
+                "garp_lower_prio_repeat", {.min = 0, .max = 1000}, "garp_lower_prio_repeat",
+                [](d& x, std::uint64_t v) {
+                    vr(x).garp_lower_prio_repeat = static_cast<std::uint32_t>(v);
+                },
+                "garp_lower_prio_repeat"),
+            flag_row<d>(
+                "lower_prio_no_advert", "lower_prio_no_advert",
+                [](d& x, bool v) { x.lower_prio_no_advert = v; }, "lower_prio_no_advert"),
+            flag_row<d>(
+                "higher_prio_send_advert", "higher_prio_send_advert",
+                [](d& x, bool v) { x.higher_prio_send_advert = v; }, "higher_prio_send_advert"),
+            ignored<d>("track_interface", "no tracking: the instance follows its own port's link"),
+            ignored<d>("track_script", no_tracking),
+            ignored<d>("track_file", no_tracking),
+            ignored<d>("track_process", no_tracking),
+            ignored<d>("track_bfd", no_tracking),
+            ignored<d>("track_src_ip"),
+            ignored<d>("dont_track_primary"),
+            ignored<d>("notify", no_notify),
+            ignored<d>("notify_master", no_notify),
+            ignored<d>("notify_backup", no_notify),
+            ignored<d>("notify_fault", no_notify),
+            ignored<d>("notify_stop", no_notify),
+            ignored<d>("notify_deleted", no_notify),
+            ignored<d>("notify_master_rx_lower_pri", no_notify),
+            ignored<d>("notify_priority_changes", no_notify),
+            ignored<d>("smtp_alert", no_email),
+            ignored<d>("debug"),
+            ignored<d>("skip_check_adv_addr", "every advert's address list is checked"),
+            ignored<d>("strict_mode", "the instance runs as without vrrp_strict"),
+            ignored<d>("linkbeat_use_polling"),
+            ignored<d>("promote_secondaries", "vipgate owns no kernel addresses"),
+            ignored<d>("native_ipv6", "IPv4 only"),
+            ignored<d>("virtual_routes", "vipgate owns no kernel routes"),
+            ignored<d>("virtual_rules", "vipgate owns no kernel rules"),
+            ignored<d>("vmac_xmit_base"),
+            ignored<d>("old_unicast_checksum"),
+            ignored<d>("kernel_rx_buf_size"),
+            ignored<d>("garp_extra_if"),
+            ignored<d>("unicast_fault_no_peer"),
+            ignored<d>("lvs_sync_daemon_interface"),
+        }};
+    return b;
+}
+
+const block<instance_draft>& authentication_block() {
+    using d = instance_draft;
+    static const block<instance_draft> b{
+        "authentication",
+        "vrrp_instance",
+        unknown_is::unknown,
+        {
+            row<d>(
+                "auth_type",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    const token* t = imp.one_arg(where, s, "PASS (AH is not supported)");
+                    if (t == nullptr) {
+                        return;
+                    }
+                    if (t->text == "PASS") {
+                        x.entry.cfg.vrrp.auth = vrrp::auth_kind::pass;
+                    } else if (t->text == "AH") {
+                        imp.diag_.error(t->at, kw_subject(where, s) + " AH is not supported",
+                                        "auth_type PASS, or no authentication block");
+                    } else {
+                        imp.diag_.error(t->at,
+                                        kw_subject(where, s) + " " + quote(t->text) +
+                                            " is not an authentication type",
+                                        "PASS (AH is not supported)");
+                    }
+                },
+                "auth_type: PASS (AH is an error)"),
+            row<d>(
+                "auth_pass",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    const token* t = imp.one_arg(where, s, "a password");
+                    if (t == nullptr) {
+                        return;
+                    }
+                    auto& pass = x.entry.cfg.vrrp.auth_pass;
+                    pass = t->text;
+                    if (pass.size() > vrrp_rules::auth_pass_size) {
+                        // vrrp_parser.c: "Truncating auth_pass to 8 characters".
+                        pass.resize(vrrp_rules::auth_pass_size);
+                        imp.diag_.warning(t->at, kw_subject(where, s) +
+                                                     " is longer than 8 characters; only the "
+                                                     "first 8 are used, as keepalived does");
+                    }
+                },
+                "auth_pass (longer than 8 characters: cut, with a warning)"),
+        }};
+    return b;
+}
+
+const block<group_draft>& sync_group_block() {
+    using d = group_draft;
+    static const block<group_draft> b{"vrrp_sync_group",
+                                      "",
+                                      unknown_is::unknown,
+                                      {
+                                          row<d>(
+                                              "group",
+                                              [](importer& imp, d& g, const std::string&,
+                                                 const statement& s) { imp.group_list(g, s); },
+                                              "group { INSTANCE ... }: the members"),
+                                          ignored<d>("track_interface", no_tracking),
+                                          ignored<d>("track_script", no_tracking),
+                                          ignored<d>("track_file", no_tracking),
+                                          ignored<d>("track_process", no_tracking),
+                                          ignored<d>("track_bfd", no_tracking),
+                                          ignored<d>("notify", no_notify),
+                                          ignored<d>("notify_master", no_notify),
+                                          ignored<d>("notify_backup", no_notify),
+                                          ignored<d>("notify_fault", no_notify),
+                                          ignored<d>("notify_stop", no_notify),
+                                          ignored<d>("smtp_alert", no_email),
+                                          ignored<d>("global_tracking", no_tracking),
+                                          ignored<d>("sync_group_tracking_weight", no_tracking),
+                                      }};
+    return b;
+}
+
+reader<vs_draft> scheduler() {
+    return [](importer& imp, vs_draft& x, const std::string& where, const statement& s) {
+        x.scheduler_given = true;
+        imp.word_arg(where, s, lb_rules::scheduler_expected,
+                     [&](std::string_view t) -> result<void> {
+                         auto k = lb_rules::parse_scheduler(t);
+                         if (!k.ok()) {
+                             return make_error(k.message());
+                         }
+                         x.entry.cfg.service.scheduler = *k;
+                         mark(x, "lb_algo", s);
+                         return {};
+                     });
+    };
+}
+
+reader<vs_draft> lb_kind() {
+    return [](importer& imp, vs_draft& x, const std::string& where, const statement& s) {
+        x.kind_given = true;
+        imp.word_arg(where, s, lb_rules::lb_kind_expected, lb_rules::parse_lb_kind);
+    };
+}
+
+reader<vs_draft> hash_port() {
+    return [](importer& imp, vs_draft& x, const std::string& where, const statement& s) {
+        imp.no_args(where, s);
+        x.entry.cfg.service.hash_port = true;
+        mark(x, "hash_port", s);
+    };
+}
+
+reader<vs_draft> fallback() {
+    return [](importer& imp, vs_draft&, const std::string& where, const statement& s) {
+        imp.no_args(where, s);
+        imp.diag_.warning(s.keyword.at,
+                          kw_subject(where, s) +
+                              " is not needed: vipgate's sh and mh tables hold only available "
+                              "real servers; ignored");
+    };
+}
+
+const block<vs_draft>& vs_block() {
+    using d = vs_draft;
+    static const auto svc = [](d& x) -> lb::service_config& { return x.entry.cfg.service; };
+    static const block<vs_draft> b = [] {
+        block<vs_draft> tbl{
+            "virtual_server",
+            "",
+            unknown_is::unknown,
+            {
+                ms_row<d>(
+                    "delay_loop", lb_rules::delay_loop_spec, "delay_loop",
+                    [](d& x, milliseconds v) { x.entry.cfg.delay_loop = v; },
+                    "delay_loop: seconds between checks"),
+                row<d>("lb_algo", scheduler(), "lb_algo (omitted: wlc, with a warning)"),
+                row<d>("lvs_sched", scheduler(), "lb_algo"),
+                row<d>("lb_kind", lb_kind(), "NAT only (omitted: NAT, with a warning)"),
+                row<d>("lvs_method", lb_kind(), "NAT only"),
+                row<d>(
+                    "protocol",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        x.protocol_given = true;
+                        imp.word_arg(where, s, lb_rules::protocol_expected,
+                                     [&](std::string_view t) -> result<void> {
+                                         auto p = lb_rules::parse_protocol(t);
+                                         if (!p.ok()) {
+                                             x.entry.key_ok = false;
+                                             return make_error(p.message());
+                                         }
+                                         svc(x).proto = *p;
+                                         mark(x, "protocol", s);
+                                         return {};
+                                     });
+                    },
+                    "protocol TCP or UDP (omitted: UDP, with a warning, as keepalived does)"),
+                row<d>(
+                    "persistence_timeout",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        x.timeout_given = true;
+                        if (!imp.no_block(where, s)) {
+                            return;
+                        }
+                        if (s.args.empty()) {
+                            // check_parser.c pto_handler: a bare keyword means 360 s.
+                            svc(x).persistence_timeout =
+                                std::chrono::seconds{lb_rules::keepalived_bare_persistence_s};
+                            mark(x, "persistence_timeout", s);
+                            return;
+                        }
+                        if (auto v = imp.uint_arg(where, s,
+                                                  {.min = 1, .max = lb_rules::max_persistence_s})) {
+                            svc(x).persistence_timeout = std::chrono::seconds{*v};
+                            mark(x, "persistence_timeout", s);
+                        }
+                    },
+                    "persistence_timeout, seconds (bare: 360)"),
+                row<d>(
+                    "persistence_granularity",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.word_arg(where, s, lb_rules::netmask_expected,
+                                     [&](std::string_view t) -> result<void> {
+                                         auto m = lb_rules::parse_netmask(t);
+                                         if (!m.ok()) {
+                                             return make_error(m.message());
+                                         }
+                                         svc(x).persistence_netmask = *m;
+                                         mark(x, "persistence_granularity", s);
+                                         return {};
+                                     });
+                    },
+                    "persistence_granularity (alone: persistence for 360 s, with a warning)"),
+                flag_row<d>(
+                    "inhibit_on_failure", "inhibit_on_failure",
+                    [](d& x, bool v) { x.entry.inhibit = v; }, "inhibit_on_failure"),
+                row<d>("sh-port", hash_port(), "hash_port: true"),
+                row<d>("mh-port", hash_port(), "hash_port: true"),
+                row<d>("sh-fallback", fallback(), "not needed (a warning says why)"),
+                row<d>("mh-fallback", fallback(), "not needed (a warning says why)"),
+                row<d>(
+                    "ip_family",
+                    [](importer& imp, d&, const std::string& where, const statement& s) {
+                        imp.word_arg(where, s, "inet (IPv6 services are not supported)",
+                                     [](std::string_view t) -> result<void> {
+                                         if (t == "inet") {
+                                             return {};
+                                         }
+                                         return make_error(t == "inet6"
+                                                               ? "is not supported (vipgate's "
+                                                                 "load balancer is IPv4 only)"
+                                                               : "is not an address family");
+                                     });
+                    },
+                    "inet only"),
+                row<d>(
+                    "real_server",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.real_server(x, s);
+                    },
+                    "IP [PORT]: a real_servers item"),
+                ignored<d>("sorry_server",
+                           "no sorry server: with every real server down, new connections fail"),
+                ignored<d>("sorry_server_inhibit", no_sorry),
+                ignored<d>("sorry_server_lvs_method", no_sorry),
+                ignored<d>("quorum", "no quorum: the service stays configured with any number "
+                                     "of live servers"),
+                ignored<d>("quorum_up", no_quorum_scripts),
+                ignored<d>("quorum_down", no_quorum_scripts),
+                ignored<d>("hysteresis", "no quorum"),
+                ignored<d>("alpha", alpha_why),
+                ignored<d>("omega", no_quorum_scripts),
+                ignored<d>("smtp_alert", no_email),
+                ignored<d>("ha_suspend"),
+                ignored<d>("virtualhost", http_only),
+                ignored<d>("warmup"),
+                ignored<d>("persistence_engine"),
+                ignored<d>("hashed"),
+                ignored<d>("ops", "no one-packet scheduling"),
+                ignored<d>("flag-1"),
+                ignored<d>("flag-2"),
+                ignored<d>("flag-3"),
+                ignored<d>("weight"),
+                ignored<d>("notify_up", no_notify),
+                ignored<d>("notify_down", no_notify),
+            }};
+        // connect_timeout, retry, delay_before_retry: defaults for the checkers.
+        append(tbl.keywords,
+               check_timing<d>([](d& x) -> lb_rules::check_settings& { return x.entry.defaults; },
+                               false));
+        return tbl;
+    }();
+    return b;
+}
+
+const block<rs_draft>& rs_block() {
+    using d = rs_draft;
+    static const block<rs_draft> b = [] {
+        block<rs_draft> tbl{
+            "real_server",
+            "virtual_server",
+            unknown_is::unknown,
+            {
+                uint_row<d>(
+                    "weight", {.min = 0, .max = lb_rules::max_weight}, "weight",
+                    [](d& x, std::uint64_t v) {
+                        x.entry.cfg.rs.weight = static_cast<std::uint32_t>(v);
+                    },
+                    "weight, 0..2147483647"),
+                flag_row<d>(
+                    "inhibit_on_failure", "inhibit_on_failure",
+                    [](d& x, bool v) { x.entry.inhibit = v; }, "inhibit_on_failure"),
+                row<d>(
+                    "lvs_method",
+                    [](importer& imp, d&, const std::string& where, const statement& s) {
+                        const token* t = imp.one_arg(where, s, lb_rules::lb_kind_expected);
+                        if (t == nullptr) {
+                            return;
+                        }
+                        if (auto k = lb_rules::parse_lb_kind(t->text); !k.ok()) {
+                            imp.diag_.error(t->at,
+                                            kw_subject(where, s) + " " + quote(t->text) + " " +
+                                                k.message(),
+                                            lb_rules::lb_kind_expected);
+                        }
+                    },
+                    "NAT only"),
+                row<d>(
+                    "TCP_CHECK",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (x.entry.has_check) {
+                            imp.diag_.warning(s.keyword.at,
+                                              where + ": a second TCP_CHECK; only the first is "
+                                                      "used (ignored with its block)");
+                            return;
+                        }
+                        imp.tcp_check(x, s);
+                    },
+                    "check: {type: tcp} (a second one: warning)"),
+                ignored<d>("notify_up", no_notify),
+                ignored<d>("notify_down", no_notify),
+                ignored<d>("smtp_alert", no_email),
+                ignored<d>("virtualhost", http_only),
+                ignored<d>("alpha", alpha_why),
+                ignored<d>("uthreshold", "no connection thresholds"),
+                ignored<d>("lthreshold", "no connection thresholds"),
+                ignored<d>("warmup"),
+            }};
+        // Defaults for this real server's checker.
+        append(tbl.keywords,
+               check_timing<d>([](d& x) -> lb_rules::check_settings& { return x.entry.defaults; },
+                               true));
+        // Never a silent ignore: real_server() warns that a checker vipgate
+        // lacks leaves the real server without that check.
+        for (std::string_view name : lb_rules::other_keepalived_checkers) {
+            tbl.keywords.push_back(
+                {name,
+                 [](importer&, d& x, const std::string&, const statement& s) {
+                     x.other_checkers.push_back(s.keyword);
+                 },
+                 "only TCP_CHECK is implemented: a warning, the block is skipped", false});
+        }
+        return tbl;
+    }();
+    return b;
+}
+
+const block<rs_draft>& tcp_check_block() {
+    using d = rs_draft;
+    static const block<rs_draft> b = [] {
+        block<rs_draft> tbl{
+            "TCP_CHECK",
+            "real_server",
+            unknown_is::unknown,
+            {
+                row<d>(
+                    "connect_ip",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (const token* t = imp.one_arg(where, s, "an IPv4 address a.b.c.d")) {
+                            if (auto a = imp.lb_address(where, *t, "connect_ip")) {
+                                x.entry.connect_ip = *a;
+                            }
+                        }
+                    },
+                    "the address to connect to (default: the real server's)"),
+                uint_row<d>(
+                    "connect_port", {.min = 1, .max = 65535}, "",
+                    [](d& x, std::uint64_t v) {
+                        x.entry.connect_port = static_cast<std::uint16_t>(v);
+                    },
+                    "the port to connect to (default: the real server's)"),
+                ignored<d>("bindto", "vipgate chooses the check's source address"),
+                ignored<d>("bind_port", "vipgate chooses the check's source port"),
+                ignored<d>("bind_if", "vipgate chooses the check's source address"),
+                ignored<d>("warmup"),
+                ignored<d>("fwmark"),
+                ignored<d>("alpha", alpha_why),
+            }};
+        append(
+            tbl.keywords,
+            check_timing<d>([](d& x) -> lb_rules::check_settings& { return x.entry.check; }, true));
+        return tbl;
+    }();
+    return b;
+}
+
+// ---- blocks -------------------------------------------------------------------------------
+
+void importer::global_defs(const statement& st) {
+    if (need_block({}, st)) {
+        read_block(global_block(), *this, "global_defs", st.block);
+    }
+}
 
 void importer::vrrp_instance(const statement& st) {
     if (st.args.size() != 1) {
@@ -559,197 +1323,43 @@ void importer::vrrp_instance(const statement& st) {
     v.garp_master_repeat = globals_.garp_master_repeat;
     v.garp_master_refresh = globals_.garp_master_refresh;
     v.garp_master_refresh_repeat = globals_.garp_master_refresh_repeat;
-    for (const statement& s : st.block) {
-        instance_keyword(d, s);
-    }
+    read_block(instance_block(), d, where, st.block);
     finish_instance(d);
     instances_.push_back(std::move(d));
 }
 
-void importer::instance_keyword(instance_draft& d, const statement& s) {
-    const std::string& where = d.entry.subject;
-    auto& v = d.entry.cfg.vrrp;
-    auto& at = d.entry.at;
-    const std::string_view kw = s.keyword.text;
-    const auto here = [&](std::string_view key) {
-        at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
-    };
-
-    if (kw == "interface") {
-        if (const token* t = one_arg(where, s, "a port name from the YAML configuration")) {
-            d.entry.cfg.port = t->text; // vrrp_rules::check_vrrp checks that it exists
-            here("port");
-        }
-    } else if (kw == "state") {
-        if (const token* t = one_arg(where, s, vrrp_rules::state_expected)) {
-            here("state");
-            if (auto hint = vrrp_rules::parse_state(t->text)) {
-                v.initial_state = *hint;
-            } else {
-                // vrrp_parser.c: "unknown state '%s', defaulting to BACKUP".
-                diag_.warning(t->at,
-                              kw_subject(where, s) + " " + quote(t->text) +
-                                  " is not MASTER or BACKUP; BACKUP used, as keepalived does");
-                v.initial_state = vrrp::state_hint::backup;
-            }
-        }
-    } else if (kw == "virtual_router_id") {
-        d.has_vrid = true;
-        if (auto x = uint_arg(where, s, {.min = 1, .max = 255})) {
-            v.vrid = static_cast<std::uint8_t>(*x);
-            here("virtual_router_id");
-        }
-    } else if (kw == "priority") {
-        if (auto x = uint_arg(where, s, {.min = 1, .max = 255})) {
-            v.priority = static_cast<std::uint8_t>(*x);
-            here("priority");
-        }
-    } else if (kw == "version") {
-        if (auto x = uint_arg(where, s, {.min = 2, .max = 3})) {
-            d.version = static_cast<std::uint8_t>(*x);
-            here("version");
-        }
-    } else if (kw == "advert_int") {
-        if (auto x = seconds_arg(where, s, {.min = 10ms, .max = 255s}, false)) {
-            v.advert_int = *x;
-            here("advert_int");
-        }
-    } else if (kw == "nopreempt" || kw == "preempt") {
-        // `preempt` is keepalived's backwards-compatible opposite.
-        no_args(where, s);
-        v.preempt = kw == "preempt";
-        here(kw);
-    } else if (kw == "preempt_delay") {
-        if (auto x = seconds_arg(where, s, {.min = 0s, .max = 1000s}, false)) {
-            v.preempt_delay = *x;
-            here("preempt_delay");
-        }
-    } else if (kw == "accept" || kw == "no_accept") {
-        no_args(where, s);
-        v.accept = kw == "accept";
-        here("accept");
-    } else if (kw == "authentication") {
-        authentication(d, s);
-    } else if (kw == "virtual_ipaddress") {
-        virtual_ipaddress(d, s);
-    } else if (kw == "virtual_ipaddress_excluded") {
-        static constexpr ignored_keyword excluded{
-            "virtual_ipaddress_excluded",
-            " (excluded addresses are neither advertised nor owned by vipgate)"};
-        warn_ignored(where, s, &excluded);
-    } else if (kw == "unicast_src_ip" || kw == "mcast_src_ip") {
-        // Both set keepalived's saddr: the advert source and tie-break address.
-        if (const token* t = one_arg(where, s, "an IPv4 address a.b.c.d")) {
-            if (auto a = address(where, *t, kw, false)) {
-                v.primary_address = *a;
-                here("unicast_src_ip");
-            }
-        }
-    } else if (kw == "unicast_peer") {
-        unicast_peer(d, s);
-    } else if (kw == "use_vmac") {
-        if (no_block(where, s)) {
-            v.use_vmac = true;
-            here("use_vmac");
-            if (!s.args.empty()) {
-                diag_.warning(s.args[0].at,
-                              kw_subject(where, s) +
-                                  ": the interface name and MAC are ignored; vipgate sends from "
-                                  "00:00:5e:00:01:VRID on the port itself");
-            }
-        }
-    } else if (kw == "check_unicast_src") {
-        if (auto x = flag_arg(where, s)) {
-            v.check_unicast_src = *x;
-            here("check_unicast_src");
-        }
-    } else if (kw == "garp_master_delay") {
-        if (auto x = seconds_arg(where, s, {.min = 0s, .max = 1h}, true)) {
-            v.garp_master_delay = *x;
-            here(kw);
-        }
-    } else if (kw == "garp_master_repeat") {
-        if (auto x = uint_arg(where, s, {.min = 1, .max = 1000})) {
-            v.garp_master_repeat = static_cast<std::uint32_t>(*x);
-            here(kw);
-        }
-    } else if (kw == "garp_master_refresh") {
-        if (auto x = seconds_arg(where, s, {.min = 0s, .max = 24h}, true)) {
-            v.garp_master_refresh = *x;
-            here(kw);
-        }
-    } else if (kw == "garp_master_refresh_repeat") {
-        if (auto x = uint_arg(where, s, {.min = 1, .max = 1000})) {
-            v.garp_master_refresh_repeat = static_cast<std::uint32_t>(*x);
-            here(kw);
-        }
-    } else if (kw == "garp_lower_prio_delay") {
-        if (auto x = seconds_arg(where, s, {.min = 0s, .max = 1h}, true)) {
-            v.garp_lower_prio_delay = *x;
-            here(kw);
-        }
-    } else if (kw == "garp_lower_prio_repeat") {
-        if (auto x = uint_arg(where, s, {.min = 0, .max = 1000})) {
-            v.garp_lower_prio_repeat = static_cast<std::uint32_t>(*x);
-            here(kw);
-        }
-    } else if (kw == "lower_prio_no_advert") {
-        if (auto x = flag_arg(where, s)) {
-            d.lower_prio_no_advert = *x;
-            here(kw);
-        }
-    } else if (kw == "higher_prio_send_advert") {
-        if (auto x = flag_arg(where, s)) {
-            d.higher_prio_send_advert = *x;
-            here(kw);
-        }
-    } else {
-        warn_ignored(where, s, find_ignored(instance_ignored, kw));
-    }
-}
-
 void importer::authentication(instance_draft& d, const statement& st) {
-    const std::string where = d.entry.subject + ": authentication";
     if (!need_block(d.entry.subject, st)) {
         return;
     }
     d.entry.at["authentication"] = st.keyword.at;
-    auto& v = d.entry.cfg.vrrp;
-    for (const statement& s : st.block) {
-        if (s.keyword.text == "auth_type") {
-            const token* t = one_arg(where, s, "PASS (AH is not supported)");
-            if (t == nullptr) {
-                continue;
-            }
-            if (t->text == "PASS") {
-                v.auth = vrrp::auth_kind::pass;
-            } else if (t->text == "AH") {
-                diag_.error(t->at, kw_subject(where, s) + " AH is not supported",
-                            "auth_type PASS, or no authentication block");
-            } else {
-                diag_.error(t->at,
-                            kw_subject(where, s) + " " + quote(t->text) +
-                                " is not an authentication type",
-                            "PASS (AH is not supported)");
-            }
-        } else if (s.keyword.text == "auth_pass") {
-            const token* t = one_arg(where, s, "a password");
-            if (t == nullptr) {
-                continue;
-            }
-            v.auth_pass = t->text;
-            if (v.auth_pass.size() > vrrp_rules::auth_pass_size) {
-                // vrrp_parser.c: "Truncating auth_pass to 8 characters".
-                v.auth_pass.resize(vrrp_rules::auth_pass_size);
-                diag_.warning(t->at, kw_subject(where, s) +
-                                         " is longer than 8 characters; only the first 8 are "
-                                         "used, as keepalived does");
-            }
-        } else {
-            warn_ignored(where, s, nullptr);
-        }
-    }
+    read_block(authentication_block(), d, d.entry.subject + ": authentication", st.block);
 }
+
+// The options of a virtual_ipaddress line after the address (keepalived's
+// vrrp_ipaddress.c): ADDR[/LEN] [dev IF] [brd ADDR] [scope S] [label L]
+// [peer ADDR] [home] [-nodad] ... An option not listed takes no value and is
+// a warning, like the listed unsupported ones.
+enum class vip_option_use {
+    dev,              // recorded: a dev other than the instance's interface is a warning
+    kernel_attribute, // nothing to do without a kernel address
+    unsupported,      // a warning
+};
+struct vip_option {
+    std::string_view name;
+    bool takes_value;
+    vip_option_use use;
+};
+constexpr vip_option vip_options[] = {
+    {"dev", true, vip_option_use::dev},
+    {"label", true, vip_option_use::kernel_attribute},
+    {"brd", true, vip_option_use::kernel_attribute},
+    {"broadcast", true, vip_option_use::kernel_attribute},
+    {"scope", true, vip_option_use::kernel_attribute},
+    {"peer", true, vip_option_use::unsupported},
+    {"preferred_lft", true, vip_option_use::unsupported},
+    {"track_group", true, vip_option_use::unsupported},
+};
 
 void importer::virtual_ipaddress(instance_draft& d, const statement& st) {
     const std::string where = d.entry.subject + ": virtual_ipaddress";
@@ -757,8 +1367,6 @@ void importer::virtual_ipaddress(instance_draft& d, const statement& st) {
         return;
     }
     d.entry.at.try_emplace("virtual_ipaddress", st.keyword.at);
-    // keepalived's address line: ADDR[/LEN] [dev IF] [brd ADDR] [scope S]
-    // [label L] [peer ADDR] [home] [-nodad] ... (vrrp_ipaddress.c).
     for (const statement& line : st.block) {
         if (!no_block(where, line)) {
             continue;
@@ -766,20 +1374,20 @@ void importer::virtual_ipaddress(instance_draft& d, const statement& st) {
         auto a = address(where, line.keyword, "address", true);
         for (std::size_t i = 0; i < line.args.size(); ++i) {
             const token& opt = line.args[i];
-            const std::string_view o = opt.text;
-            const bool takes_value = o == "dev" || o == "label" || o == "brd" || o == "broadcast" ||
-                                     o == "scope" || o == "peer" || o == "preferred_lft" ||
-                                     o == "track_group";
+            const auto known =
+                std::find_if(std::begin(vip_options), std::end(vip_options),
+                             [&](const vip_option& o) { return o.name == opt.text; });
+            const bool takes_value = known != std::end(vip_options) && known->takes_value;
+            const vip_option_use use =
+                known != std::end(vip_options) ? known->use : vip_option_use::unsupported;
             if (takes_value && i + 1 >= line.args.size()) {
                 diag_.error(opt.at, where + ": " + quote(opt.text) + " has no value",
-                            std::string(o) + " VALUE");
+                            opt.text + " VALUE");
                 continue;
             }
-            if (o == "dev") {
+            if (use == vip_option_use::dev) {
                 d.vip_devs.push_back(line.args[i + 1]);
-            } else if (o == "label" || o == "brd" || o == "broadcast" || o == "scope") {
-                // Kernel address attributes: nothing to do without a kernel address.
-            } else {
+            } else if (use == vip_option_use::unsupported) {
                 diag_.warning(opt.at, where + ": option " + quote(opt.text) + " of " +
                                           quote(line.keyword.text) + " is not supported; ignored");
             }
@@ -913,106 +1521,51 @@ void importer::vrrp_sync_group(const statement& st) {
     if (!need_block({}, st, 1)) {
         return;
     }
-    vrrp_group_entry g;
+    group_draft d;
+    vrrp_group_entry& g = d.entry;
     g.syntax = vrrp_rules::dialect::keepalived;
     g.subject = where;
     g.cfg.name = name.text;
     g.cfg.where = st.keyword.at;
     g.name_at = name.at;
-    bool have_group = false;
-    for (const statement& s : st.block) {
-        if (s.keyword.text != "group") {
-            warn_ignored(where, s, find_ignored(group_ignored, s.keyword.text));
-            continue;
-        }
-        if (have_group) {
-            // vrrp_parser.c: "Group list already specified for sync group %s".
-            diag_.warning(s.keyword.at,
-                          where + ": a second group list; ignored, as keepalived does");
-            continue;
-        }
-        have_group = true;
-        if (!need_block(where, s)) {
-            continue;
-        }
-        for (const statement& line : s.block) {
-            if (!no_block(where + ": group", line)) {
-                continue;
-            }
-            g.cfg.members.push_back(line.keyword.text);
-            g.member_at.push_back(line.keyword.at);
-            for (const token& t : line.args) {
-                g.cfg.members.push_back(t.text);
-                g.member_at.push_back(t.at);
-            }
-        }
-        if (g.cfg.members.empty()) {
-            diag_.error(s.block_at, where + ": the group list is empty",
-                        "group { INSTANCE ... } with at least one vrrp_instance name");
-        }
-    }
-    if (!have_group) {
+    read_block(sync_group_block(), d, where, st.block);
+    if (!d.have_group) {
         diag_.error(st.keyword.at, where + ": no group list",
                     "group { INSTANCE ... } in every vrrp_sync_group");
     }
     groups_.push_back(std::move(g));
 }
 
+void importer::group_list(group_draft& d, const statement& s) {
+    vrrp_group_entry& g = d.entry;
+    const std::string& where = g.subject;
+    if (d.have_group) {
+        // vrrp_parser.c: "Group list already specified for sync group %s".
+        diag_.warning(s.keyword.at, where + ": a second group list; ignored, as keepalived does");
+        return;
+    }
+    d.have_group = true;
+    if (!need_block(where, s)) {
+        return;
+    }
+    for (const statement& line : s.block) {
+        if (!no_block(where + ": group", line)) {
+            continue;
+        }
+        g.cfg.members.push_back(line.keyword.text);
+        g.member_at.push_back(line.keyword.at);
+        for (const token& t : line.args) {
+            g.cfg.members.push_back(t.text);
+            g.member_at.push_back(t.at);
+        }
+    }
+    if (g.cfg.members.empty()) {
+        diag_.error(s.block_at, where + ": the group list is empty",
+                    "group { INSTANCE ... } with at least one vrrp_instance name");
+    }
+}
+
 // ---- virtual_server ---------------------------------------------------------------------
-
-std::optional<net::ipv4_addr> importer::lb_address(const std::string& where, const token& t,
-                                                   std::string_view what) {
-    if (t.text.find(':') != std::string::npos) {
-        diag_.error(t.at,
-                    where + ": " + std::string(what) + " " + quote(t.text) +
-                        " is an IPv6 address (vipgate's load balancer is IPv4 only)",
-                    "an IPv4 address a.b.c.d");
-        return std::nullopt;
-    }
-    return address(where, t, what, false);
-}
-
-// keepalived's read_timer: seconds, decimals allowed ("1", "0.5").
-std::optional<std::chrono::milliseconds>
-importer::ms_arg(const std::string& where, const statement& st, const duration_spec& spec) {
-    if (auto v = seconds_arg(where, st, spec, false)) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(*v);
-    }
-    return std::nullopt;
-}
-
-bool importer::check_setting(const std::string& where, const statement& s,
-                             lb_rules::check_settings& out, lb_rules::location_map& at) {
-    const std::string_view kw = s.keyword.text;
-    const auto here = [&](std::string_view key) {
-        at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
-    };
-    if (kw == "delay_loop") {
-        if (auto v = ms_arg(where, s, lb_rules::delay_loop_spec)) {
-            out.delay_loop = *v;
-            here(kw);
-        }
-    } else if (kw == "connect_timeout") {
-        if (auto v = ms_arg(where, s, lb_rules::connect_timeout_spec)) {
-            out.connect_timeout = *v;
-            here(kw);
-        }
-    } else if (kw == "delay_before_retry") {
-        if (auto v = ms_arg(where, s, lb_rules::delay_before_retry_spec)) {
-            out.delay_before_retry = *v;
-            here(kw);
-        }
-    } else if (kw == "retry" || kw == "nb_get_retry") {
-        // nb_get_retry: keepalived's older name, still accepted.
-        if (auto v = uint_arg(where, s, {.min = 0, .max = lb_rules::max_retry})) {
-            out.retry = static_cast<std::uint32_t>(*v);
-            here("retry");
-        }
-    } else {
-        return false;
-    }
-    return true;
-}
 
 void importer::virtual_server(const statement& st) {
     if (!st.args.empty() && (st.args[0].text == "fwmark" || st.args[0].text == "group")) {
@@ -1033,7 +1586,6 @@ void importer::virtual_server(const statement& st) {
         return;
     }
     vs_draft d;
-    d.errors_before = diag_.count();
     d.keyword_at = st.keyword.at;
     lb_rules::vs_entry& e = d.entry;
     e.syntax = lb_rules::dialect::keepalived;
@@ -1052,123 +1604,9 @@ void importer::virtual_server(const statement& st) {
                         (st.args[1].text == "0" ? " (port 0, all ports, is not supported)" : ""),
                     "a port 1..65535");
     }
-    for (const statement& s : st.block) {
-        vs_keyword(d, s);
-    }
+    read_block(vs_block(), d, where, st.block);
     finish_virtual_server(d);
     virtual_servers_.push_back(std::move(e));
-}
-
-void importer::vs_keyword(vs_draft& d, const statement& s) {
-    lb_rules::vs_entry& e = d.entry;
-    const std::string& where = e.subject;
-    auto& svc = e.cfg.service;
-    const std::string_view kw = s.keyword.text;
-    const auto here = [&](std::string_view key) {
-        e.at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
-    };
-    // A word argument checked by `parse`; the error names keyword and value.
-    const auto word = [&](std::string_view expected, auto parse) {
-        const token* t = one_arg(where, s, expected);
-        if (t == nullptr) {
-            return false;
-        }
-        auto r = parse(t->text);
-        if (!r.ok()) {
-            diag_.error(t->at, kw_subject(where, s) + " " + quote(t->text) + " " + r.message(),
-                        expected);
-            return false;
-        }
-        return true;
-    };
-
-    if (kw == "delay_loop") {
-        if (auto v = ms_arg(where, s, lb_rules::delay_loop_spec)) {
-            e.cfg.delay_loop = *v;
-            here(kw);
-        }
-    } else if (check_setting(where, s, e.defaults, e.at)) {
-        // connect_timeout, retry, delay_before_retry: defaults for the checkers
-    } else if (kw == "lb_algo" || kw == "lvs_sched") {
-        d.scheduler_given = true;
-        word(lb_rules::scheduler_expected, [&](std::string_view t) -> result<void> {
-            auto k = lb_rules::parse_scheduler(t);
-            if (!k.ok()) {
-                return make_error(k.message());
-            }
-            svc.scheduler = *k;
-            here("lb_algo");
-            return {};
-        });
-    } else if (kw == "lb_kind" || kw == "lvs_method") {
-        d.kind_given = true;
-        word(lb_rules::lb_kind_expected, lb_rules::parse_lb_kind);
-    } else if (kw == "protocol") {
-        d.protocol_given = true;
-        word(lb_rules::protocol_expected, [&](std::string_view t) -> result<void> {
-            auto p = lb_rules::parse_protocol(t);
-            if (!p.ok()) {
-                e.key_ok = false;
-                return make_error(p.message());
-            }
-            svc.proto = *p;
-            here("protocol");
-            return {};
-        });
-    } else if (kw == "persistence_timeout") {
-        d.timeout_given = true;
-        if (!no_block(where, s)) {
-            return;
-        }
-        if (s.args.empty()) {
-            // check_parser.c pto_handler: a bare keyword means 360 s.
-            svc.persistence_timeout = std::chrono::seconds{lb_rules::keepalived_bare_persistence_s};
-            here(kw);
-            return;
-        }
-        if (auto v = uint_arg(where, s, {.min = 1, .max = lb_rules::max_persistence_s})) {
-            svc.persistence_timeout = std::chrono::seconds{*v};
-            here(kw);
-        }
-    } else if (kw == "persistence_granularity") {
-        word(lb_rules::netmask_expected, [&](std::string_view t) -> result<void> {
-            auto m = lb_rules::parse_netmask(t);
-            if (!m.ok()) {
-                return make_error(m.message());
-            }
-            svc.persistence_netmask = *m;
-            here(kw);
-            return {};
-        });
-    } else if (kw == "inhibit_on_failure") {
-        if (auto v = flag_arg(where, s)) {
-            e.inhibit = *v;
-            here(kw);
-        }
-    } else if (kw == "sh-port" || kw == "mh-port") {
-        no_args(where, s);
-        svc.hash_port = true;
-        here("hash_port");
-    } else if (kw == "sh-fallback" || kw == "mh-fallback") {
-        no_args(where, s);
-        diag_.warning(s.keyword.at,
-                      kw_subject(where, s) +
-                          " is not needed: vipgate's sh and mh tables hold only available real "
-                          "servers; ignored");
-    } else if (kw == "ip_family") {
-        word("inet (IPv6 services are not supported)", [](std::string_view t) -> result<void> {
-            if (t == "inet") {
-                return {};
-            }
-            return make_error(t == "inet6" ? "is not supported (vipgate's load balancer is "
-                                             "IPv4 only)"
-                                           : "is not an address family");
-        });
-    } else if (kw == "real_server") {
-        real_server(d, s);
-    } else {
-        warn_ignored(where, s, find_ignored(vs_ignored, kw));
-    }
 }
 
 void importer::finish_virtual_server(vs_draft& d) {
@@ -1196,7 +1634,6 @@ void importer::finish_virtual_server(vs_draft& d) {
                                   "persistence_timeout 360 used, as keepalived does");
     }
     lb_rules::resolve(e);
-    e.read_ok = diag_.count() == d.errors_before;
 }
 
 void importer::real_server(vs_draft& d, const statement& st) {
@@ -1230,9 +1667,7 @@ void importer::real_server(vs_draft& d, const statement& st) {
                         "a port 1..65535, or none for the virtual server's port");
         }
     }
-    for (const statement& s : st.block) {
-        rs_keyword(r, s);
-    }
+    read_block(rs_block(), r, e.subject, st.block);
     // Never a silent ignore: a checker vipgate lacks leaves the real server
     // without that check.
     std::string rs_name = e.cfg.rs.address.to_string();
@@ -1250,105 +1685,106 @@ void importer::real_server(vs_draft& d, const statement& st) {
     d.entry.rs.push_back(std::move(e));
 }
 
-void importer::rs_keyword(rs_draft& r, const statement& s) {
-    lb_rules::rs_entry& e = r.entry;
-    const std::string& where = e.subject;
-    const std::string_view kw = s.keyword.text;
-    const auto here = [&](std::string_view key) {
-        e.at[std::string(key)] = s.args.empty() ? s.keyword.at : s.args[0].at;
-    };
-    if (kw == "weight") {
-        if (auto v = uint_arg(where, s, {.min = 0, .max = lb_rules::max_weight})) {
-            e.cfg.rs.weight = static_cast<std::uint32_t>(*v);
-            here(kw);
-        }
-    } else if (kw == "inhibit_on_failure") {
-        if (auto v = flag_arg(where, s)) {
-            e.inhibit = *v;
-            here(kw);
-        }
-    } else if (kw == "lvs_method") {
-        if (const token* t = one_arg(where, s, lb_rules::lb_kind_expected)) {
-            if (auto k = lb_rules::parse_lb_kind(t->text); !k.ok()) {
-                diag_.error(t->at, kw_subject(where, s) + " " + quote(t->text) + " " + k.message(),
-                            lb_rules::lb_kind_expected);
-            }
-        }
-    } else if (check_setting(where, s, e.defaults, e.at)) {
-        // defaults for this real server's checker
-    } else if (kw == "TCP_CHECK") {
-        if (e.has_check) {
-            diag_.warning(s.keyword.at,
-                          where + ": a second TCP_CHECK; only the first is used (ignored with its "
-                                  "block)");
-            return;
-        }
-        tcp_check(r, s);
-    } else if (lb_rules::is_other_keepalived_checker(kw)) {
-        r.other_checkers.push_back(s.keyword);
-    } else {
-        warn_ignored(where, s, find_ignored(rs_ignored, kw));
-    }
-}
-
 void importer::tcp_check(rs_draft& r, const statement& st) {
     lb_rules::rs_entry& e = r.entry;
-    const std::string where = e.subject + ": TCP_CHECK";
     if (!need_block(e.subject, st)) {
         return;
     }
     e.has_check = true;
-    for (const statement& s : st.block) {
-        const std::string_view kw = s.keyword.text;
-        if (check_setting(where, s, e.check, e.at)) {
-            continue;
-        }
-        if (kw == "connect_ip") {
-            if (const token* t = one_arg(where, s, "an IPv4 address a.b.c.d")) {
-                if (auto a = lb_address(where, *t, "connect_ip")) {
-                    e.connect_ip = *a;
-                }
-            }
-        } else if (kw == "connect_port") {
-            if (auto v = uint_arg(where, s, {.min = 1, .max = 65535})) {
-                e.connect_port = static_cast<std::uint16_t>(*v);
-            }
-        } else {
-            warn_ignored(where, s, find_ignored(check_ignored, kw));
-        }
-    }
+    read_block(tcp_check_block(), r, e.subject + ": TCP_CHECK", st.block);
 }
 
-// ---- top level ---------------------------------------------------------------------------
-
 void importer::run(const std::vector<statement>& top) {
-    const std::string where; // top-level messages need no prefix
-    for (const statement& st : top) {
-        const std::string_view kw = st.keyword.text;
-        if (kw == "global_defs") {
-            global_defs(st);
-        } else if (kw == "vrrp_instance") {
-            vrrp_instance(st);
-        } else if (kw == "vrrp_sync_group") {
-            vrrp_sync_group(st);
-        } else if (kw == "virtual_server") {
-            virtual_server(st);
-        } else if (kw == "virtual_server_group") {
-            static constexpr ignored_keyword group{
-                "virtual_server_group",
-                " (a virtual server is one VIP and port; `virtual_server group` blocks are "
-                "skipped too)"};
-            warn_ignored(where, st, &group);
-        } else {
-            warn_ignored(where, st, find_ignored(top_ignored, kw));
-        }
-    }
+    read_block(top_block(), *this, "", top); // top-level messages need no prefix
     for (auto& d : instances_) {
         complete(d);
     }
 }
 
+// ---- what the tables say, for --help ------------------------------------------------------
+
+template <class Ctx>
+keepalived::block_doc doc_of(const block<Ctx>& b) {
+    keepalived::block_doc doc{b.name, b.inside, {}};
+    for (const auto& k : b.keywords) {
+        doc.keywords.push_back({k.name, k.supported, k.note});
+    }
+    return doc;
+}
+
 } // namespace
+
+namespace keepalived {
+
+std::vector<block_doc> keyword_tables() {
+    return {doc_of(top_block()),        doc_of(global_block()),
+            doc_of(instance_block()),   doc_of(authentication_block()),
+            doc_of(sync_group_block()), doc_of(vs_block()),
+            doc_of(rs_block()),         doc_of(tcp_check_block())};
+}
+
+std::string imported_blocks() {
+    const auto tables = keyword_tables();
+    // The top-level block that `name` lies in ("virtual_server" for TCP_CHECK).
+    const auto top_of = [&](std::string_view name) {
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (const auto& b : tables) {
+                if (b.block == name && !b.inside.empty()) {
+                    name = b.inside;
+                    moved = true;
+                }
+            }
+        }
+        return name;
+    };
+    std::string out;
+    const auto& top = tables.front();
+    for (const auto& k : top.keywords) {
+        if (!k.supported) {
+            continue;
+        }
+        if (!out.empty()) {
+            out += ", ";
+        }
+        out += k.keyword;
+        std::string nested;
+        for (const auto& b : tables) {
+            if (!b.inside.empty() && top_of(b.block) == k.keyword) {
+                nested += (nested.empty() ? "" : ", ") + std::string(b.block);
+            }
+        }
+        if (!nested.empty()) {
+            out += " (with " + nested + ")";
+        }
+    }
+    return out;
+}
+
+std::string keyword_reference() {
+    std::string out =
+        "keepalived.conf keywords that vipgate --keepalived-conf reads, block by block.\n"
+        "'-' marks a keyword keepalived has and vipgate does not: a warning with its\n"
+        "file:line, the keyword and its block are skipped. Any other keyword is an\n"
+        "unknown one: a warning too, as keepalived does.\n";
+    for (const auto& b : keyword_tables()) {
+        out += "\n";
+        out += b.block.empty() ? std::string("top level") : std::string(b.block);
+        out += b.inside.empty() ? std::string() : " (in " + std::string(b.inside) + ")";
+        out += ":\n";
+        for (const auto& k : b.keywords) {
+            std::string line = std::string(k.supported ? "    " : "  - ") + std::string(k.keyword);
+            if (!k.note.empty()) {
+                line.resize(std::max<std::size_t>(line.size() + 1, 34), ' ');
+                line += k.note;
+            }
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
+} // namespace keepalived
 
 result<config> import_keepalived(const std::string& conf_path, config base) {
     auto doc = keepalived::parse_file(conf_path);

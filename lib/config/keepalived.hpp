@@ -7,13 +7,16 @@
 //  * keepalived::parse_file() turns the file and its includes into a tree of
 //    statements (keyword, arguments, optional { block }), the way
 //    keepalived's lib/parser.c reads it. It knows no keywords.
-//  * import_keepalived() interprets the tree: global_defs, vrrp_instance and
-//    vrrp_sync_group become vrrp_instances / vrrp_sync_groups, virtual_server
-//    (VIP and port, NAT, TCP_CHECK) becomes virtual_servers; everything else
-//    is a warning naming its file and line, never a silent ignore.
+//  * import_keepalived() interprets the tree with one keyword table per
+//    block: global_defs, vrrp_instance and vrrp_sync_group become
+//    vrrp_instances / vrrp_sync_groups, virtual_server (VIP and port, NAT,
+//    TCP_CHECK) becomes virtual_servers; everything else is a warning naming
+//    its file and line, never a silent ignore. keyword_tables() describes
+//    the tables.
 // Pure: no DPDK.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -60,6 +63,27 @@ struct document {
     std::vector<std::string> files;
     std::vector<std::string> warnings; // "FILE:LINE:COLUMN: what"
 };
+
+// What the importer does with each keyword, from the tables it reads with:
+// `vipgate --help` names the imported blocks and --help-keepalived prints
+// every table, so neither can drift from the importer.
+struct keyword_doc {
+    std::string_view keyword;
+    bool supported;        // false: keepalived's, not vipgate's: a warning, skipped
+    std::string_view note; // what vipgate makes of it, or why it is skipped
+};
+struct block_doc {
+    std::string_view block;  // "" for the top level
+    std::string_view inside; // the enclosing block, "" for top-level blocks
+    std::vector<keyword_doc> keywords;
+};
+// The top level first, then each block the importer reads with a table.
+std::vector<block_doc> keyword_tables();
+// "global_defs, vrrp_instance (with authentication), ..., virtual_server
+// (with real_server, TCP_CHECK)": the top-level blocks that are imported.
+std::string imported_blocks();
+// Every table, one keyword a line with its note (--help-keepalived).
+std::string keyword_reference();
 
 // Limits that keep a hostile or broken file from exhausting the importer.
 inline constexpr int max_include_depth = 8;

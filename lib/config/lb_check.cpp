@@ -28,10 +28,6 @@ std::string at_text(const source_location& at) {
 constexpr std::array<std::string_view, 8> other_ipvs_schedulers = {"lblc", "lblcr", "dh",  "sed",
                                                                    "nq",   "fo",    "ovf", "twos"};
 
-constexpr std::array<std::string_view, 9> other_checkers = {
-    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
-    "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
-
 bool contiguous(std::uint32_t mask) {
     const std::uint32_t inv = ~mask;
     return (inv & (inv + 1)) == 0;
@@ -39,16 +35,6 @@ bool contiguous(std::uint32_t mask) {
 
 std::string endpoint_text(net::ipv4_addr a, std::uint16_t port) {
     return a.to_string() + ":" + std::to_string(port);
-}
-
-// service_table::build() starts each problem with "virtual server NAME: ";
-// our messages name the service their own way.
-std::string strip_service_prefix(std::string text, const std::string& name) {
-    const std::string prefix = "virtual server " + name + ": ";
-    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
-        text.erase(at, prefix.size());
-    }
-    return text;
 }
 
 bool vip_held(net::ipv4_addr vip, const std::vector<vrrp_instance_config>& instances) {
@@ -188,10 +174,6 @@ result<net::ipv4_addr> parse_netmask(std::string_view text) {
     return *a;
 }
 
-bool is_other_keepalived_checker(std::string_view keyword) {
-    return std::find(other_checkers.begin(), other_checkers.end(), keyword) != other_checkers.end();
-}
-
 // ---- entries -------------------------------------------------------------------------
 
 source_location rs_entry::where_of(std::string_view key) const {
@@ -265,7 +247,6 @@ void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
     std::map<std::tuple<std::uint32_t, std::uint16_t, lb::protocol>, const vs_entry*> services;
     std::size_t total_rs = 0;
     bool rs_limit_reported = false;
-    const std::size_t errors_before = diag.count();
     for (std::size_t i = 0; i < entries.size(); ++i) {
         const vs_entry& e = entries[i];
         const lb::service_config& s = e.cfg.service;
@@ -301,7 +282,6 @@ void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
         if (e.checked) {
             continue;
         }
-        const std::size_t before = diag.count();
         check_real_servers(diag, ports, e);
         if (e.cfg.real_servers.empty()) {
             diag.warning(e.cfg.where, e.subject + ": has no real servers: no connection to " +
@@ -312,31 +292,6 @@ void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
             diag.warning(e.where_of("hash_port"),
                          e.subject_of("hash_port") + "has no effect with lb_algo " +
                              lb::scheduler_name(s.scheduler) + " (only sh and mh hash)");
-        }
-        if (!e.read_ok || diag.count() != before || !have_key) {
-            continue;
-        }
-        auto built = lb::service_table::build(std::span<const lb::service_config>(&s, 1));
-        if (!built.ok()) {
-            diag.error(e.cfg.where,
-                       e.subject + ": " + strip_service_prefix(built.message(), e.cfg.name),
-                       "a virtual server that the load balancer accepts");
-        }
-    }
-    // Each service passed on its own: the set as a whole must pass too (the
-    // limits above are the table's).
-    const bool all_read =
-        std::all_of(entries.begin(), entries.end(), [](const vs_entry& e) { return e.read_ok; });
-    if (diag.count() == errors_before && all_read && !entries.empty()) {
-        std::vector<lb::service_config> all;
-        all.reserve(entries.size());
-        for (const auto& e : entries) {
-            all.push_back(e.cfg.service);
-        }
-        auto built = lb::service_table::build(all, limits);
-        if (!built.ok()) {
-            diag.error(entries.front().cfg.where, "virtual servers: " + built.message(),
-                       "virtual servers that the load balancer accepts");
         }
     }
 }

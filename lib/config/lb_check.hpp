@@ -4,13 +4,15 @@
 // lb_kind, netmasks, checker names), keepalived's inheritance of settings
 // from virtual server to real server to checker (check_data.c), and the
 // checks that span services (unique VIP:port/proto, unique real servers,
-// table limits, VIP held by VRRP, real servers reachable, and what
-// lb::service_table::build() refuses).
+// table limits, VIP held by VRRP, real servers reachable). These are the only
+// checks of these rules: lb::service_table::build() trusts what passed them
+// (and asserts them in debug builds).
 //
 // Each front end reads its own syntax into vs_entry / rs_entry, remembering
 // where each key's value was written, calls resolve(), then check_lb().
 // Internal to lib/config.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -47,9 +49,11 @@ inline constexpr std::string_view netmask_expected =
     "a contiguous IPv4 netmask such as 255.255.255.0";
 result<net::ipv4_addr> parse_netmask(std::string_view text);
 
-// keepalived's checker blocks other than TCP_CHECK (HTTP_GET, SSL_GET,
-// MISC_CHECK, ...): known, not implemented.
-bool is_other_keepalived_checker(std::string_view keyword);
+// keepalived's checker blocks other than TCP_CHECK: known, not implemented
+// (the keepalived importer warns about each).
+inline constexpr std::array<std::string_view, 9> other_keepalived_checkers = {
+    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
+    "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
 
 inline constexpr std::string_view check_type_expected =
     "tcp (a TCP connect, keepalived's TCP_CHECK; other checkers are not supported yet)";
@@ -105,9 +109,6 @@ struct vs_entry {
     bool inhibit = false;     // inhibit_on_failure of the virtual server
     check_settings defaults;  // connect_timeout, retry, delay_before_retry (delay_loop: cfg)
     std::vector<rs_entry> rs; // in the order written
-    // False when reading this entry reported an error: checks that would
-    // only repeat it (service_table::build) are skipped.
-    bool read_ok = true;
     // Already checked by an earlier load (YAML services seen by the
     // keepalived importer): takes part in the uniqueness, limit and VIP
     // checks only.
@@ -139,7 +140,9 @@ std::string vip_not_held(const vs_entry& e, bool any_vrrp_instance);
 //  * warnings: a VIP that no VRRP instance holds, a real server in no
 //    port's subnet when no port has a gateway, a service without real
 //    servers, hash_port with a scheduler that does not hash;
-//  * lb::service_table::build() accepts each service, then all of them.
+//  * together with the value parsers, every rule lb::service_table::build()
+//    relies on: ports 1..65535, tcp or udp, weights up to 2^31-1,
+//    persistence up to 31 days with a contiguous netmask.
 void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
               const std::vector<vrrp_instance_config>& vrrp_instances,
               const std::vector<vs_entry>& entries);

@@ -412,7 +412,6 @@ void read_virtual_servers(diagnostics& diag, const YAML::Node& root, config& cfg
                       vs_entry e;
                       e.subject = path;
                       e.cfg.where = diag.where(item);
-                      const std::size_t before = diag.count();
                       if (!read_fields(diag, item, path, vs_fields(), e)) {
                           return;
                       }
@@ -432,7 +431,6 @@ void read_virtual_servers(diagnostics& diag, const YAML::Node& root, config& cfg
                                      "(keepalived.conf would imply 360s)");
                       }
                       lb_rules::resolve(e);
-                      e.read_ok = diag.count() == before;
                       entries.push_back(std::move(e));
                   });
     lb_rules::check_lb(diag, cfg.ports, cfg.vrrp_instances, entries);

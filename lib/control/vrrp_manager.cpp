@@ -3,19 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 
 #include "net/builder.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "vrrp/advert.hpp"
 #include "vrrp/reject_reason.hpp"
 
 namespace vipgate::control {
 
 namespace {
 
-// RFC 5798 §5.1.1.2 / RFC 3768 §5.2.2: 224.0.0.18, MAC 01:00:5e:00:00:12.
-const net::ipv4_addr vrrp_group{224, 0, 0, 18};
-const net::mac_addr vrrp_group_mac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}};
 // keepalived sends adverts with TOS 0xc0 (internetwork control); TTL 255 is
 // required (RFC 5798 §5.1.1.3).
 constexpr std::uint8_t advert_tos = 0xc0;
@@ -35,21 +34,23 @@ double to_seconds(std::chrono::microseconds d) {
 
 } // namespace
 
+// `cfg` passed config::vrrp_rules::check_vrrp() (config/vrrp_check.cpp), the
+// one place for these rules: at most max_vrrp_instances, unique names, each
+// on a port of the config (the dataplane's: a reload cannot change them), a
+// VRID used once per port, sync group members that exist and belong to one
+// group each. They are asserted here, not checked again.
 result<std::unique_ptr<vrrp_manager>>
 vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_info>& ports,
                    vrrp_host& host, std::vector<std::string>* warnings) {
+    assert(cfg.vrrp_instances.size() <= config::max_vrrp_instances);
     std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
-    if (cfg.vrrp_instances.size() > config::max_vrrp_instances) {
-        return make_error("at most " + std::to_string(config::max_vrrp_instances) +
-                          " VRRP instances are supported");
-    }
     for (const auto& vi : cfg.vrrp_instances) {
-        std::string where = "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
-        auto pit = std::find_if(ports.begin(), ports.end(),
-                                [&](const dataplane::port_info& p) { return p.name == vi.port; });
-        if (pit == ports.end()) {
-            return make_error(where + ": no port named '" + vi.port + "'");
-        }
+        const std::string where =
+            "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
+        const auto pit =
+            std::find_if(ports.begin(), ports.end(),
+                         [&](const dataplane::port_info& p) { return p.name == vi.port; });
+        assert(pit != ports.end());
         vrrp::instance_config c = vi.vrrp;
         if (c.primary_address.value == 0) {
             c.primary_address = pit->cfg.address.addr;
@@ -75,47 +76,41 @@ vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_
         s.reject_seen.assign(vrrp::reject_reason_count, 0);
         s.reject_base.assign(vrrp::reject_reason_count, 0);
         s.row = static_cast<std::uint8_t>(m->instances_.size());
-        for (const auto& other : m->instances_) {
-            if (other.name == s.name) {
-                return make_error(where + ": duplicate instance name");
-            }
-            if (other.port == s.port && other.cfg->vrid == s.cfg->vrid) {
-                return make_error(where + ": VRID " + std::to_string(s.cfg->vrid) +
-                                  " is already used by instance " + other.name + " on port " +
-                                  s.port_name);
-            }
-        }
+        assert(std::none_of(m->instances_.begin(), m->instances_.end(), [&](const slot& o) {
+            return o.name == s.name || (o.port == s.port && o.cfg->vrid == s.cfg->vrid);
+        }));
         m->instances_.push_back(std::move(s));
     }
     for (const auto& g : cfg.vrrp_sync_groups) {
-        std::vector<vrrp::instance*> members;
-        std::vector<std::size_t> idx;
+        std::vector<std::size_t> members;
         for (const auto& name : g.members) {
-            int i = m->find(name);
-            if (i < 0) {
-                return make_error("vrrp sync group " + g.name + " (" + g.where.to_string() +
-                                  "): no vrrp instance named '" + name + "'");
-            }
-            if (m->instances_[static_cast<std::size_t>(i)].group >= 0) {
-                return make_error("vrrp sync group " + g.name + ": instance " + name +
-                                  " is already in another sync group");
-            }
-            members.push_back(m->instances_[static_cast<std::size_t>(i)].inst.get());
-            idx.push_back(static_cast<std::size_t>(i));
+            const int i = m->find(name);
+            assert(i >= 0 && m->instances_[static_cast<std::size_t>(i)].group < 0);
+            members.push_back(static_cast<std::size_t>(i));
         }
-        auto grp = vrrp::sync_group::make(g.name, members);
-        if (!grp) {
-            return make_error("vrrp sync group " + g.name + ": " + grp.message());
+        if (auto r = m->add_group(g.name, std::move(members)); !r) {
+            return make_error("vrrp sync group " + g.name + ": " + r.message());
         }
-        for (auto i : idx) {
-            m->instances_[i].group = static_cast<int>(m->groups_.size());
-        }
-        m->groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
-        m->group_members_.push_back(std::move(idx));
-        m->group_names_.push_back(g.name);
     }
     m->unknown_seen_.assign(vrrp::reject_reason_count, 0);
     return m;
+}
+
+result<void> vrrp_manager::add_group(const std::string& name, std::vector<std::size_t> members) {
+    std::vector<vrrp::instance*> ptrs;
+    for (auto idx : members) {
+        ptrs.push_back(instances_[idx].inst.get());
+    }
+    auto sync = vrrp::sync_group::make(name, ptrs);
+    if (!sync) {
+        return sync.err();
+    }
+    for (auto idx : members) {
+        instances_[idx].group = static_cast<int>(groups_.size());
+    }
+    groups_.push_back(
+        {name, std::move(members), std::make_unique<vrrp::sync_group>(std::move(sync.value()))});
+    return {};
 }
 
 int vrrp_manager::find(const std::string& name) const {
@@ -217,38 +212,19 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     }
     // Sync groups of `next` were built over its own (fresh) instance objects:
     // rebuild them over the objects actually in use.
+    std::vector<group> built = std::move(next.groups_);
     next.groups_.clear();
-    std::vector<std::vector<std::size_t>> members = std::move(next.group_members_);
-    next.group_members_.clear();
-    std::vector<std::string> names;
-    for (const auto& g : next.group_names_) {
-        names.push_back(g);
-    }
-    next.group_names_.clear();
     for (auto& n : next.instances_) {
         n.group = -1;
     }
-    for (std::size_t g = 0; g < members.size(); ++g) {
-        std::vector<vrrp::instance*> ptrs;
-        for (auto idx : members[g]) {
-            ptrs.push_back(next.instances_[idx].inst.get());
+    for (auto& g : built) {
+        g.sync.reset(); // over instance objects that may have been replaced above
+        if (auto r = next.add_group(g.name, std::move(g.members)); !r) {
+            spdlog::error("reload: sync group {}: {}", g.name, r.message());
         }
-        auto grp = vrrp::sync_group::make(names[g], ptrs);
-        if (!grp) {
-            spdlog::error("reload: sync group {}: {}", names[g], grp.message());
-            continue;
-        }
-        for (auto idx : members[g]) {
-            next.instances_[idx].group = static_cast<int>(next.groups_.size());
-        }
-        next.groups_.push_back(std::make_unique<vrrp::sync_group>(std::move(grp.value())));
-        next.group_members_.push_back(members[g]);
-        next.group_names_.push_back(names[g]);
     }
     instances_ = std::move(next.instances_);
     groups_ = std::move(next.groups_);
-    group_members_ = std::move(next.group_members_);
-    group_names_ = std::move(next.group_names_);
     host_.ownership_changed();
     for (std::size_t j = 0; j < instances_.size(); ++j) {
         if (!fresh[j]) {
@@ -274,8 +250,9 @@ void vrrp_manager::after_input(usec now, std::size_t idx, std::vector<vrrp::acti
         return;
     }
     std::vector<vrrp::sync_group::member_action> extra;
-    groups_[static_cast<std::size_t>(g)]->sync(tp(now), extra);
-    const auto& members = group_members_[static_cast<std::size_t>(g)];
+    const group& grp = groups_[static_cast<std::size_t>(g)];
+    grp.sync->sync(tp(now), extra);
+    const auto& members = grp.members;
     for (const auto& ma : extra) {
         if (ma.member < members.size()) {
             apply_one(now, members[ma.member], ma.act);
@@ -338,7 +315,7 @@ void vrrp_manager::send_advert(std::size_t idx, std::uint8_t priority) {
         }
     };
     if (s.cfg->unicast_peers.empty()) {
-        send_to(vrrp_group, vrrp_group_mac);
+        send_to(vrrp::multicast_group, vrrp::multicast_group_mac);
         return;
     }
     for (const auto& peer : s.cfg->unicast_peers) {
@@ -578,7 +555,7 @@ json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::s
         r["unicast_peers"] = std::move(peers);
         r["authentication"] = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
         r["sync_group"] =
-            s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)]->name()) : json(nullptr);
+            s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)].name) : json(nullptr);
         r["adverts_sent"] = c.adverts_sent;
         r["adverts_received"] = c.adverts_received;
         r["adverts_ignored"] = c.adverts_ignored;

@@ -111,7 +111,17 @@ class vrrp_manager {
         unsigned reject_log_count = 0;
     };
 
+    // One vrrp_sync_group: its sync_group runs over its members' instance
+    // objects (so it is rebuilt when a reload swaps objects).
+    struct group {
+        std::string name;
+        std::vector<std::size_t> members; // slot indices, in the config's order
+        std::unique_ptr<vrrp::sync_group> sync;
+    };
+
     vrrp_manager(vrrp_host& host) : host_(host) {}
+    // Builds the group over instances_[members] and marks them as its own.
+    result<void> add_group(const std::string& name, std::vector<std::size_t> members);
     static vrrp::time_point tp(usec now) { return vrrp::time_point{now}; }
     void apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
     void apply_one(usec now, std::size_t idx, const vrrp::action& a);
@@ -122,9 +132,7 @@ class vrrp_manager {
 
     vrrp_host& host_;
     std::vector<slot> instances_;
-    std::vector<std::unique_ptr<vrrp::sync_group>> groups_;
-    std::vector<std::vector<std::size_t>> group_members_; // slot indices per group
-    std::vector<std::string> group_names_;
+    std::vector<group> groups_;
     vrrp_tx_counters tx_;
     std::vector<std::uint8_t> frame_buf_ = std::vector<std::uint8_t>(2048);
     usec unknown_log_window_{0};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <map>
 #include <numeric>
 #include <set>
@@ -26,15 +27,54 @@ std::uint64_t endpoint_hash(net::ipv4_addr a, std::uint16_t port, protocol p) no
     return fmix64(endpoint_word(a, port, p));
 }
 
-std::string describe(const service_config& c) {
-    return "virtual server " + c.vip.to_string() + ":" + std::to_string(c.port) + "/" +
-           protocol_name(c.proto);
-}
-
 bool contiguous_mask(std::uint32_t m) noexcept {
     // 1...10...0: the complement plus one is a power of two (or zero for /0).
     const std::uint32_t inv = ~m;
     return (inv & (inv + 1)) == 0;
+}
+
+// The rules config::lb_rules::check_lb() enforces on every configuration
+// (the YAML loader's and the keepalived importer's; docs/config.md) and
+// build() relies on: one place decides them, debug builds assert them here.
+[[maybe_unused]] bool satisfies_config_rules(std::span<const service_config> configs) {
+    std::set<std::uint64_t> service_keys;
+    for (const auto& c : configs) {
+        if (c.port == 0 || (c.proto != protocol::tcp && c.proto != protocol::udp) ||
+            !service_keys.insert(endpoint_word(c.vip, c.port, c.proto)).second ||
+            c.persistence_timeout.count() < 0 || c.persistence_timeout > max_persistence ||
+            !contiguous_mask(c.persistence_netmask.value)) {
+            return false;
+        }
+        std::set<std::uint64_t> rs_keys;
+        for (const auto& r : c.real_servers) {
+            const std::uint16_t port = r.port == 0 ? c.port : r.port;
+            if (r.weight > max_weight ||
+                !rs_keys.insert(endpoint_word(r.address, port, c.proto)).second) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+// Why the table cannot hold `configs`, or "" when it can. A configuration
+// stays within the limits (check_lb), but a reload keeps what it removes
+// until its flows have drained, so old and new together may not fit.
+std::string capacity_problem(std::span<const service_config> configs, const table_limits& limits) {
+    std::string problems;
+    if (configs.size() > limits.max_services) {
+        problems = std::to_string(configs.size()) + " virtual servers, at most " +
+                   std::to_string(limits.max_services);
+    }
+    std::size_t total_rs = 0;
+    for (const auto& c : configs) {
+        total_rs += c.real_servers.size();
+    }
+    if (total_rs > limits.max_real_servers) {
+        problems += (problems.empty() ? "" : "; ") + std::to_string(total_rs) +
+                    " real servers in all, at most " + std::to_string(limits.max_real_servers);
+    }
+    return problems;
 }
 
 std::vector<std::uint32_t> make_index(std::size_t n) {
@@ -152,136 +192,106 @@ const char* scheduler_name(scheduler_kind k) noexcept {
     return "?";
 }
 
-result<service_table> service_table::build(std::span<const service_config> configs,
-                                           const table_limits& limits,
-                                           const service_table* previous) {
-    std::string errors;
-    auto fail = [&](const std::string& msg) {
-        if (!errors.empty()) {
-            errors += "; ";
-        }
-        errors += msg;
-    };
-
-    if (limits.max_real_servers == no_slot) {
-        return make_error("table_limits.max_real_servers must be below 65535");
-    }
-    if (configs.size() > limits.max_services) {
-        fail(std::to_string(configs.size()) + " virtual servers, at most " +
-             std::to_string(limits.max_services));
-    }
-    std::size_t total_rs = 0;
-    std::set<std::uint64_t> service_keys;
-    for (const auto& c : configs) {
-        const std::string name = describe(c);
-        if (c.port == 0) {
-            fail(name + ": port 0 (all ports) is not supported");
-        }
-        if (c.proto != protocol::tcp && c.proto != protocol::udp) {
-            fail(name + ": protocol must be tcp or udp");
-        }
-        if (!service_keys.insert(endpoint_word(c.vip, c.port, c.proto)).second) {
-            fail(name + ": defined twice");
-        }
-        if (c.persistence_timeout.count() < 0 || c.persistence_timeout > max_persistence) {
-            fail(name + ": persistence_timeout must be between 0 and 31 days");
-        }
-        if (!contiguous_mask(c.persistence_netmask.value)) {
-            fail(name + ": persistence_granularity " + c.persistence_netmask.to_string() +
-                 " is not a contiguous netmask");
-        }
-        std::set<std::uint64_t> rs_keys;
-        for (const auto& r : c.real_servers) {
-            const std::uint16_t port = r.port == 0 ? c.port : r.port;
-            const std::string rname =
-                name + ": real server " + r.address.to_string() + ":" + std::to_string(port);
-            if (r.weight > max_weight) {
-                fail(rname + ": weight " + std::to_string(r.weight) + " above 2147483647");
-            }
-            if (!rs_keys.insert(endpoint_word(r.address, port, c.proto)).second) {
-                fail(rname + ": listed twice");
-            }
-        }
-        total_rs += c.real_servers.size();
-    }
-    if (total_rs > limits.max_real_servers) {
-        fail(std::to_string(total_rs) + " real servers in all, at most " +
-             std::to_string(limits.max_real_servers));
-    }
-    if (!errors.empty()) {
-        return make_error(errors);
+// build()'s phases, in order; each fills part of the snapshot.
+class service_table_builder {
+  public:
+    service_table_builder(std::span<const service_config> configs, const table_limits& limits,
+                          const service_table* previous)
+        : configs_(configs), previous_(previous) {
+        t_.limits_ = limits;
     }
 
-    service_table t;
-    t.limits_ = limits;
+    void assign_slots();
+    void add_services();
+    void add_lookup_tables();
+    void set_owner_policy();
+    void add_indices();
+    service_table take() && { return std::move(t_); }
 
-    // --- stable slots ---------------------------------------------------------
+  private:
+    std::span<const service_config> configs_;
+    const service_table* previous_;
+    service_table t_;
+    std::vector<std::uint16_t> svc_slot_;             // per config
+    std::vector<std::vector<std::uint16_t>> rs_slot_; // per config, per real server
+};
+
+// Stable slots: pass 1 keeps what the previous snapshot had, pass 2 fills
+// the rest.
+void service_table_builder::assign_slots() {
+    const table_limits& limits = t_.limits_;
     std::set<std::uint16_t> prev_svc_slots;
     std::set<std::uint16_t> prev_rs_slots;
-    if (previous != nullptr) {
-        for (const auto& s : previous->services_) {
+    if (previous_ != nullptr) {
+        for (const auto& s : previous_->services_) {
             prev_svc_slots.insert(s.slot);
         }
-        for (const auto& r : previous->real_servers_) {
+        for (const auto& r : previous_->real_servers_) {
             prev_rs_slots.insert(r.slot);
         }
     }
     slot_allocator svc_slots(limits.max_services, prev_svc_slots);
     slot_allocator rs_slots(limits.max_real_servers, prev_rs_slots);
-    std::vector<std::uint16_t> svc_slot(configs.size(), no_slot);
-    std::vector<std::vector<std::uint16_t>> rs_slot(configs.size());
-    // Pass 1 keeps what the previous snapshot had, pass 2 fills the rest.
-    for (std::size_t i = 0; i < configs.size(); ++i) {
-        const auto& c = configs[i];
-        rs_slot[i].assign(c.real_servers.size(), no_slot);
+    svc_slot_.assign(configs_.size(), no_slot);
+    rs_slot_.assign(configs_.size(), {});
+    for (std::size_t i = 0; i < configs_.size(); ++i) {
+        const auto& c = configs_[i];
+        rs_slot_[i].assign(c.real_servers.size(), no_slot);
         const service* old =
-            previous != nullptr ? previous->find_service(c.vip, c.port, c.proto) : nullptr;
+            previous_ != nullptr ? previous_->find_service(c.vip, c.port, c.proto) : nullptr;
         if (old == nullptr) {
             continue;
         }
         if (old->slot < limits.max_services && !svc_slots.taken(old->slot)) {
-            svc_slot[i] = old->slot;
+            svc_slot_[i] = old->slot;
             svc_slots.keep(old->slot);
         }
-        const auto old_rs = previous->real_servers(*old);
+        const auto old_rs = previous_->real_servers(*old);
         for (std::size_t j = 0; j < c.real_servers.size(); ++j) {
             const auto& r = c.real_servers[j];
             const std::uint16_t port = r.port == 0 ? c.port : r.port;
             for (const auto& o : old_rs) {
                 if (o.address == r.address && o.port == port && o.slot < limits.max_real_servers &&
                     !rs_slots.taken(o.slot)) {
-                    rs_slot[i][j] = o.slot;
+                    rs_slot_[i][j] = o.slot;
                     rs_slots.keep(o.slot);
                     break;
                 }
             }
         }
     }
-    for (std::size_t i = 0; i < configs.size(); ++i) {
-        if (svc_slot[i] == no_slot) {
-            svc_slot[i] = svc_slots.take();
+    for (std::size_t i = 0; i < configs_.size(); ++i) {
+        if (svc_slot_[i] == no_slot) {
+            svc_slot_[i] = svc_slots.take();
         }
-        for (auto& s : rs_slot[i]) {
+        for (auto& s : rs_slot_[i]) {
             if (s == no_slot) {
                 s = rs_slots.take();
             }
         }
     }
+}
 
-    // --- services and real servers ---------------------------------------------
-    t.services_.reserve(configs.size());
+// Services and their real servers, with the wrr parameters and the VIP filter.
+void service_table_builder::add_services() {
+    service_table& t = t_;
+    std::size_t total_rs = 0;
+    for (const auto& c : configs_) {
+        total_rs += c.real_servers.size();
+    }
+    t.services_.reserve(configs_.size());
     t.real_servers_.reserve(total_rs);
-    t.rs_by_slot_.assign(limits.max_real_servers, no_index);
-    t.svc_by_slot_.assign(limits.max_services, no_index);
-    for (std::size_t i = 0; i < configs.size(); ++i) {
-        const auto& c = configs[i];
+    t.rs_by_slot_.assign(t.limits_.max_real_servers, no_index);
+    t.svc_by_slot_.assign(t.limits_.max_services, no_index);
+    for (std::size_t i = 0; i < configs_.size(); ++i) {
+        const auto& c = configs_[i];
         service s;
         s.vip = c.vip;
         s.port = c.port;
         s.proto = c.proto;
         s.scheduler = c.scheduler;
         s.hash_port = c.hash_port;
-        s.slot = svc_slot[i];
+        s.slot = svc_slot_[i];
         s.index = static_cast<std::uint32_t>(i);
         s.persistence_timeout = c.persistence_timeout;
         s.persistence_mask = c.persistence_netmask.value;
@@ -294,7 +304,7 @@ result<service_table> service_table::build(std::span<const service_config> confi
             real_server r;
             r.address = rc.address;
             r.port = rc.port == 0 ? c.port : rc.port;
-            r.slot = rs_slot[i][j];
+            r.slot = rs_slot_[i][j];
             r.weight = rc.weight;
             r.up = rc.up;
             r.service_index = s.index;
@@ -311,11 +321,14 @@ result<service_table> service_table::build(std::span<const service_config> confi
         s.wrr_gcd = g == 0 ? 1 : g;
         s.wrr_max = max_w == 0 ? 0 : max_w - (s.wrr_gcd - 1);
         t.svc_by_slot_[s.slot] = s.index;
-        t.vip_filter_ |= std::uint64_t{1} << vip_filter_bit(s.vip);
+        t.vip_filter_ |= std::uint64_t{1} << service_table::vip_filter_bit(s.vip);
         t.services_.push_back(s);
     }
+}
 
-    // --- sh / mh lookup tables -------------------------------------------------
+// sh and mh lookup tables, back to back.
+void service_table_builder::add_lookup_tables() {
+    service_table& t = t_;
     for (auto& s : t.services_) {
         const auto rs = t.real_servers(s);
         if (s.scheduler == scheduler_kind::sh) {
@@ -334,8 +347,12 @@ result<service_table> service_table::build(std::span<const service_config> confi
                                              s.lookup_offset, maglev_table_size));
         }
     }
+}
 
-    // --- owner policy per group of services sharing a real-server endpoint ------
+// Owner policy per group of services sharing a real-server endpoint
+// (owner.hpp): persistent if any of them is, with the shortest mask.
+void service_table_builder::set_owner_policy() {
+    service_table& t = t_;
     disjoint_sets groups(t.services_.size());
     std::map<std::uint64_t, std::uint32_t> endpoint_owner;
     for (const auto& r : t.real_servers_) {
@@ -362,8 +379,12 @@ result<service_table> service_table::build(std::span<const service_config> confi
         s.owner_by_port = !p.persistent;
         s.owner_mask = p.persistent ? p.mask : 0xffffffffu;
     }
+}
 
-    // --- lookup indices --------------------------------------------------------
+// The fast path's lookups: services by VIP:port/proto, real servers by
+// endpoint (the first of a shared endpoint), and each real server's first.
+void service_table_builder::add_indices() {
+    service_table& t = t_;
     t.svc_index_ = make_index(t.services_.size());
     for (const auto& s : t.services_) {
         index_insert(t.svc_index_, endpoint_hash(s.vip, s.port, s.proto), s.index);
@@ -383,7 +404,23 @@ result<service_table> service_table::build(std::span<const service_config> confi
             t.find_real_server(r.address, r.port, t.services_[r.service_index].proto);
         t.endpoint_first_[i] = static_cast<std::uint32_t>(first - t.real_servers_.data());
     }
-    return t;
+}
+
+result<service_table> service_table::build(std::span<const service_config> configs,
+                                           const table_limits& limits,
+                                           const service_table* previous) {
+    assert(limits.max_real_servers < no_slot); // no_slot marks "none"
+    assert(satisfies_config_rules(configs));
+    if (auto full = capacity_problem(configs, limits); !full.empty()) {
+        return make_error(full);
+    }
+    service_table_builder b(configs, limits, previous);
+    b.assign_slots();
+    b.add_services();
+    b.add_lookup_tables();
+    b.set_owner_policy();
+    b.add_indices();
+    return std::move(b).take();
 }
 
 const service* service_table::find_service(net::ipv4_addr vip, std::uint16_t port,

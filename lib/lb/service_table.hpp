@@ -108,12 +108,15 @@ class service_table {
   public:
     service_table() = default; // no services
 
-    // Validates `configs` and builds a snapshot. Slots of services and real
-    // servers that exist in `previous` (same VIP:port:proto; same address and
-    // port within it) are kept; new ones take free slots, preferring slots
-    // that `previous` did not use either, so counters of a real server that
-    // just left are not inherited at once by a newcomer. The error message
-    // names every problem.
+    // Builds a snapshot of `configs`, which config::lb_rules::check_lb() has
+    // accepted (ports 1..65535, tcp or udp, unique VIP:port/proto and real
+    // servers per service, weights, persistence; debug builds assert them).
+    // Slots of services and real servers that exist in `previous` (same
+    // VIP:port:proto; same address and port within it) are kept; new ones
+    // take free slots, preferring slots that `previous` did not use either,
+    // so counters of a real server that just left are not inherited at once
+    // by a newcomer. Fails only when the table is full: more services or
+    // real servers than `limits` (draining ones count after a reload).
     static result<service_table> build(std::span<const service_config> configs,
                                        const table_limits& limits = {},
                                        const service_table* previous = nullptr);
@@ -168,6 +171,8 @@ class service_table {
     std::span<const std::uint16_t> lookup_table(const service& s) const noexcept;
 
   private:
+    friend class service_table_builder; // build()'s phases (service_table.cpp)
+
     std::vector<service> services_;
     std::vector<real_server> real_servers_;
     std::vector<std::uint16_t> lookup_;         // sh and mh tables, back to back

@@ -23,6 +23,12 @@ namespace vipgate::vrrp {
 inline constexpr std::uint8_t ip_proto_vrrp = 112;
 inline constexpr std::uint8_t required_ttl = 255;               // RFC 5798 §5.1.1.3
 inline constexpr net::ipv4_addr multicast_group{224, 0, 0, 18}; // RFC 5798 §5.1.1.2
+// Its Ethernet address (RFC 1112 §6.4: 01:00:5e and the group's low 23 bits).
+inline constexpr net::mac_addr multicast_group_mac{
+    {0x01, 0x00, 0x5e, static_cast<std::uint8_t>((multicast_group.value >> 16) & 0x7fu),
+     static_cast<std::uint8_t>(multicast_group.value >> 8),
+     static_cast<std::uint8_t>(multicast_group.value)}};
+static_assert(multicast_group_mac == net::mac_addr{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}});
 inline constexpr std::size_t header_size = 8;
 inline constexpr std::size_t v2_auth_size = 8;    // RFC 3768 §5.3.10: always present
 inline constexpr std::size_t max_addresses = 255; // Count IPvX Addr is 8 bits

@@ -1,8 +1,9 @@
 // Binary seeds for the packet fuzzers, built with lib/net's builders and
 // vrrp::encode() on the gateway of pipeline_context.hpp.
 //
-//   fuzz_gen_seeds DIR           write DIR/fuzz_pipeline/*.bin and
-//                                DIR/fuzz_vrrp_advert/*.bin (each pipeline
+//   fuzz_gen_seeds DIR           write DIR/fuzz_pipeline/*.bin,
+//                                DIR/fuzz_vrrp_advert/*.bin and
+//                                DIR/fuzz_sync_decode/*.bin (each pipeline
 //                                seed is checked first)
 //   fuzz_gen_seeds --check DIR   the pipeline seeds in DIR still get the
 //                                verdicts they were made for (suite fuzz)
@@ -26,6 +27,7 @@
 #include "pipeline/drop_reason.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline_context.hpp"
+#include "sync/codec.hpp"
 #include "vrrp/advert.hpp"
 
 namespace {
@@ -480,6 +482,75 @@ std::vector<advert_seed> advert_seeds() {
     };
 }
 
+// fuzz_sync_decode input: [options] + message (bit 0: keyed, bit 1: session).
+bytes sync_message(std::uint8_t opt, const sync::header& h, const std::vector<sync::record>& recs) {
+    static const std::uint8_t key[] = {'v', 'i', 'p', 'g', 'a', 't', 'e', '-',
+                                       'f', 'u', 'z', 'z', '-', 'k', 'e', 'y'};
+    bytes b(sync::max_message_size);
+    sync::encoder e(b, 1472,
+                    (opt & 1) != 0 ? std::span<const std::uint8_t>(key)
+                                   : std::span<const std::uint8_t>());
+    for (const auto& r : recs) {
+        if (!e.add(r)) {
+            die("gen_seeds: sync record does not fit");
+        }
+    }
+    b.resize(e.finish(h));
+    b.insert(b.begin(), opt);
+    return b;
+}
+
+std::vector<advert_seed> sync_seeds() {
+    const sync::flow_record flow{.type = sync::record_type::flow_add,
+                                 .client = client_ip,
+                                 .vip = vip51a,
+                                 .rs = rs_ip[0],
+                                 .client_port = 40000,
+                                 .vport = tcp_vport,
+                                 .rs_port = 8080,
+                                 .proto = lb::protocol::tcp,
+                                 .state = lb::flow_state::established,
+                                 .timeout_ms = 900000};
+    sync::flow_record udp_flow = flow;
+    udp_flow.type = sync::record_type::flow_refresh;
+    udp_flow.proto = lb::protocol::udp;
+    udp_flow.state = lb::flow_state::udp;
+    sync::flow_record del = flow;
+    del.type = sync::record_type::flow_delete;
+    const sync::persist_record tmpl{.client = client_ip,
+                                    .vip = vip52,
+                                    .rs = rs_ip[2],
+                                    .vport = udp_vport,
+                                    .rs_port = 53,
+                                    .proto = lb::protocol::udp,
+                                    .timeout_ms = 360000};
+    const sync::header data{.type = sync::msg_type::data,
+                            .flags = sync::flag_ack,
+                            .node = 1,
+                            .sync_id = 51,
+                            .epoch = 7,
+                            .seq = 1,
+                            .oldest = 1,
+                            .ack_node = 2,
+                            .ack_epoch = 1,
+                            .ack_cum = 0,
+                            .sack = 2};
+    sync::header bulk = data;
+    bulk.flags = sync::flag_bulk;
+    bulk.ack_node = bulk.ack_epoch = 0;
+    bulk.sack = 0;
+    const sync::header keepalive{
+        .type = sync::msg_type::ack, .node = 1, .sync_id = 51, .epoch = 7, .oldest = 1};
+    return {
+        {"data_all_records", sync_message(0x02, data, {flow, udp_flow, del, tmpl})},
+        {"data_keyed", sync_message(0x03, data, {flow, tmpl})},
+        {"bulk_request", sync_message(0x02, data, {sync::bulk_request_record{2, 1}})},
+        {"bulk_stream_end", sync_message(0x02, bulk, {flow, sync::bulk_end_record{2, 1, 1}})},
+        {"ack_keepalive", sync_message(0x02, keepalive, {})},
+        {"decode_only", sync_message(0x00, data, {flow})},
+    };
+}
+
 bool write_file(const std::filesystem::path& p, const bytes& b) {
     std::ofstream f(p, std::ios::binary);
     f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
@@ -552,6 +623,10 @@ int main(int argc, char** argv) {
     }
     for (const auto& s : advert_seeds()) {
         ok = write_file(dir / "fuzz_vrrp_advert" / (s.name + ".bin"), s.input) && ok;
+    }
+    std::filesystem::create_directories(dir / "fuzz_sync_decode");
+    for (const auto& s : sync_seeds()) {
+        ok = write_file(dir / "fuzz_sync_decode" / (s.name + ".bin"), s.input) && ok;
     }
     return ok ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-// The immutable service snapshot: validation, lookups, stable slots, owner
+// The immutable service snapshot: capacity, lookups, stable slots, owner
 // policy.
 #include <gtest/gtest.h>
 
@@ -57,13 +57,17 @@ struct invalid_case {
     const char* message_part;
 };
 
+// These rules are config::lb_rules::check_lb()'s, tested with their messages
+// in tests/unit/config (lb_yaml_test.cpp: port_zero, rs_weight_range,
+// rs_duplicate, granularity_not_contiguous, persistence_over_31_days,
+// duplicate_service; lb_keepalived_test.cpp: rs_duplicate by the default
+// port). build() trusts validated input: a debug build asserts.
 class service_table_invalid : public ::testing::TestWithParam<invalid_case> {};
 
-TEST_P(service_table_invalid, is_rejected_with_a_reason) {
+TEST_P(service_table_invalid, is_refused_by_a_debug_assertion) {
     const auto& c = GetParam();
-    auto t = service_table::build(std::span(&c.cfg, 1));
-    ASSERT_FALSE(t.ok());
-    EXPECT_NE(t.message().find(c.message_part), std::string::npos) << t.message();
+    EXPECT_DEBUG_DEATH((void)service_table::build(std::span(&c.cfg, 1)), "satisfies_config_rules")
+        << c.message_part;
 }
 
 service_config with(auto fn) {
@@ -93,15 +97,21 @@ INSTANTIATE_TEST_SUITE_P(
                      "31 days"}),
     [](const auto& tp) { return std::string(tp.param.name); });
 
-TEST(service_table, rejects_duplicates_and_limits) {
+TEST(service_table, refuses_duplicates_in_debug_builds) {
     const std::vector<service_config> dup = {web(), web()};
-    auto t = service_table::build(dup);
-    ASSERT_FALSE(t.ok());
-    EXPECT_NE(t.message().find("defined twice"), std::string::npos);
+    EXPECT_DEBUG_DEATH((void)service_table::build(dup), "satisfies_config_rules");
+}
 
+// The table's capacity stays a runtime error: after a reload, services and
+// real servers that were removed stay until they have drained.
+TEST(service_table, refuses_more_than_its_limits) {
     const std::vector<service_config> two = {web(), web(vip2)};
-    EXPECT_FALSE(service_table::build(two, {.max_services = 1}).ok());
-    EXPECT_FALSE(service_table::build(two, {.max_real_servers = 5}).ok());
+    auto services = service_table::build(two, {.max_services = 1});
+    ASSERT_FALSE(services.ok());
+    EXPECT_EQ(services.message(), "2 virtual servers, at most 1");
+    auto real_servers = service_table::build(two, {.max_real_servers = 5});
+    ASSERT_FALSE(real_servers.ok());
+    EXPECT_EQ(real_servers.message(), "6 real servers in all, at most 5");
     EXPECT_TRUE(service_table::build(two, {.max_services = 2, .max_real_servers = 6}).ok());
 }
 
