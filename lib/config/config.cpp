@@ -284,6 +284,7 @@ const std::vector<field<dataplane_config>>& dataplane_fields() {
         uint_field("punt_rate_arp", &d::punt_rate_arp, {.min = 0, .max = 10000000}),
         uint_field("punt_rate_vrrp", &d::punt_rate_vrrp, {.min = 0, .max = 10000000}),
         uint_field("punt_rate_probe", &d::punt_rate_probe, {.min = 0, .max = 10000000}),
+        uint_field("punt_rate_sync", &d::punt_rate_sync, {.min = 0, .max = 10000000}),
         uint_field("control_rt_priority", &d::control_rt_priority, {.min = 0, .max = 99}),
     };
     return fields;

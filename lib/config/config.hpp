@@ -59,6 +59,11 @@ struct dataplane_config {
     std::uint32_t punt_rate_arp = 10000;
     std::uint32_t punt_rate_vrrp = 2000;
     std::uint32_t punt_rate_probe = 10000;
+    // Flow-state sync datagrams (sync: section). A peer's datagrams share a
+    // UDP 5-tuple, so RSS puts them all on one worker: this one bucket must
+    // carry a whole bulk resync, 1,000,000 records/s at 50 records a
+    // datagram (1500-byte MTU) = 20,000/s, plus ACKs and retransmissions.
+    std::uint32_t punt_rate_sync = 50000;
     // SCHED_FIFO priority (1..99) of the control core's thread, so adverts
     // and GARPs leave on time on a busy machine (keepalived's
     // vrrp_rt_priority); 0 = normal scheduling.

@@ -231,8 +231,23 @@ verdict handle_vrrp(std::span<const std::uint8_t> frame, const net::packet_meta&
     return verdict::punted(punt_kind::vrrp, inst->slot);
 }
 
+// Flow-state sync (docs/ha.md): UDP to the sync endpoint, arriving on the
+// sync port. Everything about the message itself (magic, sync id, peer,
+// HMAC) is checked by the control core; here only where it came from.
+bool is_sync(const net::packet_meta& meta, const sync_endpoint& se) noexcept {
+    return meta.ip_proto == net::ip_proto_udp && meta.dst_port == se.udp_port &&
+           (meta.dst == se.address || (meta.dst == se.group && se.group.value != 0));
+}
+
 verdict handle_ipv4(std::span<std::uint8_t> frame, const net::packet_meta& meta,
-                    const port_view& port) noexcept {
+                    const port_view& port, const sync_endpoint* sync) noexcept {
+    if (sync != nullptr && is_sync(meta, *sync)) {
+        // A source we own is our own message looped back (or a conflict).
+        if (is_martian_source(meta.src) || owns(port, meta.src)) {
+            return verdict::dropped(drop_reason::ipv4_bad_src);
+        }
+        return verdict::punted(punt_kind::sync);
+    }
     if (meta.ip_proto == net::ip_proto_vrrp) {
         // VRRP goes to 224.0.0.18 (RFC 5798 §5.1.1.2), which no port owns,
         // or to a unicast peer: here the port's primary address, the
@@ -576,7 +591,9 @@ verdict process_frame(std::span<std::uint8_t> frame, std::uint16_t port, const c
                 return v;
             }
         }
-        return handle_ipv4(frame, meta, pv);
+        // Sync is looked for on the sync port only (udp_port 0: sync off).
+        return handle_ipv4(frame, meta, pv,
+                           ctx.sync.udp_port != 0 && ctx.sync.port == port ? &ctx.sync : nullptr);
     default:
         return verdict::dropped(drop_reason::eth_unknown_ethertype);
     }

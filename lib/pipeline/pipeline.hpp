@@ -104,6 +104,17 @@ struct rs_hop {
     net::mac_addr src; // the out port's MAC
 };
 
+// Where flow-state sync (lib/sync, docs/ha.md) arrives: UDP to `udp_port`
+// on the sync port, addressed to that port's own address (unicast peers) or
+// to the multicast `group`. udp_port 0: sync off, nothing is punted as sync.
+struct sync_endpoint {
+    std::uint16_t port = 0; // vipgate port index
+    net::ipv4_addr address; // the sync port's primary address
+    net::ipv4_addr group;   // multicast group (may be 0 with unicast peers)
+    std::uint16_t udp_port = 0;
+    friend bool operator==(const sync_endpoint&, const sync_endpoint&) = default;
+};
+
 struct context;
 
 // One entry per real-server slot of ctx.services (entries of free slots are
@@ -132,6 +143,8 @@ struct context {
     // build_own_filter() of this context; all ones (the default): not
     // built, every packet scans the ports.
     std::uint64_t own_filter = ~std::uint64_t{0};
+    // Flow-state sync datagrams to punt (udp_port 0: none).
+    sync_endpoint sync;
     bool may_be_ours(net::ipv4_addr a) const noexcept {
         return ((own_filter >> own_filter_bit(a)) & 1u) != 0;
     }
@@ -159,6 +172,7 @@ enum class punt_kind : std::uint8_t {
     arp,   // ARP reply or gratuitous ARP: feeds the neighbour table
     vrrp,  // VRRP advertisement (validated by the worker first)
     probe, // TCP answer to a health-check probe (to the port address, probe port range)
+    sync,  // flow-state sync datagram (context::sync): UDP on the sync port
 };
 
 // Health-check probes use these source ports on the port address; TCP

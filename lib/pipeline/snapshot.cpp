@@ -100,6 +100,7 @@ std::unique_ptr<const snapshot> snapshot_builder::build() const {
     s->rs_hops_ = build_rs_hops(ctx);
     ctx.rs_hops = s->rs_hops_;
     ctx.own_filter = build_own_filter(ctx);
+    ctx.sync = sync_;
     return s;
 }
 

@@ -95,6 +95,8 @@ class snapshot_builder {
     void set_neighbours(std::shared_ptr<const neighbour_map> map);
     void set_neighbours(std::span<const next_hop> entries);
     void set_generation(std::uint64_t generation) noexcept { generation_ = generation; }
+    // Where flow-state sync datagrams arrive (default: nowhere, sync off).
+    void set_sync(const sync_endpoint& se) noexcept { sync_ = se; }
 
     std::unique_ptr<const snapshot> build() const;
 
@@ -111,6 +113,7 @@ class snapshot_builder {
     std::vector<std::uint8_t> service_active_;
     std::shared_ptr<const neighbour_map> neighbours_;
     std::uint64_t generation_ = 0;
+    sync_endpoint sync_;
 };
 
 } // namespace vipgate::pipeline

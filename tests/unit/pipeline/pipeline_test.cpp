@@ -821,5 +821,57 @@ TEST(Pipeline, EmptyContextDropsEverything) {
     EXPECT_EQ(describe(process(a, 0, bare)), "drop(arp_not_owned)");
 }
 
+// Flow-state sync (docs/ha.md): UDP to the sync endpoint on the sync port
+// is punted as sync; the same datagram on another port, to another UDP
+// port, from our own address, or with sync off, keeps today's verdict.
+TEST(Pipeline, SyncDatagramsArePuntedOnTheSyncPortOnly) {
+    const ipv4_addr group{224, 0, 0, 84};
+    const mac_addr group_mac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x54}};
+    const ipv4_addr peer{192, 168, 44, 45};
+    const std::array<port_view, 2> two{ports[0], ports[0]};
+    context c{.ports = two};
+    c.sync = {.port = 1, .address = port_ip, .group = group, .udp_port = 8847};
+    const auto sync_frame = [&](mac_addr l2, ipv4_addr src, ipv4_addr dst, std::uint16_t dport) {
+        return build([=](auto out) {
+            return build_udp_frame(out, {.dst = l2, .src = other_mac},
+                                   {.src = src, .dst = dst, .ttl = 255},
+                                   {.src_port = 8847, .dst_port = dport, .payload = odd_data});
+        });
+    };
+    struct row {
+        const char* name;
+        std::uint16_t port;
+        mac_addr l2;
+        ipv4_addr src, dst;
+        std::uint16_t dport;
+        bool sync_on;
+        const char* want;
+    };
+    const row rows[] = {
+        {"to the group", 1, group_mac, peer, group, 8847, true, "punt(sync)"},
+        {"to the port address", 1, port_mac, peer, port_ip, 8847, true, "punt(sync)"},
+        {"other port", 0, group_mac, peer, group, 8847, true, "drop(ipv4_not_owned)"},
+        {"other udp port", 1, group_mac, peer, group, 8848, true, "drop(ipv4_not_owned)"},
+        {"other group", 1, group_mac, peer, ipv4_addr{224, 0, 0, 81}, 8847, true,
+         "drop(ipv4_not_owned)"},
+        {"unicast other port", 1, port_mac, peer, port_ip, 8848, true, "drop(no_service)"},
+        {"own source", 1, group_mac, port_ip, group, 8847, true, "drop(ipv4_bad_src)"},
+        {"martian source", 1, group_mac, ipv4_addr{127, 0, 0, 1}, group, 8847, true,
+         "drop(ipv4_bad_src)"},
+        {"sync off", 1, group_mac, peer, group, 8847, false, "drop(ipv4_not_owned)"},
+        {"sync off unicast", 1, port_mac, peer, port_ip, 8847, false, "drop(no_service)"},
+    };
+    for (const row& r : rows) {
+        context rc = c;
+        if (!r.sync_on) {
+            rc.sync = {};
+        }
+        bytes f = sync_frame(r.l2, r.src, r.dst, r.dport);
+        const bytes before = f;
+        EXPECT_EQ(describe(process(f, r.port, rc)), r.want) << r.name;
+        EXPECT_EQ(f, before) << r.name; // punted or dropped untouched
+    }
+}
+
 } // namespace
 } // namespace vipgate::pipeline

@@ -66,6 +66,8 @@ inline std::string describe(const verdict& v) {
             return "punt(vrrp@" + slot_name(v.slot) + ")";
         case punt_kind::probe:
             return "punt(probe)";
+        case punt_kind::sync:
+            return "punt(sync)";
         case punt_kind::none:
             return "punt(none)";
         }
