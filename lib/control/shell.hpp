@@ -19,6 +19,7 @@
 
 #include "config/config.hpp"
 #include "control/worker_stats.hpp"
+#include "lb/flow_sync.hpp"
 #include "net/types.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/snapshot.hpp"
@@ -96,6 +97,14 @@ struct control_tx_counters {
     std::uint64_t sent = 0;
 };
 
+// What install_flow() did with a peer's record.
+enum class install_result : std::uint8_t {
+    queued,     // on its owner worker's install ring (the worker counts refusals)
+    no_service, // no service for its VIP:port/protocol here (counted by the caller)
+    full,       // the owner's install ring is full (counted by the caller)
+    sync_off,   // the shell has no sync rings (no `sync:` section at start)
+};
+
 class shell {
   public:
     virtual ~shell() = default;
@@ -137,6 +146,27 @@ class shell {
     // Frames queued that the port has not taken yet.
     virtual unsigned control_tx_pending() const = 0;
     virtual control_tx_counters control_tx() const = 0;
+
+    // ---- flow-state sync (docs/ha.md; only with a `sync:` section) ----
+    // The workers emit flow events and take installs (decided at start).
+    virtual bool flow_sync() const = 0;
+    // Flow events the workers emitted (their own flows: add, state change,
+    // refresh, remove, persist), at most `budget`.
+    virtual unsigned drain_flow_events(const std::function<void(const lb::flow_event&)>& fn,
+                                       unsigned budget) = 0;
+    // A peer's record, to the worker that owns its client endpoint
+    // (lb::owner_worker), which installs it with engine::install_synced().
+    virtual install_result install_flow(const lb::flow_event& e) = 0;
+    // Records waiting on install rings (a new master waits for 0).
+    virtual unsigned install_backlog() const = 0;
+    // Bulk export: every worker walks its tables (a bounded step per loop)
+    // and hands over an add per flow and a persist per template. A request
+    // during a walk restarts it.
+    virtual void request_export() = 0;
+    virtual unsigned drain_export(const std::function<void(const lb::flow_event&)>& fn,
+                                  unsigned budget) = 0;
+    // Every worker finished its walk and drain_export() took all of it.
+    virtual bool export_done() const = 0;
 };
 
 } // namespace vipgate::control

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "config/config.hpp"
+#include "lb/flow_sync.hpp"
 #include "pipeline/drop_reason.hpp"
 #include "vrrp/reject_reason.hpp"
 
@@ -56,6 +57,7 @@ struct alignas(64) worker_stats {
     // row, for the log line that explains a split brain.
     std::array<std::atomic<std::uint64_t>, vrrp_rows> vrrp_last_reject{};
     std::array<counter, vrrp_rows> vrrp_punted{}; // valid adverts handed to the control core
+    counter sync_punted; // flow-state sync datagrams handed to the control core
 
     // Load balancing.
     counter forwarded;    // NAT'd and sent (both directions)
@@ -75,6 +77,17 @@ struct alignas(64) worker_stats {
     // Gauges per real-server slot (this worker's connection counts).
     std::array<std::atomic<std::uint32_t>, max_real_servers> rs_active{};
     std::array<std::atomic<std::uint32_t>, max_real_servers> rs_inactive{};
+
+    // Flow-state sync (docs/ha.md).
+    counter sync_events;      // flow events handed to the control core
+    counter sync_events_lost; // event ring full (the refresh sweep resends the flow)
+    counter sync_exported;    // bulk export records handed to the control core
+    counter sync_installs;    // records taken from the install ring
+    // Gauges: events the engine's buffer dropped (full within one loop), and
+    // lb::sync_install_stats (installed; refused by lb::sync_refusal).
+    std::atomic<std::uint64_t> sync_buffer_dropped{0};
+    std::atomic<std::uint64_t> sync_installed{0};
+    std::array<std::atomic<std::uint64_t>, lb::sync_refusal_count> sync_refused{};
 };
 
 } // namespace vipgate::control

@@ -17,9 +17,11 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "dataplane/worker_ctx.hpp"
+#include "lb/owner.hpp"
 
 namespace vipgate::dataplane {
 
@@ -98,7 +100,42 @@ bool has_kv(const std::string& device, const std::string& key) {
     return false;
 }
 
+// Ring sizes for flow-state sync, in 28-byte lb::flow_events. Events: a
+// worker creating 1M flows/s emits ~1000 a millisecond and the control core
+// drains every flush_interval (5 ms), so 16384 leaves headroom for a burst
+// of expiries. Installs: a bulk resync arrives at up to 1M records/s spread
+// over the workers, drained every loop. Export: one walk step at a time.
+constexpr unsigned sync_event_ring = 16384;
+constexpr unsigned sync_install_ring = 16384;
+constexpr unsigned sync_export_ring = 4096;
+
+result<void> make_elem_ring(rte_ring*& out, const std::string& name, unsigned count) {
+    out = rte_ring_create_elem(name.c_str(), sizeof(lb::flow_event), count,
+                               static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (out == nullptr) {
+        return make_error("cannot create ring " + name + ": " + errno_text(rte_errno));
+    }
+    return {};
+}
+
 } // namespace
+
+// The worker's sync rings and event buffer (`sync:` configured).
+result<void> dataplane::create_sync_rings(worker_ctx& w) {
+    const std::string n = std::to_string(w.index);
+    if (auto r = make_elem_ring(w.sync_events, "vg_syev_" + n, sync_event_ring); !r) {
+        return r;
+    }
+    if (auto r = make_elem_ring(w.sync_installs, "vg_syin_" + n, sync_install_ring); !r) {
+        return r;
+    }
+    if (auto r = make_elem_ring(w.sync_export, "vg_syex_" + n, sync_export_ring); !r) {
+        return r;
+    }
+    w.sync_storage.resize(sync_buffer_events);
+    w.sync_buf = lb::flow_event_buffer(w.sync_storage);
+    return {};
+}
 
 std::vector<std::string> dataplane::eal_args_for(const config::config& cfg,
                                                  const std::vector<std::string>& user_args) {
@@ -147,6 +184,9 @@ dataplane::~dataplane() {
     }
     rte_ring_free(control_tx_);
     for (auto& w : workers_) {
+        rte_ring_free(w->sync_events);
+        rte_ring_free(w->sync_installs);
+        rte_ring_free(w->sync_export);
         rte_ring_free(w->notices);
         for (auto* r : w->handoff) {
             rte_ring_free(r);
@@ -165,6 +205,7 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
     dp->settings_ = cfg.dataplane;
     dp->lb_cfg_ = cfg.load_balancing;
     dp->lb_enabled_ = !cfg.virtual_servers.empty();
+    dp->flow_sync_ = dp->lb_enabled_ && cfg.sync.has_value();
 
     if (cfg.ports.size() > max_ports) {
         return make_error("at most " + std::to_string(max_ports) +
@@ -249,6 +290,11 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
             ctx->stats.flow_capacity.store(ec.flow_capacity);
         }
         ctx->dump_out.reserve(4096);
+        if (dp->flow_sync_) {
+            if (auto r = dp->create_sync_rings(*ctx); !r) {
+                return make_error(r.message());
+            }
+        }
         dp->workers_.push_back(std::move(ctx));
     }
     // Hand-off rings between every pair of workers (both directions of a
@@ -651,6 +697,100 @@ void dataplane::free(rte_mbuf* m) {
 
 unsigned dataplane::control_tx_pending() const {
     return rte_ring_count(control_tx_);
+}
+
+// ---- flow-state sync ----
+
+namespace {
+
+// Drains up to `budget` flow_events from each worker's ring `which`.
+template <typename Ring>
+unsigned drain_event_rings(const std::vector<std::unique_ptr<dataplane::worker_ctx>>& workers,
+                           Ring which, const std::function<void(const lb::flow_event&)>& fn,
+                           unsigned budget) {
+    unsigned done = 0;
+    std::array<lb::flow_event, 64> burst;
+    for (const auto& w : workers) {
+        rte_ring* r = (*w).*which;
+        while (r != nullptr && done < budget) {
+            const unsigned n = rte_ring_sc_dequeue_burst_elem(
+                r, burst.data(), sizeof(lb::flow_event),
+                std::min<unsigned>(static_cast<unsigned>(burst.size()), budget - done), nullptr);
+            for (unsigned i = 0; i < n; ++i) {
+                fn(burst[i]);
+            }
+            done += n;
+            if (n < burst.size()) {
+                break;
+            }
+        }
+    }
+    return done;
+}
+
+} // namespace
+
+unsigned dataplane::drain_flow_events(const std::function<void(const lb::flow_event&)>& fn,
+                                      unsigned budget) {
+    return drain_event_rings(workers_, &worker_ctx::sync_events, fn, budget);
+}
+
+control::install_result dataplane::install_flow(const lb::flow_event& e) {
+    if (!flow_sync_ || current_raw_ == nullptr) {
+        return control::install_result::sync_off;
+    }
+    const lb::service_table* table = current_raw_->services();
+    const lb::service* svc =
+        table != nullptr ? table->find_service(e.vip, e.vport, e.proto) : nullptr;
+    if (svc == nullptr) {
+        return control::install_result::no_service;
+    }
+    // The worker whose packets of this client endpoint it is: installs go
+    // there, so flow tables keep one writer (no locks).
+    const unsigned owner = lb::owner_worker(*svc, e.client, e.client_port, e.proto,
+                                            static_cast<unsigned>(workers_.size()));
+    rte_ring* r = workers_.at(owner)->sync_installs;
+    if (rte_ring_sp_enqueue_elem(r, const_cast<lb::flow_event*>(&e), sizeof e) != 0) {
+        return control::install_result::full;
+    }
+    return control::install_result::queued;
+}
+
+unsigned dataplane::install_backlog() const {
+    unsigned n = 0;
+    for (const auto& w : workers_) {
+        if (w->sync_installs != nullptr) {
+            n += rte_ring_count(w->sync_installs);
+        }
+    }
+    return n;
+}
+
+void dataplane::request_export() {
+    for (auto& w : workers_) {
+        if (w->sync_export != nullptr) {
+            w->export_state.store(export_phase::requested, std::memory_order_release);
+        }
+    }
+}
+
+unsigned dataplane::drain_export(const std::function<void(const lb::flow_event&)>& fn,
+                                 unsigned budget) {
+    return drain_event_rings(workers_, &worker_ctx::sync_export, fn, budget);
+}
+
+bool dataplane::export_done() const {
+    for (const auto& w : workers_) {
+        if (w->sync_export == nullptr) {
+            continue;
+        }
+        // Done first, then the ring: the worker enqueues before it says done.
+        if (w->export_state.load(std::memory_order_acquire) != export_phase::done ||
+            rte_ring_count(w->sync_export) != 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 } // namespace vipgate::dataplane

@@ -103,6 +103,16 @@ class dataplane {
                std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
     bool lb_enabled() const { return lb_enabled_; }
 
+    // Flow-state sync (control/shell.hpp has the contract).
+    bool flow_sync() const { return flow_sync_; }
+    unsigned drain_flow_events(const std::function<void(const lb::flow_event&)>& fn,
+                               unsigned budget);
+    control::install_result install_flow(const lb::flow_event& e);
+    unsigned install_backlog() const;
+    void request_export();
+    unsigned drain_export(const std::function<void(const lb::flow_event&)>& fn, unsigned budget);
+    bool export_done() const;
+
     // Control TX: allocate a frame, fill it, send it (worker 0 transmits it).
     rte_mbuf* alloc_frame();
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
@@ -120,6 +130,7 @@ class dataplane {
   private:
     dataplane() = default;
     result<void> setup_port(port_info& p, unsigned queues);
+    result<void> create_sync_rings(worker_ctx& w);
 
     config::dataplane_config settings_;
     std::vector<port_info> ports_;
@@ -141,6 +152,7 @@ class dataplane {
     std::uint64_t control_tx_sent_ = 0;
     std::uint64_t control_tx_queue_full_ = 0;
     bool lb_enabled_ = false;
+    bool flow_sync_ = false; // `sync:` configured and flow tables exist
     config::load_balancing_config lb_cfg_;
 
     friend int worker_main(void*);

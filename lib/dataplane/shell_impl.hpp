@@ -45,6 +45,22 @@ class shell_impl final : public control::shell {
         return {dp_.control_tx_dropped(), dp_.control_tx_queue_full(), dp_.control_tx_sent()};
     }
 
+    bool flow_sync() const override { return dp_.flow_sync(); }
+    unsigned drain_flow_events(const std::function<void(const lb::flow_event&)>& fn,
+                               unsigned budget) override {
+        return dp_.drain_flow_events(fn, budget);
+    }
+    control::install_result install_flow(const lb::flow_event& e) override {
+        return dp_.install_flow(e);
+    }
+    unsigned install_backlog() const override { return dp_.install_backlog(); }
+    void request_export() override { dp_.request_export(); }
+    unsigned drain_export(const std::function<void(const lb::flow_event&)>& fn,
+                          unsigned budget) override {
+        return dp_.drain_export(fn, budget);
+    }
+    bool export_done() const override { return dp_.export_done(); }
+
   private:
     dataplane& dp_;
 };

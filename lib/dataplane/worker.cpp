@@ -108,7 +108,7 @@ struct loop {
     // to_owner[j]: the ring into worker j's hand-off inbox from this worker.
     std::array<rte_ring*, max_workers> to_owner{};
     // Slow-path protection: punts per second by kind.
-    token_bucket arp_bucket, vrrp_bucket, probe_bucket;
+    token_bucket arp_bucket, vrrp_bucket, probe_bucket, sync_bucket;
     std::uint64_t tsc = 0; // this burst's TSC
     // Counted per frame, added to worker_stats once per burst (flush_counts):
     // fewer writes to lines the control core reads.
@@ -263,6 +263,7 @@ struct loop {
         case pipeline::action::punt: {
             token_bucket& b = v.punt == pipeline::punt_kind::vrrp    ? vrrp_bucket
                               : v.punt == pipeline::punt_kind::probe ? probe_bucket
+                              : v.punt == pipeline::punt_kind::sync  ? sync_bucket
                                                                      : arp_bucket;
             if (!b.take(tsc)) {
                 count_drop(st, pipeline::drop_reason::punt_rate_limited);
@@ -274,6 +275,8 @@ struct loop {
                            .port = static_cast<std::uint16_t>(p), .kind = v.punt, .slot = v.slot});
             if (v.punt == pipeline::punt_kind::vrrp) {
                 st.vrrp_punted[vrrp_row(v.slot)].add();
+            } else if (v.punt == pipeline::punt_kind::sync) {
+                st.sync_punted.add();
             }
             if (rte_ring_sp_enqueue(w.punt, m) != 0) {
                 count_drop(st, pipeline::drop_reason::punt_ring_full);
@@ -336,9 +339,93 @@ struct loop {
         w.dump_state.store(dump_phase::done, std::memory_order_release);
     }
 
+    // Flow-state sync: the events the engine wrote since the last call go
+    // to the event ring in one burst; what it cannot take is counted (the
+    // refresh sweep sends those flows again).
+    void flush_sync_events() noexcept {
+        const auto ev = w.sync_buf.events();
+        if (ev.empty()) {
+            return;
+        }
+        const unsigned n = static_cast<unsigned>(ev.size());
+        const unsigned done = rte_ring_sp_enqueue_burst_elem(w.sync_events, ev.data(),
+                                                             sizeof(lb::flow_event), n, nullptr);
+        st.sync_events.add(done);
+        if (done < n) {
+            st.sync_events_lost.add(n - done);
+        }
+        w.sync_buf.clear();
+    }
+
+    // A peer's records, routed here by the control core (this worker owns
+    // their client endpoints). Refusals are counted by the engine.
+    void take_installs(const pipeline::context& ctx) noexcept {
+        std::array<lb::flow_event, 64> in;
+        const unsigned n =
+            rte_ring_sc_dequeue_burst_elem(w.sync_installs, in.data(), sizeof(lb::flow_event),
+                                           static_cast<unsigned>(in.size()), nullptr);
+        if (n == 0 || ctx.services == nullptr) {
+            return;
+        }
+        st.sync_installs.add(n);
+        for (unsigned i = 0; i < n; ++i) {
+            (void)w.engine->install_synced(in[i], *ctx.services, ws.now);
+        }
+    }
+
+    // One bounded step of a bulk export walk (export_phase): at most what
+    // the export ring has room for, so nothing of a walk is ever dropped.
+    void export_step(const pipeline::context& ctx) noexcept {
+        export_phase ph = w.export_state.load(std::memory_order_acquire);
+        if (ph == export_phase::requested) {
+            if (!w.export_state.compare_exchange_strong(ph, export_phase::running)) {
+                return;
+            }
+            w.export_cursor = lb::export_cursor{};
+            ph = export_phase::running;
+        }
+        if (ph != export_phase::running || ctx.services == nullptr) {
+            return;
+        }
+        std::array<lb::flow_event, export_step_events> out;
+        const unsigned room = std::min<unsigned>(static_cast<unsigned>(out.size()),
+                                                 rte_ring_free_count(w.sync_export));
+        if (room == 0) {
+            return;
+        }
+        lb::flow_event_buffer buf(std::span<lb::flow_event>(out.data(), room));
+        w.engine->export_some(w.export_cursor, export_step_events * 4, buf, *ctx.services, ws.now);
+        const auto ev = buf.events();
+        const unsigned done =
+            rte_ring_sp_enqueue_burst_elem(w.sync_export, ev.data(), sizeof(lb::flow_event),
+                                           static_cast<unsigned>(ev.size()), nullptr);
+        st.sync_exported.add(done); // == ev.size(): room was checked, one producer
+        if (w.export_cursor.done) {
+            export_phase running = export_phase::running;
+            w.export_state.compare_exchange_strong(running, export_phase::done);
+        }
+    }
+
+    void sync_step(const pipeline::context& ctx) noexcept {
+        take_installs(ctx);
+        w.engine->sync_refresh(ws.now);
+        flush_sync_events();
+        export_step(ctx);
+    }
+
     void publish_gauges() noexcept {
         if (!w.engine) {
             return;
+        }
+        if (w.sync_events != nullptr) {
+            const auto& ss = w.engine->sync_stats();
+            st.sync_buffer_dropped.store(w.sync_buf.dropped(), std::memory_order_relaxed);
+            st.sync_installed.store(ss.flows_added + ss.flows_updated + ss.flows_removed +
+                                        ss.templates,
+                                    std::memory_order_relaxed);
+            for (std::size_t i = 0; i < ss.refused.size(); ++i) {
+                st.sync_refused[i].store(ss.refused[i], std::memory_order_relaxed);
+            }
         }
         st.flows_active.store(w.engine->flows().size(), std::memory_order_relaxed);
         st.flows_taken_over.store(w.engine->flows().stats().taken_over, std::memory_order_relaxed);
@@ -377,12 +464,20 @@ int worker_main(void* arg) {
         L.port_ids[p] = dp.ports_[p].port_id;
     }
     L.ws.engine = w->engine ? &*w->engine : nullptr;
+    // Flow-state sync: the engine writes its events to the worker's buffer.
+    const bool sync = L.ws.engine != nullptr && w->sync_events != nullptr;
+    if (sync) {
+        const std::uint64_t t = rte_get_tsc_cycles();
+        L.ws.engine->attach_sync(&w->sync_buf, lb::time_point{lb::milliseconds{
+                                                   static_cast<std::int64_t>(t / tsc_per_ms)}});
+    }
     {
         const std::uint64_t hz = rte_get_tsc_hz();
         const std::uint64_t t0 = rte_get_tsc_cycles();
         L.arp_bucket.init(dp.settings_.punt_rate_arp, hz, t0);
         L.vrrp_bucket.init(dp.settings_.punt_rate_vrrp, hz, t0);
         L.probe_bucket.init(dp.settings_.punt_rate_probe, hz, t0);
+        L.sync_bucket.init(dp.settings_.punt_rate_sync, hz, t0);
     }
     for (unsigned j = 0; j < nworkers && j < max_workers; ++j) {
         L.to_owner[j] = dp.workers_[j]->handoff[w->index];
@@ -429,6 +524,9 @@ int worker_main(void* arg) {
                     st.handoffs_in.add(n);
                     L.run_burst(rx.data(), n, max_ports, ctx);
                     L.flush_counts();
+                    if (sync) {
+                        L.flush_sync_events();
+                    }
                     if (n < L.burst) {
                         break;
                     }
@@ -449,6 +547,9 @@ int worker_main(void* arg) {
             const std::uint64_t bytes = L.run_burst(rx.data(), n, p, ctx);
             st.rx_bytes.add(bytes);
             L.flush_counts();
+            if (sync) {
+                L.flush_sync_events();
+            }
             if (nworkers > 1) {
                 L.flush_handoffs(nworkers);
             }
@@ -496,6 +597,9 @@ int worker_main(void* arg) {
             if ((++iteration & 255) == 0) {
                 L.publish_gauges();
             }
+        }
+        if (sync) {
+            L.sync_step(ctx); // expiry's removes, installs, refresh, export
         }
         if (w->dump_state.load(std::memory_order_relaxed) == dump_phase::requested) {
             L.answer_dump();

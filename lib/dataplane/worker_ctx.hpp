@@ -33,6 +33,21 @@ inline frame_tag tag_of(const rte_mbuf* m) noexcept {
 // copying, so they need no lock.
 enum class dump_phase : int { idle, requested, copying, done };
 
+// Bulk export of a worker's tables for a peer's resync (docs/ha.md). Each
+// transition has one writer:
+//   idle/running/done -> requested  control core: start (or restart) a walk
+//   requested -> running            worker (compare-exchange): cursor reset
+//   running   -> done               worker (compare-exchange, so a new
+//                                   request in between is not lost)
+// The cursor is the worker's alone.
+enum class export_phase : int { idle, requested, running, done };
+
+// Events one worker loop may produce (bursts, expiry, refresh sweep): the
+// engine's buffer is drained into the event ring after each of them.
+inline constexpr std::size_t sync_buffer_events = 4096;
+// Export records per loop step (and so per ring enqueue).
+inline constexpr std::size_t export_step_events = 256;
+
 // A notice from a worker to the control core (16-byte ring element).
 struct notice {
     enum kind_t : std::uint8_t { learn = 1, resolve = 2 } kind;
@@ -59,6 +74,15 @@ struct dataplane::worker_ctx {
     std::atomic<dump_phase> dump_state{dump_phase::idle};
     flow_dump_request dump_req;
     std::vector<flow_record> dump_out; // capacity reserved by the control core
+
+    // Flow-state sync (only with a `sync:` section; rings null otherwise).
+    rte_ring* sync_events = nullptr;          // worker -> control: lb::flow_event (SP/SC)
+    rte_ring* sync_installs = nullptr;        // control -> worker: lb::flow_event (SP/SC)
+    rte_ring* sync_export = nullptr;          // worker -> control: export records (SP/SC)
+    std::vector<lb::flow_event> sync_storage; // the engine's event buffer, sized at create
+    lb::flow_event_buffer sync_buf;
+    std::atomic<export_phase> export_state{export_phase::idle};
+    lb::export_cursor export_cursor; // worker only
 };
 
 } // namespace vipgate::dataplane

@@ -256,9 +256,11 @@ void session::serve_bulk(time_point now, std::vector<action>& out) {
         std::vector<record> recs;
         std::size_t bytes = 0;
         record r;
+        bool starved = false;
         while (!source_done_ && tokens_ >= 1.0) {
             if (source_ == nullptr || !source_->next(r)) {
-                source_done_ = true;
+                starved = source_ != nullptr && source_->pending();
+                source_done_ = !starved;
                 break;
             }
             recs.push_back(r);
@@ -287,6 +289,9 @@ void session::serve_bulk(time_point now, std::vector<action>& out) {
             break;
         }
         seal(now, recs, true, out);
+        if (starved) {
+            break; // the rest when the source has it (next on_timer)
+        }
     }
 }
 

@@ -104,8 +104,13 @@ class table_source {
   public:
     virtual ~table_source() = default;
     virtual void rewind() = 0;
-    // The next flow or persistence record of the table; false at its end.
+    // The next flow or persistence record of the table; false at its end,
+    // or when none is ready yet and pending() says more will come.
     virtual bool next(record& out) = 0;
+    // More records will come but none is ready now (the table is read by
+    // other threads, e.g. the workers' export walks): the pass waits
+    // instead of ending.
+    virtual bool pending() const { return false; }
 };
 
 struct session_counters {

@@ -119,6 +119,57 @@ class fake_shell final : public shell {
     unsigned control_tx_pending() const override { return 0; }
     control_tx_counters control_tx() const override { return tx_; }
 
+    // ---- flow-state sync: the test plays the workers ----
+    bool sync_on = false;                  // flow_sync()
+    std::deque<lb::flow_event> events;     // what the workers emitted (drained)
+    std::vector<lb::flow_event> installed; // what install_flow() routed, in order
+    std::vector<lb::flow_event> table;     // what an export walk hands over
+    unsigned exports_requested = 0;
+    std::size_t install_capacity = ~std::size_t{0}; // installs beyond this: full
+
+    bool flow_sync() const override { return sync_on; }
+    unsigned drain_flow_events(const std::function<void(const lb::flow_event&)>& fn,
+                               unsigned budget) override {
+        unsigned n = 0;
+        while (!events.empty() && n < budget) {
+            fn(events.front());
+            events.pop_front();
+            ++n;
+        }
+        return n;
+    }
+    install_result install_flow(const lb::flow_event& e) override {
+        if (!sync_on) {
+            return install_result::sync_off;
+        }
+        const lb::service_table* t = current_->services();
+        if (t == nullptr || t->find_service(e.vip, e.vport, e.proto) == nullptr) {
+            return install_result::no_service;
+        }
+        if (installed.size() >= install_capacity) {
+            return install_result::full;
+        }
+        installed.push_back(e);
+        return install_result::queued;
+    }
+    unsigned install_backlog() const override { return 0; }
+    void request_export() override {
+        ++exports_requested;
+        export_queue_.assign(table.begin(), table.end());
+        exporting_ = true;
+    }
+    unsigned drain_export(const std::function<void(const lb::flow_event&)>& fn,
+                          unsigned budget) override {
+        unsigned n = 0;
+        while (!export_queue_.empty() && n < budget) {
+            fn(export_queue_.front());
+            export_queue_.pop_front();
+            ++n;
+        }
+        return n;
+    }
+    bool export_done() const override { return !exporting_ || export_queue_.empty(); }
+
   private:
     struct punt {
         std::uint16_t port;
@@ -133,6 +184,8 @@ class fake_shell final : public shell {
     std::deque<notice_view> notices_;
     control_tx_counters tx_;
     bool lb_ = true;
+    std::deque<lb::flow_event> export_queue_;
+    bool exporting_ = false;
 };
 
 } // namespace vipgate::control::testing
