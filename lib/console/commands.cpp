@@ -310,6 +310,54 @@ reply show_health(control_plane& cp, const args& a) {
     return render(cp.report_health(), a.json);
 }
 
+// `show sync`: the node, then one block per peer, then counters that are
+// not zero (all of them in JSON).
+std::string sync_text(const control::sync_report& r) {
+    if (!r.enabled) {
+        return "flow-state sync: off (no sync section)\n";
+    }
+    std::string out = "flow-state sync: node " + net::ipv4_addr(r.node).to_string() + " on " +
+                      r.port + ", " + r.mode + " udp " + std::to_string(r.udp_port) + ", sync id " +
+                      std::to_string(r.sync_id) + ", epoch " + std::to_string(r.epoch) + "\n";
+    out += std::string("  ") + (r.in_sync ? "in sync" : "NOT in sync") + " with its peers; " +
+           std::to_string(r.unacked) + " messages unacked, " + std::to_string(r.queued) +
+           " records queued" + (r.serving_bulk ? ", serving a bulk resync" : "") + "\n";
+    for (const auto& p : r.peers) {
+        out += "  peer " + p.address + ": " + p.state + " (" + p.reason + "), epoch " +
+               std::to_string(p.epoch) + ", acked " + std::to_string(p.acked) + ", heard " +
+               std::to_string(p.lag_ms) + " ms ago, " + std::to_string(p.records_received) +
+               " records, " + std::to_string(p.gaps) + " gaps; bulk " +
+               (p.bulk_running ? "running (" + std::to_string(p.bulk_received) + " records)"
+                               : std::to_string(p.bulks_completed) + " done, last " +
+                                     std::to_string(p.last_bulk_records) + " records") +
+               "\n";
+    }
+    const auto line = [&out](const char* title, const control::named_counters& nc, bool all) {
+        std::string l;
+        for (const auto& [k, v] : nc) {
+            if (all || v != 0) {
+                l += " " + k + "=" + std::to_string(v);
+            }
+        }
+        if (!l.empty()) {
+            out += std::string("  ") + title + ":" + l + "\n";
+        }
+    };
+    line("sent", r.sent, true);
+    line("received", r.received, true);
+    line("workers", r.workers, true);
+    line("refused", r.refused, false);
+    return out;
+}
+
+reply show_sync(control_plane& cp, const args& a) {
+    auto r = cp.sync_status();
+    if (a.json) {
+        return render(control::to_json(r), true);
+    }
+    return reply::success(sync_text(r));
+}
+
 // `show flows [<vip:port>] [limit <N>] [json]`: the optional words are
 // absent from `a` when not typed.
 reply show_flows(control_plane& cp, const args& a) {
@@ -474,6 +522,10 @@ const command_row command_rows[] = {
      "flows of one virtual service, at most N",
      show_flows,
      {{"vip:port", vip_help}, {"N", "how many"}}},
+    {"show sync [json]",
+     "flow-state sync: peers (bulk/in-sync/lost), epochs, ACKs, lag, records, refusals by reason",
+     show_sync,
+     {}},
     {"set real-server <vip:port> <rs:port> weight <N>",
      "change a real server's weight (0 drains: no new flows, existing ones continue)",
      set_rs_weight,

@@ -158,6 +158,14 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         }
         neigh_.table().add_static(pi, sn.address, sn.mac);
     }
+    if (auto s = sync_manager::make(cfg_, sh_, *this, now()); !s) {
+        return s.err();
+    } else if (s.value()) {
+        sync_ = std::move(s.value());
+        // Worker events to the peers, timers, the bulk stream.
+        loop_.every("sync", std::chrono::duration_cast<usec>(cfg_.sync->flush_interval),
+                    [this](usec t) { sync_->tick(t); });
+    }
     resolve_next_hops();
     start_health_checks();
     snapshot_dirty_ = true;
@@ -231,6 +239,14 @@ void control_plane::publish_if_dirty() {
         }
         b.set_neighbours(hops);
     }
+    if (sync_) {
+        // Where the workers punt sync datagrams (pipeline: punt_kind::sync).
+        const auto& sc = sync_->config();
+        b.set_sync({.port = sync_->port(),
+                    .address = sh_.ports()[sync_->port()].cfg.address.addr,
+                    .group = sc.peers.empty() ? sc.group : net::ipv4_addr{},
+                    .udp_port = sc.udp_port});
+    }
     ++counters_.snapshots;
     sh_.publish(b.build());
 }
@@ -264,6 +280,13 @@ void control_plane::handle_punt(const punt_view& f) {
         break;
     case pipeline::punt_kind::probe:
         handle_probe(f);
+        break;
+    case pipeline::punt_kind::sync:
+        if (sync_) {
+            sync_->on_punt(now(), f);
+        } else {
+            ++counters_.unknown_punts;
+        }
         break;
     case pipeline::punt_kind::vrrp:
         if (vrrp_) {

@@ -35,6 +35,7 @@
 #include "control/neighbours.hpp"
 #include "control/reports.hpp"
 #include "control/shell.hpp"
+#include "control/sync_manager.hpp"
 #include "control/vrrp_manager.hpp"
 #include "health/monitor.hpp"
 #include "neigh/neighbour_table.hpp"
@@ -119,6 +120,10 @@ class control_plane : public vrrp_host {
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }
     lb_manager* lb() { return lb_.get(); }
+    // Null without a `sync:` section.
+    sync_manager* sync() { return sync_.get(); }
+    sync_report sync_status() { return sync_ ? sync_->report(now()) : sync_report{}; }
+    json report_sync() { return to_json(sync_status()); }
     std::vector<virtual_server_row> virtual_servers();
     json report_virtual_servers() { return to_json(virtual_servers()); }
     json report_health();
@@ -166,6 +171,7 @@ class control_plane : public vrrp_host {
     neighbour_manager neigh_;
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
+    std::unique_ptr<sync_manager> sync_;
     std::unique_ptr<health::monitor> health_;
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;

@@ -29,6 +29,17 @@ std::vector<std::string> control_plane::restart_reasons(const config::config& ne
         restart.push_back(
             "virtual servers added to a gateway started without any (no flow tables)");
     }
+    // The sync session (node, epoch, peers, key) and the workers' sync
+    // rings are made at start.
+    const auto& sa = cfg_.sync;
+    const auto& sb = next.sync;
+    if (sa.has_value() != sb.has_value() ||
+        (sa && (sa->port != sb->port || sa->group != sb->group || sa->peers != sb->peers ||
+                sa->udp_port != sb->udp_port || sa->id != sb->id || sa->key != sb->key ||
+                sa->instance != sb->instance || sa->flush_interval != sb->flush_interval ||
+                sa->bulk_rate != sb->bulk_rate))) {
+        restart.push_back("sync settings changed");
+    }
     if (next.neighbours.max_entries != cfg_.neighbours.max_entries ||
         next.neighbours.reachable_time_s != cfg_.neighbours.reachable_time_s ||
         next.neighbours.retry_interval_ms != cfg_.neighbours.retry_interval_ms ||

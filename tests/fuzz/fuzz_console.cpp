@@ -154,6 +154,7 @@ struct table {
         add("vrrp <name> resume");
         add("show virtual-servers [json]");
         add("show health [json]");
+        add("show sync [json]");
         add("show flows [json]");
         add("show flows limit <N> [json]", [](const args& a) { return number(a["N"], 100000); });
         add("show flows <vip:port> [json]", [](const args& a) {
