@@ -65,6 +65,11 @@ SA="$LAB_TMP/a.sock"; SB="$LAB_TMP/b.sock"
 STATUSES=() # the status file of every running client set; its tag is in its name
 GEN=0       # client generation (a new set when a scenario starts with lost flows)
 PAIR_SYNC="${PAIR_SYNC:-auto}"
+# A control experiment, not the test: PAIR_LB_ALGO=mh PAIR_SLOPPY=1 (with
+# PAIR_SYNC=on PAIR_SYNC_YAML=) is IPVS's workaround, sloppy_tcp plus a
+# consistent hash, under which TCP connections survive without any sync.
+LB_ALGO="${PAIR_LB_ALGO:-rr}"
+SLOPPY="${PAIR_SLOPPY:-0}"
 # The sync sections tried, in order, until `vipgate --check-config` takes one
 # (the keys are issue 11's; @PEER@ is the other node's sync0 address).
 SYNC_CANDIDATES=(
@@ -91,7 +96,7 @@ ports:
   - { name: int0, device: "net_af_packet1,iface=$n-int", address: $(node_ip "$n" 212)/24 }
   - { name: sync0, device: "net_af_packet2,iface=$n-sync", address: $(node_ip "$n" 213)/24 }
 dataplane: { workers: 1, mbufs: 4095, rx_descriptors: 256, tx_descriptors: 256, idle_sleep: true }
-load_balancing: { flows_per_worker: 4096, persistence_templates: 1024 }
+load_balancing: { flows_per_worker: 4096, persistence_templates: 1024$([ "$SLOPPY" = 1 ] && echo ", sloppy_tcp: true") }
 vrrp_instances:
   - { name: VI_1, port: ext0, virtual_router_id: $VRID1, priority: $p, version: 3, advert_int: 100ms,
       virtual_ipaddress: [$VIP] }
@@ -103,12 +108,12 @@ virtual_servers:
   - address: $VIP
     port: $TCP_PORT
     protocol: tcp
-    lb_algo: rr
+    lb_algo: $LB_ALGO$(case $LB_ALGO in sh | mh) printf '\n    hash_port: true' ;; esac)
     real_servers: [{ address: 10.212.0.11 }, { address: 10.212.0.12 }]
   - address: $VIP
     port: $UDP_PORT
     protocol: udp
-    lb_algo: rr
+    lb_algo: $LB_ALGO$(case $LB_ALGO in sh | mh) printf '\n    hash_port: true' ;; esac)
     real_servers: [{ address: 10.212.0.11 }, { address: 10.212.0.12 }]
 YAML
     [ "$3" = 1 ] && echo "${SYNC_YAML//@PEER@/$(node_ip "$([ "$n" = a ] && echo b || echo a)" 213)}"
@@ -307,7 +312,7 @@ clients_start c $NCONN $NUDP
 T_CLIENT=$EPOCHREALTIME
 wait_flows "$T_CLIENT" 5 && sleep 1 && flows_report "$T_CLIENT" &&
     grep -q 'server rs1' "$LAB_TMP/report.txt" && grep -q 'server rs2' "$LAB_TMP/report.txt"
-result $? "$NCONN long-lived TCP connections and $NUDP UDP flows through $VIP answer (rr: both servers reached; $FLOWS_SUMMARY)"
+result $? "$NCONN long-lived TCP connections and $NUDP UDP flows through $VIP answer ($LB_ALGO: both servers reached; $FLOWS_SUMMARY)"
 report_diag
 
 # event_flows N DESC SINCE [PRE_RC]: the survival checks after an event at
