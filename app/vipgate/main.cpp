@@ -39,8 +39,9 @@
 #include "console/control_socket.hpp"
 #include "console/interactive.hpp"
 #include "control/control_plane.hpp"
-#include "control/telemetry.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/shell_impl.hpp"
+#include "dataplane/telemetry.hpp"
 #include "instance_lock.hpp"
 #include "vipgate_version.h"
 
@@ -323,12 +324,12 @@ void raise_control_priority(const config::config& cfg) {
     }
 }
 
-// The control plane, initialised, with the loader that reload uses. It is
-// deliberately leaked: DPDK's telemetry thread may still hold a pointer to it
-// while EAL shuts down.
+// The control plane, initialised, with the loader that reload uses. It (and
+// the shell it talks to) is deliberately leaked: DPDK's telemetry thread may still hold a pointer
+// to it while EAL shuts down.
 control::control_plane* start_control_plane(const options& o, const config::config& cfg,
                                             dataplane::dataplane& dp) {
-    auto* cp = new control::control_plane(cfg, dp);
+    auto* cp = new control::control_plane(cfg, *new dataplane::shell_impl(dp));
     cp->config_loader = [file = o.config_file, keepalived = o.keepalived_conf] {
         return load_config(file, keepalived);
     };
@@ -366,7 +367,7 @@ int run_gateway(const options& o, const config::config& cfg) {
             return 1;
         }
     }
-    control::register_telemetry(cp);
+    dataplane::register_telemetry(cp);
     console::interactive con(*cp, eng);
     if (o.interactive) {
         if (auto r = con.start(); !r) {
@@ -380,7 +381,7 @@ int run_gateway(const options& o, const config::config& cfg) {
     const int rc = cp->run(&g_stop, &g_reload);
 
     con.stop();
-    control::unregister_telemetry();
+    dataplane::unregister_telemetry();
     sock.close();
     cp->shutdown_protocols();
     (*dp)->stop();

@@ -1,6 +1,10 @@
 #include "console/commands.hpp"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 
 #include "pipeline/drop_reason.hpp"
 
@@ -28,74 +32,74 @@ std::string fmt_rate(double v) {
 }
 
 // testpmd-like block per port.
-std::string port_stats_text(const json& rows) {
+std::string port_stats_text(const std::vector<control::port_stats_row>& rows) {
     std::string out;
     for (const auto& r : rows) {
         char buf[512];
         std::snprintf(buf, sizeof buf,
-                      "  ######################## NIC statistics for port %-3s (%s) "
+                      "  ######################## NIC statistics for port %-3u (%s) "
                       "########################\n"
                       "  RX-packets: %-12llu RX-missed: %-12llu RX-bytes:  %llu\n"
                       "  RX-errors:  %-12llu RX-nombuf: %llu\n"
                       "  TX-packets: %-12llu TX-errors: %-12llu TX-bytes:  %llu\n",
-                      to_text(r["port_id"]).c_str(), to_text(r["name"]).c_str(),
-                      static_cast<unsigned long long>(r["rx_packets"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["rx_missed"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["rx_bytes"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["rx_errors"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["rx_nombuf"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["tx_packets"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["tx_errors"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(r["tx_bytes"].get<std::uint64_t>()));
+                      r.port_id, r.name.c_str(), static_cast<unsigned long long>(r.rx_packets),
+                      static_cast<unsigned long long>(r.rx_missed),
+                      static_cast<unsigned long long>(r.rx_bytes),
+                      static_cast<unsigned long long>(r.rx_errors),
+                      static_cast<unsigned long long>(r.rx_nombuf),
+                      static_cast<unsigned long long>(r.tx_packets),
+                      static_cast<unsigned long long>(r.tx_errors),
+                      static_cast<unsigned long long>(r.tx_bytes));
         out += buf;
     }
     return out;
 }
 
-std::string stats_text(const json& s) {
+std::string stats_text(const control::stats_report& s) {
     std::string out =
-        "Drops by reason (all workers, since clear " + to_text(s["since_s"]) + " s ago):\n";
+        "Drops by reason (all workers, since clear " + std::to_string(s.since_s) + " s ago):\n";
     std::size_t w = 0;
-    for (const auto& [k, v] : s["drops"].items()) {
-        w = std::max(w, k.size());
+    for (const auto& [name, v] : s.drops) {
+        w = std::max(w, name.size());
     }
     for (std::size_t r = 1; r < pipeline::drop_reason_count; ++r) {
         auto reason = static_cast<pipeline::drop_reason>(r);
         std::string name = pipeline::drop_reason_name(reason);
-        const json* v = find(s["drops"], name);
-        std::string num = v ? to_text(*v) : "0";
+        auto it = std::find_if(s.drops.begin(), s.drops.end(),
+                               [&](const auto& d) { return d.first == name; });
+        std::string num = it != s.drops.end() ? std::to_string(it->second) : "0";
         out += "  " + name + std::string(w - name.size() + 2, ' ');
         out += std::string(num.size() < 12 ? 12 - num.size() : 0, ' ') + num + "  " +
                pipeline::drop_reason_help(reason) + "\n";
     }
     out += "  total" + std::string(w - 5 + 2, ' ');
-    std::string tot = to_text(s["drops_total"]);
+    std::string tot = std::to_string(s.drops_total);
     out += std::string(tot.size() < 12 ? 12 - tot.size() : 0, ' ') + tot + "\n";
-    out += "Control core:\n" + render_kv(s["control"]);
-    out += "Neighbours:\n" + render_kv(s["neighbours"]);
+    out += "Control core:\n" + render_kv(control::to_json(s.control));
+    out += "Neighbours:\n" + render_kv(control::to_json(s.neighbours));
     return out;
 }
 
-std::string vrrp_summary(const json& rows) {
+std::string vrrp_summary(const std::vector<control::vrrp_instance_row>& rows) {
     json t = json::array();
     for (const auto& r : rows) {
         json o = json::object();
-        o["name"] = r["name"];
-        o["port"] = r["port"];
-        o["vrid"] = r["vrid"];
-        o["ver"] = r["version"];
-        o["state"] = r["state"];
-        o["prio"] = r["effective_priority"];
-        o["master"] = r["master_address"];
-        o["adv_int"] = fmt_rate(r["master_adver_interval_s"].get<double>() * 1000) + "ms";
-        const json& ttd = r["time_to_master_down_s"];
-        o["down_in"] = ttd.is_null() ? std::string("-") : fmt_rate(ttd.get<double>() * 1000) + "ms";
-        o["sent"] = r["adverts_sent"];
-        o["rcvd"] = r["adverts_received"];
-        o["rejected"] = r["rejected_total"];
+        o["name"] = r.name;
+        o["port"] = r.port;
+        o["vrid"] = r.vrid;
+        o["ver"] = r.version;
+        o["state"] = r.state;
+        o["prio"] = r.effective_priority;
+        o["master"] = r.master_address;
+        o["adv_int"] = fmt_rate(r.master_adver_interval_s * 1000) + "ms";
+        o["down_in"] = r.time_to_master_down_s ? fmt_rate(*r.time_to_master_down_s * 1000) + "ms"
+                                               : std::string("-");
+        o["sent"] = r.counters.adverts_sent;
+        o["rcvd"] = r.counters.adverts_received;
+        o["rejected"] = r.rejected_total;
         std::string vips;
-        for (const auto& v : r["virtual_addresses"]) {
-            vips += (vips.empty() ? "" : ",") + v.get<std::string>();
+        for (const auto& v : r.virtual_addresses) {
+            vips += (vips.empty() ? "" : ",") + v;
         }
         o["vips"] = vips;
         t.push_back(std::move(o));
@@ -103,9 +107,12 @@ std::string vrrp_summary(const json& rows) {
     return render_table(t);
 }
 
-std::string vrrp_detail(const json& r) {
+std::string vrrp_detail(const control::vrrp_instance_row& r) {
+    // Every scalar and list of the serialised row as "key: value" (floats
+    // in ms); the nested parts below from the row itself.
+    const json row = control::to_json(r);
     json kv = json::object();
-    for (const auto& [k, v] : r.items()) {
+    for (const auto& [k, v] : row.items()) {
         if (k == "rejected" || k == "transitions" || k == "last_rejected") {
             continue;
         }
@@ -126,25 +133,25 @@ std::string vrrp_detail(const json& r) {
     }
     std::string out = render_kv(kv);
     out += "rejected by reason:\n";
-    for (const auto& [k, v] : r["rejected"].items()) {
-        if (v.get<std::uint64_t>() != 0) {
-            out += "  " + k + ": " + to_text(v) + "\n";
+    for (const auto& [reason, n] : r.rejected) {
+        if (n != 0) {
+            out += "  " + reason + ": " + std::to_string(n) + "\n";
         }
     }
-    if (!r["last_rejected"].is_null()) {
-        out += "last rejected: " + to_text(r["last_rejected"]["reason"]) + " from " +
-               to_text(r["last_rejected"]["source"]) + "\n";
+    if (r.last_rejected) {
+        out +=
+            "last rejected: " + r.last_rejected->reason + " from " + r.last_rejected->source + "\n";
     }
     out += "transitions (oldest first):\n";
-    for (const auto& t : r["transitions"]) {
-        out += "  " + fmt_rate(t["ago_s"].get<double>()) + " s ago: " + to_text(t["from"]) +
-               " -> " + to_text(t["to"]) + ": " + to_text(t["reason"]) + "\n";
+    for (const auto& t : r.transitions) {
+        out +=
+            "  " + fmt_rate(t.ago_s) + " s ago: " + t.from + " -> " + t.to + ": " + t.reason + "\n";
     }
     return out;
 }
 
 // ipvsadm -Ln --stats, roughly.
-std::string virtual_servers_text(const json& rows) {
+std::string virtual_servers_text(const std::vector<control::virtual_server_row>& rows) {
     std::string out;
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8s %8s %12s %14s\n", "Prot",
@@ -155,52 +162,341 @@ std::string virtual_servers_text(const json& rows) {
                   "Packets", "Bytes", "Health");
     out += buf;
     for (const auto& s : rows) {
-        std::string local = to_text(s["address"]) + ":" + to_text(s["port"]);
-        std::string sched = to_text(s["scheduler"]);
-        if (s["persistence_timeout_s"].get<std::uint64_t>() != 0) {
-            sched += " persistent " + to_text(s["persistence_timeout_s"]);
+        std::string local = s.address + ":" + std::to_string(s.port);
+        std::string sched = s.scheduler;
+        if (s.persistence_timeout_s != 0) {
+            sched += " persistent " + std::to_string(s.persistence_timeout_s);
         }
-        std::string proto = to_text(s["protocol"]);
+        std::string proto = s.protocol;
         for (auto& ch : proto) {
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         }
-        std::snprintf(buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n",
-                      proto.c_str(), local.c_str(), sched.c_str(),
-                      static_cast<unsigned long long>(s["active_conns"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["inactive_conns"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["packets"].get<std::uint64_t>()),
-                      static_cast<unsigned long long>(s["bytes"].get<std::uint64_t>()));
+        std::snprintf(
+            buf, sizeof buf, "%-5s %-24s %-10s %8llu %8llu %12llu %14llu\n", proto.c_str(),
+            local.c_str(), sched.c_str(), static_cast<unsigned long long>(s.active_conns),
+            static_cast<unsigned long long>(s.inactive_conns),
+            static_cast<unsigned long long>(s.packets), static_cast<unsigned long long>(s.bytes));
         out += buf;
-        for (const auto& r : s["real_servers"]) {
-            std::string remote = to_text(r["address"]) + ":" + to_text(r["port"]);
-            std::snprintf(buf, sizeof buf,
-                          "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
-                          remote.c_str(), to_text(r["forward"]).c_str(),
-                          to_text(r["effective_weight"]).c_str(), to_text(r["state"]).c_str(),
-                          static_cast<unsigned long long>(r["active_conns"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["inactive_conns"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["packets"].get<std::uint64_t>()),
-                          static_cast<unsigned long long>(r["bytes"].get<std::uint64_t>()),
-                          to_text(r["health"]).c_str());
+        for (const auto& r : s.real_servers) {
+            std::string remote = r.address + ":" + std::to_string(r.port);
+            std::snprintf(
+                buf, sizeof buf, "  -> %-24s %-7s %6s %-9s %8llu %8llu %12llu %14llu  %s\n",
+                remote.c_str(), r.forward.c_str(), std::to_string(r.effective_weight).c_str(),
+                r.state.c_str(), static_cast<unsigned long long>(r.active_conns),
+                static_cast<unsigned long long>(r.inactive_conns),
+                static_cast<unsigned long long>(r.packets),
+                static_cast<unsigned long long>(r.bytes), r.health.c_str());
             out += buf;
         }
     }
     return out;
 }
 
-reply parse_limit(const std::string& s, std::uint32_t& out) {
-    try {
-        std::size_t used = 0;
-        unsigned long v = std::stoul(s, &used);
-        if (used != s.size() || v == 0 || v > 100000) {
-            throw std::out_of_range("limit");
-        }
-        out = static_cast<std::uint32_t>(v);
-    } catch (...) {
-        return reply::failure("error: limit '" + s + "' is not a number 1..100000\n");
+// The one number parser of the console: an optional sign, then decimal digits
+// only (no spaces, no suffix), within [min, max]. std::nullopt otherwise.
+std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t min,
+                                         std::int64_t max) {
+    std::size_t i = 0;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+        negative = text[i] == '-';
+        ++i;
     }
-    return reply::success("");
+    if (i == text.size() || text.size() - i > 18) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    for (; i < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') {
+            return std::nullopt;
+        }
+        v = v * 10 + (text[i] - '0');
+    }
+    if (negative) {
+        v = -v;
+    }
+    if (v < min || v > max) {
+        return std::nullopt;
+    }
+    return v;
 }
+
+reply failed(const std::string& message) {
+    return reply::failure("error: " + message + "\n");
+}
+
+// What every operator command that changes something answers: the error, or
+// `done` on success.
+template <typename T>
+reply outcome(const result<T>& r, std::string done) {
+    if (!r) {
+        return failed(r.message());
+    }
+    return reply::success(std::move(done));
+}
+
+using control::control_plane;
+
+// ---- show ----
+
+reply show_ports(control_plane& cp, const args& a) {
+    return render(cp.report_ports(), a.json);
+}
+
+reply show_port_stats(control_plane& cp, const args& a) {
+    auto rows = cp.port_stats();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(port_stats_text(rows));
+}
+
+reply show_lcores(control_plane& cp, const args& a) {
+    auto rows = cp.lcores();
+    json r = control::to_json(rows);
+    if (!a.json) {
+        // The table shows one decimal.
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            r[i]["busy_pct"] = fmt_rate(rows[i].busy_pct);
+        }
+    }
+    return render(r, a.json);
+}
+
+reply show_stats(control_plane& cp, const args& a) {
+    auto st = cp.stats();
+    if (a.json) {
+        return render(control::to_json(st), true);
+    }
+    return reply::success(stats_text(st));
+}
+
+reply show_arp(control_plane& cp, const args& a) {
+    return render(cp.report_arp(), a.json);
+}
+
+reply show_info(control_plane& cp, const args& a) {
+    return render(cp.report_summary(), a.json);
+}
+
+reply show_vrrp(control_plane& cp, const args& a) {
+    auto rows = cp.vrrp_instances();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(vrrp_summary(rows));
+}
+
+reply show_vrrp_one(control_plane& cp, const args& a) {
+    auto rows = cp.vrrp_instances(a["name"]);
+    if (rows.empty()) {
+        return failed("no vrrp instance named '" + a["name"] + "'");
+    }
+    if (a.json) {
+        return render(control::to_json(rows[0]), true);
+    }
+    return reply::success(vrrp_detail(rows[0]));
+}
+
+reply show_virtual_servers(control_plane& cp, const args& a) {
+    auto rows = cp.virtual_servers();
+    if (a.json) {
+        return render(control::to_json(rows), true);
+    }
+    return reply::success(virtual_servers_text(rows));
+}
+
+reply show_health(control_plane& cp, const args& a) {
+    return render(cp.report_health(), a.json);
+}
+
+// `show flows [<vip:port>] [limit <N>] [json]`: the optional words are
+// absent from `a` when not typed.
+reply show_flows(control_plane& cp, const args& a) {
+    std::uint32_t n = 100;
+    if (auto it = a.values.find("N"); it != a.values.end()) {
+        auto v = parse_number(it->second, 1, 100000);
+        if (!v) {
+            return failed("limit '" + it->second + "' is not a number 1..100000");
+        }
+        n = static_cast<std::uint32_t>(*v);
+    }
+    std::string vs;
+    if (auto it = a.values.find("vip:port"); it != a.values.end()) {
+        vs = it->second;
+        if (auto ep = control::parse_endpoint(vs, true); !ep) {
+            return failed(ep.message());
+        }
+    }
+    return render(cp.report_flows(vs, n), a.json);
+}
+
+// ---- VRRP ----
+
+reply set_vrrp_priority(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    // The range (1..254) is the instance's rule: set_priority says it.
+    auto n = parse_number(a["N"], INT32_MIN, INT32_MAX);
+    if (!n) {
+        return failed("priority '" + a["N"] + "' is not a number 1..254");
+    }
+    return outcome(cp.vrrp()->set_priority(cp.now(), a["name"], static_cast<int>(*n)),
+                   a["name"] + ": priority " + a["N"] + "\n");
+}
+
+reply vrrp_resign(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    return outcome(cp.vrrp()->resign(cp.now(), a["name"]), a["name"] + ": resigned\n");
+}
+
+reply vrrp_resume(control_plane& cp, const args& a) {
+    if (!cp.vrrp()) {
+        return failed("no vrrp instances");
+    }
+    return outcome(cp.vrrp()->resume(cp.now(), a["name"]), a["name"] + ": resumed\n");
+}
+
+// ---- real servers ----
+
+reply set_rs_weight(control_plane& cp, const args& a) {
+    if (!cp.lb()) {
+        return failed("no virtual servers configured");
+    }
+    auto w = parse_number(a["N"], 0, 2147483647);
+    if (!w) {
+        return failed("weight '" + a["N"] + "' is not 0..2147483647");
+    }
+    return outcome(cp.lb()->set_weight(a["vip:port"], a["rs:port"], static_cast<std::uint32_t>(*w)),
+                   a["rs:port"] + ": weight " + a["N"] + "\n");
+}
+
+reply rs_enable(control_plane& cp, const args& a) {
+    if (!cp.lb()) {
+        return failed("no virtual servers configured");
+    }
+    bool en = a.words.back() == "enable";
+    return outcome(cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en),
+                   a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
+}
+
+// ---- neighbours, configuration, counters ----
+
+reply arp_resolve(control_plane& cp, const args& a) {
+    auto ip = net::ipv4_addr::parse(a["address"]);
+    if (!ip) {
+        return failed("'" + a["address"] + "' is not an IPv4 address");
+    }
+    return outcome(cp.resolve(*ip), "resolving " + ip->to_string() + "\n");
+}
+
+reply reload(control_plane& cp, const args&) {
+    auto r = cp.reload_from_source();
+    if (!r) {
+        return failed(r.message());
+    }
+    return reply::success("reloaded: " + *r + "\n");
+}
+
+reply clear_stats(control_plane& cp, const args&) {
+    cp.clear_stats();
+    return reply::success("statistics cleared\n");
+}
+
+reply quit(control_plane&, const args&) {
+    reply r = reply::success("");
+    r.quit = true;
+    return r;
+}
+
+// Every command but `help`: pattern, help line, handler, argument help.
+struct command_row {
+    const char* pattern;
+    const char* help;
+    reply (*fn)(control_plane&, const args&);
+    std::map<std::string, std::string> arg_help;
+};
+
+const std::string vip_help = "virtual service, e.g. 10.0.0.100:80";
+
+const command_row command_rows[] = {
+    {"show ports [json]", "ports: device, driver, MAC, address, link", show_ports, {}},
+    {"show port stats all [json]",
+     "per-port packet and byte counters (DPDK ethdev)",
+     show_port_stats,
+     {}},
+    {"show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share", show_lcores, {}},
+    {"show stats [json]", "every drop reason, control-core and neighbour counters", show_stats, {}},
+    {"show arp [json]", "the neighbour table", show_arp, {}},
+    {"show info [json]", "uptime, ports, workers, config file", show_info, {}},
+    {"show vrrp [json]",
+     "VRRP instances: state, priority, master, timers, counters",
+     show_vrrp,
+     {}},
+    {"show vrrp <name> [json]",
+     "one VRRP instance in full: rejections by reason, last transitions with reasons",
+     show_vrrp_one,
+     {{"name", "VRRP instance name"}}},
+    {"set vrrp <name> priority <N>",
+     "change an instance's priority (1..254)",
+     set_vrrp_priority,
+     {{"name", "VRRP instance name"}, {"N", "priority 1..254"}}},
+    {"vrrp <name> resign",
+     "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
+     vrrp_resign,
+     {{"name", "VRRP instance name"}}},
+    {"vrrp <name> resume",
+     "undo 'resign': the instance may preempt again",
+     vrrp_resume,
+     {{"name", "VRRP instance name"}}},
+    {"show virtual-servers [json]",
+     "virtual services and real servers: weight, state, connections, packets, bytes "
+     "(like ipvsadm -Ln --stats)",
+     show_virtual_servers,
+     {}},
+    {"show health [json]",
+     "health checks: state, last reason, probes and results per real server",
+     show_health,
+     {}},
+    {"show flows [json]", "flows of every worker (at most 100)", show_flows, {}},
+    {"show flows limit <N> [json]",
+     "flows of every worker, at most N",
+     show_flows,
+     {{"N", "how many"}}},
+    {"show flows <vip:port> [json]",
+     "flows of one virtual service (at most 100)",
+     show_flows,
+     {{"vip:port", vip_help}}},
+    {"show flows <vip:port> limit <N> [json]",
+     "flows of one virtual service, at most N",
+     show_flows,
+     {{"vip:port", vip_help}, {"N", "how many"}}},
+    {"set real-server <vip:port> <rs:port> weight <N>",
+     "change a real server's weight (0 drains: no new flows, existing ones continue)",
+     set_rs_weight,
+     {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}}},
+    {"real-server <vip:port> <rs:port> enable|disable",
+     "take a real server out of scheduling (disable) or back (enable)",
+     rs_enable,
+     {{"vip:port", "virtual service"}, {"rs:port", "real server"}}},
+    {"arp resolve <address>",
+     "resolve an IPv4 address on the port whose subnet holds it",
+     arp_resolve,
+     {{"address", "IPv4 address"}}},
+    {"reload",
+     "read the configuration again and apply it live (SIGHUP does the same); a bad one is "
+     "refused and the running one stays",
+     reload,
+     {}},
+    {"clear stats",
+     "restart every counter shown by show stats/lcores/port stats from zero",
+     clear_stats,
+     {}},
+    {"quit", "end this session (on the interactive console: stop vipgate)", quit, {}},
+};
 
 } // namespace
 
@@ -210,221 +506,11 @@ void register_commands(engine& e, control::control_plane& cp) {
         return reply::success(eng->help_text() +
                               "Every show command accepts a trailing 'json' for scripts.\n");
     });
-    e.add("show ports [json]", "ports: device, driver, MAC, address, link",
-          [&cp](const args& a) { return render(cp.report_ports(), a.json); });
-    e.add("show port stats all [json]", "per-port packet and byte counters (DPDK ethdev)",
-          [&cp](const args& a) {
-              json r = cp.report_port_stats();
-              if (a.json) {
-                  return render(r, true);
-              }
-              return reply::success(port_stats_text(r));
-          });
-    e.add("show lcores [json]", "per-worker rx/tx/replies/punts/drops and busy share",
-          [&cp](const args& a) {
-              json r = cp.report_lcores();
-              if (!a.json) {
-                  for (auto& row : r) {
-                      row["busy_pct"] = fmt_rate(row["busy_pct"].get<double>());
-                  }
-              }
-              return render(r, a.json);
-          });
-    e.add("show stats [json]", "every drop reason, control-core and neighbour counters",
-          [&cp](const args& a) {
-              json r = cp.report_stats();
-              if (a.json) {
-                  return render(r, true);
-              }
-              return reply::success(stats_text(r));
-          });
-    e.add("show arp [json]", "the neighbour table",
-          [&cp](const args& a) { return render(cp.report_arp(), a.json); });
-    e.add("show info [json]", "uptime, ports, workers, config file",
-          [&cp](const args& a) { return render(cp.report_summary(), a.json); });
-    e.add("show vrrp [json]", "VRRP instances: state, priority, master, timers, counters",
-          [&cp](const args& a) {
-              json r = cp.report_vrrp();
-              if (a.json) {
-                  return render(r, true);
-              }
-              return reply::success(vrrp_summary(r));
-          });
-    e.add(
-        "show vrrp <name> [json]",
-        "one VRRP instance in full: rejections by reason, last transitions with reasons",
-        [&cp](const args& a) {
-            json r = cp.report_vrrp(a["name"]);
-            if (r.size() == 0) {
-                return reply::failure(
-                    std::string("error: no vrrp instance named '").append(a["name"]).append("'\n"));
-            }
-            if (a.json) {
-                return render(r[0], true);
-            }
-            return reply::success(vrrp_detail(r[0]));
-        },
-        {{"name", "VRRP instance name"}});
-    e.add("set vrrp <name> priority <N>", "change an instance's priority (1..254)",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              int n = 0;
-              try {
-                  std::size_t used = 0;
-                  n = std::stoi(a["N"], &used);
-                  if (used != a["N"].size()) {
-                      throw std::invalid_argument("junk");
-                  }
-              } catch (...) {
-                  return reply::failure("error: priority '" + a["N"] +
-                                        "' is not a number 1..254\n");
-              }
-              auto r = cp.vrrp()->set_priority(control::control_plane::now(), a["name"], n);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": priority " + a["N"] + "\n");
-          },
-          {{"name", "VRRP instance name"}, {"N", "priority 1..254"}});
-    e.add("vrrp <name> resign",
-          "a master sends priority 0 and becomes backup (until 'vrrp NAME resume')",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              auto r = cp.vrrp()->resign(control::control_plane::now(), a["name"]);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": resigned\n");
-          },
-          {{"name", "VRRP instance name"}});
-    e.add("vrrp <name> resume", "undo 'resign': the instance may preempt again",
-          [&cp](const args& a) {
-              if (!cp.vrrp()) {
-                  return reply::failure("error: no vrrp instances\n");
-              }
-              auto r = cp.vrrp()->resume(control::control_plane::now(), a["name"]);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success(a["name"] + ": resumed\n");
-          },
-          {{"name", "VRRP instance name"}});
-    e.add("show virtual-servers [json]",
-          "virtual services and real servers: weight, state, connections, packets, bytes "
-          "(like ipvsadm -Ln --stats)",
-          [&cp](const args& a) {
-              json r = cp.report_virtual_servers();
-              if (a.json) {
-                  return render(r, true);
-              }
-              return reply::success(virtual_servers_text(r));
-          });
-    e.add("show health [json]",
-          "health checks: state, last reason, probes and results per real server",
-          [&cp](const args& a) { return render(cp.report_health(), a.json); });
-    auto flows = [&cp](const std::string& vs, const std::string& limit, bool as_json) {
-        std::uint32_t n = 100;
-        if (!limit.empty()) {
-            reply bad = parse_limit(limit, n);
-            if (!bad.ok) {
-                return bad;
-            }
-        }
-        if (!vs.empty()) {
-            auto ep = control::parse_endpoint(vs, true);
-            if (!ep) {
-                return reply::failure("error: " + ep.message() + "\n");
-            }
-        }
-        return render(cp.report_flows(vs, n), as_json);
-    };
-    e.add("show flows [json]", "flows of every worker (at most 100)",
-          [flows](const args& a) { return flows("", "", a.json); });
-    e.add("show flows limit <N> [json]", "flows of every worker, at most N",
-          [flows](const args& a) { return flows("", a["N"], a.json); }, {{"N", "how many"}});
-    e.add("show flows <vip:port> [json]", "flows of one virtual service (at most 100)",
-          [flows](const args& a) { return flows(a["vip:port"], "", a.json); },
-          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}});
-    e.add("show flows <vip:port> limit <N> [json]", "flows of one virtual service, at most N",
-          [flows](const args& a) { return flows(a["vip:port"], a["N"], a.json); },
-          {{"vip:port", "virtual service, e.g. 10.0.0.100:80"}, {"N", "how many"}});
-    e.add("set real-server <vip:port> <rs:port> weight <N>",
-          "change a real server's weight (0 drains: no new flows, existing ones continue)",
-          [&cp](const args& a) {
-              if (!cp.lb()) {
-                  return reply::failure("error: no virtual servers configured\n");
-              }
-              std::uint32_t w = 0;
-              try {
-                  std::size_t used = 0;
-                  unsigned long v = std::stoul(a["N"], &used);
-                  if (used != a["N"].size() || v > 2147483647ul) {
-                      throw std::out_of_range("weight");
-                  }
-                  w = static_cast<std::uint32_t>(v);
-              } catch (...) {
-                  return reply::failure("error: weight '" + a["N"] + "' is not 0..2147483647\n");
-              }
-              auto r = cp.lb()->set_weight(a["vip:port"], a["rs:port"], w);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              cp.publish_if_dirty_lb();
-              return reply::success(a["rs:port"] + ": weight " + a["N"] + "\n");
-          },
-          {{"vip:port", "virtual service"}, {"rs:port", "real server"}, {"N", "weight"}});
-    e.add("real-server <vip:port> <rs:port> enable|disable",
-          "take a real server out of scheduling (disable) or back (enable)",
-          [&cp](const args& a) {
-              if (!cp.lb()) {
-                  return reply::failure("error: no virtual servers configured\n");
-              }
-              bool en = a.words.back() == "enable";
-              auto r = cp.lb()->set_enabled(a["vip:port"], a["rs:port"], en);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              cp.publish_if_dirty_lb();
-              return reply::success(a["rs:port"] + (en ? ": enabled\n" : ": disabled\n"));
-          },
-          {{"vip:port", "virtual service"}, {"rs:port", "real server"}});
-    e.add("arp resolve <address>", "resolve an IPv4 address on the port whose subnet holds it",
-          [&cp](const args& a) {
-              auto ip = net::ipv4_addr::parse(a["address"]);
-              if (!ip) {
-                  return reply::failure("error: '" + a["address"] + "' is not an IPv4 address\n");
-              }
-              auto r = cp.resolve(*ip);
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success("resolving " + ip->to_string() + "\n");
-          },
-          {{"address", "IPv4 address"}});
-    e.add("reload",
-          "read the configuration again and apply it live (SIGHUP does the same); a bad one is "
-          "refused and the running one stays",
-          [&cp](const args&) {
-              auto r = cp.reload_from_source();
-              if (!r) {
-                  return reply::failure("error: " + r.message() + "\n");
-              }
-              return reply::success("reloaded: " + *r + "\n");
-          });
-    e.add("clear stats", "restart every counter shown by show stats/lcores/port stats from zero",
-          [&cp](const args&) {
-              cp.clear_stats();
-              return reply::success("statistics cleared\n");
-          });
-    e.add("quit", "end this session (on the interactive console: stop vipgate)", [](const args&) {
-        reply r = reply::success("");
-        r.quit = true;
-        return r;
-    });
+    for (const auto& row : command_rows) {
+        e.add(
+            row.pattern, row.help, [&cp, fn = row.fn](const args& a) { return fn(cp, a); },
+            row.arg_help);
+    }
 }
 
 } // namespace vipgate::console

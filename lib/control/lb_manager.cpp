@@ -319,95 +319,84 @@ std::vector<net::ipv4_addr> lb_manager::next_hops() const {
     return out;
 }
 
-json lb_manager::report(const dataplane::dataplane& dp, usec now) const {
-    json rows = json::array();
+std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) {
+    std::vector<virtual_server_row> rows;
     if (!table_) {
         return rows;
     }
-    for (std::size_t i = 0; i < services_.size(); ++i) {
-        const auto& vs = services_[i];
+    for (const auto& vs : services_) {
         const auto& sc = vs.cfg.service;
+        virtual_server_row o;
+        o.name = vs.cfg.name;
+        o.protocol = lb::protocol_name(sc.proto);
+        o.address = sc.vip.to_string();
+        o.port = sc.port;
+        o.scheduler = lb::scheduler_name(sc.scheduler);
+        o.persistence_timeout_s = static_cast<std::uint64_t>(sc.persistence_timeout.count());
+        o.delay_loop_s = static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0;
         const lb::service* svc = table_->find_service(sc.vip, sc.port, sc.proto);
-        json o = json::object();
-        o["name"] = vs.cfg.name;
-        o["protocol"] = lb::protocol_name(sc.proto);
-        o["address"] = sc.vip.to_string();
-        o["port"] = static_cast<unsigned>(sc.port);
-        o["scheduler"] = lb::scheduler_name(sc.scheduler);
-        o["persistence_timeout_s"] = static_cast<std::uint64_t>(sc.persistence_timeout.count());
-        o["delay_loop_s"] = static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0;
-        std::uint64_t conns = 0, inact = 0, pkts = 0, bytes = 0;
-        json rss = json::array();
-        for (std::size_t j = 0; j < vs.rs.size(); ++j) {
-            const auto& r = vs.rs[j];
-            std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : sc.port;
-            const lb::real_server* rs = table_->find_real_server(r.cfg.rs.address, port, sc.proto);
-            // find_real_server returns the first service's entry for a shared
-            // endpoint: use this service's own by scanning it.
-            if (svc != nullptr) {
-                for (const auto& cand : table_->real_servers(*svc)) {
-                    if (cand.address == r.cfg.rs.address && cand.port == port) {
-                        rs = &cand;
-                    }
-                }
-            }
-            std::uint64_t a = 0, in = 0, p = 0, b = 0;
-            if (rs != nullptr && rs->slot < dataplane::max_real_servers) {
-                for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                    const auto& st = dp.stats(w);
-                    a += st.rs_active[rs->slot].load(std::memory_order_relaxed);
-                    in += st.rs_inactive[rs->slot].load(std::memory_order_relaxed);
-                    p += st.rs_packets[rs->slot].get();
-                    b += st.rs_bytes[rs->slot].get();
-                }
-                const std::uint32_t svc_key = sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^
-                                              static_cast<std::uint32_t>(sc.proto);
-                auto& owner = slot_owners_[rs->slot];
-                if (owner.address != r.cfg.rs.address || owner.port != port ||
-                    owner.service != svc_key) {
-                    // First report of this slot for this real server.
-                    bool first_use = owner.address.value == 0 && owner.port == 0;
-                    owner = {r.cfg.rs.address, port, svc_key, first_use ? 0 : p, first_use ? 0 : b};
-                }
-                p -= std::min(p, owner.base_packets);
-                b -= std::min(b, owner.base_bytes);
-            }
-            conns += a;
-            inact += in;
-            pkts += p;
-            bytes += b;
-            json x = json::object();
-            x["address"] = r.cfg.rs.address.to_string();
-            x["port"] = static_cast<unsigned>(port);
-            x["forward"] = "Masq";
-            x["weight"] = r.weight;
-            x["effective_weight"] = rs ? rs->weight : 0u;
-            x["state"] = r.draining_since ? "draining"
-                         : !r.enabled     ? "disabled"
-                                          : (r.healthy ? "up" : "down");
-            x["check"] = r.cfg.check ? "tcp" : "none";
-            x["health"] = r.health_reason;
-            x["health_since_s"] = static_cast<double>((now - r.health_since).count()) / 1e6;
-            x["inhibit_on_failure"] = r.cfg.inhibit_on_failure;
-            x["active_conns"] = a;
-            x["inactive_conns"] = in;
-            x["packets"] = p;
-            x["bytes"] = b;
-            rss.push_back(std::move(x));
+        for (const auto& r : vs.rs) {
+            auto x = rs_report(sh, vs, svc, r, now);
+            o.active_conns += x.active_conns;
+            o.inactive_conns += x.inactive_conns;
+            o.packets += x.packets;
+            o.bytes += x.bytes;
+            o.real_servers.push_back(std::move(x));
         }
-        o["active_conns"] = conns;
-        o["inactive_conns"] = inact;
-        o["packets"] = pkts;
-        o["bytes"] = bytes;
-        o["real_servers"] = std::move(rss);
         rows.push_back(std::move(o));
     }
     return rows;
 }
 
-json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
-                              std::uint32_t limit) const {
-    dataplane::flow_dump_request req;
+real_server_row lb_manager::rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
+                                      const rs_state& r, usec now) {
+    const auto& sc = vs.cfg.service;
+    std::uint16_t port = r.cfg.rs.port ? r.cfg.rs.port : sc.port;
+    const lb::real_server* rs = table_->find_real_server(r.cfg.rs.address, port, sc.proto);
+    // find_real_server returns the first service's entry for a shared
+    // endpoint: use this service's own by scanning it.
+    if (svc != nullptr) {
+        for (const auto& cand : table_->real_servers(*svc)) {
+            if (cand.address == r.cfg.rs.address && cand.port == port) {
+                rs = &cand;
+            }
+        }
+    }
+    real_server_row x;
+    if (rs != nullptr && rs->slot < max_real_servers) {
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            const auto& st = sh.worker(w);
+            x.active_conns += st.rs_active[rs->slot].load(std::memory_order_relaxed);
+            x.inactive_conns += st.rs_inactive[rs->slot].load(std::memory_order_relaxed);
+            x.packets += st.rs_packets[rs->slot].get();
+            x.bytes += st.rs_bytes[rs->slot].get();
+        }
+        const std::uint32_t svc_key =
+            sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^ static_cast<std::uint32_t>(sc.proto);
+        auto& owner = slot_owners_[rs->slot];
+        if (owner.address != r.cfg.rs.address || owner.port != port || owner.service != svc_key) {
+            // First report of this slot for this real server.
+            bool first_use = owner.address.value == 0 && owner.port == 0;
+            owner = {r.cfg.rs.address, port, svc_key, first_use ? 0 : x.packets,
+                     first_use ? 0 : x.bytes};
+        }
+        x.packets -= std::min(x.packets, owner.base_packets);
+        x.bytes -= std::min(x.bytes, owner.base_bytes);
+    }
+    x.address = r.cfg.rs.address.to_string();
+    x.port = port;
+    x.weight = r.weight;
+    x.effective_weight = rs ? rs->weight : 0u;
+    x.state = r.draining_since ? "draining" : !r.enabled ? "disabled" : (r.healthy ? "up" : "down");
+    x.check = r.cfg.check ? "tcp" : "none";
+    x.health = r.health_reason;
+    x.health_since_s = static_cast<double>((now - r.health_since).count()) / 1e6;
+    x.inhibit_on_failure = r.cfg.inhibit_on_failure;
+    return x;
+}
+
+json lb_manager::report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const {
+    flow_dump_request req;
     req.limit = limit;
     if (!vs.empty()) {
         auto e = parse_endpoint(vs, true);
@@ -419,7 +408,7 @@ json lb_manager::report_flows(dataplane::dataplane& dp, const std::string& vs,
         }
     }
     json rows = json::array();
-    for (const auto& f : dp.dump_flows(req)) {
+    for (const auto& f : sh.dump_flows(req)) {
         json o = json::object();
         o["protocol"] = f.proto == 6 ? "tcp" : "udp";
         o["client"] = f.client.to_string() + ":" + std::to_string(f.client_port);

@@ -18,7 +18,8 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "dataplane/dataplane.hpp"
+#include "control/reports.hpp"
+#include "control/shell.hpp"
 #include "lb/service_table.hpp"
 
 namespace vipgate::control {
@@ -74,13 +75,17 @@ class lb_manager {
     // Health verdicts (from the checker).
     void set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason, usec now);
 
-    json report(const dataplane::dataplane& dp, usec now) const;
-    json report_flows(dataplane::dataplane& dp, const std::string& vs, std::uint32_t limit) const;
+    // Also rebases a real-server slot's counters when its owner changed
+    // (hence not const).
+    std::vector<virtual_server_row> report(const shell& sh, usec now);
+    json report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const;
 
     // Every address the workers will need a MAC for (real servers).
     std::vector<net::ipv4_addr> next_hops() const;
 
   private:
+    real_server_row rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
+                              const rs_state& r, usec now);
     result<std::pair<std::size_t, std::size_t>> find(const std::string& vs,
                                                      const std::string& rs) const;
 
@@ -94,7 +99,7 @@ class lb_manager {
         std::uint32_t service = 0; // vip hash, to tell services apart
         std::uint64_t base_packets = 0, base_bytes = 0;
     };
-    mutable std::map<std::uint16_t, slot_owner> slot_owners_;
+    std::map<std::uint16_t, slot_owner> slot_owners_; // updated by report()
     bool dirty_ = true;
 };
 

@@ -39,17 +39,17 @@ double to_seconds(std::chrono::microseconds d) {
 // on a port of the config (the dataplane's: a reload cannot change them), a
 // VRID used once per port, sync group members that exist and belong to one
 // group each. They are asserted here, not checked again.
-result<std::unique_ptr<vrrp_manager>>
-vrrp_manager::make(const config::config& cfg, const std::vector<dataplane::port_info>& ports,
-                   vrrp_host& host, std::vector<std::string>* warnings) {
+result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& cfg,
+                                                         const std::vector<port_info>& ports,
+                                                         vrrp_host& host,
+                                                         std::vector<std::string>* warnings) {
     assert(cfg.vrrp_instances.size() <= config::max_vrrp_instances);
     std::unique_ptr<vrrp_manager> m(new vrrp_manager(host));
     for (const auto& vi : cfg.vrrp_instances) {
         const std::string where =
             "vrrp instance " + vi.vrrp.name + " (" + vi.where.to_string() + ")";
-        const auto pit =
-            std::find_if(ports.begin(), ports.end(),
-                         [&](const dataplane::port_info& p) { return p.name == vi.port; });
+        const auto pit = std::find_if(ports.begin(), ports.end(),
+                                      [&](const port_info& p) { return p.name == vi.port; });
         assert(pit != ports.end());
         vrrp::instance_config c = vi.vrrp;
         if (c.primary_address.value == 0) {
@@ -140,7 +140,7 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
 }
 
 std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
-                                const dataplane::dataplane& dp) {
+                                const shell& sh) {
     unsigned kept = 0, started = 0, stopped = 0;
     // Shut down what goes away or changes.
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -203,8 +203,8 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
             used[r] = true;
             n.reject_base.assign(vrrp::reject_reason_count, 0);
             for (std::size_t reason = 0; reason < vrrp::reject_reason_count; ++reason) {
-                for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                    n.reject_base[reason] += dp.stats(w).vrrp_reject[r][reason].get();
+                for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                    n.reject_base[reason] += sh.worker(w).vrrp_reject[r][reason].get();
                 }
             }
             n.reject_seen = n.reject_base;
@@ -342,7 +342,7 @@ void vrrp_manager::send_garps(std::size_t idx, std::uint32_t count) {
     }
 }
 
-void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
+void vrrp_manager::on_punt(usec now, const punt_view& f) {
     // The worker's slot is the instance's counter row, stable across reloads.
     std::size_t idx = instances_.size();
     for (std::size_t i = 0; i < instances_.size(); ++i) {
@@ -354,7 +354,7 @@ void vrrp_manager::on_punt(usec now, const dataplane::punted_frame& f) {
         ++tx_.punts_bad;
         return;
     }
-    std::span<const std::uint8_t> frame(f.data, f.length);
+    std::span<const std::uint8_t> frame = f.frame;
     net::packet_meta meta;
     if (net::parse(frame, meta) != pipeline::drop_reason::none ||
         meta.ip_proto != net::ip_proto_vrrp) {
@@ -512,112 +512,90 @@ void vrrp_manager::fill_snapshot(pipeline::snapshot_builder& b) const {
     }
 }
 
-json vrrp_manager::report(usec now, const dataplane::dataplane& dp, const std::string& only) const {
-    json rows = json::array();
-    for (std::size_t i = 0; i < instances_.size(); ++i) {
-        const auto& s = instances_[i];
-        if (!only.empty() && s.name != only) {
-            continue;
+std::vector<vrrp_instance_row> vrrp_manager::report(usec now, const shell& sh,
+                                                    const std::string& only) const {
+    std::vector<vrrp_instance_row> rows;
+    for (const auto& s : instances_) {
+        if (only.empty() || s.name == only) {
+            rows.push_back(instance_report(now, sh, s));
         }
-        const auto& in = *s.inst;
-        const auto& c = in.counters();
-        json r = json::object();
-        r["name"] = s.name;
-        r["port"] = s.port_name;
-        r["vrid"] = static_cast<unsigned>(s.cfg->vrid);
-        r["version"] = static_cast<unsigned>(s.cfg->version);
-        r["state"] = state_upper(in.state());
-        r["priority"] = static_cast<unsigned>(in.base_priority());
-        r["effective_priority"] = static_cast<unsigned>(in.effective_priority());
-        r["master_address"] =
-            in.master_address() ? in.master_address()->to_string() : std::string("-");
-        r["master_priority"] = static_cast<unsigned>(in.master_priority());
-        r["advert_interval_s"] = to_seconds(in.advert_interval());
-        r["master_adver_interval_s"] = to_seconds(in.master_adver_interval());
-        r["master_down_interval_s"] = to_seconds(in.master_down_interval());
-        auto ttd = in.time_to_master_down(tp(now));
-        r["time_to_master_down_s"] = ttd ? json(to_seconds(*ttd)) : json(nullptr);
-        r["preempt"] = s.cfg->preempt;
-        r["preempt_delay_s"] = to_seconds(s.cfg->preempt_delay);
-        r["resigned"] = in.resigned();
-        r["owns_vips"] = s.owns_vips;
-        json vips = json::array();
-        for (const auto& v : s.cfg->virtual_addresses) {
-            vips.push_back(v.to_string());
-        }
-        r["virtual_addresses"] = std::move(vips);
-        r["source_address"] = s.cfg->primary_address.to_string();
-        r["mac"] = (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string();
-        json peers = json::array();
-        for (const auto& p : s.cfg->unicast_peers) {
-            peers.push_back(p.to_string());
-        }
-        r["unicast_peers"] = std::move(peers);
-        r["authentication"] = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
-        r["sync_group"] =
-            s.group >= 0 ? json(groups_[static_cast<std::size_t>(s.group)].name) : json(nullptr);
-        r["adverts_sent"] = c.adverts_sent;
-        r["adverts_received"] = c.adverts_received;
-        r["adverts_ignored"] = c.adverts_ignored;
-        r["lower_priority_discarded"] = c.lower_priority_discarded;
-        r["priority_zero_sent"] = c.priority_zero_sent;
-        r["priority_zero_received"] = c.priority_zero_received;
-        r["became_master"] = c.became_master;
-        r["released_master"] = c.released_master;
-        r["forced_elections"] = c.forced_elections;
-        r["garp_bursts"] = c.garp_bursts;
-        r["interval_adopted"] = c.interval_adopted;
-        std::uint64_t punted = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            punted += dp.stats(w).vrrp_punted[s.row].get();
-        }
-        r["adverts_accepted_by_workers"] = punted;
-        // Rejections by the workers, per reason.
-        json rej = json::object();
-        std::uint64_t total = 0;
-        std::uint64_t last = 0;
-        for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
-            std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                v += dp.stats(w).vrrp_reject[s.row][reason].get();
-            }
-            v -= std::min(v, s.reject_base[reason]);
-            total += v;
-            rej[std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)))] =
-                v;
-        }
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
-                last = l;
-            }
-        }
-        r["rejected_total"] = total;
-        r["rejected"] = std::move(rej);
-        if (last != 0) {
-            json lr = json::object();
-            lr["reason"] =
-                std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32)));
-            lr["source"] = net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string();
-            r["last_rejected"] = std::move(lr);
-        } else {
-            r["last_rejected"] = nullptr;
-        }
-        json hist = json::array();
-        for (const auto& t : in.history()) {
-            json h = json::object();
-            h["ago_s"] = to_seconds(now - t.at.time_since_epoch());
-            h["from"] = state_upper(t.from);
-            h["to"] = state_upper(t.to);
-            h["reason"] = t.reason;
-            hist.push_back(std::move(h));
-        }
-        r["transitions"] = std::move(hist);
-        rows.push_back(std::move(r));
     }
     return rows;
 }
 
-json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
+vrrp_instance_row vrrp_manager::instance_report(usec now, const shell& sh, const slot& s) const {
+    const auto& in = *s.inst;
+    vrrp_instance_row r;
+    r.name = s.name;
+    r.port = s.port_name;
+    r.vrid = s.cfg->vrid;
+    r.version = s.cfg->version;
+    r.state = state_upper(in.state());
+    r.priority = in.base_priority();
+    r.effective_priority = in.effective_priority();
+    r.master_address = in.master_address() ? in.master_address()->to_string() : std::string("-");
+    r.master_priority = in.master_priority();
+    r.advert_interval_s = to_seconds(in.advert_interval());
+    r.master_adver_interval_s = to_seconds(in.master_adver_interval());
+    r.master_down_interval_s = to_seconds(in.master_down_interval());
+    if (auto ttd = in.time_to_master_down(tp(now))) {
+        r.time_to_master_down_s = to_seconds(*ttd);
+    }
+    r.preempt = s.cfg->preempt;
+    r.preempt_delay_s = to_seconds(s.cfg->preempt_delay);
+    r.resigned = in.resigned();
+    r.owns_vips = s.owns_vips;
+    for (const auto& v : s.cfg->virtual_addresses) {
+        r.virtual_addresses.push_back(v.to_string());
+    }
+    r.source_address = s.cfg->primary_address.to_string();
+    r.mac = (s.cfg->use_vmac ? s.vmac : s.port_mac).to_string();
+    for (const auto& p : s.cfg->unicast_peers) {
+        r.unicast_peers.push_back(p.to_string());
+    }
+    r.authentication = s.cfg->auth == vrrp::auth_kind::pass ? "PASS" : "none";
+    if (s.group >= 0) {
+        r.sync_group = groups_[static_cast<std::size_t>(s.group)].name;
+    }
+    r.counters = in.counters();
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        r.adverts_accepted_by_workers += sh.worker(w).vrrp_punted[s.row].get();
+    }
+    add_rejections(sh, s, r);
+    for (const auto& t : in.history()) {
+        r.transitions.push_back({to_seconds(now - t.at.time_since_epoch()), state_upper(t.from),
+                                 state_upper(t.to), t.reason});
+    }
+    return r;
+}
+
+// The workers' rejections of this instance's adverts, per reason (minus what
+// a previous owner of the counter row left), and the last one.
+void vrrp_manager::add_rejections(const shell& sh, const slot& s, vrrp_instance_row& r) const {
+    for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
+        std::uint64_t v = 0;
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            v += sh.worker(w).vrrp_reject[s.row][reason].get();
+        }
+        v -= std::min(v, s.reject_base[reason]);
+        r.rejected_total += v;
+        r.rejected.emplace_back(
+            std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason))), v);
+    }
+    std::uint64_t last = 0;
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
+            last = l;
+        }
+    }
+    if (last != 0) {
+        r.last_rejected = vrrp_instance_row::rejection{
+            std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(last >> 32))),
+            net::ipv4_addr(static_cast<std::uint32_t>(last)).to_string()};
+    }
+}
+
+json vrrp_manager::tx_report(const shell& sh) const {
     json o = json::object();
     o["adverts_sent"] = tx_.adverts_sent;
     o["adverts_failed"] = tx_.adverts_failed;
@@ -625,11 +603,11 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     o["garps_sent"] = tx_.garps_sent;
     o["punts_bad"] = tx_.punts_bad;
     json unk = json::object();
-    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    const std::size_t row = worker_stats::vrrp_rows - 1;
     for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
         std::uint64_t v = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            v += dp.stats(w).vrrp_reject[row][reason].get();
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            v += sh.worker(w).vrrp_reject[row][reason].get();
         }
         if (v != 0) {
             unk[std::string(vrrp::reject_reason_name(static_cast<vrrp::reject_reason>(reason)))] =
@@ -640,14 +618,14 @@ json vrrp_manager::tx_report(const dataplane::dataplane& dp) const {
     return o;
 }
 
-void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
+void vrrp_manager::log_rejections(usec now, const shell& sh) {
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& s = instances_[i];
         std::string what;
         for (std::size_t reason = 1; reason < vrrp::reject_reason_count; ++reason) {
             std::uint64_t v = 0;
-            for (unsigned w = 0; w < dp.worker_count(); ++w) {
-                v += dp.stats(w).vrrp_reject[s.row][reason].get();
+            for (unsigned w = 0; w < sh.worker_count(); ++w) {
+                v += sh.worker(w).vrrp_reject[s.row][reason].get();
             }
             if (v > s.reject_seen[reason]) {
                 what +=
@@ -670,8 +648,8 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
         }
         ++s.reject_log_count;
         std::uint64_t last = 0;
-        for (unsigned w = 0; w < dp.worker_count(); ++w) {
-            if (auto l = dp.stats(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
+        for (unsigned w = 0; w < sh.worker_count(); ++w) {
+            if (auto l = sh.worker(w).vrrp_last_reject[s.row].load(std::memory_order_relaxed)) {
                 last = l;
             }
         }
@@ -685,10 +663,10 @@ void vrrp_manager::log_rejections(usec now, const dataplane::dataplane& dp) {
     }
     // Unknown VRIDs are normal on a segment shared with other VRRP groups:
     // debug level only.
-    const std::size_t row = dataplane::worker_stats::vrrp_rows - 1;
+    const std::size_t row = worker_stats::vrrp_rows - 1;
     std::uint64_t v = 0;
-    for (unsigned w = 0; w < dp.worker_count(); ++w) {
-        v += dp.stats(w)
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        v += sh.worker(w)
                  .vrrp_reject[row][static_cast<std::size_t>(vrrp::reject_reason::unknown_vrid)]
                  .get();
     }

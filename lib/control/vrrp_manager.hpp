@@ -2,7 +2,7 @@
 // The VRRP instances of this gateway on the control core: feeds them adverts
 // (punted by workers after validation), timers, link changes and operator
 // commands, and carries out their actions — adverts and gratuitous ARPs out
-// through the dataplane, VIP ownership through a new worker snapshot.
+// through the shell, VIP ownership through a new worker snapshot.
 //
 // Threads: control core only.
 
@@ -17,7 +17,8 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "dataplane/dataplane.hpp"
+#include "control/reports.hpp"
+#include "control/shell.hpp"
 #include "pipeline/snapshot.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/sync_group.hpp"
@@ -46,9 +47,10 @@ struct vrrp_tx_counters {
 
 class vrrp_manager {
   public:
-    static result<std::unique_ptr<vrrp_manager>>
-    make(const config::config& cfg, const std::vector<dataplane::port_info>& ports, vrrp_host& host,
-         std::vector<std::string>* warnings = nullptr);
+    static result<std::unique_ptr<vrrp_manager>> make(const config::config& cfg,
+                                                      const std::vector<port_info>& ports,
+                                                      vrrp_host& host,
+                                                      std::vector<std::string>* warnings = nullptr);
 
     std::size_t size() const { return instances_.size(); }
     bool empty() const { return instances_.empty(); }
@@ -61,8 +63,8 @@ class vrrp_manager {
     // shut down (priority 0 if MASTER); new or changed ones start. Returns a
     // summary for the log.
     std::string adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
-                      const dataplane::dataplane& dp);
-    void on_punt(usec now, const dataplane::punted_frame& f);
+                      const shell& sh);
+    void on_punt(usec now, const punt_view& f);
     void on_timer(usec now);
     std::optional<usec> next_deadline() const;
     void link_changed(usec now, std::uint16_t port, bool up);
@@ -83,12 +85,13 @@ class vrrp_manager {
     void fill_snapshot(pipeline::snapshot_builder& b) const;
 
     // Reports. `rejects` reads the workers' counters.
-    json report(usec now, const dataplane::dataplane& dp, const std::string& only = {}) const;
+    std::vector<vrrp_instance_row> report(usec now, const shell& sh,
+                                          const std::string& only = {}) const;
     // The control core's send counters and the workers' rejections of
     // adverts that matched no instance, by reason.
-    json tx_report(const dataplane::dataplane& dp) const;
+    json tx_report(const shell& sh) const;
     // Log new worker rejections (rate-limited); call about once a second.
-    void log_rejections(usec now, const dataplane::dataplane& dp);
+    void log_rejections(usec now, const shell& sh);
 
   private:
     struct slot {
@@ -120,6 +123,8 @@ class vrrp_manager {
     };
 
     vrrp_manager(vrrp_host& host) : host_(host) {}
+    vrrp_instance_row instance_report(usec now, const shell& sh, const slot& s) const;
+    void add_rejections(const shell& sh, const slot& s, vrrp_instance_row& r) const;
     // Builds the group over instances_[members] and marks them as its own.
     result<void> add_group(const std::string& name, std::vector<std::size_t> members);
     static vrrp::time_point tp(usec now) { return vrrp::time_point{now}; }

@@ -649,22 +649,6 @@ void dataplane::free(rte_mbuf* m) {
     rte_pktmbuf_free(m);
 }
 
-bool dataplane::send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame) {
-    rte_mbuf* m = alloc_frame();
-    if (m == nullptr) {
-        ++control_tx_dropped_;
-        return false;
-    }
-    std::uint8_t* d = frame_data(m, static_cast<std::uint16_t>(frame.size()));
-    if (d == nullptr) {
-        rte_pktmbuf_free(m);
-        ++control_tx_dropped_;
-        return false;
-    }
-    std::memcpy(d, frame.data(), frame.size());
-    return send(port_index, m);
-}
-
 unsigned dataplane::control_tx_pending() const {
     return rte_ring_count(control_tx_);
 }

@@ -1,10 +1,11 @@
 #pragma once
 // The DPDK shell: ports, queues, mempool, rings and the worker lcores.
-// Only this library, lib/control, lib/console and app/ include rte_*.h.
+// Only this library, lib/console and app/ include rte_*.h; the control core
+// (lib/control) reaches it through control::shell (dataplane::shell_impl).
 //
 // Threads:
 //   control core (main lcore) - calls everything in this class except the
-//                               worker loop; publishes snapshots, drains
+//                               worker loop (via shell_impl); publishes snapshots, drains
 //                               punt rings, enqueues control TX.
 //   worker w (lcore)          - runs worker_loop(): polls RX queue w of every
 //                               port, transmits on TX queue w.
@@ -19,6 +20,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "control/shell.hpp"
 #include "dataplane/counters.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/snapshot.hpp"
@@ -35,41 +37,11 @@ namespace vipgate::dataplane {
 // core), immutable; published by dataplane::publish(), then read-only until
 // reclaimed (RCU).
 using snapshot = pipeline::snapshot;
-
-struct port_info {
-    std::string name;     // config name, e.g. "ext0"
-    std::string device;   // config device string
-    std::string eal_name; // ethdev name (vdev name or canonical PCI address)
-    std::string driver;   // PMD name
-    std::uint16_t port_id = 0;
-    net::mac_addr mac;
-    config::port_config cfg;
-    // The control core's own TX queue on this port (one past the workers'),
-    // or -1: its frames go through the control TX ring and worker 0.
-    int control_queue = -1;
-};
-
-struct link_state {
-    bool up = false;
-    std::uint32_t speed_mbps = 0;
-    bool full_duplex = false;
-};
-
-// `show flows`: what to copy out of a worker's flow table.
-struct flow_dump_request {
-    net::ipv4_addr vip;        // 0: any
-    std::uint16_t vport = 0;   // 0: any
-    std::uint32_t limit = 100; // at most this many records
-    std::uint8_t proto = 0;    // IP protocol; 0: any
-};
-
-struct flow_record {
-    net::ipv4_addr client, vip, rs;
-    std::uint16_t client_port = 0, vport = 0, rs_port = 0;
-    std::uint8_t proto = 0;
-    std::uint8_t state = 0; // lb::flow_state
-    std::uint32_t expires_in_ms = 0;
-};
+// The seam's types (control/shell.hpp), under their shell names.
+using control::flow_dump_request;
+using control::flow_record;
+using control::link_state;
+using control::port_info;
 
 // A frame the worker punted: owned by the receiver, who must free it with
 // dataplane::free().
@@ -121,12 +93,7 @@ class dataplane {
 
     // Learn/resolve notices from the workers (ARP requests answered; next
     // hops missing).
-    struct notice_view {
-        bool resolve; // else learn
-        std::uint16_t port;
-        net::ipv4_addr ip;
-        net::mac_addr mac;
-    };
+    using notice_view = control::notice_view;
     unsigned drain_notices(const std::function<void(const notice_view&)>& fn, unsigned budget);
 
     // Flows of every worker matching `req` (asks each worker, waits at most
@@ -141,9 +108,6 @@ class dataplane {
     std::uint8_t* frame_data(rte_mbuf* m, std::uint16_t length); // sets length, returns data
     bool send(std::uint16_t port_index, rte_mbuf* m);            // false: ring full (frame freed)
     static void free(rte_mbuf* m);
-    // Copy `frame` into a new mbuf and send it; false when out of mbufs or
-    // the control TX ring is full.
-    bool send_copy(std::uint16_t port_index, std::span<const std::uint8_t> frame);
     // Frames queued for control TX that worker 0 has not sent yet.
     unsigned control_tx_pending() const;
     std::uint64_t control_tx_dropped() const { return control_tx_dropped_; }

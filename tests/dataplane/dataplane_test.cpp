@@ -28,6 +28,7 @@
 #include "console/control_socket.hpp"
 #include "control/control_plane.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/shell_impl.hpp"
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
@@ -58,6 +59,7 @@ struct rig {
     rte_ring* from_port = nullptr;    // port TX -> test
     rte_ring* from_control = nullptr; // TX queue 1 (the control core's), with control_queue
     std::unique_ptr<dataplane::dataplane> dp;
+    std::unique_ptr<dataplane::shell_impl> sh;
     std::unique_ptr<control::control_plane> cp;
     config::config cfg;
     net::mac_addr mac;
@@ -110,7 +112,8 @@ struct rig {
         dp = std::move(d.value());
         auto s = dp->start();
         EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.message());
-        cp = std::make_unique<control::control_plane>(cfg, *dp);
+        sh = std::make_unique<dataplane::shell_impl>(*dp);
+        cp = std::make_unique<control::control_plane>(cfg, *sh);
         auto in = cp->init();
         if (!in.ok()) {
             ADD_FAILURE() << in.message();

@@ -25,6 +25,7 @@
 #include "console/engine.hpp"
 #include "control/control_plane.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/shell_impl.hpp"
 #include "net/builder.hpp"
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
@@ -61,6 +62,7 @@ struct lb_rig {
     unsigned workers;
     std::vector<std::vector<rte_ring*>> rx, tx; // [port][queue]
     std::unique_ptr<dataplane::dataplane> dp;
+    std::unique_ptr<dataplane::shell_impl> sh;
     std::unique_ptr<control::control_plane> cp;
     config::config cfg;
     net::mac_addr ext_mac, int_mac;
@@ -125,7 +127,8 @@ struct lb_rig {
         }
         dp = std::move(d.value());
         EXPECT_TRUE(dp->start().ok());
-        cp = std::make_unique<control::control_plane>(cfg, *dp);
+        sh = std::make_unique<dataplane::shell_impl>(*dp);
+        cp = std::make_unique<control::control_plane>(cfg, *sh);
         auto in = cp->init();
         if (!in.ok()) {
             ADD_FAILURE() << in.message();

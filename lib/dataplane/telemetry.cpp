@@ -1,11 +1,13 @@
-#include "control/telemetry.hpp"
+#include "dataplane/telemetry.hpp"
 
 #include <rte_telemetry.h>
 
 #include <atomic>
 #include <string>
 
-namespace vipgate::control {
+namespace vipgate::dataplane {
+
+using control::control_plane;
 
 namespace {
 
@@ -129,4 +131,4 @@ void unregister_telemetry() {
     g_cp.store(nullptr);
 }
 
-} // namespace vipgate::control
+} // namespace vipgate::dataplane
