@@ -3,7 +3,7 @@
 // devices and addresses). To add a top-level section: write its table (or a
 // reader for a sequence of items), add one line to top_fields(), and document
 // it in docs/config.md. The VRRP sections live in vrrp_yaml.cpp, the
-// load-balancing ones in lb_yaml.cpp.
+// load-balancing ones in lb_yaml.cpp, `sync` in sync_yaml.cpp.
 
 #include "config/config.hpp"
 
@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "config/lb_yaml.hpp"
+#include "config/sync_yaml.hpp"
 #include "config/vrrp_yaml.hpp"
 #include "config/yaml_util.hpp"
 
@@ -475,6 +476,10 @@ const std::vector<field<config>>& top_fields() {
         deferred_sequence("vrrp_sync_groups", vrrp_yaml::groups_expected()),
         section_field("load_balancing", &config::load_balancing, lb_yaml::load_balancing_fields()),
         deferred_sequence("virtual_servers", lb_yaml::virtual_servers_expected()),
+        // Read after the VRRP sections (it names a port and an instance).
+        // Not nullable: `sync:` alone has no port, and sync off is no key.
+        field<config>{"sync", sync_yaml::sync_expected(),
+                      [](diagnostics&, const YAML::Node&, const std::string&, config&) {}},
     };
     return fields;
 }
@@ -501,6 +506,7 @@ void read_document(diagnostics& diag, const std::string& text, config& cfg) {
         vrrp_yaml::read_vrrp_sections(diag, *root, cfg);
         read_static_neighbours(diag, *root, cfg);
         lb_yaml::read_virtual_servers(diag, *root, cfg);
+        sync_yaml::read_sync_section(diag, *root, cfg);
     }
 }
 
@@ -539,6 +545,7 @@ std::vector<std::string> schema_keys() {
     append_keys(keys, "neighbours.static[]", static_neighbour_fields());
     vrrp_yaml::append_schema_keys(keys);
     lb_yaml::append_schema_keys(keys);
+    sync_yaml::append_schema_keys(keys);
     return keys;
 }
 

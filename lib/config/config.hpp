@@ -12,6 +12,8 @@
 #include "lb/service_table.hpp"
 #include "lb/tcp_state.hpp"
 #include "net/types.hpp"
+#include "sync/codec.hpp"
+#include "sync/session.hpp"
 #include "vrrp/config.hpp"
 
 namespace vipgate::config {
@@ -145,6 +147,26 @@ struct virtual_server_config {
     source_location where;
 };
 
+// Flow-state sync with the peer gateway (issue 11, docs/ha.md; keepalived's
+// lvs_sync_daemon). Parsed and validated by lib/config; not yet wired to the
+// dataplane. The retransmission and peer timers stay at lib/sync's
+// session_config defaults.
+struct sync_config {
+    std::string port;                                // a port name: sync rides on this port, as UDP
+    net::ipv4_addr group = sync::default_group;      // multicast group (unused with peers)
+    std::vector<net::ipv4_addr> peers;               // unicast peers; empty: multicast to `group`
+    std::uint16_t udp_port = sync::default_udp_port; // source and destination port
+    std::uint32_t id = 0;                            // sync id, the header's 32-bit field
+    std::string key_file;                            // as written ("" = no authentication)
+    // Its bytes, read at load time (HMAC-SHA256 key). A secret: never log,
+    // show or export it (show config / JSON print key_file only).
+    std::vector<std::uint8_t> key;
+    std::string instance; // VRRP instance whose master sends; "" = always both ways
+    std::chrono::milliseconds flush_interval = sync::session_config{}.flush_interval;
+    std::uint32_t bulk_rate = sync::session_config{}.bulk_rate; // bulk records per second
+    source_location where;
+};
+
 struct config {
     std::string source_file; // the YAML file this came from ("<string>" for tests)
     std::vector<port_config> ports;
@@ -154,6 +176,8 @@ struct config {
     std::vector<vrrp_sync_group_config> vrrp_sync_groups;
     std::vector<virtual_server_config> virtual_servers;
     load_balancing_config load_balancing;
+    // Absent: no flow-state sync, vipgate behaves exactly as without it.
+    std::optional<sync_config> sync;
     // Problems that did not stop the load, one per entry, each as
     // "FILE:LINE:COLUMN: what": a value adjusted the way keepalived adjusts it
     // (advert_int rounding, auth_pass truncation), a keepalived.conf keyword

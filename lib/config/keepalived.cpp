@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "config/lb_check.hpp"
+#include "config/sync_check.hpp"
 #include "config/vrrp_check.hpp"
 #include "config/yaml_util.hpp"
 
@@ -161,6 +162,7 @@ class importer {
     std::vector<instance_draft>& instances() { return instances_; }
     std::vector<vrrp_group_entry>& groups() { return groups_; }
     std::vector<lb_rules::vs_entry>& virtual_servers() { return virtual_servers_; }
+    std::optional<sync_rules::sync_entry>& sync() { return sync_; }
 
     // Reads each statement of `body` with `b`'s table.
     template <class Ctx>
@@ -205,6 +207,10 @@ class importer {
     void finish_virtual_server(vs_draft& d);
     void real_server(vs_draft& d, const statement& st);
     void tcp_check(rs_draft& r, const statement& st);
+    void lvs_sync_daemon(const statement& st);
+    void lvs_sync_daemon_interface(instance_draft& d, const statement& st);
+    bool sync_option(sync_rules::sync_entry& e, const statement& st, std::size_t& i);
+    void finish_sync(const std::vector<vrrp_entry>& instances);
 
     diagnostics& diag_;
     const config& base_;
@@ -212,6 +218,8 @@ class importer {
     std::vector<instance_draft> instances_;
     std::vector<vrrp_group_entry> groups_;
     std::vector<lb_rules::vs_entry> virtual_servers_;
+    std::optional<sync_rules::sync_entry> sync_; // lvs_sync_daemon(_interface)
+    bool sync_id_given_ = false;
 };
 
 // "vrrp_instance VI_1: priority", or the keyword alone at the top level.
@@ -699,6 +707,11 @@ const block<importer>& global_block() {
                 "vrrp_higher_prio_send_advert", "",
                 [](g& c, bool v) { c.globals_.higher_prio_send_advert = v; },
                 "default higher_prio_send_advert of every instance"),
+            row<g>(
+                "lvs_sync_daemon",
+                [](g& imp, g&, const std::string&, const statement& s) { imp.lvs_sync_daemon(s); },
+                "INTERFACE [[inst] INSTANCE] [id N] [port P] [group G]: `sync` on vipgate's own "
+                "protocol (maxlen, ttl: warnings)"),
             ignored<g>("vrrp_rt_priority", rt_why),
             ignored<g>("vrrp_priority", rt_why),
             ignored<g>("vrrp_strict",
@@ -920,7 +933,13 @@ const block<instance_draft>& instance_block() {
             ignored<d>("kernel_rx_buf_size"),
             ignored<d>("garp_extra_if"),
             ignored<d>("unicast_fault_no_peer"),
-            ignored<d>("lvs_sync_daemon_interface"),
+            row<d>(
+                "lvs_sync_daemon_interface",
+                [](importer& imp, d& x, const std::string&, const statement& s) {
+                    imp.lvs_sync_daemon_interface(x, s);
+                },
+                "INTERFACE: `sync` on that port, sent by this instance's master (keepalived's "
+                "older spelling of lvs_sync_daemon)"),
         }};
     return b;
 }
@@ -1694,6 +1713,194 @@ void importer::tcp_check(rs_draft& r, const statement& st) {
     read_block(tcp_check_block(), r, e.subject + ": TCP_CHECK", st.block);
 }
 
+// ---- lvs_sync_daemon ------------------------------------------------------------------
+// keepalived 2.2.7 (global_parser.c): `lvs_sync_daemon INTERFACE [[inst]
+// INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`; a bare word
+// right after INTERFACE is the instance and a bare number after it the sync
+// id (the pre-"inst"/"id" form). The options of IPVS's daemon that
+// vipgate's protocol has no use for are warnings; keepalived's defaults for
+// port and group (IPVS's 8848 and 224.0.0.81) are not taken over: vipgate's
+// stream is not IPVS's (docs/ha.md).
+
+enum class sync_option_use { inst, id, udp_port, group, maxlen, ttl };
+struct sync_line_option {
+    std::string_view name;
+    std::string_view key; // YAML key (where the value was written)
+    sync_option_use use;
+};
+constexpr sync_line_option sync_line_options[] = {
+    {"inst", "instance", sync_option_use::inst},     {"id", "id", sync_option_use::id},
+    {"port", "udp_port", sync_option_use::udp_port}, {"group", "group", sync_option_use::group},
+    {"maxlen", "", sync_option_use::maxlen},         {"ttl", "", sync_option_use::ttl},
+};
+
+// Reads the option at args[i] (and its value); false for an unknown word.
+bool importer::sync_option(sync_rules::sync_entry& e, const statement& st, std::size_t& i) {
+    const token& opt = st.args[i];
+    const auto* o = std::find_if(std::begin(sync_line_options), std::end(sync_line_options),
+                                 [&](const sync_line_option& x) { return x.name == opt.text; });
+    if (o == std::end(sync_line_options)) {
+        return false;
+    }
+    const std::string where = e.subject + ": " + opt.text;
+    if (i + 1 >= st.args.size()) {
+        diag_.error(opt.at, where + " has no value", opt.text + " VALUE");
+        ++i;
+        return true;
+    }
+    const token& v = st.args[++i];
+    if (!o->key.empty()) {
+        e.at[std::string(o->key)] = v.at;
+    }
+    const auto number = [&](const uint_spec& spec) -> std::optional<std::uint64_t> {
+        auto n = spec.parse(v.text);
+        if (!n.ok()) {
+            diag_.error(v.at, where + " " + quote(v.text) + " " + n.message(), spec.expected());
+            return std::nullopt;
+        }
+        return *n;
+    };
+    switch (o->use) {
+    case sync_option_use::inst:
+        e.cfg.instance = v.text;
+        break;
+    case sync_option_use::id:
+        if (auto n = number(sync_rules::keepalived_id_spec)) {
+            e.cfg.id = static_cast<std::uint32_t>(*n);
+            sync_id_given_ = true;
+        }
+        break;
+    case sync_option_use::udp_port:
+        if (auto n = number(sync_rules::udp_port_spec)) {
+            e.cfg.udp_port = static_cast<std::uint16_t>(*n);
+        }
+        break;
+    case sync_option_use::group:
+        if (auto a = net::ipv4_addr::parse(v.text)) {
+            e.cfg.group = *a;
+            e.group_written = true;
+        } else {
+            diag_.error(v.at, where + " " + quote(v.text) + " is not an IPv4 address",
+                        "an IPv4 multicast group such as 224.0.0.84");
+        }
+        break;
+    case sync_option_use::maxlen:
+        if (number({.min = 1, .max = 65535 - 20 - 8})) {
+            diag_.warning(opt.at, where + " is not used: vipgate fills sync messages up to the "
+                                          "sync port's MTU; ignored");
+        }
+        break;
+    case sync_option_use::ttl:
+        if (number({.min = 1, .max = 255})) {
+            diag_.warning(opt.at, where + " is not used: vipgate sends with TTL 255 and accepts "
+                                          "only TTL 255 (the sender is on the link); ignored");
+        }
+        break;
+    }
+    return true;
+}
+
+void importer::lvs_sync_daemon(const statement& st) {
+    const std::string where = "global_defs: lvs_sync_daemon";
+    if (!no_block("global_defs", st)) {
+        return;
+    }
+    if (sync_) {
+        diag_.warning(st.keyword.at, where +
+                                         " is given a second time; ignored, as keepalived "
+                                         "does (the first is at " +
+                                         sync_->cfg.where.to_string() + ")");
+        return;
+    }
+    if (st.args.empty()) {
+        diag_.error(st.keyword.at, where + " has no interface",
+                    "lvs_sync_daemon INTERFACE [inst INSTANCE] [id N] [port P] [group G], "
+                    "INTERFACE a port name from the YAML configuration");
+        return;
+    }
+    sync_rules::sync_entry e;
+    e.syntax = sync_rules::dialect::keepalived;
+    e.subject = where;
+    e.cfg.where = st.keyword.at;
+    e.cfg.port = st.args[0].text;
+    e.at["port"] = st.args[0].at;
+    for (std::size_t i = 1; i < st.args.size(); ++i) {
+        if (sync_option(e, st, i)) {
+            continue;
+        }
+        const token& t = st.args[i];
+        if (i == 1) {
+            e.cfg.instance = t.text; // the older form: INTERFACE INSTANCE
+            e.at["instance"] = t.at;
+        } else if (i == 2 && parse_uint(t.text, 0, 255).ok()) {
+            e.cfg.id = static_cast<std::uint32_t>(*parse_uint(t.text, 0, 255));
+            e.at["id"] = t.at;
+            sync_id_given_ = true;
+            diag_.warning(t.at, where + ": a bare sync id " + quote(t.text) +
+                                    " is keepalived's older form; write `id " + t.text + "`");
+        } else {
+            diag_.warning(t.at, where + ": unknown option " + quote(t.text) +
+                                    "; ignored, as keepalived does");
+        }
+    }
+    sync_ = std::move(e);
+}
+
+// keepalived's deprecated form inside a vrrp_instance (vrrp_parser.c): the
+// enclosing instance is the one whose state the sync follows.
+void importer::lvs_sync_daemon_interface(instance_draft& d, const statement& st) {
+    const std::string where = d.entry.subject + ": lvs_sync_daemon_interface";
+    const token* t = one_arg(d.entry.subject, st, "a port name from the YAML configuration");
+    if (t == nullptr) {
+        return;
+    }
+    if (sync_) {
+        diag_.warning(st.keyword.at, where + " after another sync line (at " +
+                                         sync_->cfg.where.to_string() +
+                                         "); ignored, as keepalived does");
+        return;
+    }
+    sync_rules::sync_entry e;
+    e.syntax = sync_rules::dialect::keepalived;
+    e.subject = where;
+    e.cfg.where = st.keyword.at;
+    e.cfg.port = t->text;
+    e.at["port"] = t->at;
+    e.cfg.instance = d.entry.cfg.vrrp.name;
+    e.at["instance"] = st.keyword.at;
+    sync_ = std::move(e);
+}
+
+// After every file: keepalived's sync id defaults to the instance's VRID
+// (0 without an instance); vipgate's own port and group apply unless given.
+void importer::finish_sync(const std::vector<vrrp_entry>& instances) {
+    if (!sync_) {
+        return;
+    }
+    auto& e = *sync_;
+    if (!sync_id_given_ && !e.cfg.instance.empty()) {
+        for (const auto& i : instances) {
+            if (i.cfg.vrrp.name == e.cfg.instance) {
+                e.cfg.id = i.cfg.vrrp.vrid;
+            }
+        }
+    }
+    const bool port_given = e.at.contains("udp_port");
+    if (!port_given || !e.group_written) {
+        std::string what;
+        if (!port_given) {
+            what = "UDP port " + std::to_string(e.cfg.udp_port);
+        }
+        if (!e.group_written) {
+            what += (what.empty() ? "group " : " and group ") + e.cfg.group.to_string();
+        }
+        diag_.warning(e.cfg.where,
+                      e.subject + ": vipgate's own sync protocol on " + what +
+                          ", not IPVS's defaults (8848, 224.0.0.81): both gateways must run "
+                          "vipgate, and a firewall must let it through");
+    }
+}
+
 void importer::run(const std::vector<statement>& top) {
     read_block(top_block(), *this, "", top); // top-level messages need no prefix
     for (auto& d : instances_) {
@@ -1848,6 +2055,15 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
             services.push_back(std::move(e));
         }
         lb_rules::check_lb(diag, base.ports, instances, services);
+        imp.finish_sync(all);
+        if (imp.sync() && base.sync) {
+            diag.error(imp.sync()->cfg.where,
+                       imp.sync()->subject + ": the YAML configuration has a sync section (at " +
+                           base.sync->where.to_string() + ")",
+                       "the sync configured once: the YAML `sync` section or this line");
+        } else if (imp.sync()) {
+            sync_rules::check_sync(diag, base.ports, instances, *imp.sync());
+        }
         if (!diag.ok()) {
             return make_error(diag.message());
         }
@@ -1859,6 +2075,9 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
         }
         for (std::size_t i = yaml_services; i < services.size(); ++i) {
             base.virtual_servers.push_back(std::move(services[i].cfg));
+        }
+        if (imp.sync()) {
+            base.sync = std::move(imp.sync()->cfg);
         }
     } catch (const std::exception& e) {
         return make_error(conf_path + ": cannot import: " + e.what());

@@ -71,6 +71,9 @@ const real_server* engine::pick(const service_table& table, const service& svc,
         // Creates the template, or re-points the existing one. When the
         // template table is full the flow goes ahead without persistence.
         tmpl = templates_.insert(pk, svc.slot, r->slot, svc.persistence_timeout, now);
+        if (tmpl != no_template && flows_.events() != nullptr) [[unlikely]] {
+            flows_.events()->push(template_event(templates_.at(tmpl), *r, svc.persistence_timeout));
+        }
     }
     return r;
 }
@@ -234,6 +237,246 @@ expire_result engine::expire(time_point now, std::uint32_t budget) noexcept {
         templates_.expire(now, budget);
     }
     return r;
+}
+
+flow_event engine::template_event(const persist_entry& t, const real_server& rs,
+                                  milliseconds remaining) const noexcept {
+    flow_event e;
+    e.kind = flow_event_kind::persist;
+    e.proto = t.proto;
+    e.client = net::ipv4_addr{t.client};
+    e.vip = t.vip;
+    e.vport = t.vport;
+    e.rs = rs.address;
+    e.rs_port = rs.port;
+    e.timeout_ms = static_cast<std::uint32_t>(remaining.count());
+    return e;
+}
+
+void engine::attach_sync(flow_event_buffer* out, time_point now) noexcept {
+    flows_.attach_events(out);
+    // The first pass refreshes what moved since now: earlier flows were
+    // never sent (a bulk export sends them).
+    refresh_cursor_ = 0;
+    refresh_done_ = 0;
+    pass_start_ = now;
+    prev_pass_start_ = now;
+}
+
+sync_refusal engine::install_synced(const flow_event& e, const service_table& table,
+                                    time_point now) noexcept {
+    const sync_refusal r = install(e, table, now);
+    if (r != sync_refusal::none) {
+        ++sync_stats_.refused[static_cast<std::size_t>(r)];
+    }
+    return r;
+}
+
+sync_refusal engine::install(const flow_event& e, const service_table& table,
+                             time_point now) noexcept {
+    if (static_cast<std::size_t>(e.kind) >= flow_event_kind_count) {
+        return sync_refusal::sync_bad_kind;
+    }
+    if (!is_lb_protocol(to_ip_proto(e.proto))) {
+        return sync_refusal::sync_bad_protocol;
+    }
+    const service* svc = table.find_service(e.vip, e.vport, e.proto);
+    if (svc == nullptr) {
+        return sync_refusal::sync_unknown_service;
+    }
+    // The endpoint's first real server is usually this service's; when
+    // services share the endpoint, look in this one's list.
+    const real_server* rs = table.find_real_server(e.rs, e.rs_port, e.proto);
+    if (rs != nullptr && rs->service_index != svc->index) {
+        rs = nullptr;
+        for (const real_server& r : table.real_servers(*svc)) {
+            if (r.address == e.rs && r.port == e.rs_port) {
+                rs = &r;
+                break;
+            }
+        }
+    }
+    if (rs == nullptr) {
+        return sync_refusal::sync_unknown_real_server;
+    }
+    if (e.kind == flow_event_kind::persist) {
+        return install_template(e, *svc, *rs, now);
+    }
+    const flow_key k{e.client, e.vip, e.client_port, e.vport, e.proto};
+    flow* f = flows_.find_forward(k, now);
+    if (e.kind == flow_event_kind::remove) {
+        if (f != nullptr && f->rs == e.rs && f->rs_port == e.rs_port) {
+            // Synced first: its removal is the peer's news, not to be echoed.
+            f->bits = static_cast<std::uint8_t>(f->bits | flow::flag_synced);
+            flows_.erase(*f);
+            ++sync_stats_.flows_removed;
+        }
+        return sync_refusal::none;
+    }
+    const flow_state st = e.state;
+    const bool state_ok = e.proto == protocol::udp
+                              ? st == flow_state::udp
+                              : static_cast<std::size_t>(st) < flow_state_count &&
+                                    st != flow_state::udp &&
+                                    st != flow_state::none; // no transition leads to NONE
+    if (!state_ok) {
+        return sync_refusal::sync_bad_state;
+    }
+    const milliseconds left{e.timeout_ms};
+    if (left.count() == 0 || left > flows_.timeout_of(st)) {
+        return sync_refusal::sync_bad_timeout;
+    }
+    if (f != nullptr) {
+        // Only the VIP's holder forwards, so a record about a flow is
+        // newer than ours, unless it is a copy the peer holds for us.
+        if (!f->synced() && (e.flags & flow_event::flag_copy) != 0) {
+            return sync_refusal::sync_kept_local;
+        }
+        if (f->rs == e.rs && f->rs_port == e.rs_port) {
+            flows_.resync(*f, st, left, now);
+            ++sync_stats_.flows_updated;
+            return sync_refusal::none;
+        }
+        // The peer rescheduled this client endpoint (connection reuse).
+        f->bits = static_cast<std::uint8_t>(f->bits | flow::flag_synced);
+        flows_.erase(*f);
+    }
+    std::uint32_t tmpl = no_template;
+    if (svc->persistent()) {
+        // The flow holds its client's template, as one created here does;
+        // without one yet, the flow's server is the client's.
+        const persist_key pk{e.client.value & svc->persistence_mask, svc->vip, svc->port,
+                             svc->proto};
+        tmpl = templates_.find(pk, now);
+        if (tmpl == no_template) {
+            tmpl = templates_.insert(pk, svc->slot, rs->slot, svc->persistence_timeout, now);
+        }
+    }
+    // Not announced: the peer owns it (resync() marks it below). An expired
+    // entry this takes over goes quietly too: the peer's copy expires alike.
+    flow_event_buffer* const events = flows_.events();
+    flows_.attach_events(nullptr);
+    const insert_result ins = flows_.insert({.client = e.client,
+                                             .client_port = e.client_port,
+                                             .vip = e.vip,
+                                             .vport = e.vport,
+                                             .rs = rs->address,
+                                             .rs_port = rs->port,
+                                             .proto = e.proto,
+                                             .state = st,
+                                             .service_slot = svc->slot,
+                                             .rs_slot = rs->slot,
+                                             .persist = tmpl},
+                                            now);
+    flows_.attach_events(events);
+    switch (ins.status) {
+    case insert_status::ok:
+        break;
+    case insert_status::reverse_in_use:
+        return sync_refusal::sync_reverse_in_use;
+    case insert_status::full:
+    case insert_status::exists: // not after the lookup above
+        return sync_refusal::sync_table_full;
+    }
+    if (tmpl != no_template) {
+        templates_.attach(tmpl, now);
+    }
+    flows_.resync(*ins.f, st, left, now);
+    ++sync_stats_.flows_added;
+    return sync_refusal::none;
+}
+
+sync_refusal engine::install_template(const flow_event& e, const service& svc,
+                                      const real_server& rs, time_point now) noexcept {
+    if (!svc.persistent()) {
+        return sync_refusal::sync_not_persistent;
+    }
+    const milliseconds left{e.timeout_ms};
+    if (left.count() == 0 || left > svc.persistence_timeout) {
+        return sync_refusal::sync_bad_timeout;
+    }
+    const persist_key pk{e.client.value & svc.persistence_mask, svc.vip, svc.port, svc.proto};
+    // Creates the template or re-points it; its flows stay counted.
+    const std::uint32_t i = templates_.insert(pk, svc.slot, rs.slot, svc.persistence_timeout, now);
+    if (i == no_template) {
+        return sync_refusal::sync_table_full;
+    }
+    templates_.set_remaining(i, left, now);
+    ++sync_stats_.templates;
+    return sync_refusal::none;
+}
+
+export_result engine::export_some(export_cursor& c, std::uint32_t max_entries,
+                                  flow_event_buffer& out, const service_table& table,
+                                  time_point now) noexcept {
+    export_result r;
+    if (c.done) {
+        r.done = true;
+        return r;
+    }
+    if (!c.templates) {
+        r = flows_.export_some(c.index, max_entries, out, now);
+        if (!r.done) {
+            return r;
+        }
+        c.templates = true;
+        c.index = 0;
+        r.done = false;
+    }
+    const std::uint32_t cap = templates_.capacity();
+    while (c.index < cap && r.examined < max_entries) {
+        const persist_entry& t = templates_.at(c.index);
+        const milliseconds left = templates_.remaining(c.index, now);
+        const real_server* rs = table.real_server_by_slot(t.rs_slot);
+        if (left.count() > 0 && rs != nullptr) {
+            if (out.full()) {
+                return r;
+            }
+            out.push(template_event(t, *rs, left));
+            ++r.emitted;
+        }
+        ++c.index;
+        ++r.examined;
+    }
+    c.done = c.index >= cap;
+    r.done = c.done;
+    return r;
+}
+
+std::uint32_t engine::sync_refresh(time_point now) noexcept {
+    flow_event_buffer* out = flows_.events();
+    if (out == nullptr) {
+        return 0;
+    }
+    const std::uint64_t cap = flows_.capacity();
+    const std::int64_t period =
+        cfg_.sync_refresh_period.count() > 0 ? cfg_.sync_refresh_period.count() : std::int64_t{1};
+    const std::int64_t elapsed = (now - pass_start_).count();
+    if (elapsed <= 0) {
+        return 0;
+    }
+    const std::uint64_t due = elapsed >= period ? cap
+                                                : cap * static_cast<std::uint64_t>(elapsed) /
+                                                      static_cast<std::uint64_t>(period);
+    if (due <= refresh_done_) {
+        return 0;
+    }
+    const std::uint64_t n64 = due - refresh_done_;
+    const std::uint32_t n =
+        n64 < cfg_.sync_refresh_budget ? static_cast<std::uint32_t>(n64) : cfg_.sync_refresh_budget;
+    const std::uint32_t examined =
+        flows_.refresh_some(refresh_cursor_, n, now - prev_pass_start_, *out, now);
+    refresh_done_ += examined;
+    if (refresh_done_ >= cap) {
+        // A pass ends no earlier than one period after it started (the last
+        // entry is due then): the next one starts now, so every entry is
+        // visited about once per period.
+        prev_pass_start_ = pass_start_;
+        pass_start_ = now;
+        refresh_done_ = 0;
+        refresh_cursor_ = 0;
+    }
+    return examined;
 }
 
 } // namespace vipgate::lb

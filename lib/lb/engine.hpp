@@ -12,17 +12,23 @@
 //   icmp_error(): ICMP error quoting a packet of a flow; translated toward
 //              the real server or the client.
 //
+// Flow sync (flow_sync.hpp, docs/load-balancing.md "Flow sync hooks"):
+// events out through attach_sync(), records in through install_synced(),
+// export_some() for a bulk resync, sync_refresh() for long-lived flows.
+//
 // The verdict tells the DPDK shell which way the packet goes and the next-hop
 // IP (the real server forward, the client on the way back) to resolve to a
 // MAC; drops carry an lb::drop_reason to count.
 //
 // Owned by one worker; no call allocates, locks, logs or throws.
 
+#include <array>
 #include <cstdint>
 #include <span>
 
 #include "common/result.hpp"
 #include "lb/drop_reason.hpp"
+#include "lb/flow_sync.hpp"
 #include "lb/flow_table.hpp"
 #include "lb/memory.hpp"
 #include "lb/nat.hpp"
@@ -47,6 +53,10 @@ struct engine_config {
     // ESTABLISHED (older IPVS tables did that for sNO + ACK; current ones go
     // to CLOSE). RST never creates a flow.
     bool sloppy_tcp = false;
+    // Flow sync refresh sweep (sync_refresh()): one pass over the flow table
+    // per period, at most this many entries per call.
+    milliseconds sync_refresh_period = seconds{10};
+    std::uint32_t sync_refresh_budget = 4096;
 };
 
 struct verdict {
@@ -66,6 +76,15 @@ struct engine_stats {
     std::uint64_t persist_resched = 0; // template's real server gone or not eligible
     std::uint64_t conn_reused =
         0; // SYN on a finished flow or one to an unavailable server: rescheduled
+};
+
+// What install_synced() did with the records it got.
+struct sync_install_stats {
+    std::uint64_t flows_added = 0;   // new flow from a record
+    std::uint64_t flows_updated = 0; // existing flow: state and timer from the record
+    std::uint64_t flows_removed = 0; // remove record that found its flow
+    std::uint64_t templates = 0;     // persist record installed
+    std::array<std::uint64_t, sync_refusal_count> refused{}; // by sync_refusal ([0] unused)
 };
 
 class engine {
@@ -146,6 +165,39 @@ class engine {
     // each table are examined. Call once per poll loop iteration.
     expire_result expire(time_point now, std::uint32_t budget) noexcept;
 
+    // Flow sync (flow_sync.hpp). attach_sync(): from now on flows created,
+    // changed and removed here are written to `out` (nullptr: sync off, the
+    // default), and the refresh sweep starts its first pass.
+    void attach_sync(flow_event_buffer* out, time_point now) noexcept;
+    // Creates or updates the flow (or persistence template) a peer's record
+    // describes, against this node's `table`: the service by the record's
+    // VIP:port/protocol, the real server by its endpoint within that
+    // service. The flow gets the record's state and remaining timeout and
+    // flow::flag_synced; nothing is emitted. An update keeps the real
+    // server's counts in step (no double count); a record naming another
+    // real server than the flow has replaces the flow. A remove record
+    // removes the flow of that forward key and real server. Returns why a
+    // record was refused (counted in sync_stats()), or none.
+    sync_refusal install_synced(const flow_event& e, const service_table& table,
+                                time_point now) noexcept;
+    // Bulk export: walks the flow table, then the template table, from
+    // `cursor`, examining at most `max_entries` entries per call and
+    // pushing an add event per live flow (flag_copy on synced ones) and a
+    // persist event per live template into `out`; stops before a record
+    // that does not fit (resumed at the next call). A flow present for the
+    // whole walk is emitted exactly once; flows created meanwhile send their
+    // own add. `cursor.done` once finished.
+    export_result export_some(export_cursor& cursor, std::uint32_t max_entries,
+                              flow_event_buffer& out, const service_table& table,
+                              time_point now) noexcept;
+    // Paced refresh sweep: visits the entries due by `now` so that a pass
+    // over the table takes sync_refresh_period (at most
+    // sync_refresh_budget per call) and emits refresh for this node's flows
+    // that saw a packet since their previous visit. Returns the entries
+    // examined; nothing without a buffer attached. Call once per loop.
+    std::uint32_t sync_refresh(time_point now) noexcept;
+    const sync_install_stats& sync_stats() const noexcept { return sync_stats_; }
+
     flow_table& flows() noexcept { return flows_; }
     const flow_table& flows() const noexcept { return flows_; }
     persistence_table& templates() noexcept { return templates_; }
@@ -174,11 +226,25 @@ class engine {
                             std::uint16_t client_port, time_point now,
                             std::uint32_t& tmpl) noexcept;
 
+    sync_refusal install(const flow_event& e, const service_table& table, time_point now) noexcept;
+    sync_refusal install_template(const flow_event& e, const service& svc, const real_server& rs,
+                                  time_point now) noexcept;
+    flow_event template_event(const persist_entry& t, const real_server& rs,
+                              milliseconds remaining) const noexcept;
+
     engine_config cfg_;
     flow_table flows_;
     persistence_table templates_;
     scheduler_state sched_;
     engine_stats stats_;
+    sync_install_stats sync_stats_;
+    // Refresh sweep: next entry, entries visited in this pass, when this pass
+    // and the previous one started (every entry's previous visit is after
+    // prev_pass_start_, which bounds the window).
+    std::uint32_t refresh_cursor_ = 0;
+    std::uint32_t refresh_done_ = 0;
+    time_point pass_start_{};
+    time_point prev_pass_start_{};
 };
 
 } // namespace vipgate::lb

@@ -101,9 +101,17 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
         flow& f = flows_[reuse];
         ++stats_.expired;
         ++stats_.taken_over;
-        release(f);
-        fill(f, s, now);
         ++stats_.inserted;
+        // One test of events_ on this path (a SYN flood takes it).
+        if (events_ != nullptr) [[unlikely]] {
+            announce_removal(f);
+            release_quiet(f);
+            fill(f, s, now);
+            events_->push(event_of(f, flow_event_kind::add, now));
+        } else {
+            release_quiet(f);
+            fill(f, s, now);
+        }
         return {&f, insert_status::ok};
     }
     if (free_head_ == no_flow) {
@@ -123,6 +131,9 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
     heads_[probe.bucket] = idx;
     ++size_;
     ++stats_.inserted;
+    if (events_ != nullptr) [[unlikely]] {
+        events_->push(event_of(f, flow_event_kind::add, now));
+    }
     return {&f, insert_status::ok};
 }
 
@@ -153,7 +164,8 @@ void flow_table::set_state(flow& f, flow_state s, time_point now) noexcept {
         f.bits = static_cast<std::uint8_t>(f.bits ^ flow::flag_inactive);
         count(f, +1);
     }
-    f.bits = static_cast<std::uint8_t>((f.bits & ~flow::state_mask) | static_cast<std::uint8_t>(s));
+    f.bits = static_cast<std::uint8_t>((f.bits & ~(flow::state_mask | flow::flag_synced)) |
+                                       static_cast<std::uint8_t>(s));
     f.expires = tick(now) + timeout_ms_[static_cast<std::size_t>(s)];
 }
 
@@ -161,7 +173,87 @@ void flow_table::on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags,
                                 time_point now) noexcept {
     const flow_state s =
         f.proto == protocol::tcp ? next_tcp_state(f.state(), dir, tcp_flags) : flow_state::udp;
+    const std::uint8_t before = f.bits;
     set_state(f, s, now);
+    if (events_ != nullptr) [[unlikely]] {
+        // A peer's flow seeing a packet here: this node forwards it now
+        // (it took the VIP over), so it announces it as its own.
+        if ((before & flow::flag_synced) != 0) {
+            events_->push(event_of(f, flow_event_kind::add, now));
+        } else if (static_cast<flow_state>(before & flow::state_mask) != s && sync_state(s)) {
+            events_->push(event_of(f, flow_event_kind::state_change, now));
+        }
+    }
+}
+
+flow_event flow_table::event_of(const flow& f, flow_event_kind kind,
+                                time_point now) const noexcept {
+    flow_event e;
+    e.kind = kind;
+    e.proto = f.proto;
+    e.state = f.state();
+    e.client = f.client;
+    e.vip = f.vip;
+    e.rs = f.rs;
+    e.client_port = f.client_port;
+    e.vport = f.vport;
+    e.rs_port = f.rs_port;
+    if (kind != flow_event_kind::remove) {
+        const auto left = static_cast<std::int32_t>(f.expires - tick(now));
+        e.timeout_ms = left > 0 ? static_cast<std::uint32_t>(left) : 0;
+    }
+    return e;
+}
+
+export_result flow_table::export_some(std::uint32_t& cursor, std::uint32_t max_entries,
+                                      flow_event_buffer& out, time_point now) const noexcept {
+    export_result r;
+    const std::uint32_t cap = capacity();
+    while (cursor < cap && r.examined < max_entries) {
+        const flow& f = flows_[cursor];
+        if (f.in_use() && !expired(f, now)) {
+            if (out.full()) {
+                return r; // resume at this flow
+            }
+            flow_event e = event_of(f, flow_event_kind::add, now);
+            if (f.synced()) {
+                e.flags = flow_event::flag_copy;
+            }
+            out.push(e);
+            ++r.emitted;
+        }
+        ++cursor;
+        ++r.examined;
+    }
+    r.done = cursor >= cap;
+    return r;
+}
+
+std::uint32_t flow_table::refresh_some(std::uint32_t& cursor, std::uint32_t max_entries,
+                                       milliseconds window, flow_event_buffer& out,
+                                       time_point now) const noexcept {
+    const std::uint32_t cap = capacity();
+    const auto w = static_cast<std::uint64_t>(window.count() > 0 ? window.count() : 0);
+    const std::uint32_t n = max_entries < cap ? max_entries : cap;
+    std::uint32_t examined = 0;
+    for (; examined < n; ++examined) {
+        if (cursor >= cap) {
+            cursor = 0;
+        }
+        const flow& f = flows_[cursor];
+        if (f.in_use() && !f.synced() && !expired(f, now)) {
+            const std::uint32_t t = timeout_ms_[f.bits & flow::state_mask];
+            const auto left = static_cast<std::uint32_t>(f.expires - tick(now));
+            if (t > w && left > t - w) {
+                if (out.full()) {
+                    return examined; // resume at this flow
+                }
+                out.push(event_of(f, flow_event_kind::refresh, now));
+            }
+        }
+        ++cursor;
+    }
+    return examined;
 }
 
 void flow_table::remove_in(std::uint32_t idx, std::uint32_t bucket) noexcept {

@@ -40,6 +40,7 @@
 #include <span>
 
 #include "common/result.hpp"
+#include "lb/flow_sync.hpp"
 #include "lb/hash.hpp"
 #include "lb/memory.hpp"
 #include "lb/tcp_state.hpp"
@@ -53,6 +54,11 @@ inline constexpr std::uint32_t no_flow = 0xffffffffu;
 struct flow {
     static constexpr std::uint8_t state_mask = 0x0f;
     static constexpr std::uint8_t flag_inactive = 0x10; // counted in rs_counts::inactive
+    // Installed from a peer's sync record and not forwarded here since: its
+    // removal emits nothing (the peer owns it) and its first packet here
+    // makes it this node's (an add event). Set, it also keeps the flow off
+    // on_packet()'s inline path, which compares the whole byte.
+    static constexpr std::uint8_t flag_synced = 0x20;
     static constexpr std::uint8_t flag_used = 0x80;
 
     net::ipv4_addr client;
@@ -72,6 +78,7 @@ struct flow {
     flow_state state() const noexcept { return static_cast<flow_state>(bits & state_mask); }
     bool in_use() const noexcept { return (bits & flag_used) != 0; }
     bool inactive() const noexcept { return (bits & flag_inactive) != 0; }
+    bool synced() const noexcept { return (bits & flag_synced) != 0; }
 };
 static_assert(sizeof(flow) == 36, "flow entry layout changed: update docs/load-balancing.md");
 
@@ -251,8 +258,15 @@ class flow_table {
         on_packet_slow(f, dir, tcp_flags, now);
     }
 
-    // Moves `f` to state `s` and restarts its timer.
+    // Moves `f` to state `s` and restarts its timer. Clears flag_synced.
     void set_state(flow& f, flow_state s, time_point now) noexcept;
+    // A peer's record for `f`: state `s` (counts kept in step, no event),
+    // `remaining` left before it expires, flag_synced set.
+    void resync(flow& f, flow_state s, milliseconds remaining, time_point now) noexcept {
+        set_state(f, s, now);
+        f.bits = static_cast<std::uint8_t>(f.bits | flow::flag_synced);
+        f.expires = tick(now) + static_cast<std::uint32_t>(remaining.count());
+    }
 
     void erase(flow& f) noexcept;
 
@@ -267,6 +281,32 @@ class flow_table {
         release_ = fn;
         release_ctx_ = ctx;
     }
+
+    // Flow sync (flow_sync.hpp): with a buffer attached, creating a flow
+    // emits add, a change to a sync_state() emits state_change, the first
+    // packet of a synced flow emits add, and releasing a flow that is not
+    // synced emits remove. nullptr (the default) turns it off.
+    void attach_events(flow_event_buffer* out) noexcept { events_ = out; }
+    flow_event_buffer* events() const noexcept { return events_; }
+    // `f` as an event of `kind`, with its remaining timeout (0 for remove).
+    flow_event event_of(const flow& f, flow_event_kind kind, time_point now) const noexcept;
+    // Bulk export: from entry `cursor` on, examines at most `max_entries`
+    // entries and pushes an add event for every live flow into `out`
+    // (flow_event::flag_copy on synced ones); stops before a flow that does
+    // not fit, so nothing is lost. `cursor` reaching capacity() ends the walk.
+    export_result export_some(std::uint32_t& cursor, std::uint32_t max_entries,
+                              flow_event_buffer& out, time_point now) const noexcept;
+    // Refresh sweep: from entry `cursor` on (wrapping), examines at most
+    // `max_entries` entries and pushes a refresh event for every live flow of
+    // this node (not synced) that saw a packet within `window`: its remaining
+    // timeout exceeds its state's timeout minus `window`. A caller that
+    // revisits every entry within `window` thus refreshes exactly the flows
+    // whose deadline moved since the last visit. States whose timeout is at
+    // most `window` are left out (they would always qualify). Stops early
+    // when `out` is full. Returns the entries examined.
+    std::uint32_t refresh_some(std::uint32_t& cursor, std::uint32_t max_entries,
+                               milliseconds window, flow_event_buffer& out,
+                               time_point now) const noexcept;
 
     // Time left before `f` expires (negative once expired).
     milliseconds remaining(const flow& f, time_point now) const noexcept;
@@ -345,9 +385,20 @@ class flow_table {
     void fill(flow& f, const flow_spec& spec, time_point now) noexcept;
     // Releases the flow in `f` (counts, release hook) without freeing it.
     void release(const flow& f) noexcept {
+        if (events_ != nullptr) [[unlikely]] {
+            announce_removal(f);
+        }
+        release_quiet(f);
+    }
+    void release_quiet(const flow& f) noexcept {
         count(f, -1);
         if (release_ != nullptr) {
             release_(release_ctx_, f);
+        }
+    }
+    void announce_removal(const flow& f) noexcept {
+        if (!f.synced()) {
+            events_->push(event_of(f, flow_event_kind::remove, time_point{}));
         }
     }
     void on_packet_slow(flow& f, direction dir, std::uint8_t tcp_flags, time_point now) noexcept;
@@ -377,6 +428,7 @@ class flow_table {
     std::span<rs_counts> counts_;
     release_fn release_ = nullptr;
     void* release_ctx_ = nullptr;
+    flow_event_buffer* events_ = nullptr;
     flow_table_stats stats_;
 };
 

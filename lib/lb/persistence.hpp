@@ -72,6 +72,24 @@ class persistence_table {
     std::uint32_t insert(const persist_key& k, std::uint16_t service_slot, std::uint16_t rs_slot,
                          seconds timeout, time_point now) noexcept;
 
+    // Template `i` expires `remaining` from now (a peer's sync record).
+    void set_remaining(std::uint32_t i, milliseconds remaining, time_point now) noexcept {
+        entries_[i].expires = ms(now) + remaining.count();
+    }
+    // Time left before template `i` expires; one that controls flows is
+    // re-armed for its whole timeout when it runs out (0: expired, free).
+    milliseconds remaining(std::uint32_t i, time_point now) const noexcept {
+        const auto& e = entries_[i];
+        if (e.used == 0) {
+            return milliseconds{0};
+        }
+        const std::int64_t left = e.expires - ms(now);
+        if (left > 0) {
+            return milliseconds{left};
+        }
+        return milliseconds{e.n_control > 0 ? std::int64_t{e.timeout_s} * 1000 : 0};
+    }
+
     // A new flow uses template `i`: count it and restart the timer.
     void attach(std::uint32_t i, time_point now) noexcept;
     // A flow that used template `i` is gone. Static so the flow table's
@@ -83,6 +101,7 @@ class persistence_table {
     std::uint32_t expire(time_point now, std::uint32_t budget) noexcept;
 
     persist_entry& at(std::uint32_t i) noexcept { return entries_[i]; }
+    const persist_entry& at(std::uint32_t i) const noexcept { return entries_[i]; }
     persist_entry* entries() noexcept { return entries_.data(); }
     std::uint32_t size() const noexcept { return size_; }
     std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(entries_.size()); }

@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "lb/service_table.hpp"
+#include "pipeline/pipeline.hpp"
 #include "vrrp/config.hpp"
 
 namespace vipgate::fuzz {
@@ -19,6 +20,36 @@ namespace vipgate::fuzz {
 [[noreturn]] inline void config_fail(const char* fuzzer, const std::string& what) {
     std::fprintf(stderr, "%s: invariant violated: %s\n", fuzzer, what.c_str());
     std::abort();
+}
+
+// The sync shell (docs/ha.md) trusts these (config/sync_check.hpp).
+inline void check_accepted_sync(const char* fuzzer, const config::config& c,
+                                const std::set<std::string>& ports,
+                                const std::set<std::string>& instances) {
+    if (!c.sync) {
+        return;
+    }
+    const config::sync_config& s = *c.sync;
+    if (!ports.contains(s.port)) {
+        config_fail(fuzzer, "sync on an unknown port '" + s.port + "'");
+    }
+    if (!s.instance.empty() && !instances.contains(s.instance)) {
+        config_fail(fuzzer, "sync follows an unknown VRRP instance '" + s.instance + "'");
+    }
+    if (s.peers.empty() && (s.group.value >> 28) != 0xe) {
+        config_fail(fuzzer, "sync group is not multicast: " + s.group.to_string());
+    }
+    if (s.udp_port == 0 ||
+        (s.udp_port >= pipeline::probe_port_first && s.udp_port <= pipeline::probe_port_last)) {
+        config_fail(fuzzer, "sync UDP port 0 or in the probe range");
+    }
+    if (!s.key.empty() && (s.key.size() < 32 || s.key_file.empty())) {
+        config_fail(fuzzer, "sync key shorter than 32 bytes, or without its file");
+    }
+    if (s.flush_interval < std::chrono::milliseconds{1} ||
+        s.flush_interval > std::chrono::milliseconds{1000} || s.bulk_rate < 1000) {
+        config_fail(fuzzer, "sync flush_interval or bulk_rate out of range");
+    }
 }
 
 inline void check_accepted_config(const char* fuzzer, const config::config& c) {
@@ -88,6 +119,7 @@ inline void check_accepted_config(const char* fuzzer, const config::config& c) {
         config_fail(fuzzer,
                     "accepted virtual servers fail service_table::build(): " + built.message());
     }
+    check_accepted_sync(fuzzer, c, ports, names);
 }
 
 } // namespace vipgate::fuzz
