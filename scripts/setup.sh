@@ -20,7 +20,7 @@ PACKAGES=(
     libboost-program-options-dev libgtest-dev libgmock-dev libpcap-dev
     # lab: namespaces, peers, packet tools
     iproute2 iputils-ping iputils-arping procps psmisc kmod ethtool
-    python3 python3-scapy tshark keepalived socat curl
+    python3 python3-scapy tshark keepalived socat curl nftables
     # benchmarks (scripts/bench.sh): micro-benchmarks, chart, callgrind, perf
     libbenchmark-dev gnuplot-nox valgrind linux-perf
     # fuzzing (scripts/fuzz.sh, suite fuzz): clang with libFuzzer and the

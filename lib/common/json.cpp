@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text_table.hpp"
+
 namespace vipgate {
 
 std::string dump_json(const json& j, int indent) {
@@ -30,60 +32,33 @@ std::string render_table(const json& rows, const std::vector<std::string>& colum
     if (!rows.is_array() || rows.empty()) {
         return "(none)\n";
     }
-    std::vector<std::string> cols = columns;
+    text_row cols = columns;
     if (cols.empty() && rows[0].is_object()) {
         for (const auto& [k, v] : rows[0].items()) {
             cols.push_back(k);
         }
     }
-    std::vector<std::size_t> width(cols.size());
-    std::vector<std::vector<std::string>> cells;
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-        width[c] = cols[c].size();
-    }
+    std::vector<text_row> cells;
     for (const auto& r : rows) {
-        std::vector<std::string> line;
-        for (std::size_t c = 0; c < cols.size(); ++c) {
-            const json* v = find(r, cols[c]);
+        text_row line;
+        for (const auto& c : cols) {
+            const json* v = find(r, c);
             line.push_back(v ? to_text(*v) : "-");
-            width[c] = std::max(width[c], line.back().size());
         }
         cells.push_back(std::move(line));
     }
-    std::string out;
-    auto emit = [&](const std::vector<std::string>& line) {
-        for (std::size_t c = 0; c < line.size(); ++c) {
-            out += line[c];
-            if (c + 1 < line.size()) {
-                out.append(width[c] - line[c].size() + 2, ' ');
-            }
-        }
-        out += '\n';
-    };
-    emit(cols);
-    for (const auto& l : cells) {
-        emit(l);
-    }
-    return out;
+    return render_text_table(cols, cells);
 }
 
 std::string render_kv(const json& obj) {
     if (!obj.is_object()) {
         return to_text(obj) + "\n";
     }
-    std::size_t w = 0;
+    std::vector<std::pair<std::string, std::string>> lines;
     for (const auto& [k, v] : obj.items()) {
-        w = std::max(w, k.size());
+        lines.emplace_back(k, v.is_object() || v.is_array() ? dump_json(v) : to_text(v));
     }
-    std::string out;
-    for (const auto& [k, v] : obj.items()) {
-        out += k;
-        out += ':';
-        out.append(w - k.size() + 1, ' ');
-        out += v.is_object() || v.is_array() ? dump_json(v) : to_text(v);
-        out += '\n';
-    }
-    return out;
+    return render_text_kv(lines);
 }
 
 } // namespace vipgate

@@ -163,8 +163,10 @@ struct sync_config {
     std::uint16_t udp_port = sync::default_udp_port; // source and destination port
     std::uint32_t id = 0;                            // sync id, the header's 32-bit field
     std::string key_file;                            // as written ("" = no authentication)
-    std::vector<std::uint8_t> key; // its bytes, read at load time (HMAC-SHA256 key)
-    std::string instance;          // VRRP instance whose master sends; "" = always both ways
+    // Its bytes, read at load time (HMAC-SHA256 key). A secret: never log,
+    // show or export it (show config / JSON print key_file only).
+    std::vector<std::uint8_t> key;
+    std::string instance; // VRRP instance whose master sends; "" = always both ways
     std::chrono::milliseconds flush_interval = sync::session_config{}.flush_interval;
     std::uint32_t bulk_rate = sync::session_config{}.bulk_rate; // bulk records per second
     source_location where;

@@ -199,7 +199,7 @@ void check_sync(diagnostics& diag, const std::vector<port_config>& ports,
                        " is in the health-probe port range " +
                        std::to_string(pipeline::probe_port_first) + "-" +
                        std::to_string(pipeline::probe_port_last) +
-                       " (answers to probes on the port address are taken for the checker)",
+                       " (reserved for the health checker's source ports on the port address)",
                    "a UDP port 1..65535 outside 61000-61999, such as 8847 (the default)");
     }
     if (!c.instance.empty()) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "common/text_table.hpp"
+
 #include "pipeline/drop_reason.hpp"
 
 namespace vipgate::console {
@@ -29,6 +31,105 @@ std::string fmt_rate(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", v);
     return buf;
+}
+
+// A report's table: each column's name and how a row fills its cell.
+template <typename Row>
+struct column {
+    const char* name;
+    std::string (*cell)(const Row&);
+};
+
+template <typename Row>
+std::string table(const std::vector<column<Row>>& columns, const std::vector<Row>& rows) {
+    text_row names;
+    for (const auto& c : columns) {
+        names.emplace_back(c.name);
+    }
+    std::vector<text_row> cells;
+    for (const auto& r : rows) {
+        text_row line;
+        for (const auto& c : columns) {
+            line.push_back(c.cell(r));
+        }
+        cells.push_back(std::move(line));
+    }
+    return render_text_table(names, cells);
+}
+
+template <typename T>
+std::string num(T v) {
+    return std::to_string(v);
+}
+
+// The report's columns in the order of its JSON keys (the table has always
+// shown every key).
+const std::vector<column<control::port_row>> port_columns = {
+    {"name", [](const control::port_row& r) { return r.name; }},
+    {"port_id", [](const control::port_row& r) { return num(r.port_id); }},
+    {"device", [](const control::port_row& r) { return r.device; }},
+    {"driver", [](const control::port_row& r) { return r.driver; }},
+    {"mac", [](const control::port_row& r) { return r.mac.to_string(); }},
+    {"address", [](const control::port_row& r) { return r.address.to_string(); }},
+    {"link", [](const control::port_row& r) { return std::string(r.link_up ? "up" : "down"); }},
+    {"speed_mbps", [](const control::port_row& r) { return num(r.speed_mbps); }},
+    {"queues", [](const control::port_row& r) { return num(r.queues); }},
+    {"control_tx", [](const control::port_row& r) { return control::control_tx_text(r); }},
+};
+
+const std::vector<column<control::arp_row>> arp_columns = {
+    {"address", [](const control::arp_row& r) { return r.address.to_string(); }},
+    {"mac", [](const control::arp_row& r) { return r.mac ? r.mac->to_string() : "-"; }},
+    {"port", [](const control::arp_row& r) { return r.port; }},
+    {"state", [](const control::arp_row& r) { return std::string(neigh::state_name(r.state)); }},
+    {"age_s", [](const control::arp_row& r) { return r.age ? num(r.age->count()) : "-"; }},
+    {"probes", [](const control::arp_row& r) { return num(r.probes); }},
+};
+
+const std::vector<column<control::health_row>> health_columns = {
+    {"virtual_server", [](const control::health_row& r) { return r.virtual_server; }},
+    {"real_server",
+     [](const control::health_row& r) { return control::endpoint_text(r.rs_address, r.rs_port); }},
+    {"state", [](const control::health_row& r) { return std::string(r.up ? "UP" : "DOWN"); }},
+    {"reason", [](const control::health_row& r) { return r.reason; }},
+    {"probes", [](const control::health_row& r) { return num(r.probes); }},
+    {"successes", [](const control::health_row& r) { return num(r.successes); }},
+    {"timeouts", [](const control::health_row& r) { return num(r.timeouts); }},
+    {"refused", [](const control::health_row& r) { return num(r.refused); }},
+    {"no_route", [](const control::health_row& r) { return num(r.no_route); }},
+};
+
+// Seconds as JSON prints them ("%.6g"), so table and JSON agree.
+std::string seconds_text(std::chrono::milliseconds ms) {
+    return to_text(json(static_cast<double>(ms.count()) / 1000.0));
+}
+
+const std::vector<column<control::flow_row>> flow_columns = {
+    {"protocol",
+     [](const control::flow_row& r) { return std::string(lb::protocol_name(r.protocol)); }},
+    {"client",
+     [](const control::flow_row& r) { return control::endpoint_text(r.client, r.client_port); }},
+    {"virtual", [](const control::flow_row& r) { return control::endpoint_text(r.vip, r.vport); }},
+    {"real_server",
+     [](const control::flow_row& r) { return control::endpoint_text(r.rs, r.rs_port); }},
+    {"state", [](const control::flow_row& r) { return std::string(lb::flow_state_name(r.state)); }},
+    {"expires_s", [](const control::flow_row& r) { return seconds_text(r.expires_in); }},
+};
+
+std::string info_text(const control::summary_report& s) {
+    return render_text_kv({{"uptime_s", num(s.uptime.count())},
+                           {"ports", num(s.ports)},
+                           {"workers", num(s.workers)},
+                           {"config", s.config}});
+}
+
+// A typed report: its JSON, or the given human text.
+template <typename Report, typename Text>
+reply typed(const Report& r, bool as_json, Text text) {
+    if (as_json) {
+        return render(control::to_json(r), true);
+    }
+    return reply::success(text(r));
 }
 
 // testpmd-like block per port.
@@ -240,7 +341,7 @@ using control::control_plane;
 // ---- show ----
 
 reply show_ports(control_plane& cp, const args& a) {
-    return render(cp.report_ports(), a.json);
+    return typed(cp.ports(), a.json, [](const auto& r) { return table(port_columns, r); });
 }
 
 reply show_port_stats(control_plane& cp, const args& a) {
@@ -272,11 +373,11 @@ reply show_stats(control_plane& cp, const args& a) {
 }
 
 reply show_arp(control_plane& cp, const args& a) {
-    return render(cp.report_arp(), a.json);
+    return typed(cp.arp(), a.json, [](const auto& r) { return table(arp_columns, r); });
 }
 
 reply show_info(control_plane& cp, const args& a) {
-    return render(cp.report_summary(), a.json);
+    return typed(cp.info(), a.json, info_text);
 }
 
 reply show_vrrp(control_plane& cp, const args& a) {
@@ -307,7 +408,8 @@ reply show_virtual_servers(control_plane& cp, const args& a) {
 }
 
 reply show_health(control_plane& cp, const args& a) {
-    return render(cp.report_health(), a.json);
+    return typed(cp.health_checks(), a.json,
+                 [](const auto& r) { return table(health_columns, r); });
 }
 
 // `show sync`: the node, then one block per peer, then counters that are
@@ -376,7 +478,7 @@ reply show_flows(control_plane& cp, const args& a) {
             return failed(ep.message());
         }
     }
-    return render(cp.report_flows(vs, n), a.json);
+    return typed(cp.flows(vs, n), a.json, [](const auto& r) { return table(flow_columns, r); });
 }
 
 // ---- VRRP ----

@@ -105,15 +105,20 @@ class control_plane : public vrrp_host {
     std::uint16_t port_index(const std::string& name) const; // 0xffff if unknown
 
     // ---- reports (one structured value each; rendered by console/telemetry) ----
-    json report_ports();
+    summary_report info();
+    std::vector<port_row> ports();
+    std::vector<arp_row> arp() { return neigh_.report(now()); }
+    std::vector<health_row> health_checks();
+    std::vector<flow_row> flows(const std::string& vs = {}, std::uint32_t limit = 100);
+    json report_ports() { return to_json(ports()); }
     std::vector<port_stats_row> port_stats();
     std::vector<lcore_row> lcores();
     stats_report stats();
     json report_port_stats() { return to_json(port_stats()); }
     json report_lcores() { return to_json(lcores()); }
     json report_stats() { return to_json(stats()); }
-    json report_arp() { return neigh_.report(now()); }
-    json report_summary(); // one-line status: uptime, ports, workers
+    json report_arp() { return to_json(arp()); }
+    json report_summary() { return to_json(info()); } // uptime, ports, workers
     std::vector<vrrp_instance_row> vrrp_instances(const std::string& name = {});
     json report_vrrp(const std::string& name = {}) { return to_json(vrrp_instances(name)); }
     json report_vrrp_all() { return report_vrrp(); }
@@ -126,8 +131,10 @@ class control_plane : public vrrp_host {
     json report_sync() { return to_json(sync_status()); }
     std::vector<virtual_server_row> virtual_servers();
     json report_virtual_servers() { return to_json(virtual_servers()); }
-    json report_health();
-    json report_flows(const std::string& vs = {}, std::uint32_t limit = 100);
+    json report_health() { return to_json(health_checks()); }
+    json report_flows(const std::string& vs = {}, std::uint32_t limit = 100) {
+        return to_json(flows(vs, limit));
+    }
     json report_flows_default() { return report_flows(); }
 
     // vrrp_host

@@ -182,8 +182,8 @@ void control_plane::refresh_health_reasons() {
     }
 }
 
-json control_plane::report_health() {
-    json rows = json::array();
+std::vector<health_row> control_plane::health_checks() {
+    std::vector<health_row> rows;
     if (!health_ || !lb_) {
         return rows;
     }
@@ -195,19 +195,17 @@ json control_plane::report_health() {
         }
         const auto& vs = lb_->services()[where.first];
         const auto& rs = vs.rs[where.second];
-        json o = json::object();
-        o["virtual_server"] = vs.cfg.name;
-        o["real_server"] = rs.cfg.rs.address.to_string() + ":" +
-                           std::to_string(rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port);
-        o["state"] = c->current() == health::state::up ? "UP" : "DOWN";
-        o["reason"] = rs.health_reason;
         const auto& st = c->stats();
-        o["probes"] = st.probes_sent;
-        o["successes"] = st.successes;
-        o["timeouts"] = st.timeouts;
-        o["refused"] = st.refused;
-        o["no_route"] = st.no_route;
-        rows.push_back(std::move(o));
+        rows.push_back({.virtual_server = vs.cfg.name,
+                        .rs_address = rs.cfg.rs.address,
+                        .rs_port = rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port,
+                        .up = c->current() == health::state::up,
+                        .reason = rs.health_reason,
+                        .probes = st.probes_sent,
+                        .successes = st.successes,
+                        .timeouts = st.timeouts,
+                        .refused = st.refused,
+                        .no_route = st.no_route});
     }
     return rows;
 }

@@ -74,29 +74,49 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
     return m;
 }
 
-std::string lb_manager::adopt(lb_manager& next, usec now) {
-    unsigned carried = 0, added = 0, removed = 0;
-    auto key = [](const vs_state& v) {
-        return std::make_tuple(v.cfg.service.vip.value, v.cfg.service.port, v.cfg.service.proto);
-    };
-    for (auto& nv : next.services_) {
-        const vs_state* ov = nullptr;
-        for (const auto& v : services_) {
-            if (key(v) == key(nv)) {
-                ov = &v;
-            }
+namespace {
+
+using vs_state = lb_manager::vs_state;
+using rs_state = lb_manager::rs_state;
+
+// A reload matches services by (VIP, port, protocol) and real servers by
+// (address, port); keys are unique within a configuration, so the last
+// match is the only one.
+bool same_service(const vs_state& a, const vs_state& b) {
+    const auto& x = a.cfg.service;
+    const auto& y = b.cfg.service;
+    return x.vip == y.vip && x.port == y.port && x.proto == y.proto;
+}
+
+bool same_real_server(const rs_state& a, const rs_state& b) {
+    return a.cfg.rs.address == b.cfg.rs.address && a.cfg.rs.port == b.cfg.rs.port;
+}
+
+template <typename List, typename Item, typename Same>
+auto* find_last(List& list, const Item& item, Same same) {
+    decltype(&*list.begin()) found = nullptr;
+    for (auto& cand : list) {
+        if (same(cand, item)) {
+            found = &cand;
         }
+    }
+    return found;
+}
+
+struct adopt_counts {
+    unsigned carried = 0, added = 0, removed = 0;
+};
+
+// Real servers in both keep their runtime state (operator's enable/disable,
+// health verdict and history); new ones start as configured.
+void carry_runtime_state(const std::vector<vs_state>& old, std::vector<vs_state>& next,
+                         adopt_counts& n) {
+    for (auto& nv : next) {
+        const vs_state* ov = find_last(old, nv, same_service);
         for (auto& nr : nv.rs) {
-            const rs_state* orr = nullptr;
-            if (ov != nullptr) {
-                for (const auto& r : ov->rs) {
-                    if (r.cfg.rs.address == nr.cfg.rs.address && r.cfg.rs.port == nr.cfg.rs.port) {
-                        orr = &r;
-                    }
-                }
-            }
+            const rs_state* orr = ov ? find_last(ov->rs, nr, same_real_server) : nullptr;
             if (orr == nullptr) {
-                ++added;
+                ++n.added;
                 continue;
             }
             nr.enabled = orr->enabled;
@@ -104,55 +124,56 @@ std::string lb_manager::adopt(lb_manager& next, usec now) {
             nr.health_reason = orr->health_reason;
             nr.health_since = orr->health_since;
             nr.transitions = orr->transitions;
-            ++carried;
+            ++n.carried;
         }
     }
-    // What goes away drains: kept with weight 0 (no new flows) so replies of
-    // its flows are still recognised, until expire_draining() drops it.
-    for (const auto& v : services_) {
-        vs_state* nv = nullptr;
-        for (auto& cand : next.services_) {
-            if (key(cand) == key(v)) {
-                nv = &cand;
-            }
-        }
+}
+
+void start_draining(std::optional<usec>& since, usec now) {
+    if (!since) {
+        since = now;
+    }
+}
+
+// What goes away drains: kept with weight 0 (no new flows) so replies of its
+// flows are still recognised, until expire_draining() drops it.
+void keep_removed_draining(const std::vector<vs_state>& old, std::vector<vs_state>& next, usec now,
+                           adopt_counts& n) {
+    for (const auto& v : old) {
+        vs_state* nv = find_last(next, v, same_service);
         if (nv == nullptr) {
             vs_state d = v;
-            if (!d.draining_since) {
-                d.draining_since = now;
-            }
+            start_draining(d.draining_since, now);
             for (auto& r : d.rs) {
-                if (!r.draining_since) {
-                    r.draining_since = now;
-                }
+                start_draining(r.draining_since, now);
             }
-            removed += static_cast<unsigned>(d.rs.size());
-            next.services_.push_back(std::move(d));
+            n.removed += static_cast<unsigned>(d.rs.size());
+            next.push_back(std::move(d));
             continue;
         }
         for (const auto& r : v.rs) {
-            bool still = false;
-            for (const auto& nr : nv->rs) {
-                if (nr.cfg.rs.address == r.cfg.rs.address && nr.cfg.rs.port == r.cfg.rs.port) {
-                    still = true;
-                }
-            }
-            if (still) {
+            if (find_last(nv->rs, r, same_real_server) != nullptr) {
                 continue;
             }
             rs_state d = r;
-            if (!d.draining_since) {
-                d.draining_since = now;
-            }
+            start_draining(d.draining_since, now);
             nv->rs.push_back(std::move(d));
-            ++removed;
+            ++n.removed;
         }
     }
+}
+
+} // namespace
+
+std::string lb_manager::adopt(lb_manager& next, usec now) {
+    adopt_counts n;
+    carry_runtime_state(services_, next.services_, n);
+    keep_removed_draining(services_, next.services_, now, n);
     services_ = std::move(next.services_);
     dirty_ = true;
     return std::to_string(services_.size()) +
-           " virtual server(s); real servers: " + std::to_string(carried) + " kept, " +
-           std::to_string(added) + " added, " + std::to_string(removed) +
+           " virtual server(s); real servers: " + std::to_string(n.carried) + " kept, " +
+           std::to_string(n.added) + " added, " + std::to_string(n.removed) +
            " removed (their flows drain)";
 }
 
@@ -395,7 +416,8 @@ real_server_row lb_manager::rs_report(const shell& sh, const vs_state& vs, const
     return x;
 }
 
-json lb_manager::report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const {
+std::vector<flow_row> lb_manager::flows(shell& sh, const std::string& vs,
+                                        std::uint32_t limit) const {
     flow_dump_request req;
     req.limit = limit;
     if (!vs.empty()) {
@@ -407,16 +429,18 @@ json lb_manager::report_flows(shell& sh, const std::string& vs, std::uint32_t li
             req.proto = static_cast<std::uint8_t>(std::get<2>(*e));
         }
     }
-    json rows = json::array();
+    std::vector<flow_row> rows;
     for (const auto& f : sh.dump_flows(req)) {
-        json o = json::object();
-        o["protocol"] = f.proto == 6 ? "tcp" : "udp";
-        o["client"] = f.client.to_string() + ":" + std::to_string(f.client_port);
-        o["virtual"] = f.vip.to_string() + ":" + std::to_string(f.vport);
-        o["real_server"] = f.rs.to_string() + ":" + std::to_string(f.rs_port);
-        o["state"] = lb::flow_state_name(static_cast<lb::flow_state>(f.state));
-        o["expires_s"] = static_cast<double>(f.expires_in_ms) / 1000.0;
-        rows.push_back(std::move(o));
+        rows.push_back(
+            {.protocol = f.proto == net::ip_proto_tcp ? lb::protocol::tcp : lb::protocol::udp,
+             .client = f.client,
+             .vip = f.vip,
+             .rs = f.rs,
+             .client_port = f.client_port,
+             .vport = f.vport,
+             .rs_port = f.rs_port,
+             .state = static_cast<lb::flow_state>(f.state),
+             .expires_in = std::chrono::milliseconds(f.expires_in_ms)});
     }
     return rows;
 }

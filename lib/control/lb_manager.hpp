@@ -78,7 +78,7 @@ class lb_manager {
     // Also rebases a real-server slot's counters when its owner changed
     // (hence not const).
     std::vector<virtual_server_row> report(const shell& sh, usec now);
-    json report_flows(shell& sh, const std::string& vs, std::uint32_t limit) const;
+    std::vector<flow_row> flows(shell& sh, const std::string& vs, std::uint32_t limit) const;
 
     // Every address the workers will need a MAC for (real servers).
     std::vector<net::ipv4_addr> next_hops() const;

@@ -174,22 +174,20 @@ void neighbour_manager::send_request(std::uint16_t port, net::ipv4_addr target) 
     }
 }
 
-json neighbour_manager::report(usec t) const {
-    json rows = json::array();
+std::vector<arp_row> neighbour_manager::report(usec t) const {
+    std::vector<arp_row> rows;
     for (const auto& e : table_.entries()) {
-        json r = json::object();
-        r["address"] = e.ip.to_string();
-        r["mac"] = e.st == neigh::state::incomplete || e.st == neigh::state::failed
-                       ? std::string("-")
-                       : e.mac.to_string();
-        r["port"] = e.port < sh_.ports().size() ? sh_.ports()[e.port].name : std::string("?");
-        r["state"] = neigh::state_name(e.st);
-        r["age_s"] =
-            e.st == neigh::state::static_
-                ? json(nullptr)
-                : json(static_cast<std::uint64_t>(
-                      std::chrono::duration_cast<std::chrono::seconds>(t - e.updated).count()));
-        r["probes"] = e.probes;
+        arp_row r;
+        r.address = e.ip;
+        if (e.st != neigh::state::incomplete && e.st != neigh::state::failed) {
+            r.mac = e.mac;
+        }
+        r.port = e.port < sh_.ports().size() ? sh_.ports()[e.port].name : std::string("?");
+        r.state = e.st;
+        if (e.st != neigh::state::static_) {
+            r.age = std::chrono::duration_cast<std::chrono::seconds>(t - e.updated);
+        }
+        r.probes = e.probes;
         rows.push_back(std::move(r));
     }
     return rows;

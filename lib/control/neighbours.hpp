@@ -49,8 +49,8 @@ class neighbour_manager {
         return c;
     }
 
-    json report(usec now) const;  // show arp: one row per entry
-    named_counters stats() const; // show stats: "neighbours"
+    std::vector<arp_row> report(usec now) const; // show arp: one row per entry
+    named_counters stats() const;                // show stats: "neighbours"
 
   private:
     void send_request(std::uint16_t port, net::ipv4_addr target);

@@ -6,34 +6,30 @@
 
 namespace vipgate::control {
 
-json control_plane::report_summary() {
-    json o = json::object();
-    o["uptime_s"] = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_).count());
-    o["ports"] = static_cast<std::uint64_t>(sh_.ports().size());
-    o["workers"] = sh_.worker_count();
-    o["config"] = cfg_.source_file;
-    return o;
+summary_report control_plane::info() {
+    return {.uptime = std::chrono::duration_cast<std::chrono::seconds>(now() - started_at_),
+            .ports = sh_.ports().size(),
+            .workers = sh_.worker_count(),
+            .config = cfg_.source_file};
 }
 
-json control_plane::report_ports() {
-    json rows = json::array();
+std::vector<port_row> control_plane::ports() {
+    std::vector<port_row> rows;
     for (std::uint16_t i = 0; i < sh_.ports().size(); ++i) {
         const auto& p = sh_.ports()[i];
         auto l = sh_.link(i);
-        json r = json::object();
-        r["name"] = p.name;
-        r["port_id"] = static_cast<unsigned>(p.port_id);
-        r["device"] = p.eal_name;
-        r["driver"] = p.driver;
-        r["mac"] = p.mac.to_string();
-        r["address"] = p.cfg.address.to_string();
-        r["link"] = l.up ? "up" : "down";
-        r["speed_mbps"] = static_cast<std::uint64_t>(l.speed_mbps);
-        r["queues"] = sh_.worker_count();
-        // Where adverts, GARPs, ARP requests and probes leave.
-        r["control_tx"] = p.control_queue >= 0 ? "queue " + std::to_string(p.control_queue)
-                                               : std::string("via worker 0");
+        port_row r{.name = p.name,
+                   .port_id = p.port_id,
+                   .device = p.eal_name,
+                   .driver = p.driver,
+                   .mac = p.mac,
+                   .address = p.cfg.address,
+                   .link_up = l.up,
+                   .speed_mbps = l.speed_mbps,
+                   .queues = sh_.worker_count()};
+        if (p.control_queue >= 0) {
+            r.control_queue = static_cast<unsigned>(p.control_queue);
+        }
         rows.push_back(std::move(r));
     }
     return rows;
@@ -156,11 +152,11 @@ std::vector<virtual_server_row> control_plane::virtual_servers() {
     return lb_->report(sh_, now());
 }
 
-json control_plane::report_flows(const std::string& vs, std::uint32_t limit) {
+std::vector<flow_row> control_plane::flows(const std::string& vs, std::uint32_t limit) {
     if (!lb_) {
-        return json::array();
+        return {};
     }
-    return lb_->report_flows(sh_, vs, limit);
+    return lb_->flows(sh_, vs, limit);
 }
 
 std::vector<vrrp_instance_row> control_plane::vrrp_instances(const std::string& name) {
@@ -206,6 +202,91 @@ json to_json(const named_counters& c) {
         o[k] = v;
     }
     return o;
+}
+
+std::string control_tx_text(const port_row& r) {
+    return r.control_queue ? "queue " + std::to_string(*r.control_queue)
+                           : std::string("via worker 0");
+}
+
+std::string endpoint_text(net::ipv4_addr a, std::uint16_t port) {
+    return a.to_string() + ":" + std::to_string(port);
+}
+
+json to_json(const summary_report& s) {
+    json o = json::object();
+    o["uptime_s"] = static_cast<std::uint64_t>(s.uptime.count());
+    o["ports"] = s.ports;
+    o["workers"] = s.workers;
+    o["config"] = s.config;
+    return o;
+}
+
+json to_json(const std::vector<port_row>& rows) {
+    json out = json::array();
+    for (const auto& p : rows) {
+        json r = json::object();
+        r["name"] = p.name;
+        r["port_id"] = p.port_id;
+        r["device"] = p.device;
+        r["driver"] = p.driver;
+        r["mac"] = p.mac.to_string();
+        r["address"] = p.address.to_string();
+        r["link"] = p.link_up ? "up" : "down";
+        r["speed_mbps"] = p.speed_mbps;
+        r["queues"] = p.queues;
+        r["control_tx"] = control_tx_text(p);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+json to_json(const std::vector<arp_row>& rows) {
+    json out = json::array();
+    for (const auto& e : rows) {
+        json r = json::object();
+        r["address"] = e.address.to_string();
+        r["mac"] = e.mac ? e.mac->to_string() : std::string("-");
+        r["port"] = e.port;
+        r["state"] = neigh::state_name(e.state);
+        r["age_s"] = e.age ? json(static_cast<std::uint64_t>(e.age->count())) : json(nullptr);
+        r["probes"] = e.probes;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+json to_json(const std::vector<health_row>& rows) {
+    json out = json::array();
+    for (const auto& h : rows) {
+        json o = json::object();
+        o["virtual_server"] = h.virtual_server;
+        o["real_server"] = endpoint_text(h.rs_address, h.rs_port);
+        o["state"] = h.up ? "UP" : "DOWN";
+        o["reason"] = h.reason;
+        o["probes"] = h.probes;
+        o["successes"] = h.successes;
+        o["timeouts"] = h.timeouts;
+        o["refused"] = h.refused;
+        o["no_route"] = h.no_route;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+json to_json(const std::vector<flow_row>& rows) {
+    json out = json::array();
+    for (const auto& f : rows) {
+        json o = json::object();
+        o["protocol"] = lb::protocol_name(f.protocol);
+        o["client"] = endpoint_text(f.client, f.client_port);
+        o["virtual"] = endpoint_text(f.vip, f.vport);
+        o["real_server"] = endpoint_text(f.rs, f.rs_port);
+        o["state"] = lb::flow_state_name(f.state);
+        o["expires_s"] = static_cast<double>(f.expires_in.count()) / 1000.0;
+        out.push_back(std::move(o));
+    }
+    return out;
 }
 
 json to_json(const std::vector<port_stats_row>& rows) {

@@ -4,6 +4,7 @@
 // json`, the control socket and telemetry have always used. Nobody reads a
 // report back by JSON key.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,12 +12,78 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "lb/tcp_state.hpp"
+#include "lb/types.hpp"
+#include "neigh/neighbour_table.hpp"
+#include "net/types.hpp"
 #include "vrrp/instance.hpp"
 
 namespace vipgate::control {
 
 // Counters in display order (name, value).
 using named_counters = std::vector<std::pair<std::string, std::uint64_t>>;
+
+// `show info`: one-line status.
+struct summary_report {
+    std::chrono::seconds uptime{0};
+    std::uint64_t ports = 0;
+    unsigned workers = 0;
+    std::string config; // the configuration file
+};
+
+// `show ports`: one port and its link.
+struct port_row {
+    std::string name;
+    unsigned port_id = 0;
+    std::string device, driver; // ethdev name, PMD
+    net::mac_addr mac;
+    net::ipv4_prefix address;
+    bool link_up = false;
+    std::uint64_t speed_mbps = 0;
+    unsigned queues = 0;
+    // The tx queue adverts, GARPs, ARP requests and probes leave by;
+    // std::nullopt: they go via worker 0.
+    std::optional<unsigned> control_queue;
+};
+std::string control_tx_text(const port_row& r); // "queue N" or "via worker 0"
+
+// `show arp`: one neighbour entry.
+struct arp_row {
+    net::ipv4_addr address;
+    std::optional<net::mac_addr> mac; // none while incomplete or failed
+    std::string port;                 // the port's name, "?" if unknown
+    neigh::state state = neigh::state::incomplete;
+    std::optional<std::chrono::seconds> age; // since learnt; none for static entries
+    std::uint32_t probes = 0;
+};
+
+// `show health`: one checked real server.
+struct health_row {
+    std::string virtual_server;
+    net::ipv4_addr rs_address;
+    std::uint16_t rs_port = 0;
+    bool up = false;
+    std::string reason; // the last probe's outcome
+    std::uint64_t probes = 0, successes = 0, timeouts = 0, refused = 0, no_route = 0;
+};
+
+// `show flows`: one flow of the workers' tables.
+struct flow_row {
+    lb::protocol protocol = lb::protocol::tcp;
+    net::ipv4_addr client, vip, rs;
+    std::uint16_t client_port = 0, vport = 0, rs_port = 0;
+    lb::flow_state state{};
+    std::chrono::milliseconds expires_in{0};
+};
+
+// "10.0.0.1:80": how the reports print an endpoint.
+std::string endpoint_text(net::ipv4_addr a, std::uint16_t port);
+
+json to_json(const summary_report& s);
+json to_json(const std::vector<port_row>& rows);
+json to_json(const std::vector<arp_row>& rows);
+json to_json(const std::vector<health_row>& rows);
+json to_json(const std::vector<flow_row>& rows);
 
 // `show port stats all`: a port's NIC counters since `clear stats`.
 struct port_stats_row {

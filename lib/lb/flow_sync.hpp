@@ -91,6 +91,7 @@ class flow_event_buffer {
             return false;
         }
         slots_[count_++] = e;
+        ++pushed_;
         return true;
     }
     bool full() const noexcept { return count_ == slots_.size(); }
@@ -101,11 +102,14 @@ class flow_event_buffer {
     void clear() noexcept { count_ = 0; }
     // Events lost to a full buffer since creation (`sync_events_dropped`).
     std::uint64_t dropped() const noexcept { return dropped_; }
+    // Events written since creation (records/s exported: its rate).
+    std::uint64_t pushed() const noexcept { return pushed_; }
 
   private:
     std::span<flow_event> slots_;
     std::size_t count_ = 0;
     std::uint64_t dropped_ = 0;
+    std::uint64_t pushed_ = 0;
 };
 
 // Why install_synced() refused a record. X(name, help)

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common/json.hpp"
+#include "common/text_table.hpp"
 
 using vipgate::json;
 
@@ -60,6 +61,16 @@ TEST(Json, RenderTableAlignsColumns) {
     rows.push_back(r2);
     EXPECT_EQ(vipgate::render_table(rows), "name    value\na       100\nlonger  1\n");
     EXPECT_EQ(vipgate::render_table(json::array()), "(none)\n");
+}
+
+TEST(TextTable, TypedCellsAlignLikeTheJsonTable) {
+    EXPECT_EQ(vipgate::render_text_table({"name", "value"}, {{"a", "100"}, {"longer", "1"}}),
+              "name    value\na       100\nlonger  1\n");
+    EXPECT_EQ(vipgate::render_text_table({"name"}, {}), "(none)\n");
+    EXPECT_EQ(vipgate::render_text_table({"a", "b"}, {{"x"}}), "a  b\nx  -\n")
+        << "a missing cell prints as -";
+    EXPECT_EQ(vipgate::render_text_kv({{"ports", "2"}, {"uptime_s", "5"}}),
+              "ports:    2\nuptime_s: 5\n");
 }
 
 // What every `show ... json` reply relies on: the printed form of each kind

@@ -425,6 +425,141 @@ TEST(ControlReports, TypedReportsKeepTheirJsonForm) {
     EXPECT_EQ(st.substr(st.size() - 13), R"(,"since_s":0})") << st;
 }
 
+TEST(ControlReports, ArpRowsHoldALearntEntryWithItsStatePortAndAge) {
+    rig r(arp_yaml);
+    const net::ipv4_addr target{10, 0, 0, 77};
+    const net::mac_addr mac{{0x02, 0xaa, 0, 0, 0, 0x77}};
+    ASSERT_TRUE(r.cp->resolve(target).ok());
+    r.cp->run_once(usec{0});
+    auto rows = r.cp->arp();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].state, neigh::state::incomplete);
+    EXPECT_FALSE(rows[0].mac) << "no MAC while incomplete";
+    EXPECT_EQ(dump_json(to_json(rows)), R"([{"address":"10.0.0.77","mac":"-","port":"ext0",)"
+                                        R"("state":"incomplete","age_s":0,"probes":1}])");
+
+    std::vector<std::uint8_t> reply(64);
+    reply.resize(net::build_arp_reply(reply, mac, target, r.sh->ports()[0].mac,
+                                      net::ipv4_addr{10, 0, 0, 2}));
+    r.sh->inject_punt(0, pipeline::punt_kind::arp, reply);
+    r.cp->run_once(usec{0});
+    r.t += 7s;
+    rows = r.cp->arp();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].address, target);
+    ASSERT_TRUE(rows[0].mac);
+    EXPECT_EQ(*rows[0].mac, mac);
+    EXPECT_EQ(rows[0].port, "ext0");
+    EXPECT_EQ(rows[0].state, neigh::state::reachable);
+    ASSERT_TRUE(rows[0].age);
+    EXPECT_EQ(*rows[0].age, 7s);
+    EXPECT_EQ(dump_json(r.cp->report_arp()),
+              R"([{"address":"10.0.0.77","mac":"02:aa:00:00:00:77","port":"ext0",)"
+              R"("state":"reachable","age_s":7,"probes":)" +
+                  std::to_string(rows[0].probes) + "}]");
+}
+
+TEST(ControlReports, AStaticNeighbourHasNoAge) {
+    rig r(lb_yaml);
+    auto rows = r.cp->arp();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].state, neigh::state::static_);
+    EXPECT_EQ(rows[0].port, "int0");
+    EXPECT_FALSE(rows[0].age);
+    EXPECT_EQ(dump_json(to_json(rows)), R"([{"address":"10.2.0.11","mac":"02:00:00:00:aa:11",)"
+                                        R"("port":"int0","state":"static","age_s":null,)"
+                                        R"("probes":0}])");
+}
+
+TEST(ControlReports, HealthRowsSayDownWithTheReasonAfterAProbeTimeout) {
+    rig r(lb_yaml);
+    auto rows = r.cp->health_checks();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_TRUE(rows[0].up) << "a checked server starts UP";
+    std::uint32_t seq = 0;
+    ASSERT_TRUE(next_syn(r, 2s, seq));
+    r.advance(1100ms);
+    rows = r.cp->health_checks();
+    ASSERT_EQ(rows.size(), 1u);
+    const auto& h = rows[0];
+    EXPECT_EQ(h.virtual_server, "10.1.0.100:80/tcp");
+    EXPECT_EQ(h.rs_address, rs_ip);
+    EXPECT_EQ(h.rs_port, 8080);
+    EXPECT_FALSE(h.up);
+    EXPECT_NE(h.reason.find("timed out"), std::string::npos) << h.reason;
+    EXPECT_EQ(h.probes, 1u);
+    EXPECT_EQ(h.timeouts, 1u);
+    EXPECT_EQ(h.successes, 0u);
+    EXPECT_EQ(dump_json(r.cp->report_health()),
+              R"([{"virtual_server":"10.1.0.100:80/tcp","real_server":"10.2.0.11:8080",)"
+              R"("state":"DOWN","reason":")" +
+                  h.reason +
+                  R"(","probes":1,"successes":0,"timeouts":1,"refused":0,"no_route":0}])");
+}
+
+TEST(ControlReports, FlowRowsComeFromTheShellsDump) {
+    rig r(lb_yaml);
+    r.sh->flows = {
+        {.client = {10, 1, 0, 9},
+         .vip = {10, 1, 0, 100},
+         .rs = rs_ip,
+         .client_port = 40000,
+         .vport = 80,
+         .rs_port = 8080,
+         .proto = net::ip_proto_tcp,
+         .state = static_cast<std::uint8_t>(lb::flow_state::established),
+         .expires_in_ms = 1500},
+        {.client = {10, 1, 0, 10},
+         .vip = {10, 1, 0, 100},
+         .rs = rs_ip,
+         .client_port = 5353,
+         .vport = 53,
+         .rs_port = 53,
+         .proto = net::ip_proto_udp,
+         .state = static_cast<std::uint8_t>(lb::flow_state::udp),
+         .expires_in_ms = 300000},
+    };
+    auto rows = r.cp->flows("10.1.0.100:80", 10);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].protocol, lb::protocol::tcp);
+    EXPECT_EQ(rows[0].client, (net::ipv4_addr{10, 1, 0, 9}));
+    EXPECT_EQ(rows[0].client_port, 40000);
+    EXPECT_EQ(rows[0].state, lb::flow_state::established);
+    EXPECT_EQ(rows[0].expires_in, 1500ms);
+    EXPECT_EQ(rows[1].protocol, lb::protocol::udp);
+    EXPECT_EQ(dump_json(r.cp->report_flows()),
+              R"([{"protocol":"tcp","client":"10.1.0.9:40000","virtual":"10.1.0.100:80",)"
+              R"("real_server":"10.2.0.11:8080","state":"ESTABLISHED","expires_s":1.5},)"
+              R"({"protocol":"udp","client":"10.1.0.10:5353","virtual":"10.1.0.100:53",)"
+              R"("real_server":"10.2.0.11:53","state":"UDP","expires_s":300}])");
+}
+
+TEST(ControlReports, PortsAndInfoDescribeTheShell) {
+    rig r(arp_yaml);
+    r.sh->links[0] = {.up = false, .speed_mbps = 0};
+    auto ports = r.cp->ports();
+    ASSERT_EQ(ports.size(), 1u);
+    EXPECT_EQ(ports[0].name, "ext0");
+    EXPECT_EQ(ports[0].device, "fake0");
+    EXPECT_FALSE(ports[0].link_up);
+    EXPECT_FALSE(ports[0].control_queue) << "no control queue: via worker 0";
+    EXPECT_EQ(control_tx_text(ports[0]), "via worker 0");
+    EXPECT_EQ(dump_json(r.cp->report_ports()),
+              R"([{"name":"ext0","port_id":0,"device":"fake0","driver":"fake",)"
+              R"("mac":"02:00:00:00:00:01","address":"10.0.0.2/24","link":"down",)"
+              R"("speed_mbps":0,"queues":1,"control_tx":"via worker 0"}])");
+    ports[0].control_queue = 2;
+    EXPECT_EQ(control_tx_text(ports[0]), "queue 2");
+
+    r.t += 42s;
+    auto info = r.cp->info();
+    EXPECT_EQ(info.uptime, 42s);
+    EXPECT_EQ(info.ports, 1u);
+    EXPECT_EQ(info.workers, 1u);
+    EXPECT_EQ(dump_json(r.cp->report_summary()),
+              R"({"uptime_s":42,"ports":1,"workers":1,"config":")" + info.config + R"("})");
+}
+
 // --------------------------------------------------------------- stats --
 
 TEST(ControlStats, ClearStatsBaselinesWhatTheShellCounts) {

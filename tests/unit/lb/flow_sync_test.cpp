@@ -245,6 +245,7 @@ TEST(flow_sync, a_full_buffer_drops_and_counts_and_forwarding_goes_on) {
     }
     EXPECT_EQ(n.out.size(), 2u);
     EXPECT_EQ(n.out.dropped(), 3u);
+    EXPECT_EQ(n.out.pushed(), 2u);
     EXPECT_EQ(n.eng.flows().size(), 5u);
     EXPECT_EQ(n.take()[1].client_port, 2);
     ASSERT_TRUE(n.fwd(client, 6, SYN, at(0ms)).ok());
@@ -651,6 +652,67 @@ TEST(flow_sync, export_walk_is_complete_under_inserts_and_removes) {
     for (const auto& [k, n] : emitted) {
         EXPECT_TRUE(ever.count(k)) << k;
         EXPECT_EQ(n, 1) << k;
+    }
+}
+
+// Hostile or confused peers: random records (any kind, state, timeout,
+// endpoints from a small set so they collide) mixed with local packets and
+// sweeps. Whatever is accepted or refused, every entry in use is counted
+// once, active exactly when ESTABLISHED (TCP) or UDP, and every refusal
+// reason shows up.
+TEST(flow_sync, random_records_keep_the_counts_consistent) {
+    auto dns = web(0s, protocol::udp);
+    auto sticky = web(30s);
+    sticky.port = 443;
+    node b({web(), dns, sticky}, {.flow_capacity = 32, .persistence_capacity = 4}, 4096);
+    unsigned seed = 99;
+    auto rnd = [&](unsigned n) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 8) % n;
+    };
+    const std::array<ipv4_addr, 4> servers{rs_a, rs_b, rs_c, ipv4_addr{172, 18, 0, 9}};
+    std::array<unsigned, sync_refusal_count> seen{};
+    for (int i = 0; i < 20000; ++i) {
+        const time_point now = at(milliseconds{i});
+        const unsigned what = rnd(10);
+        if (what == 0) {
+            b.eng.expire(now, 16);
+        } else if (what == 1) {
+            const std::uint8_t flags[] = {SYN, ACK, FIN | ACK, RST};
+            b.fwd(ipv4_addr{203, 0, 113, static_cast<std::uint8_t>(rnd(4))},
+                  static_cast<std::uint16_t>(rnd(8)), flags[rnd(4)], now);
+        } else {
+            const std::uint16_t vports[] = {80, 443, 81};
+            flow_event e{.kind = static_cast<K>(rnd(6)),
+                         .proto = rnd(3) == 0    ? protocol::udp
+                                  : rnd(50) == 0 ? static_cast<protocol>(net::ip_proto_icmp)
+                                                 : protocol::tcp,
+                         .state = static_cast<flow_state>(rnd(11)),
+                         .flags = static_cast<std::uint8_t>(rnd(2)),
+                         .client = ipv4_addr{203, 0, 113, static_cast<std::uint8_t>(rnd(4))},
+                         .vip = vip,
+                         .rs = servers[rnd(4)],
+                         .client_port = static_cast<std::uint16_t>(rnd(8)),
+                         .vport = vports[rnd(3)],
+                         .rs_port = static_cast<std::uint16_t>(rnd(8) == 0 ? 8081 : 8080),
+                         .timeout_ms = static_cast<std::uint32_t>(rnd(4) == 0 ? 0 : rnd(1000000))};
+            ++seen[static_cast<std::size_t>(b.eng.install_synced(e, b.table, now))];
+        }
+        std::uint64_t active = 0, inactive = 0, want_active = 0, used = 0;
+        for (const real_server& r : b.table.all_real_servers()) {
+            active += b.eng.scheduler().counts(r.slot).active;
+            inactive += b.eng.scheduler().counts(r.slot).inactive;
+        }
+        b.eng.flows().for_each([&](const flow& f) {
+            ++used;
+            want_active += f.state() == flow_state::established || f.state() == flow_state::udp;
+        });
+        ASSERT_EQ(active + inactive, used) << i;
+        ASSERT_EQ(active, want_active) << i;
+        b.take();
+    }
+    for (std::size_t r = 0; r < sync_refusal_count; ++r) {
+        EXPECT_GT(seen[r], 0u) << sync_refusal_name(static_cast<sync_refusal>(r));
     }
 }
 

@@ -374,5 +374,57 @@ TEST(PipelineLb, OwnAddressesAreRecognisedWithTheFilterBuilt) {
     }
 }
 
+// Flow sync through the whole pipeline: flows exported by one node's engine
+// and installed in another's (lib/lb's sync hooks) make the second node
+// forward mid-flow packets and replies exactly as the first would, frame
+// bytes included, once it holds the VIP; before that they are lb_backup and
+// leave the synced flows as they are.
+TEST(PipelineLb, SyncedFlowsForwardOnTheNodeThatTakesOver) {
+    setup master({service(vip, {0, 1, 3})}, true);
+    setup backup({service(vip, {0, 1, 3})}, true);
+    backup.publish({0}); // BACKUP: the VIP is not held
+    for (unsigned i = 0; i < 6; ++i) {
+        const auto cport = static_cast<std::uint16_t>(40000 + i);
+        const auto syn = tcp(client(i), cport, vip, 80, net::tcp_flag_syn, ext_mac);
+        const outcome o = run(master, syn, 0);
+        ASSERT_TRUE(o.verdict.starts_with("forward")) << o.verdict;
+        const auto ack = tcp(client(i), cport, vip, 80, net::tcp_flag_ack, ext_mac);
+        ASSERT_TRUE(run(master, ack, 0).verdict.starts_with("forward"));
+    }
+    std::vector<lb::flow_event> storage(64);
+    lb::flow_event_buffer bulk(storage);
+    lb::export_cursor cur;
+    while (!cur.done) {
+        master.engine->export_some(cur, 100, bulk, *master.services, master.ws.now);
+    }
+    ASSERT_EQ(bulk.size(), 6u);
+    for (const lb::flow_event& e : bulk.events()) {
+        ASSERT_EQ(backup.engine->install_synced(e, *backup.services, backup.ws.now),
+                  lb::sync_refusal::none);
+    }
+    const auto data0 = tcp(client(0), 40000, vip, 80, net::tcp_flag_ack, ext_mac);
+    EXPECT_EQ(run(backup, data0, 0).verdict, "drop(lb_backup)");
+    backup.publish({1}); // takeover
+    for (unsigned i = 0; i < 6; ++i) {
+        SCOPED_TRACE("client " + std::to_string(i));
+        const auto cport = static_cast<std::uint16_t>(40000 + i);
+        const auto data =
+            tcp(client(i), cport, vip, 80,
+                static_cast<std::uint8_t>(net::tcp_flag_ack | net::tcp_flag_psh), ext_mac);
+        const outcome m = run(master, data, 0);
+        const outcome b = run(backup, data, 0);
+        ASSERT_TRUE(m.verdict.starts_with("forward")) << m.verdict;
+        EXPECT_EQ(b.verdict, m.verdict);
+        EXPECT_EQ(b.frame, m.frame);
+        const auto reply = tcp(forwarded_to(m.frame), 8080, client(i), cport,
+                               static_cast<std::uint8_t>(net::tcp_flag_ack), int_mac);
+        const outcome mr = run(master, reply, 1);
+        const outcome br = run(backup, reply, 1);
+        ASSERT_TRUE(mr.verdict.starts_with("forward(port 0)")) << mr.verdict;
+        EXPECT_EQ(br.verdict, mr.verdict);
+        EXPECT_EQ(br.frame, mr.frame);
+    }
+}
+
 } // namespace
 } // namespace vipgate::pipeline
