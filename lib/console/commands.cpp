@@ -424,6 +424,10 @@ std::string sync_text(const control::sync_report& r) {
     out += std::string("  ") + (r.in_sync ? "in sync" : "NOT in sync") + " with its peers; " +
            std::to_string(r.unacked) + " messages unacked, " + std::to_string(r.queued) +
            " records queued" + (r.serving_bulk ? ", serving a bulk resync" : "") + "\n";
+    if (r.takeovers_not_in_sync != 0) {
+        out += "  VRRP took over " + std::to_string(r.takeovers_not_in_sync) +
+               " time(s) while not in sync\n";
+    }
     for (const auto& p : r.peers) {
         out += "  peer " + p.address + ": " + p.state + " (" + p.reason + "), epoch " +
                std::to_string(p.epoch) + ", acked " + std::to_string(p.acked) + ", heard " +

@@ -164,15 +164,66 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         sync_ = std::move(s.value());
         // Worker events to the peers, timers, the bulk stream.
         loop_.every("sync", std::chrono::duration_cast<usec>(cfg_.sync->flush_interval),
-                    [this](usec t) { sync_->tick(t); });
+                    [this](usec t) {
+                        sync_->tick(t);
+                        sync_gate(t);
+                    });
     }
     resolve_next_hops();
     start_health_checks();
     snapshot_dirty_ = true;
     publish_if_dirty();
+    if (sync_) {
+        // A returning node does not take the VIPs from a live master before
+        // it has the master's flows (issue 11: takeover only when in sync).
+        preempt_held_ = true;
+        vrrp_->hold_preemption(true);
+    }
     vrrp_->start(now(), link_up_);
     publish_if_dirty();
     return {};
+}
+
+// How long a starting node waits for its bulk resync before it may preempt
+// anyway (availability first; logged). A million flows take about a second.
+constexpr usec sync_preempt_bound = std::chrono::seconds(30);
+
+void control_plane::sync_gate(usec now_us) {
+    if (!preempt_held_) {
+        return;
+    }
+    const bool synced = sync_->in_sync();
+    if (!synced && now_us - started_at_ < sync_preempt_bound) {
+        return;
+    }
+    preempt_held_ = false;
+    vrrp_->hold_preemption(false);
+    if (synced) {
+        spdlog::info("sync: in sync with every peer: VRRP may preempt now");
+    } else {
+        spdlog::warn("sync: not in sync after {} s: VRRP may preempt anyway",
+                     std::chrono::duration_cast<std::chrono::seconds>(sync_preempt_bound).count());
+    }
+}
+
+// A takeover: what the peers sent is installed before the GARPs draw the
+// traffic here. The workers drain their install rings every loop, so this
+// waits microseconds; it is bounded all the same. A takeover while not in
+// sync (the master died first) goes on: availability first, said once.
+void control_plane::before_takeover(const std::string& instance) {
+    if (!sync_) {
+        return;
+    }
+    const usec deadline = now() + std::chrono::milliseconds(20);
+    while (sh_.install_backlog() > 0 && now() < deadline) {
+        ::usleep(100);
+    }
+    if (!sync_->in_sync()) {
+        sync_->count_takeover_not_in_sync();
+        spdlog::warn("VRRP {}: taking over while NOT in sync with the peer: flows it did not "
+                     "send are lost",
+                     instance);
+    }
 }
 
 void control_plane::shutdown_protocols() {

@@ -140,6 +140,7 @@ class control_plane : public vrrp_host {
     // vrrp_host
     bool send_frame(std::uint16_t port, std::span<const std::uint8_t> frame) override;
     void ownership_changed() override { snapshot_dirty_ = true; }
+    void before_takeover(const std::string& instance) override;
     std::optional<net::mac_addr> neighbour_mac(std::uint16_t port, net::ipv4_addr ip) override {
         return neigh_.mac_or_resolve(now(), port, ip);
     }
@@ -179,6 +180,10 @@ class control_plane : public vrrp_host {
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
     std::unique_ptr<sync_manager> sync_;
+    // Flow-state sync: preemption held until the bulk resync completed or
+    // sync_preempt_bound passed (sync_gate()).
+    bool preempt_held_ = false;
+    void sync_gate(usec now);
     std::unique_ptr<health::monitor> health_;
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;

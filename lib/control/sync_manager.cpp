@@ -391,6 +391,7 @@ sync_report sync_manager::report(usec now) const {
     r.serving_bulk = session_.serving_bulk();
     r.unacked = session_.unacked();
     r.queued = session_.queued();
+    r.takeovers_not_in_sync = takeovers_not_in_sync_;
     const auto& c = session_.counters();
     r.sent = {{"messages", c.messages_sent},  {"bytes", c.bytes_sent},
               {"records", c.records_sent},    {"retransmitted", c.retransmitted},
@@ -451,6 +452,7 @@ json to_json(const sync_report& r) {
     j["serving_bulk"] = r.serving_bulk;
     j["unacked"] = r.unacked;
     j["queued"] = r.queued;
+    j["takeovers_not_in_sync"] = r.takeovers_not_in_sync;
     const auto counters = [](const named_counters& nc) {
         json o = json::object();
         for (const auto& [k, v] : nc) {

@@ -85,6 +85,7 @@ struct sync_report {
     bool in_sync = false;
     bool serving_bulk = false;
     std::uint64_t unacked = 0, queued = 0;
+    std::uint64_t takeovers_not_in_sync = 0; // VRRP took over with a peer not in sync
     named_counters sent;     // messages, bytes, records, retransmitted, abandoned, bulk
     named_counters received; // messages, bytes, records
     named_counters workers;  // events, events lost, exported, installs, installed
@@ -115,6 +116,8 @@ class sync_manager {
         return refused_[static_cast<std::size_t>(r)];
     }
     sync_report report(usec now) const;
+    // A VRRP takeover while not in sync (allowed: availability first).
+    void count_takeover_not_in_sync() noexcept { ++takeovers_not_in_sync_; }
 
   private:
     // The workers' tables as the session's bulk stream reads them: each
@@ -154,7 +157,7 @@ class sync_manager {
     export_source source_;
     std::vector<sync::action> acts_;
     std::array<std::uint64_t, sync_wire_refusal_count> refused_{};
-    std::uint64_t installs_queued_ = 0, frames_sent_ = 0;
+    std::uint64_t installs_queued_ = 0, frames_sent_ = 0, takeovers_not_in_sync_ = 0;
     std::vector<std::uint8_t> frame_; // reused TX buffer
 };
 

@@ -275,6 +275,7 @@ void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
         send_garps(idx, sg->count);
     } else if (std::holds_alternative<vrrp::take_vips>(a)) {
         if (!s.owns_vips) {
+            host_.before_takeover(s.name);
             s.owns_vips = true;
             host_.ownership_changed();
         }
@@ -288,6 +289,12 @@ void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
                      n->reason);
     } else if (const auto* l = std::get_if<vrrp::log_message>(&a)) {
         spdlog::info("VRRP {}: {}", s.name, l->text);
+    }
+}
+
+void vrrp_manager::hold_preemption(bool hold) {
+    for (auto& s : instances_) {
+        s.inst->hold_preemption(hold);
     }
 }
 

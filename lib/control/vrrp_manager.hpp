@@ -35,6 +35,9 @@ class vrrp_host {
     virtual void ownership_changed() = 0; // publish a new worker snapshot
     // MAC of a unicast peer, if the neighbour table knows it (else it asks).
     virtual std::optional<net::mac_addr> neighbour_mac(std::uint16_t port, net::ipv4_addr ip) = 0;
+    // An instance is about to take its VIPs (before its GARPs): flow-state
+    // sync lets the workers install what was received first.
+    virtual void before_takeover(const std::string& instance) { (void)instance; }
 };
 
 struct vrrp_tx_counters {
@@ -71,6 +74,8 @@ class vrrp_manager {
     // Clean stop: masters send priority 0 and release their VIPs.
     void shutdown(usec now);
 
+    // Flow-state sync: no instance preempts a live master while held.
+    void hold_preemption(bool hold);
     result<void> set_priority(usec now, const std::string& name, int priority);
     result<void> resign(usec now, const std::string& name);
     result<void> resume(usec now, const std::string& name);

@@ -121,6 +121,11 @@ class instance {
     // for an address owner.
     void port_up(time_point now, std::vector<action>& out);
     void port_down(time_point now, std::vector<action>& out);
+    // Flow-state sync (docs/ha.md): while held, a Backup with the higher
+    // priority does not preempt a live Master (its flow table is not complete
+    // yet); it still takes over when the Master goes silent or resigns.
+    void hold_preemption(bool hold) { preempt_hold_ = hold; }
+    bool preemption_held() const { return preempt_hold_; }
     // Fault from another source (tracking, operator); same effect as a port.
     void set_fault(time_point now, bool faulty, std::string_view reason, std::vector<action>& out);
 
@@ -162,7 +167,7 @@ class instance {
 
     bool faulty() const { return !port_up_ || admin_fault_ || group_fault_; }
     bool own_fault() const { return !port_up_ || admin_fault_; }
-    bool preempting() const { return cfg_.preempt && !resigned_; }
+    bool preempting() const { return cfg_.preempt && !resigned_ && !preempt_hold_; }
     // Appends a transition from `from` to the current state_ (already set).
     void record(time_point now, instance_state from, std::string reason, std::vector<action>& out);
     void send(time_point now, std::uint8_t priority, std::vector<action>& out);
@@ -209,6 +214,7 @@ class instance {
     bool admin_fault_ = false;
     bool group_fault_ = false;
     bool resigned_ = false;
+    bool preempt_hold_ = false;
     bool sync_hold_ = false;
     bool wants_master_ = false;
 

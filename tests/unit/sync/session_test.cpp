@@ -220,6 +220,49 @@ TEST(SyncSession, PeersMeetResyncAndGetInSync) {
     EXPECT_EQ(a.s.unacked(), 0u);
 }
 
+// A source read by other threads (the workers' export walks): it has
+// nothing for a while but says pending(); the bulk pass waits, then sends
+// every record before its bulk_end.
+struct slow_table : table_source {
+    table inner;
+    int dry_calls = 0; // next() says "nothing yet" this many times after a rewind
+    int dry_left = 0;
+    void rewind() override {
+        inner.rewind();
+        dry_left = dry_calls;
+    }
+    bool was_dry = false;
+    bool next(record& out) override {
+        was_dry = dry_left > 0;
+        if (was_dry) {
+            --dry_left;
+            return false;
+        }
+        return inner.next(out);
+    }
+    bool pending() const override { return was_dry; }
+};
+
+TEST(SyncSession, BulkWaitsForAPendingSource) {
+    node a(config(1));
+    node b(config(2));
+    slow_table src;
+    src.dry_calls = 40;
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        src.inner.apply(flow(i));
+    }
+    a.s.set_source(&src);
+    link l;
+    std::int64_t t = 0;
+    l.run(t, 20, a, b);
+    EXPECT_EQ(b.s.peer(1)->state, peer_state::bulk) << "the pass waits, it does not end empty";
+    l.run(t, 500, a, b);
+    EXPECT_EQ(b.s.peer(1)->state, peer_state::in_sync);
+    EXPECT_EQ(b.bulk_records, 300u);
+    EXPECT_EQ(b.s.peer(1)->last_bulk_records, 300u);
+    EXPECT_EQ(b.received.flows, src.inner.flows);
+}
+
 // Exactly once, in order, under loss; retransmissions bounded.
 void lossy_stream(std::function<bool(bool)> drop, const char* what, unsigned jitter = 0) {
     node a(config(1));

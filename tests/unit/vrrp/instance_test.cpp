@@ -166,6 +166,30 @@ TEST(instance_backup, nopreempt_accepts_lower_priority) {
     EXPECT_EQ(f.i.counters().lower_priority_discarded, 0u);
 }
 
+// Flow-state sync (docs/ha.md): a returning node whose flow table is not
+// complete accepts the live lower-priority master; once released it
+// preempts at the next advert; held, it still takes over a silent master.
+TEST(instance_backup, held_preemption_accepts_lower_priority_until_released) {
+    fixture f(v2_config(100));
+    f.i.hold_preemption(true);
+    f.start(t0);
+    EXPECT_EQ(f.rx(at(1s), higher_ip, 50), "");
+    EXPECT_EQ(f.i.next_deadline(), at(1s + 3609375us)) << "timer reset: the master is accepted";
+    EXPECT_EQ(f.i.counters().lower_priority_discarded, 0u);
+    f.i.hold_preemption(false);
+    EXPECT_EQ(f.rx(at(2s), higher_ip, 50), "log");
+    EXPECT_EQ(f.i.counters().lower_priority_discarded, 1u);
+    EXPECT_EQ(f.timer(at(1s + 3609375us)), "advert(100), take, garps(5), notify(backup->master)");
+}
+
+TEST(instance_backup, held_preemption_still_takes_over_a_silent_master) {
+    fixture f(v2_config(100));
+    f.i.hold_preemption(true);
+    f.start(t0);
+    EXPECT_EQ(f.rx(at(1s), higher_ip, 50), "");
+    EXPECT_EQ(f.timer(at(1s + 3609375us)), "advert(100), take, garps(5), notify(backup->master)");
+}
+
 TEST(instance_backup, priority_zero_sets_the_timer_to_skew) {
     struct zero_case {
         instance_config cfg;
