@@ -30,6 +30,7 @@
 #include "net/checksum.hpp"
 #include "net/headers.hpp"
 #include "net/parse.hpp"
+#include "sync/codec.hpp"
 #include "vrrp/advert.hpp"
 
 #include "golden.hpp"
@@ -859,4 +860,112 @@ TEST(Golden, EveryShowTextReply) {
         std::string diff = test::check_golden(c.file + ".txt", test::mask_text(rep.text, m));
         EXPECT_TRUE(diff.empty()) << cmd << ": " << diff;
     }
+}
+
+// ------------------------------------------------------ flow-state sync --
+
+namespace {
+
+void with_sync(config::config& c) {
+    config::sync_config s;
+    s.port = "ext0";
+    s.id = 42;
+    c.sync = s;
+}
+
+// The flow records of the sync messages (UDP to 224.0.0.84:8847) among `out`.
+std::vector<sync::flow_record> synced_flows(const std::vector<out_frame>& out) {
+    std::vector<sync::flow_record> got;
+    for (const auto& f : out) {
+        net::packet_meta m;
+        if (f.port != 0 || net::parse(f.bytes, m) != pipeline::drop_reason::none ||
+            m.ip_proto != net::ip_proto_udp || m.dst != net::ipv4_addr{224, 0, 0, 84} ||
+            m.dst_port != 8847) {
+            continue;
+        }
+        const auto msg = std::span<const std::uint8_t>(f.bytes).subspan(
+            m.l4_offset + net::udp_header_len, m.l4_len - net::udp_header_len);
+        sync::decoded d;
+        if (sync::decode(msg, {}, d) != sync::reason::none) {
+            continue;
+        }
+        sync::record_reader rd(d);
+        sync::record r;
+        while (rd.next(r)) {
+            if (const auto* fr = std::get_if<sync::flow_record>(&r)) {
+                got.push_back(*fr);
+            }
+        }
+    }
+    return got;
+}
+
+} // namespace
+
+// A flow created by traffic leaves as a flow_add on the sync port.
+TEST(FlowSync, ANewFlowIsSentToThePeersAsAFlowAdd) {
+    lb_rig r(2, with_sync);
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 80, net::tcp_flag_syn));
+    auto flows = synced_flows(r.collect(300ms));
+    ASSERT_GE(flows.size(), 1u);
+    // Then at most the refresh sweep's record of the same flow.
+    for (std::size_t i = 1; i < flows.size(); ++i) {
+        EXPECT_EQ(flows[i].type, sync::record_type::flow_refresh);
+        EXPECT_EQ(flows[i].client_port, 40000);
+    }
+    EXPECT_EQ(flows[0].type, sync::record_type::flow_add);
+    EXPECT_EQ(flows[0].client, client);
+    EXPECT_EQ(flows[0].client_port, 40000);
+    EXPECT_EQ(flows[0].vip, vip);
+    EXPECT_EQ(flows[0].vport, 80);
+    EXPECT_TRUE(flows[0].rs == rs1 || flows[0].rs == rs2);
+    EXPECT_EQ(flows[0].state, lb::flow_state::syn_recv);
+    auto reply = r.cp->report_sync();
+    EXPECT_TRUE(reply["enabled"].get<bool>());
+    EXPECT_GE(reply["workers"]["events"].get<std::uint64_t>(), 1u);
+}
+
+// A peer's record is installed on the owner worker: a mid-connection segment
+// of that flow (no SYN: without the record it is dropped as lb_tcp_not_syn)
+// is forwarded to the record's real server, whichever worker receives it.
+TEST(FlowSync, APeersFlowIsInstalledAndForwarded) {
+    lb_rig r(2, with_sync);
+    const net::ipv4_addr peer{10, 1, 0, 9};
+    const net::ipv4_addr c2{10, 1, 0, 3};
+    std::array<std::uint8_t, 1500> buf{};
+    sync::encoder enc(buf, buf.size());
+    ASSERT_TRUE(
+        enc.add(sync::flow_record{sync::record_type::flow_add, c2, vip, rs2, 50000, 80, 8080,
+                                  lb::protocol::tcp, lb::flow_state::established, 60000}));
+    sync::header h;
+    h.node = peer.value;
+    h.sync_id = 42;
+    h.epoch = 7;
+    h.seq = 1;
+    h.oldest = 1;
+    const std::size_t n = enc.finish(h);
+    ASSERT_GT(n, 0u);
+    std::vector<std::uint8_t> f(1600);
+    f.resize(net::build_udp_frame(
+        f,
+        {.dst = net::mac_addr{{0x01, 0, 0x5e, 0, 0, 0x54}},
+         .src = net::mac_addr{{2, 0, 0, 0, 1, 9}}},
+        {.src = peer, .dst = net::ipv4_addr{224, 0, 0, 84}, .ttl = 255},
+        {.src_port = 8847, .dst_port = 8847, .payload = std::span(buf.data(), n)}));
+    r.inject(0, 0, f);
+    r.collect(300ms);
+    auto rep = r.cp->report_sync();
+    EXPECT_EQ(rep["received"]["installs_queued"].get<std::uint64_t>(), 1u) << dump_json(rep, 2);
+    for (unsigned q = 0; q < 2; ++q) {
+        r.inject(0, q, tcp_frame(r.ext_mac, client_mac, c2, 50000, vip, 80, net::tcp_flag_ack));
+        auto out = r.collect(1000ms, 1);
+        std::vector<out_frame> fwd;
+        std::copy_if(out.begin(), out.end(), std::back_inserter(fwd),
+                     [](const out_frame& o) { return o.port == 1; });
+        ASSERT_EQ(fwd.size(), 1u) << "queue " << q;
+        auto ff = fields(fwd[0].bytes);
+        EXPECT_EQ(ff.dst, rs2);
+        EXPECT_EQ(ff.dport, 8080);
+    }
+    EXPECT_EQ(r.drops(pipeline::drop_reason::lb_tcp_not_syn), 0u);
 }
