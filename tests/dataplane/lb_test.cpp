@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -968,4 +969,63 @@ TEST(FlowSync, APeersFlowIsInstalledAndForwarded) {
         EXPECT_EQ(ff.dport, 8080);
     }
     EXPECT_EQ(r.drops(pipeline::drop_reason::lb_tcp_not_syn), 0u);
+}
+
+// A peer's bulk request: the workers walk their tables and the whole table
+// goes out in bulk-flagged messages, then the completion marker.
+TEST(FlowSync, ABulkRequestGetsEveryFlowThenTheMarker) {
+    lb_rig r(2, with_sync);
+    for (std::uint16_t p = 41000; p < 41003; ++p) {
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
+    }
+    r.collect(200ms);
+    const net::ipv4_addr peer{10, 1, 0, 9};
+    std::array<std::uint8_t, 1500> buf{};
+    sync::encoder enc(buf, buf.size());
+    ASSERT_TRUE(enc.add(sync::bulk_request_record{ext_ip.value, 5}));
+    sync::header h;
+    h.node = peer.value;
+    h.sync_id = 42;
+    h.epoch = 7;
+    h.seq = 1;
+    h.oldest = 1;
+    const std::size_t n = enc.finish(h);
+    std::vector<std::uint8_t> f(1600);
+    f.resize(net::build_udp_frame(
+        f,
+        {.dst = net::mac_addr{{0x01, 0, 0x5e, 0, 0, 0x54}},
+         .src = net::mac_addr{{2, 0, 0, 0, 1, 9}}},
+        {.src = peer, .dst = net::ipv4_addr{224, 0, 0, 84}, .ttl = 255},
+        {.src_port = 8847, .dst_port = 8847, .payload = std::span(buf.data(), n)}));
+    r.inject(0, 0, f);
+    std::set<std::uint16_t> bulk_ports;
+    std::optional<sync::bulk_end_record> end;
+    for (const auto& o : r.collect(500ms)) {
+        net::packet_meta m;
+        if (o.port != 0 || net::parse(o.bytes, m) != pipeline::drop_reason::none ||
+            m.ip_proto != net::ip_proto_udp || m.dst_port != 8847) {
+            continue;
+        }
+        sync::decoded d;
+        if (sync::decode(std::span<const std::uint8_t>(o.bytes).subspan(
+                             m.l4_offset + net::udp_header_len, m.l4_len - net::udp_header_len),
+                         {}, d) != sync::reason::none) {
+            continue;
+        }
+        sync::record_reader rd(d);
+        sync::record rec;
+        while (rd.next(rec)) {
+            if (const auto* fr = std::get_if<sync::flow_record>(&rec);
+                fr != nullptr && (d.hdr.flags & sync::flag_bulk) != 0) {
+                bulk_ports.insert(fr->client_port);
+            } else if (const auto* e = std::get_if<sync::bulk_end_record>(&rec)) {
+                end = *e;
+            }
+        }
+    }
+    EXPECT_EQ(bulk_ports, (std::set<std::uint16_t>{41000, 41001, 41002}));
+    ASSERT_TRUE(end.has_value());
+    EXPECT_EQ(end->target, peer.value);
+    EXPECT_EQ(end->bulk_id, 5u);
+    EXPECT_EQ(end->records, 3u);
 }
