@@ -121,6 +121,8 @@ void register_telemetry(control_plane* cp) {
                                "Virtual services and their real servers");
     rte_telemetry_register_cmd("/vipgate/health", endpoint<&control_plane::report_health>,
                                "Health checks of the real servers");
+    rte_telemetry_register_cmd("/vipgate/sync", endpoint<&control_plane::report_sync>,
+                               "Flow-state sync: peers, states, counters, refusals");
     rte_telemetry_register_cmd("/vipgate/flows", endpoint<&control_plane::report_flows_default>,
                                "Up to 100 flows of every worker");
     rte_telemetry_register_cmd("/vipgate/arp", endpoint<&control_plane::report_arp>,
