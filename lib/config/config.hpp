@@ -153,8 +153,8 @@ struct virtual_server_config {
 };
 
 // Flow-state sync with the peer gateway (issue 11, docs/ha.md; keepalived's
-// lvs_sync_daemon). Parsed and validated by lib/config; not yet wired to the
-// dataplane. The retransmission and peer timers stay at lib/sync's
+// lvs_sync_daemon). Parsed and validated by lib/config; run by
+// control::sync_manager. The retransmission and peer timers stay at lib/sync's
 // session_config defaults.
 struct sync_config {
     std::string port;                                // a port name: sync rides on this port, as UDP
