@@ -158,7 +158,7 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         }
         neigh_.table().add_static(pi, sn.address, sn.mac);
     }
-    if (auto s = sync_manager::make(cfg_, sh_, *this, now()); !s) {
+    if (auto s = sync_manager::make(cfg_, sh_, *this); !s) {
         return s.err();
     } else if (s.value()) {
         sync_ = std::move(s.value());

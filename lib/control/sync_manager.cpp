@@ -162,7 +162,7 @@ bool sync_manager::export_source::pending() const {
 // ---- construction ---------------------------------------------------------
 
 result<std::unique_ptr<sync_manager>> sync_manager::make(const config::config& cfg, shell& sh,
-                                                         vrrp_host& host, usec now) {
+                                                         vrrp_host& host) {
     if (!cfg.sync) {
         return std::unique_ptr<sync_manager>{};
     }
@@ -197,7 +197,6 @@ result<std::unique_ptr<sync_manager>> sync_manager::make(const config::config& c
     if (!sess) {
         return make_error(sess.message());
     }
-    (void)now;
     std::unique_ptr<sync_manager> m(
         new sync_manager(sc, sh, host, port, address, std::move(sess.value())));
     spdlog::info("sync: node {} on port {} ({}), sync id {}, epoch {}, {}",
@@ -224,7 +223,7 @@ void sync_manager::tick(usec now) {
     sh_.drain_flow_events([&](const lb::flow_event& e) { session_.queue(t, to_record(e), acts_); },
                           65536);
     session_.on_timer(t, acts_);
-    apply(now);
+    apply();
 }
 
 void sync_manager::on_punt(usec now, const punt_view& f) {
@@ -250,7 +249,7 @@ void sync_manager::on_punt(usec now, const punt_view& f) {
     const auto payload = f.frame.subspan(std::size_t{meta.l4_offset} + net::udp_header_len,
                                          ulen - net::udp_header_len);
     session_.on_message(to_tp(now), payload, acts_);
-    apply(now);
+    apply();
 }
 
 // Who is accepted (issue 11): with unicast peers, only their addresses;
@@ -276,8 +275,7 @@ sync_manager::check_source(const net::packet_meta& meta,
     return std::nullopt;
 }
 
-void sync_manager::apply(usec now) {
-    (void)now;
+void sync_manager::apply() {
     for (auto& a : acts_) {
         if (auto* s = std::get_if<sync::send_message>(&a)) {
             send(s->bytes);

@@ -99,7 +99,7 @@ class sync_manager {
     // Null when the config has no `sync:` section or the shell has no sync
     // rings (then nothing of this runs). Errors: a port that does not exist.
     static result<std::unique_ptr<sync_manager>> make(const config::config& cfg, shell& sh,
-                                                      vrrp_host& host, usec now);
+                                                      vrrp_host& host);
 
     // Every flush_interval: workers' events into the session, its timers,
     // what it says to do.
@@ -139,7 +139,7 @@ class sync_manager {
 
     sync_manager(const config::sync_config& cfg, shell& sh, vrrp_host& host, std::uint16_t port,
                  net::ipv4_prefix address, sync::session s);
-    void apply(usec now);
+    void apply();
     void send(std::span<const std::uint8_t> payload);
     void send_to(net::ipv4_addr dst, const net::mac_addr& mac,
                  std::span<const std::uint8_t> payload);
