@@ -456,6 +456,9 @@ result<void> vrrp_manager::resign(usec now, const std::string& name) {
     if (i < 0) {
         return make_error("no vrrp instance named '" + name + "'");
     }
+    if (instances_[static_cast<std::size_t>(i)].group >= 0) {
+        return group_admin(now, static_cast<std::size_t>(i), true);
+    }
     std::vector<vrrp::action> acts;
     auto r = instances_[static_cast<std::size_t>(i)].inst->resign(tp(now), acts);
     if (!r) {
@@ -470,9 +473,39 @@ result<void> vrrp_manager::resume(usec now, const std::string& name) {
     if (i < 0) {
         return make_error("no vrrp instance named '" + name + "'");
     }
+    if (instances_[static_cast<std::size_t>(i)].group >= 0) {
+        return group_admin(now, static_cast<std::size_t>(i), false);
+    }
     std::vector<vrrp::action> acts;
     instances_[static_cast<std::size_t>(i)].inst->resume(tp(now), acts);
     after_input(now, static_cast<std::size_t>(i), acts);
+    return {};
+}
+
+result<void> vrrp_manager::group_admin(usec now, std::size_t idx, bool resign) {
+    const group& grp = groups_[static_cast<std::size_t>(instances_[idx].group)];
+    const auto pos = std::find(grp.members.begin(), grp.members.end(), idx);
+    const auto member = static_cast<std::size_t>(pos - grp.members.begin());
+    std::vector<vrrp::sync_group::member_action> out;
+    if (resign) {
+        auto r = grp.sync->resign(tp(now), member, out);
+        if (!r) {
+            return r;
+        }
+        spdlog::info("VRRP sync group {}: {} resigned by the operator: resigning every member",
+                     grp.name, instances_[idx].name);
+    } else {
+        grp.sync->resume(tp(now), member, out);
+        spdlog::info("VRRP sync group {}: {} resumed by the operator: resuming every member",
+                     grp.name, instances_[idx].name);
+    }
+    for (const auto& ma : out) {
+        if (ma.member < grp.members.size()) {
+            apply_one(now, grp.members[ma.member], ma.act);
+        }
+    }
+    std::vector<vrrp::action> none;
+    after_input(now, idx, none); // the group's own sync step
     return {};
 }
 

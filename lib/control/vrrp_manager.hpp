@@ -136,6 +136,9 @@ class vrrp_manager {
     void apply(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
     void apply_one(usec now, std::size_t idx, const vrrp::action& a);
     void after_input(usec now, std::size_t idx, std::vector<vrrp::action>& acts);
+    // resign/resume of a sync group member act on the whole group
+    // (vrrp::sync_group::resign/resume hold the rule).
+    result<void> group_admin(usec now, std::size_t idx, bool resign);
     void send_advert(std::size_t idx, std::uint8_t priority);
     void send_garps(std::size_t idx, std::uint32_t count);
     int find(const std::string& name) const;

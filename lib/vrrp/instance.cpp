@@ -467,9 +467,21 @@ result<void> instance::resign(time_point now, std::vector<action>& out) {
         return make_error("(" + cfg_.name + ") is " + std::string(state_name(state_)) +
                           ", not master");
     }
-    resigned_ = true;
-    leave_master(now, instance_state::backup, "resigned by operator", true, out);
+    resign_as(now, "resigned by operator", false, out);
     return {};
+}
+
+void instance::resign_as(time_point now, std::string reason, bool grace, std::vector<action>& out) {
+    resigned_ = true;
+    wants_master_ = false;
+    leave_master(now, instance_state::backup, std::move(reason), true, out);
+    if (grace) {
+        // The peer's group goes master only when all its members' timers
+        // fired (a lost priority 0 leaves one on its full Master_Down_Interval):
+        // measure our down timer from when the peer must have become master,
+        // not from the resign, so we do not take the VIPs back first.
+        timer_ = now + resign_grace() + master_down_interval();
+    }
 }
 
 void instance::resume(time_point now, std::vector<action>& out) {

@@ -111,7 +111,8 @@ class instance {
     result<void> set_priority(time_point now, std::uint8_t priority, std::vector<action>& out);
     // Master only: send priority 0, release the VIPs, go Backup, and stop
     // preempting until resume() (so the new master keeps the VIPs). A resigned
-    // Backup still takes over when the new master goes silent.
+    // Backup still takes over when the new master goes silent. In a sync
+    // group, call sync_group::resign() instead: it resigns every member.
     result<void> resign(time_point now, std::vector<action>& out);
     void resume(time_point now, std::vector<action>& out);
     // keepalived stop: a Master sends priority 0 and releases the VIPs; -> init.
@@ -182,9 +183,21 @@ class instance {
     void backup_rx(time_point now, net::ipv4_addr src, const advert& adv, std::vector<action>& out);
     void master_rx(time_point now, net::ipv4_addr src, const advert& adv, std::vector<action>& out);
     std::string down_reason() const;
+    // Longest a Backup peer may take to declare us down after a resign
+    // that it missed: 3 * Master_Adver_Interval + Skew_Time < 4 intervals
+    // (RFC 5798 §6.1).
+    microseconds resign_grace() const { return 4 * master_adver_int_; }
+    // `grace`: the down timer first allows the peer resign_grace() to take
+    // over, then runs from the peer's adverts as usual (sync group members).
+    void resign_as(time_point now, std::string reason, bool grace, std::vector<action>& out);
 
     // Used by sync_group.
     void set_sync_hold(bool hold) { sync_hold_ = hold; }
+    // A member already Backup when its group resigns: just stop preempting.
+    void hold_resigned() { resigned_ = true; }
+    void group_resign(time_point now, std::string reason, std::vector<action>& out) {
+        resign_as(now, std::move(reason), true, out);
+    }
     void force_master(time_point now, std::string reason, std::vector<action>& out);
     void force_backup(time_point now, std::string reason, std::vector<action>& out);
     void set_group_fault(time_point now, bool faulty, std::string_view reason,

@@ -119,4 +119,49 @@ void sync_group::sync(time_point now, std::vector<member_action>& out) {
     }
 }
 
+result<void> sync_group::resign(time_point now, std::size_t member,
+                                std::vector<member_action>& out) {
+    if (member >= members_.size()) {
+        return make_error("sync group " + name_ + ": no member " + std::to_string(member));
+    }
+    instance& named = *members_[member];
+    if (named.state() != instance_state::master) {
+        return make_error("(" + named.config().name + ") is " +
+                          std::string(state_name(named.state())) + ", not master");
+    }
+    // A member left MASTER without priority 0 would keep the peer's group
+    // waiting a full Master_Down_Interval while ours may fire first.
+    const std::string why =
+        "sync group " + name_ + ": member " + named.config().name + " resigned by operator";
+    std::vector<action> acts;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        instance& m = *members_[i];
+        acts.emplace_back(std::in_place_type<log_message>,
+                          "(" + m.config().name + ") " + why + ", resigning the group");
+        if (m.state() == instance_state::master) {
+            m.group_resign(now, why, acts);
+        } else {
+            m.hold_resigned();
+        }
+        emit(i, acts, out);
+    }
+    state_ = instance_state::backup;
+    return {};
+}
+
+void sync_group::resume(time_point now, std::size_t member, std::vector<member_action>& out) {
+    const std::string who = member < members_.size() ? members_[member]->config().name : "?";
+    std::vector<action> acts;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        if (!members_[i]->resigned()) {
+            continue;
+        }
+        acts.emplace_back(std::in_place_type<log_message>,
+                          "(" + members_[i]->config().name + ") sync group " + name_ + ": member " +
+                              who + " resumed by operator, resuming the group");
+        members_[i]->resume(now, acts);
+        emit(i, acts, out);
+    }
+}
+
 } // namespace vipgate::vrrp

@@ -7,6 +7,11 @@
 //    expires waits (wants_master()) until every member wants MASTER, as
 //    keepalived's vrrp_sync_can_goto_master() does, to avoid thrashing.
 //  * If one member leaves MASTER for BACKUP, the other masters follow.
+//  * resign() of one member resigns the whole group: every MASTER member
+//    sends priority 0 (RFC 5798 §6.4.3) so the peer's whole group takes over
+//    after Skew_Time, and no member preempts until resume() of the group.
+//    Resigned members still take over a silent peer (down timer measured from
+//    when the peer must have become master, instance::resign_grace()).
 // Reason text: "sync group <name>: member <x> went <state>".
 //
 // Pure helper over instances it does not own: they must outlive it and stay
@@ -35,6 +40,10 @@ class sync_group {
     static result<sync_group> make(std::string name, std::vector<instance*> members);
 
     void sync(time_point now, std::vector<member_action>& out);
+    // Operator resign of member `member` (must be MASTER): resigns the group.
+    result<void> resign(time_point now, std::size_t member, std::vector<member_action>& out);
+    // Operator resume of any member: every member preempts again.
+    void resume(time_point now, std::size_t member, std::vector<member_action>& out);
 
     // backup, master or fault.
     instance_state state() const { return state_; }

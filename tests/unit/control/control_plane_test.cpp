@@ -157,6 +157,50 @@ TEST(ControlVrrp, ShutdownSendsPriorityZeroAndReleasesTheVip) {
     EXPECT_FALSE(r.owns(0, vip));
 }
 
+TEST(ControlVrrp, ResigningASyncGroupMemberSendsPriorityZeroForEveryMember) {
+    rig r(R"(
+ports:
+  - name: ext0
+    device: net_null0
+    address: 10.0.0.2/24
+vrrp_instances:
+  - name: VI_1
+    port: ext0
+    virtual_router_id: 51
+    priority: 150
+    advert_int: 1s
+    virtual_ipaddress: [10.0.0.100]
+  - name: VI_2
+    port: ext0
+    virtual_router_id: 52
+    priority: 150
+    advert_int: 1s
+    virtual_ipaddress: [10.0.0.101]
+vrrp_sync_groups:
+  - name: G
+    group: [VI_1, VI_2]
+)");
+    r.advance(4s);
+    ASSERT_EQ(vrrp_state(r), "MASTER");
+    r.sh->take_sent();
+    ASSERT_TRUE(r.cp->vrrp()->resign(r.t, "VI_1").ok());
+    auto out = r.sh->take_sent();
+    // RFC 5798 §6.4.3 for each member, so the peer's whole group takes over.
+    ASSERT_EQ(out.size(), 2u);
+    for (const auto& f : out) {
+        ASSERT_TRUE(is_vrrp(f));
+        EXPECT_EQ(advert_priority(f), 0);
+    }
+    EXPECT_EQ(r.cp->report_vrrp("VI_2")[0]["state"].get<std::string>(), "BACKUP");
+    EXPECT_TRUE(r.cp->report_vrrp("VI_2")[0]["resigned"].get<bool>());
+    // Nobody answers: still BACKUP after our own Master_Down_Interval.
+    r.advance(4s);
+    EXPECT_EQ(vrrp_state(r), "BACKUP");
+    EXPECT_FALSE(r.owns(0, vip));
+    ASSERT_TRUE(r.cp->vrrp()->resume(r.t, "VI_2").ok());
+    EXPECT_FALSE(r.cp->report_vrrp("VI_1")[0]["resigned"].get<bool>());
+}
+
 // -------------------------------------------------------------- reload --
 
 TEST(ControlReload, ARefusedReloadChangesNothing) {

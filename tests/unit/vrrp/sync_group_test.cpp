@@ -167,5 +167,118 @@ TEST(sync_group, fault_spreads_and_clears) {
     EXPECT_EQ(f.a.next_deadline(), at(7s + 3609375us));
 }
 
+// Both members MASTER at `m`.
+time_point run_group_to_master(group_fixture& f) {
+    f.start(t0);
+    const auto m = at(3609375us);
+    f.a.on_timer(m, f.out);
+    f.b.on_timer(m, f.out);
+    f.sync(m);
+    return m;
+}
+
+std::string resign(group_fixture& f, time_point now, std::size_t member) {
+    f.gout.clear();
+    EXPECT_TRUE(f.g.resign(now, member, f.gout).ok());
+    std::string s;
+    for (const auto& ma : f.gout) {
+        s += (s.empty() ? "" : ", ") + std::string(ma.member == 0 ? "a: " : "b: ") +
+             describe(ma.act);
+    }
+    return s;
+}
+
+TEST(sync_group, resigning_one_member_resigns_the_whole_group) {
+    group_fixture f(member("A", 1), member("B", 2));
+    const auto m = run_group_to_master(f);
+    ASSERT_EQ(f.g.state(), instance_state::master);
+    // RFC 5798 §6.4.3: every member sends priority 0, so the peer's whole
+    // group takes over after Skew_Time.
+    EXPECT_EQ(resign(f, m + 1s, 0), "a: log, a: advert(0), a: release, a: notify(master->backup), "
+                                    "b: log, b: advert(0), b: release, b: notify(master->backup)");
+    EXPECT_EQ(f.reason_for(1), "sync group G: member A resigned by operator");
+    EXPECT_EQ(f.g.state(), instance_state::backup);
+    EXPECT_TRUE(f.a.resigned());
+    EXPECT_TRUE(f.b.resigned());
+    EXPECT_EQ(f.a.counters().priority_zero_sent, 1u);
+    EXPECT_EQ(f.b.counters().priority_zero_sent, 1u);
+    EXPECT_EQ(f.sync(m + 1s), "");
+    // Not master any more: a second resign is refused.
+    EXPECT_FALSE(f.g.resign(m + 2s, 1, f.gout).ok());
+}
+
+TEST(sync_group, resigned_group_stays_backup_when_the_peer_is_slow_to_take_over) {
+    group_fixture f(member("A", 1), member("B", 2));
+    const auto m = run_group_to_master(f);
+    const auto r = m + 1s;
+    resign(f, r, 1);
+    // The peer's first adverts come after our own Master_Down_Interval from
+    // the resign (its group waited for a member that missed priority 0).
+    const auto late = r + 3609375us + 500ms;
+    for (auto now = r; now < late; now += 100ms) {
+        f.a.on_timer(now, f.out);
+        f.b.on_timer(now, f.out);
+        ASSERT_EQ(f.sync(now), "") << (now - r).count();
+    }
+    EXPECT_FALSE(f.a.wants_master());
+    EXPECT_FALSE(f.b.wants_master());
+    // Then the peer (lower priority) keeps advertising: we never take over.
+    for (auto now = late; now < late + 20s; now += 100ms) {
+        if ((now - late) % 1s == microseconds{0}) {
+            f.a.on_advert(now, peer, peer_advert(f.a, 50), f.out);
+            f.b.on_advert(now, peer, peer_advert(f.b, 50), f.out);
+        }
+        f.a.on_timer(now, f.out);
+        f.b.on_timer(now, f.out);
+        ASSERT_EQ(f.sync(now), "") << (now - late).count();
+    }
+    EXPECT_EQ(f.a.state(), instance_state::backup);
+    EXPECT_EQ(f.b.state(), instance_state::backup);
+    // The peer really goes silent: the group takes over (availability).
+    const auto last = late + 19s;
+    const auto down = last + 3609375us;
+    f.a.on_timer(down, f.out);
+    f.b.on_timer(down, f.out);
+    const auto moved = f.sync(down);
+    EXPECT_NE(moved.find("a: notify(backup->master)"), std::string::npos) << moved;
+    EXPECT_NE(moved.find("b: notify(backup->master)"), std::string::npos) << moved;
+}
+
+TEST(sync_group, resigned_group_takes_over_a_peer_that_never_does) {
+    group_fixture f(member("A", 1), member("B", 2));
+    const auto m = run_group_to_master(f);
+    resign(f, m, 0);
+    // Down timer = resign grace (4 intervals, the peer's longest
+    // Master_Down_Interval) + our Master_Down_Interval.
+    const auto down = m + 4s + 3609375us;
+    EXPECT_EQ(f.a.next_deadline(), down);
+    EXPECT_EQ(f.b.next_deadline(), down);
+    f.a.on_timer(down - 1us, f.out);
+    f.b.on_timer(down - 1us, f.out);
+    EXPECT_EQ(f.sync(down - 1us), "");
+    f.a.on_timer(down, f.out);
+    f.b.on_timer(down, f.out);
+    EXPECT_NE(f.sync(down).find("notify(backup->master)"), std::string::npos);
+}
+
+TEST(sync_group, resume_of_one_member_resumes_the_group) {
+    group_fixture f(member("A", 1, 200), member("B", 2, 200));
+    const auto m = run_group_to_master(f);
+    resign(f, m, 0);
+    f.a.on_advert(m + 1s, peer, peer_advert(f.a, 50), f.out);
+    f.b.on_advert(m + 1s, peer, peer_advert(f.b, 50), f.out);
+    f.gout.clear();
+    f.g.resume(m + 2s, 1, f.gout);
+    EXPECT_FALSE(f.a.resigned());
+    EXPECT_FALSE(f.b.resigned());
+    ASSERT_FALSE(f.gout.empty());
+    EXPECT_EQ(log_text({f.gout.front().act}),
+              "(A) sync group G: member B resumed by operator, resuming the group\n");
+    // Preempting again: a lower priority advert is discarded.
+    f.out.clear();
+    f.a.on_advert(m + 3s, peer, peer_advert(f.a, 50), f.out);
+    EXPECT_EQ(describe(f.out), "log");
+}
+
 } // namespace
 } // namespace vipgate::vrrp::test
