@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Long-lived flows through a vipgate pair, for tests/lab/pair.sh and
-scripts/demo-pair.sh: what a client sees across a failover.
+scripts/demo.sh: what a client sees across a failover.
 
   server  a real server: a TCP line-echo server (each connection first gets
           "hello NAME\\n", then every line it sends comes back as is) and a
