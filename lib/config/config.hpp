@@ -166,9 +166,15 @@ struct sync_config {
     // Its bytes, read at load time (HMAC-SHA256 key). A secret: never log,
     // show or export it (show config / JSON print key_file only).
     std::vector<std::uint8_t> key;
-    std::string instance; // VRRP instance whose master sends; "" = always both ways
+    // The VRRP instance whose preemption waits for the bulk resync and whose
+    // state `show sync` reports; "" = every VRRP instance on the node. Every
+    // node sends the flows it forwards either way (docs/ha.md).
+    std::string instance;
     std::chrono::milliseconds flush_interval = sync::session_config{}.flush_interval;
     std::uint32_t bulk_rate = sync::session_config{}.bulk_rate; // bulk records per second
+    // Longest a starting node holds VRRP preemption while its bulk resync
+    // has not completed (then it may preempt anyway, logged).
+    std::chrono::milliseconds resync_timeout = std::chrono::seconds(30);
     source_location where;
 };
 

@@ -38,6 +38,14 @@ inline constexpr duration_spec flush_interval_spec{.min = 1ms, .max = 1s, .granu
 // table of 1M flows resyncs in about 1 s (issue 11's target); the floor
 // keeps a resync of a full table from taking hours.
 inline constexpr uint_spec bulk_rate_spec{.min = 1000, .max = 100'000'000};
+// How long a starting node holds VRRP preemption waiting for its bulk
+// resync (docs/ha.md "Takeover gating"). The default, 30 s, is 30 times
+// what 1M flows take at the default bulk_rate. 0 is refused: it would turn
+// the gate off, and a returning higher-priority node would take the VIPs
+// before it has the master's flows (issue 11: takeover only when in sync);
+// a node without `sync` has no gate. The ceiling keeps a peer that never
+// completes its bulk from keeping the preferred master out for long.
+inline constexpr duration_spec resync_timeout_spec{.min = 1s, .max = 10min, .granularity = 1ms};
 // The header's sync id is 32 bits (sync/codec.hpp); keepalived's syncid is
 // 0..255 (IPVS's 8-bit field), a subset.
 inline constexpr uint_spec id_spec{.min = 0, .max = 4294967295u};

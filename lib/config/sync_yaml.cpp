@@ -118,6 +118,15 @@ const std::vector<field<sync_entry>>& sync_fields() {
             }},
         uint_key("bulk_rate", sync_rules::bulk_rate_spec,
                  [](c& x, std::uint64_t v) { x.bulk_rate = static_cast<std::uint32_t>(v); }),
+        field<sync_entry>{
+            "resync_timeout", sync_rules::resync_timeout_spec.expected(),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, sync_entry& out) {
+                mark(d, n, p, out);
+                if (auto v = read_duration(d, n, p, sync_rules::resync_timeout_spec)) {
+                    out.cfg.resync_timeout =
+                        std::chrono::duration_cast<std::chrono::milliseconds>(*v);
+                }
+            }},
     };
     return fields;
 }

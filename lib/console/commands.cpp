@@ -412,6 +412,26 @@ reply show_health(control_plane& cp, const args& a) {
                  [](const auto& r) { return table(health_columns, r); });
 }
 
+// `show sync`'s takeover gating line: which VRRP instance is gated (its
+// state), whether a takeover now would be in sync, the start-up hold.
+std::string takeover_gate_text(const control::sync_report& r) {
+    std::string out = r.instance.empty()
+                          ? "  every VRRP instance"
+                          : "  VRRP instance " + r.instance + " (" +
+                                (r.instance_state.empty() ? std::string("?") : r.instance_state) +
+                                ")";
+    out += std::string(": in sync for takeover: ") + (r.in_sync ? "yes" : "no");
+    if (r.preemption_held) {
+        out += "; preemption held until the bulk resync completes (at most " +
+               std::to_string(r.resync_timeout_ms) + " ms)";
+    }
+    if (r.resync_timeouts != 0) {
+        out +=
+            "; the hold ended at resync_timeout " + std::to_string(r.resync_timeouts) + " time(s)";
+    }
+    return out + "\n";
+}
+
 // `show sync`: the node, then one block per peer, then counters that are
 // not zero (all of them in JSON).
 std::string sync_text(const control::sync_report& r) {
@@ -424,6 +444,7 @@ std::string sync_text(const control::sync_report& r) {
     out += std::string("  ") + (r.in_sync ? "in sync" : "NOT in sync") + " with its peers; " +
            std::to_string(r.unacked) + " messages unacked, " + std::to_string(r.queued) +
            " records queued" + (r.serving_bulk ? ", serving a bulk resync" : "") + "\n";
+    out += takeover_gate_text(r);
     if (r.takeovers_not_in_sync != 0) {
         out += "  VRRP took over " + std::to_string(r.takeovers_not_in_sync) +
                " time(s) while not in sync\n";

@@ -177,33 +177,51 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         // A returning node does not take the VIPs from a live master before
         // it has the master's flows (issue 11: takeover only when in sync).
         preempt_held_ = true;
-        vrrp_->hold_preemption(true);
+        vrrp_->hold_preemption(true, sync_->config().instance);
     }
     vrrp_->start(now(), link_up_);
     publish_if_dirty();
     return {};
 }
 
-// How long a starting node waits for its bulk resync before it may preempt
-// anyway (availability first; logged). A million flows take about a second.
-constexpr usec sync_preempt_bound = std::chrono::seconds(30);
-
+// A starting node waits for its bulk resync before it may preempt, at most
+// sync.resync_timeout (availability first; logged and counted). A million
+// flows take about a second at the default bulk_rate.
 void control_plane::sync_gate(usec now_us) {
     if (!preempt_held_) {
         return;
     }
     const bool synced = sync_->in_sync();
-    if (!synced && now_us - started_at_ < sync_preempt_bound) {
+    const auto bound = std::chrono::duration_cast<usec>(sync_->config().resync_timeout);
+    if (!synced && now_us - started_at_ < bound) {
         return;
     }
     preempt_held_ = false;
-    vrrp_->hold_preemption(false);
+    const std::string& inst = sync_->config().instance;
+    vrrp_->hold_preemption(false, inst);
+    const std::string who = inst.empty() ? "VRRP" : "VRRP " + inst;
     if (synced) {
-        spdlog::info("sync: in sync with every peer: VRRP may preempt now");
+        spdlog::info("sync: in sync with every peer: {} may preempt now", who);
     } else {
-        spdlog::warn("sync: not in sync after {} s: VRRP may preempt anyway",
-                     std::chrono::duration_cast<std::chrono::seconds>(sync_preempt_bound).count());
+        sync_->count_resync_timeout();
+        spdlog::warn("sync: bulk resync not complete after resync_timeout {} ms: {} may preempt "
+                     "anyway",
+                     sync_->config().resync_timeout.count(), who);
     }
+}
+
+sync_report control_plane::sync_status() {
+    if (!sync_) {
+        return {};
+    }
+    sync_report r = sync_->report(now());
+    r.preemption_held = preempt_held_;
+    if (!r.instance.empty() && vrrp_) {
+        if (auto rows = vrrp_->report(now(), sh_, r.instance); !rows.empty()) {
+            r.instance_state = rows.front().state;
+        }
+    }
+    return r;
 }
 
 // A takeover: what the peers sent is installed before the GARPs draw the
@@ -218,7 +236,8 @@ void control_plane::before_takeover(const std::string& instance) {
     while (sh_.install_backlog() > 0 && now() < deadline) {
         ::usleep(100);
     }
-    if (!sync_->in_sync()) {
+    // Only the gated instance's takeovers count (sync.instance, or all).
+    if (!sync_->in_sync() && sync_->gates(instance)) {
         sync_->count_takeover_not_in_sync();
         spdlog::warn("VRRP {}: taking over while NOT in sync with the peer: flows it did not "
                      "send are lost",

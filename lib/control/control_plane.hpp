@@ -127,7 +127,7 @@ class control_plane : public vrrp_host {
     lb_manager* lb() { return lb_.get(); }
     // Null without a `sync:` section.
     sync_manager* sync() { return sync_.get(); }
-    sync_report sync_status() { return sync_ ? sync_->report(now()) : sync_report{}; }
+    sync_report sync_status();
     json report_sync() { return to_json(sync_status()); }
     std::vector<virtual_server_row> virtual_servers();
     json report_virtual_servers() { return to_json(virtual_servers()); }
@@ -180,8 +180,9 @@ class control_plane : public vrrp_host {
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
     std::unique_ptr<sync_manager> sync_;
-    // Flow-state sync: preemption held until the bulk resync completed or
-    // sync_preempt_bound passed (sync_gate()).
+    // Flow-state sync: preemption (of sync.instance, or of every instance)
+    // held until the bulk resync completed or sync.resync_timeout passed
+    // (sync_gate()).
     bool preempt_held_ = false;
     void sync_gate(usec now);
     std::unique_ptr<health::monitor> health_;

@@ -37,7 +37,7 @@ std::vector<std::string> control_plane::restart_reasons(const config::config& ne
         (sa && (sa->port != sb->port || sa->group != sb->group || sa->peers != sb->peers ||
                 sa->udp_port != sb->udp_port || sa->id != sb->id || sa->key != sb->key ||
                 sa->instance != sb->instance || sa->flush_interval != sb->flush_interval ||
-                sa->bulk_rate != sb->bulk_rate))) {
+                sa->bulk_rate != sb->bulk_rate || sa->resync_timeout != sb->resync_timeout))) {
         restart.push_back("sync settings changed");
     }
     if (next.neighbours.max_entries != cfg_.neighbours.max_entries ||

@@ -390,6 +390,9 @@ sync_report sync_manager::report(usec now) const {
     r.unacked = session_.unacked();
     r.queued = session_.queued();
     r.takeovers_not_in_sync = takeovers_not_in_sync_;
+    r.instance = cfg_.instance;
+    r.resync_timeout_ms = static_cast<std::uint64_t>(cfg_.resync_timeout.count());
+    r.resync_timeouts = resync_timeouts_;
     const auto& c = session_.counters();
     r.sent = {{"messages", c.messages_sent},  {"bytes", c.bytes_sent},
               {"records", c.records_sent},    {"retransmitted", c.retransmitted},
@@ -451,6 +454,14 @@ json to_json(const sync_report& r) {
     j["unacked"] = r.unacked;
     j["queued"] = r.queued;
     j["takeovers_not_in_sync"] = r.takeovers_not_in_sync;
+    j["instance"] = r.instance.empty() ? json(nullptr) : json(r.instance);
+    if (!r.instance.empty()) {
+        j["instance_state"] = r.instance_state;
+    }
+    j["in_sync_for_takeover"] = r.in_sync;
+    j["preemption_held"] = r.preemption_held;
+    j["resync_timeout_ms"] = r.resync_timeout_ms;
+    j["resync_timeouts"] = r.resync_timeouts;
     const auto counters = [](const named_counters& nc) {
         json o = json::object();
         for (const auto& [k, v] : nc) {

@@ -86,6 +86,15 @@ struct sync_report {
     bool serving_bulk = false;
     std::uint64_t unacked = 0, queued = 0;
     std::uint64_t takeovers_not_in_sync = 0; // VRRP took over with a peer not in sync
+    // Takeover gating (docs/ha.md): the gated VRRP instance (`sync.instance`,
+    // "" = every instance), its state (the control plane fills it), whether
+    // its preemption is held now, the bound, and how often the hold ended
+    // at the bound instead of at the end of the bulk.
+    std::string instance;
+    std::string instance_state; // "INIT", "BACKUP", "MASTER", "FAULT"; "" without instance
+    bool preemption_held = false;
+    std::uint64_t resync_timeout_ms = 0;
+    std::uint64_t resync_timeouts = 0;
     named_counters sent;     // messages, bytes, records, retransmitted, abandoned, bulk
     named_counters received; // messages, bytes, records
     named_counters workers;  // events, events lost, exported, installs, installed
@@ -118,6 +127,13 @@ class sync_manager {
     sync_report report(usec now) const;
     // A VRRP takeover while not in sync (allowed: availability first).
     void count_takeover_not_in_sync() noexcept { ++takeovers_not_in_sync_; }
+    // The start-up preemption hold ended at resync_timeout, not in sync.
+    void count_resync_timeout() noexcept { ++resync_timeouts_; }
+    // Is `instance`'s takeover gated by the sync state (sync.instance, or
+    // every instance without it)?
+    bool gates(const std::string& instance) const noexcept {
+        return cfg_.instance.empty() || cfg_.instance == instance;
+    }
 
   private:
     // The workers' tables as the session's bulk stream reads them: each
@@ -158,6 +174,7 @@ class sync_manager {
     std::vector<sync::action> acts_;
     std::array<std::uint64_t, sync_wire_refusal_count> refused_{};
     std::uint64_t installs_queued_ = 0, frames_sent_ = 0, takeovers_not_in_sync_ = 0;
+    std::uint64_t resync_timeouts_ = 0;
     std::vector<std::uint8_t> frame_; // reused TX buffer
 };
 

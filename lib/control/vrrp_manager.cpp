@@ -292,10 +292,17 @@ void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
     }
 }
 
-void vrrp_manager::hold_preemption(bool hold) {
+void vrrp_manager::hold_preemption(bool hold, const std::string& only) {
     for (auto& s : instances_) {
-        s.inst->hold_preemption(hold);
+        if (only.empty() || s.name == only) {
+            s.inst->hold_preemption(hold);
+        }
     }
+}
+
+bool vrrp_manager::preemption_held(const std::string& name) const {
+    const int i = find(name);
+    return i >= 0 && instances_[static_cast<std::size_t>(i)].inst->preemption_held();
 }
 
 void vrrp_manager::send_advert(std::size_t idx, std::uint8_t priority) {

@@ -74,8 +74,10 @@ class vrrp_manager {
     // Clean stop: masters send priority 0 and release their VIPs.
     void shutdown(usec now);
 
-    // Flow-state sync: no instance preempts a live master while held.
-    void hold_preemption(bool hold);
+    // Flow-state sync: no instance (only the instance `only`, when given)
+    // preempts a live master while held.
+    void hold_preemption(bool hold, const std::string& only = {});
+    bool preemption_held(const std::string& name) const;
     result<void> set_priority(usec now, const std::string& name, int priority);
     result<void> resign(usec now, const std::string& name);
     result<void> resume(usec now, const std::string& name);

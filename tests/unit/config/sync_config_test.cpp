@@ -113,6 +113,7 @@ TEST(SyncYaml, PortAloneTakesLibSyncDefaults) {
     EXPECT_EQ(s.flush_interval, 5ms);
     EXPECT_EQ(s.bulk_rate, session.bulk_rate);
     EXPECT_EQ(s.bulk_rate, 1'000'000u);
+    EXPECT_EQ(s.resync_timeout, 30s);
     EXPECT_EQ(s.where.line, 14);
     EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
 }
@@ -129,9 +130,11 @@ TEST(SyncYaml, EveryKeySet) {
                          "\n"
                          "  instance: VI_1\n"
                          "  flush_interval: 20ms\n"
-                         "  bulk_rate: 250000\n");
+                         "  bulk_rate: 250000\n"
+                         "  resync_timeout: 2m\n");
     ASSERT_TRUE(r.ok()) << r.message();
     const sync_config& s = *r->sync;
+    EXPECT_EQ(s.resync_timeout, 120s);
     EXPECT_EQ(s.group, ip(239, 1, 2, 3));
     EXPECT_EQ(s.udp_port, 9001);
     EXPECT_EQ(s.id, 4000000000u);
@@ -308,6 +311,14 @@ const error_case error_cases[] = {
     {"bulk_rate_too_low", with_sync + "  bulk_rate: 999\n",
      "<string>:15:14: sync.bulk_rate: '999' is out of range; expected an integer "
      "1000..100000000"},
+    {"resync_timeout_zero", with_sync + "  resync_timeout: 0s\n",
+     "<string>:15:19: sync.resync_timeout: '0s' is out of range"},
+    {"resync_timeout_too_long", with_sync + "  resync_timeout: 11m\n",
+     "<string>:15:19: sync.resync_timeout: '11m' is out of range"},
+    {"resync_timeout_word", with_sync + "  resync_timeout: never\n",
+     "<string>:15:19: sync.resync_timeout: 'never' is not a duration"},
+    {"resync_timeout_sequence", with_sync + "  resync_timeout: [30s]\n",
+     "<string>:15:19: sync.resync_timeout:"},
     {"key_file_empty_value", with_sync + "  key_file:\n",
      "<string>:15:3: sync.key_file: has no value"},
 };

@@ -289,5 +289,96 @@ TEST(ControlSync, UnicastPeersOnlyFromTheirAddress) {
     EXPECT_EQ(b.sync().refused(sync_wire_refusal::unknown_address), 1u);
 }
 
+// A node whose sync peer never completes a bulk resync (here: no peer at
+// all): two VRRP instances, `sync.instance` gates VI_2 only.
+std::string gated_yaml(const std::string& sync_extra) {
+    return node_yaml("10.0.0.2", sync_extra) + R"(vrrp_instances:
+  - name: VI_1
+    port: ext0
+    virtual_router_id: 51
+    priority: 200
+    advert_int: 1s
+    virtual_ipaddress: [10.0.0.100]
+  - name: VI_2
+    port: ext0
+    virtual_router_id: 52
+    priority: 200
+    advert_int: 1s
+    virtual_ipaddress: [10.0.0.101]
+)";
+}
+
+void run_for(node& n, usec& t, usec d) {
+    const usec end = t + d;
+    while (t < end) {
+        t += 5ms;
+        n.cp->run_once(usec{0});
+    }
+}
+
+TEST(ControlSync, PreemptionHoldEndsAtTheConfiguredResyncTimeout) {
+    usec t{1000s};
+    node n(gated_yaml("  resync_timeout: 2s\n"), t);
+    EXPECT_EQ(n.cfg.sync->resync_timeout, 2s);
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_1"));
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_2"));
+    run_for(n, t, 1900ms);
+    EXPECT_FALSE(n.sync().in_sync());
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_1"));
+    EXPECT_TRUE(n.cp->sync_status().preemption_held);
+    EXPECT_EQ(n.cp->sync_status().resync_timeouts, 0u);
+    run_for(n, t, 200ms);
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_1"));
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_2"));
+    const sync_report r = n.cp->sync_status();
+    EXPECT_FALSE(r.preemption_held);
+    EXPECT_EQ(r.resync_timeouts, 1u);
+    EXPECT_EQ(r.resync_timeout_ms, 2000u);
+    EXPECT_TRUE(r.instance.empty());
+    const json j = n.cp->report_sync();
+    EXPECT_EQ(j["resync_timeouts"].get<std::uint64_t>(), 1u);
+    EXPECT_FALSE(j["in_sync_for_takeover"].get<bool>());
+    // Once: the hold does not come back.
+    run_for(n, t, 3s);
+    EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
+}
+
+TEST(ControlSync, TheDefaultResyncTimeoutIsThirtySeconds) {
+    usec t{1000s};
+    node n(gated_yaml(""), t);
+    run_for(n, t, 29s);
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_1"));
+    run_for(n, t, 1100ms);
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_1"));
+    EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
+}
+
+TEST(ControlSync, SyncInstanceGatesOnlyThatInstance) {
+    usec t{1000s};
+    node n(gated_yaml("  instance: VI_2\n  resync_timeout: 1s\n"), t);
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_1"));
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_2"));
+    sync_report r = n.cp->sync_status();
+    EXPECT_EQ(r.instance, "VI_2");
+    EXPECT_EQ(r.instance_state, "BACKUP");
+    EXPECT_TRUE(r.preemption_held);
+    EXPECT_FALSE(r.in_sync);
+    const json j = n.cp->report_sync();
+    EXPECT_EQ(j["instance"].get<std::string>(), "VI_2");
+    EXPECT_EQ(j["instance_state"].get<std::string>(), "BACKUP");
+    run_for(n, t, 1100ms);
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_2"));
+    EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
+}
+
+TEST(ControlSync, APairInSyncReleasesTheHoldBeforeTheBound) {
+    pair p;
+    p.advance(1s);
+    ASSERT_TRUE(p.b->sync().in_sync());
+    const sync_report r = p.b->cp->sync_status();
+    EXPECT_FALSE(r.preemption_held);
+    EXPECT_EQ(r.resync_timeouts, 0u);
+}
+
 } // namespace
 } // namespace vipgate::control
