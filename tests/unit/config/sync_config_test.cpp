@@ -391,6 +391,7 @@ TEST(SyncKeepalived, FullLine) {
     EXPECT_TRUE(s.peers.empty());
     EXPECT_TRUE(s.key.empty());
     EXPECT_EQ(s.flush_interval, sync::session_config{}.flush_interval);
+    EXPECT_EQ(s.resync_timeout, 30s); // the line has no such option
     EXPECT_EQ(s.where.line, 2);
     EXPECT_TRUE(has_warning(r->warnings, path + ":2:41: global_defs: lvs_sync_daemon: maxlen is "
                                                 "not used: vipgate fills sync messages up to the "

@@ -4,9 +4,12 @@
 // over as its punts. The fake shells play the workers: flow events in,
 // installs and export walks out.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "config/config.hpp"
@@ -317,6 +320,9 @@ void run_for(node& n, usec& t, usec d) {
 }
 
 TEST(ControlSync, PreemptionHoldEndsAtTheConfiguredResyncTimeout) {
+    std::ostringstream log;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    spdlog::default_logger()->sinks().push_back(sink);
     usec t{1000s};
     node n(gated_yaml("  resync_timeout: 2s\n"), t);
     EXPECT_EQ(n.cfg.sync->resync_timeout, 2s);
@@ -341,6 +347,13 @@ TEST(ControlSync, PreemptionHoldEndsAtTheConfiguredResyncTimeout) {
     // Once: the hold does not come back.
     run_for(n, t, 3s);
     EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+    const std::string text = log.str();
+    EXPECT_NE(text.find("bulk resync not complete after resync_timeout 2000 ms: VRRP may preempt "
+                        "anyway"),
+              std::string::npos)
+        << text;
 }
 
 TEST(ControlSync, TheDefaultResyncTimeoutIsThirtySeconds) {
@@ -366,6 +379,11 @@ TEST(ControlSync, SyncInstanceGatesOnlyThatInstance) {
     const json j = n.cp->report_sync();
     EXPECT_EQ(j["instance"].get<std::string>(), "VI_2");
     EXPECT_EQ(j["instance_state"].get<std::string>(), "BACKUP");
+    // Only the gated instance's takeovers while not in sync are counted.
+    n.cp->before_takeover("VI_1");
+    EXPECT_EQ(n.cp->sync_status().takeovers_not_in_sync, 0u);
+    n.cp->before_takeover("VI_2");
+    EXPECT_EQ(n.cp->sync_status().takeovers_not_in_sync, 1u);
     run_for(n, t, 1100ms);
     EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_2"));
     EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
