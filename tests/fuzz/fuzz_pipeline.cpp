@@ -125,7 +125,7 @@ void check_verdict(const fuzz::gateway& gw, const pipeline::verdict& v,
         return;
     case pipeline::action::punt:
         if (v.punt == pipeline::punt_kind::none ||
-            static_cast<unsigned>(v.punt) > static_cast<unsigned>(pipeline::punt_kind::probe)) {
+            static_cast<unsigned>(v.punt) > static_cast<unsigned>(pipeline::punt_kind::sync)) {
             fail("punt without a valid kind", v);
         }
         if (!unchanged) {

@@ -50,6 +50,8 @@ std::string describe(const pipeline::verdict& v) {
             return "punt(vrrp@" + std::to_string(v.slot) + ")";
         case pipeline::punt_kind::probe:
             return "punt(probe)";
+        case pipeline::punt_kind::sync:
+            return "punt(sync)";
         case pipeline::punt_kind::none:
             break;
         }
