@@ -7,8 +7,12 @@
 //                     [--stride S --phase P]
 //                     [--ext-mac M] [--int-mac M] [--seed-mac M]
 //       writes a pcap; prints {"frames":..,"bytes":..} on stdout.
-//   vipgate-bench config --ext-dev DEV --int-dev DEV [--seed-dev DEV] [options]
-//       writes the vipgate YAML for the bench topology on stdout.
+//   vipgate-bench config --ext-dev DEV --int-dev DEV [--seed-dev DEV] [--sync-dev DEV]
+//                        [options]
+//       writes the vipgate YAML for the bench topology on stdout; --sync-dev
+//       adds a port sync0 and a `sync:` section on it (flow-state sync on);
+//       --sync-addr A/N (default 10.1.9.1/24) and --bulk-rate R set them,
+//       --idle-sleep true lets idle workers sleep.
 //   vipgate-bench adverts FILE --interval-ms MS
 //       VRRP advert timing in a pcap a net_pcap port transmitted (tx_pcap=):
 //       intervals, jitter percentiles, as JSON.
@@ -171,6 +175,10 @@ int cmd_config(args& a) {
         return 2;
     }
     const std::string ext = a.get("ext-dev"), in = a.get("int-dev"), seed = a.get("seed-dev");
+    const std::string sync_dev = a.get("sync-dev", "");
+    const std::string sync_addr = a.get("sync-addr", "10.1.9.1/24");
+    const std::string bulk_rate = a.get("bulk-rate", "");
+    const std::string idle_sleep = a.get("idle-sleep", "false");
     if (ext.empty() || in.empty()) {
         std::fputs("vipgate-bench config: --ext-dev and --int-dev are required\n", stderr);
         return 2;
@@ -197,8 +205,12 @@ int cmd_config(args& a) {
         std::printf("  - name: seed0\n    device: \"%s\"\n    address: %s/%u\n", seed.c_str(),
                     t.seed_addr.to_string().c_str(), t.seed_prefix);
     }
-    std::printf("dataplane:\n  workers: %lu\n  mbufs: %lu\n  burst: %lu\n  idle_sleep: false\n",
-                workers, mbufs, burst);
+    if (!sync_dev.empty()) {
+        std::printf("  - name: sync0\n    device: \"%s\"\n    address: %s\n", sync_dev.c_str(),
+                    sync_addr.c_str());
+    }
+    std::printf("dataplane:\n  workers: %lu\n  mbufs: %lu\n  burst: %lu\n  idle_sleep: %s\n",
+                workers, mbufs, burst, idle_sleep.c_str());
     std::printf("neighbours:\n  static:\n");
     std::printf("    - {address: %s, mac: \"%s\", port: ext0}\n", t.router.to_string().c_str(),
                 t.router_mac.to_string().c_str());
@@ -222,6 +234,14 @@ int cmd_config(args& a) {
     for (std::uint32_t k = 0; k < t.real_servers; ++k) {
         std::printf("      - {address: %s, port: %u}\n", t.rs_addr(k).to_string().c_str(),
                     t.rs_port);
+    }
+    if (!sync_dev.empty()) {
+        // Multicast to the default group on sync0, no peer: every message is
+        // encoded and sent, none is kept for retransmission.
+        std::printf("sync:\n  port: sync0\n");
+        if (!bulk_rate.empty()) {
+            std::printf("  bulk_rate: %s\n", bulk_rate.c_str());
+        }
     }
     return 0;
 }

@@ -456,7 +456,8 @@ std::string sync_text(const control::sync_report& r) {
                " records, " + std::to_string(p.gaps) + " gaps; bulk " +
                (p.bulk_running ? "running (" + std::to_string(p.bulk_received) + " records)"
                                : std::to_string(p.bulks_completed) + " done, last " +
-                                     std::to_string(p.last_bulk_records) + " records") +
+                                     std::to_string(p.last_bulk_records) + " records in " +
+                                     std::to_string(p.last_bulk_ms) + " ms") +
                "\n";
     }
     const auto line = [&out](const char* title, const control::named_counters& nc, bool all) {

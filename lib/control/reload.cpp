@@ -107,6 +107,11 @@ result<std::string> control_plane::reload(const config::config& next) {
     // 3. Apply.
     usec t = now();
     std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, sh_);
+    if (preempt_held_) {
+        // An instance the reload rebuilt starts without the start-up hold:
+        // it stays until the bulk resync ends or resync_timeout (issue 11).
+        vrrp_->hold_preemption(true, sync_->config().instance);
+    }
     if (lm) {
         if (lb_) {
             summary += "; " + lb_->adopt(*lm, t);

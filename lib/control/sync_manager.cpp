@@ -224,6 +224,11 @@ void sync_manager::tick(usec now) {
                           65536);
     session_.on_timer(t, acts_);
     apply();
+    if (!tombstones_.empty() &&
+        std::none_of(session_.peers().begin(), session_.peers().end(),
+                     [](const sync::peer_info& p) { return p.bulk_id != 0; })) {
+        tombstones_.clear();
+    }
 }
 
 void sync_manager::on_punt(usec now, const punt_view& f) {
@@ -298,10 +303,43 @@ void sync_manager::apply() {
     acts_.clear();
 }
 
+std::size_t sync_manager::tombstone_hash::operator()(const tombstone& t) const noexcept {
+    std::uint64_t h = (std::uint64_t{t.client} << 32) ^ t.vip;
+    h ^= (std::uint64_t{t.client_port} << 24) ^ (std::uint64_t{t.vport} << 8) ^ t.proto;
+    h ^= std::uint64_t{t.peer} * 0x9e3779b97f4a7c15ull;
+    return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+bool sync_manager::fresh(const sync::install_records& ins, const lb::flow_event& e) {
+    const sync::peer_info* p = session_.peer(ins.peer);
+    if (p == nullptr || p->bulk_id == 0) {
+        return true; // no bulk from it under way: records arrive in order
+    }
+    const tombstone key{ins.peer,      e.client.value, e.vip.value,
+                        e.client_port, e.vport,        static_cast<std::uint8_t>(e.proto)};
+    if (ins.bulk) {
+        if (e.kind == lb::flow_event_kind::persist || tombstones_.count(key) == 0) {
+            return true;
+        }
+        refuse(sync_wire_refusal::bulk_overtaken);
+        return false;
+    }
+    // A delete, or a delete and a new flow on the same endpoint: what the
+    // incremental stream said is newer than any bulk record still to come.
+    if (e.kind == lb::flow_event_kind::remove || e.kind == lb::flow_event_kind::add) {
+        if (tombstones_.size() < max_tombstones) {
+            tombstones_.insert(key);
+        } else {
+            ++tombstones_overflow_;
+        }
+    }
+    return true;
+}
+
 void sync_manager::install(const sync::install_records& ins) {
     lb::flow_event e;
     for (const auto& r : ins.records) {
-        if (!to_event(r, ins.bulk, e)) {
+        if (!to_event(r, ins.bulk, e) || !fresh(ins, e)) {
             continue;
         }
         switch (sh_.install_flow(e)) {
@@ -370,6 +408,7 @@ sync_peer_row peer_row(const sync::peer_info& p, lb::time_point now) {
     r.bulk_received = p.bulk_received;
     r.last_bulk_records = p.last_bulk_records;
     r.bulks_completed = p.bulks_completed;
+    r.last_bulk_ms = static_cast<std::uint64_t>(p.last_bulk_time.count());
     return r;
 }
 
@@ -401,7 +440,8 @@ sync_report sync_manager::report(usec now) const {
     r.received = {{"messages", c.messages_received},
                   {"bytes", c.bytes_received},
                   {"records", c.records_received},
-                  {"installs_queued", installs_queued_}};
+                  {"installs_queued", installs_queued_},
+                  {"tombstones_overflow", tombstones_overflow_}};
     std::uint64_t ev = 0, lost = 0, overflow = 0, exported = 0, taken = 0, installed = 0;
     std::array<std::uint64_t, lb::sync_refusal_count> lbref{};
     for (unsigned w = 0; w < sh_.worker_count(); ++w) {
@@ -491,6 +531,7 @@ json to_json(const sync_report& r) {
         b["received"] = p.bulk_received;
         b["last_records"] = p.last_bulk_records;
         b["completed"] = p.bulks_completed;
+        b["last_ms"] = p.last_bulk_ms;
         o["bulk"] = b;
         peers.push_back(o);
     }

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/json.hpp"
@@ -43,6 +44,8 @@ namespace vipgate::control {
       "multicast: IP TTL is not 255, so the sender is not on the link (RFC 5798 5.1.1.3)")         \
     X(no_service, "record names a VIP:port/protocol this node has no service for")                 \
     X(install_ring_full, "the owner worker's install ring was full")                               \
+    X(bulk_overtaken,                                                                              \
+      "bulk record of a flow the peer deleted since (its delete overtook the rate-bounded bulk)")  \
     X(unresolved_peer, "frame not sent: the unicast peer's MAC is not known yet")                  \
     X(tx_failed, "frame not sent: no buffer or control TX full")
 
@@ -73,6 +76,7 @@ struct sync_peer_row {
     std::uint64_t bulk_received = 0; // bulk records since that request
     std::uint32_t last_bulk_records = 0;
     std::uint64_t bulks_completed = 0;
+    std::uint64_t last_bulk_ms = 0; // request to completion, of the last bulk resync
 };
 
 // `show sync`.
@@ -160,6 +164,8 @@ class sync_manager {
     void send_to(net::ipv4_addr dst, const net::mac_addr& mac,
                  std::span<const std::uint8_t> payload);
     void install(const sync::install_records& ins);
+    // False: a bulk record the peer's incremental stream deleted since.
+    bool fresh(const sync::install_records& ins, const lb::flow_event& e);
     std::optional<sync_wire_refusal> check_source(const net::packet_meta& meta,
                                                   std::span<const std::uint8_t> frame) const;
     void refuse(sync_wire_refusal r) noexcept { ++refused_[static_cast<std::size_t>(r)]; }
@@ -176,6 +182,23 @@ class sync_manager {
     std::uint64_t installs_queued_ = 0, frames_sent_ = 0, takeovers_not_in_sync_ = 0;
     std::uint64_t resync_timeouts_ = 0;
     std::vector<std::uint8_t> frame_; // reused TX buffer
+    // Flows a peer deleted (or deleted and created again) while its bulk to
+    // us runs: the incremental stream is not rate-bounded, so its delete can
+    // arrive before the flow's bulk record, which is then stale and not
+    // installed. Keyed (peer, protocol, client, VIP); cleared when no bulk
+    // runs; bounded (overflow counted).
+    struct tombstone {
+        std::uint32_t peer, client, vip;
+        std::uint16_t client_port, vport;
+        std::uint8_t proto;
+        friend bool operator==(const tombstone&, const tombstone&) = default;
+    };
+    struct tombstone_hash {
+        std::size_t operator()(const tombstone& t) const noexcept;
+    };
+    static constexpr std::size_t max_tombstones = 262144;
+    std::unordered_set<tombstone, tombstone_hash> tombstones_;
+    std::uint64_t tombstones_overflow_ = 0;
 };
 
 } // namespace vipgate::control

@@ -306,6 +306,7 @@ void session::request_bulk(time_point now, std::uint32_t node, std::string why,
         next_bulk_id_ = 1;
     }
     p->bulk_received = 0;
+    p->bulk_requested = now;
     set_state(*p, peer_state::bulk, std::move(why), out);
     // In our own reliable stream, ahead of queued events.
     std::vector<record> recs{bulk_request_record{node, p->bulk_id}};
@@ -437,6 +438,8 @@ void session::deliver(time_point now, peer_info& p, peer_info::held& m, std::vec
             if (e->target == cfg_.node && e->bulk_id == p.bulk_id && p.bulk_id != 0) {
                 p.last_bulk_records = e->records;
                 p.bulks_completed++;
+                p.last_bulk_time =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now - p.bulk_requested);
                 p.bulk_id = 0;
                 set_state(p, peer_state::in_sync,
                           "bulk resync done (" + std::to_string(e->records) + " records)", out);

@@ -140,6 +140,8 @@ struct peer_info {
     std::uint64_t bulk_received = 0;     // bulk records delivered since that request
     std::uint32_t last_bulk_records = 0; // what its last bulk_end said
     std::uint64_t bulks_completed = 0;
+    time_point bulk_requested{};                // when our outstanding request was sent
+    std::chrono::milliseconds last_bulk_time{}; // request to bulk_end, of the last one completed
     std::uint64_t messages_received = 0;
     std::uint64_t records_received = 0;
     std::uint64_t gaps = 0; // messages it abandoned before we got them

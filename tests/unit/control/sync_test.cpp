@@ -225,6 +225,46 @@ TEST(ControlSync, ARestartedBGetsTheWholeTableByBulkResync) {
               500u);
 }
 
+// The bulk is rate-bounded, the incremental stream is not: a flow deleted on
+// A after its export walk read it reaches B as a delete first and as a bulk
+// record later. B must not install that stale copy.
+TEST(ControlSync, ADeleteThatOvertakesItsBulkRecordWins) {
+    pair p;
+    p.a = std::make_unique<node>(node_yaml("10.0.0.2", "  bulk_rate: 1000\n"), p.t);
+    p.advance(50ms);
+    for (std::uint16_t port = 6000; port < 6300; ++port) {
+        p.a->sh->table.push_back(flow(port));
+    }
+    p.restart_b();
+    p.advance(50ms); // about 50 bulk records are across
+    ASSERT_TRUE(p.a->sync().session().serving_bulk());
+    p.a->sh->events.push_back(flow(6250, lb::flow_event_kind::remove));
+    // 6260 is deleted and then created again: the new flow's add counts.
+    p.a->sh->events.push_back(flow(6260, lb::flow_event_kind::remove));
+    p.a->sh->events.push_back(flow(6260));
+    p.advance(500ms);
+    ASSERT_TRUE(p.b->sync().in_sync());
+    const auto& got = p.b->sh->installed;
+    const auto at = [&got](std::uint16_t port, lb::flow_event_kind k) {
+        return std::find_if(got.begin(), got.end(), [&](const lb::flow_event& e) {
+            return e.client_port == port && e.kind == k;
+        });
+    };
+    ASSERT_NE(at(6250, lb::flow_event_kind::remove), got.end());
+    EXPECT_EQ(std::count_if(got.begin(), got.end(),
+                            [](const lb::flow_event& e) {
+                                return e.client_port == 6250 && e.kind == lb::flow_event_kind::add;
+                            }),
+              0)
+        << "the stale bulk copy of 6250 was installed";
+    // 6260's bulk record is the old flow's: the new flow's add is newer.
+    EXPECT_EQ(p.b->sync().refused(sync_wire_refusal::bulk_overtaken), 2u);
+    const auto re = at(6260, lb::flow_event_kind::add);
+    ASSERT_NE(re, got.end()) << "the re-created flow is there";
+    EXPECT_EQ(re->flags, 0) << "from the incremental stream, not the bulk";
+    EXPECT_EQ(got.size(), 300u - 2u /* bulk records of 6250, 6260 */ + 3u /* 2 removes, 1 add */);
+}
+
 TEST(ControlSync, ARecordForAnUnknownVipIsRefusedAndCounted) {
     pair p;
     p.advance(50ms);
@@ -387,6 +427,24 @@ TEST(ControlSync, SyncInstanceGatesOnlyThatInstance) {
     run_for(n, t, 1100ms);
     EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_2"));
     EXPECT_EQ(n.cp->sync_status().resync_timeouts, 1u);
+}
+
+TEST(ControlSync, AReloadThatRebuildsAnInstanceKeepsTheHold) {
+    usec t{1000s};
+    node n(gated_yaml("  resync_timeout: 5s\n"), t);
+    run_for(n, t, 1s);
+    ASSERT_TRUE(n.cp->vrrp()->preemption_held("VI_1"));
+    std::string yaml = gated_yaml("  resync_timeout: 5s\n");
+    yaml.replace(yaml.find("priority: 200"), 13, "priority: 150");
+    auto next = config::load_string(yaml);
+    ASSERT_TRUE(next.ok()) << next.message();
+    auto res = n.cp->reload(next.value());
+    ASSERT_TRUE(res.ok()) << res.message();
+    EXPECT_NE(res->find("1 started"), std::string::npos) << *res;
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_1")) << "the rebuilt instance is held";
+    EXPECT_TRUE(n.cp->vrrp()->preemption_held("VI_2"));
+    run_for(n, t, 4100ms);
+    EXPECT_FALSE(n.cp->vrrp()->preemption_held("VI_1")) << "until resync_timeout, as before";
 }
 
 TEST(ControlSync, APairInSyncReleasesTheHoldBeforeTheBound) {

@@ -504,6 +504,10 @@ TEST(SyncSession, BulkUnderLossIsRateBoundedAndCompletesWithItsMarker) {
     EXPECT_EQ(b.received.flows, a.own.flows);
     const auto* pa = b.s.peer(1);
     EXPECT_EQ(pa->last_bulk_records, b.bulk_records);
+    // The requester measures the bulk from its request to the bulk_end: at
+    // least the time to the first delivery, at most the end of the run.
+    EXPECT_GE(pa->last_bulk_time.count(), 190);
+    EXPECT_LE(pa->last_bulk_time.count(), done_at);
     EXPECT_EQ(b.s.counters().records_received,
               b.bulk_records + b.incremental.size() + /* bulk_request, bulk_end */ 2);
     EXPECT_GT(l.dropped, 0u);
