@@ -58,6 +58,12 @@ SYN_BUDGET = 128
 # arrivals, the reclaim of insert()).
 SYN_FRESH_CAPACITY = 262144
 
+# Client-visible failover (Bench.failover): the lab pair (tests/lab/pair.sh,
+# scenario 1: the master killed and its links down) with flow-state sync and
+# without, beside keepalived -> keepalived (tests/lab/failover_gap.sh, v3 at
+# 0.1 s: ping's longest gap). Only in a full run or with --workloads
+# failover-pair: each pass takes 20-40 s.
+FAILOVER = dict(name="failover-pair", kind="failover", flows=6, size=0)
 FULL_WORKLOADS = [
     # name, kind, flows, frame size, workers, steering
     dict(name="est-1k-64", kind="established", flows=1000, size=64, sync=True),
@@ -80,12 +86,6 @@ FULL_WORKLOADS = [
     FAILOVER,
 ]
 RESYNC_RATES = [1000000, 4000000]
-# Client-visible failover (Bench.failover): the lab pair (tests/lab/pair.sh,
-# scenario 1: the master killed and its links down) with flow-state sync and
-# without, beside keepalived -> keepalived (tests/lab/failover_gap.sh, v3 at
-# 0.1 s: ping's longest gap). Only in a full run or with --workloads
-# failover-pair: each pass takes 20-40 s.
-FAILOVER = dict(name="failover-pair", kind="failover", flows=6, size=0)
 QUICK_WORKLOADS = [
     dict(name="est-1k-64", kind="established", flows=1000, size=64),
     dict(name="reply-1k-64", kind="reply", flows=1000, size=64),

@@ -254,6 +254,9 @@ void sync_manager::on_punt(usec now, const punt_view& f) {
     const auto payload = f.frame.subspan(std::size_t{meta.l4_offset} + net::udp_header_len,
                                          ulen - net::udp_header_len);
     session_.on_message(to_tp(now), payload, acts_);
+    // An ACK due now (out of order, or every ack_every messages) leaves now,
+    // not at the next tick: a bulk sender's window waits for it.
+    session_.on_timer(to_tp(now), acts_);
     apply();
 }
 

@@ -37,6 +37,8 @@ inline constexpr std::size_t max_message_size = 65535;
 // Selective ACK covers this many sequences after the cumulative ACK, and a
 // sender keeps at most this many messages unacknowledged.
 inline constexpr std::uint32_t window = 64;
+// A receiver acknowledges at once after this many in-order messages.
+inline constexpr std::uint32_t ack_every = window / 4;
 
 // Defaults (docs/ha.md, "Defaults"): not IPVS's 224.0.0.81:8848, so a
 // half-migrated pair does not exchange frames neither side can read.

@@ -146,6 +146,7 @@ void session::attach_ack(header& h, time_point now) noexcept {
     if (best != nullptr) {
         fill_ack(h, *best);
         best->ack_pending = false;
+        best->since_ack = 0;
     }
 }
 
@@ -191,6 +192,7 @@ void session::send_ack(time_point now, peer_info* p, std::vector<action>& out) {
     if (p != nullptr) {
         fill_ack(h, *p);
         p->ack_pending = false;
+        p->since_ack = 0;
     }
     buf.resize(enc.finish(h));
     counters_.messages_sent++;
@@ -486,8 +488,10 @@ void session::on_data(time_point now, peer_info& p, const decoded& d, std::vecto
     while (rd.next(r)) {
         slot.records.push_back(r);
     }
-    if (seq != p.expected) {
+    if (seq != p.expected || ++p.since_ack >= ack_every) {
         // Out of order: tell the sender soon what we hold (selective ACK).
+        // In order: every quarter window, so a sender with a full window
+        // (a bulk stream) is not held for ack_delay each round.
         p.ack_due = now;
     }
     while (true) {

@@ -149,6 +149,7 @@ struct peer_info {
     // internal
     bool ack_pending = false;
     time_point ack_due{};
+    std::uint32_t since_ack = 0; // data messages received since our last ACK to it
     struct held {
         bool used = false;
         bool bulk = false;
