@@ -69,12 +69,23 @@ static_assert(std::is_trivially_copyable_v<flow_event>);
 // The TCP states whose entry emits state_change: IPVS syncs a connection on
 // a change to ESTABLISHED, FIN_WAIT, CLOSE, CLOSE_WAIT or TIME_WAIT
 // (ip_vs_sync.c sync_conn_needed()); vipgate adds LAST_ACK, whose timeout
-// differs from CLOSE_WAIT's. The opening states need none: the add record
-// carries them.
+// differs from CLOSE_WAIT's. The opening states are not synced at all
+// (announced_state(), below).
 constexpr bool sync_state(flow_state s) noexcept {
     return s == flow_state::established || s == flow_state::fin_wait ||
            s == flow_state::time_wait || s == flow_state::close || s == flow_state::close_wait ||
            s == flow_state::last_ack;
+}
+
+// Is a flow in this state announced to the peers? UDP flows from their
+// first packet; TCP flows once they reach a sync state (usually at the
+// handshake's last ACK, IPVS syncs at the 3rd packet): a flow in SYN_RECV
+// or SYN_SENT is not announced, nor is its removal, so a SYN flood does not
+// become a flood of the sync channel. The first announcement of a TCP flow
+// is its state_change record, which carries the whole flow (the receiver
+// installs it as an add).
+constexpr bool announced_state(protocol p, flow_state s) noexcept {
+    return p == protocol::udp || sync_state(s);
 }
 
 // The caller-provided, fixed-capacity event buffer of one worker.

@@ -107,7 +107,9 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
             announce_removal(f);
             release_quiet(f);
             fill(f, s, now);
-            events_->push(event_of(f, flow_event_kind::add, now));
+            if (announced_state(s.proto, s.state)) {
+                events_->push(event_of(f, flow_event_kind::add, now));
+            }
         } else {
             release_quiet(f);
             fill(f, s, now);
@@ -131,7 +133,7 @@ insert_result flow_table::insert_after_miss(const flow_spec& s, const forward_pr
     heads_[probe.bucket] = idx;
     ++size_;
     ++stats_.inserted;
-    if (events_ != nullptr) [[unlikely]] {
+    if (events_ != nullptr && announced_state(s.proto, s.state)) [[unlikely]] {
         events_->push(event_of(f, flow_event_kind::add, now));
     }
     return {&f, insert_status::ok};
@@ -211,7 +213,7 @@ export_result flow_table::export_some(std::uint32_t& cursor, std::uint32_t max_e
     const std::uint32_t cap = capacity();
     while (cursor < cap && r.examined < max_entries) {
         const flow& f = flows_[cursor];
-        if (f.in_use() && !expired(f, now)) {
+        if (f.in_use() && !expired(f, now) && announced_state(f.proto, f.state())) {
             if (out.full()) {
                 return r; // resume at this flow
             }
@@ -241,7 +243,7 @@ std::uint32_t flow_table::refresh_some(std::uint32_t& cursor, std::uint32_t max_
             cursor = 0;
         }
         const flow& f = flows_[cursor];
-        if (f.in_use() && !f.synced() && !expired(f, now)) {
+        if (f.in_use() && !f.synced() && !expired(f, now) && announced_state(f.proto, f.state())) {
             const std::uint32_t t = timeout_ms_[f.bits & flow::state_mask];
             const auto left = static_cast<std::uint32_t>(f.expires - tick(now));
             if (t > w && left > t - w) {

@@ -285,13 +285,14 @@ class flow_table {
     // Flow sync (flow_sync.hpp): with a buffer attached, creating a flow
     // emits add, a change to a sync_state() emits state_change, the first
     // packet of a synced flow emits add, and releasing a flow that is not
-    // synced emits remove. nullptr (the default) turns it off.
+    // synced emits remove; each only for a flow in an announced_state()
+    // (never for a half-open TCP flow). nullptr (the default) turns it off.
     void attach_events(flow_event_buffer* out) noexcept { events_ = out; }
     flow_event_buffer* events() const noexcept { return events_; }
     // `f` as an event of `kind`, with its remaining timeout (0 for remove).
     flow_event event_of(const flow& f, flow_event_kind kind, time_point now) const noexcept;
     // Bulk export: from entry `cursor` on, examines at most `max_entries`
-    // entries and pushes an add event for every live flow into `out`
+    // entries and pushes an add event for every live, announced flow into `out`
     // (flow_event::flag_copy on synced ones); stops before a flow that does
     // not fit, so nothing is lost. `cursor` reaching capacity() ends the walk.
     export_result export_some(std::uint32_t& cursor, std::uint32_t max_entries,
@@ -397,7 +398,11 @@ class flow_table {
         }
     }
     void announce_removal(const flow& f) noexcept {
-        if (!f.synced()) {
+        // Not synced (a peer's copy goes quietly) and announced: a flow
+        // that never left SYN_RECV was never sent, so neither is its end.
+        // (One that went back to SYN_RECV, a reused endpoint, goes quietly
+        // too: the peer's copy expires by its own timeout.)
+        if (!f.synced() && announced_state(f.proto, f.state())) {
             events_->push(event_of(f, flow_event_kind::remove, time_point{}));
         }
     }

@@ -903,10 +903,13 @@ std::vector<sync::flow_record> synced_flows(const std::vector<out_frame>& out) {
 
 } // namespace
 
-// A flow created by traffic leaves as a flow_add on the sync port.
-TEST(FlowSync, ANewFlowIsSentToThePeersAsAFlowAdd) {
+// A half-open flow is not announced (a SYN flood stays off the sync
+// channel); its handshake's last ACK sends it whole, as a flow_state record.
+TEST(FlowSync, AnEstablishedFlowIsSentToThePeersNotAHalfOpenOne) {
     lb_rig r(2, with_sync);
     r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 80, net::tcp_flag_syn));
+    EXPECT_TRUE(synced_flows(r.collect(200ms)).empty());
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 40000, vip, 80, net::tcp_flag_ack));
     auto flows = synced_flows(r.collect(300ms));
     ASSERT_GE(flows.size(), 1u);
     // Then at most the refresh sweep's record of the same flow.
@@ -914,13 +917,13 @@ TEST(FlowSync, ANewFlowIsSentToThePeersAsAFlowAdd) {
         EXPECT_EQ(flows[i].type, sync::record_type::flow_refresh);
         EXPECT_EQ(flows[i].client_port, 40000);
     }
-    EXPECT_EQ(flows[0].type, sync::record_type::flow_add);
+    EXPECT_EQ(flows[0].type, sync::record_type::flow_state);
     EXPECT_EQ(flows[0].client, client);
     EXPECT_EQ(flows[0].client_port, 40000);
     EXPECT_EQ(flows[0].vip, vip);
     EXPECT_EQ(flows[0].vport, 80);
     EXPECT_TRUE(flows[0].rs == rs1 || flows[0].rs == rs2);
-    EXPECT_EQ(flows[0].state, lb::flow_state::syn_recv);
+    EXPECT_EQ(flows[0].state, lb::flow_state::established);
     auto reply = r.cp->report_sync();
     EXPECT_TRUE(reply["enabled"].get<bool>());
     EXPECT_GE(reply["workers"]["events"].get<std::uint64_t>(), 1u);
@@ -977,7 +980,10 @@ TEST(FlowSync, ABulkRequestGetsEveryFlowThenTheMarker) {
     lb_rig r(2, with_sync);
     for (std::uint16_t p = 41000; p < 41003; ++p) {
         r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_syn));
+        r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, p, vip, 80, net::tcp_flag_ack));
     }
+    // And one half-open flow: not announced, so not in the bulk either.
+    r.inject(0, 0, tcp_frame(r.ext_mac, client_mac, client, 41003, vip, 80, net::tcp_flag_syn));
     r.collect(200ms);
     const net::ipv4_addr peer{10, 1, 0, 9};
     std::array<std::uint8_t, 1500> buf{};

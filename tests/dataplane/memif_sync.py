@@ -4,9 +4,10 @@
 Each node has a client port ext0, a server port int0 (net_null) and a sync
 port sync0: the two ends of one net_memif link (A role=server, started
 first; B role=client; one socket file in a temp dir). No VRRP instance, so
-each node holds the VIP. A's ext0 is net_pcap replaying N SYNs to the VIP
-forever (infinite_rx: no blocking reads; a SYN of an existing flow changes
-nothing). A starts without the VIP's service, so the SYNs are dropped; once
+each node holds the VIP. A's ext0 is net_pcap replaying N SYN+ACK pairs (client
+handshakes) to the VIP forever (infinite_rx: no blocking reads; a SYN or
+ACK of an established flow changes nothing).
+A starts without the VIP's service, so the frames are dropped; once
 B is in sync with A, A reloads a config with the service, and B must get
 all N flows by incremental sync. Then B is restarted (a new epoch, an empty
 table) and the bulk resync must bring all N back. EAL runs with --no-huge
@@ -103,9 +104,9 @@ def ip4(a):
     return bytes(int(x) for x in a.split("."))
 
 
-def syn_frame(sport):
+def tcp_frame(sport, flags):
     src, dst = ip4(CLIENT), ip4(VIP)
-    tcp = struct.pack("!HHIIBBHHH", sport, VPORT, 1000, 0, 5 << 4, 0x02, 64240, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", sport, VPORT, 1000, 0, 5 << 4, flags, 64240, 0, 0)
     pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), sport, 0, 64, 6, 0, src, dst)
@@ -117,8 +118,11 @@ def write_pcap(path):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i in range(N):
-            fr = syn_frame(20000 + i)
-            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+            # SYN, then the handshake's last ACK: a half-open flow is not
+            # synced (SYN_RECV is not announced), an established one is.
+            for flags in (0x02, 0x10):
+                fr = tcp_frame(20000 + i, flags)
+                f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
 
 
 def write_config(node, with_vip):
@@ -216,10 +220,10 @@ def main():
         return
     ok(wait_for(lambda: in_sync("a") and in_sync("b"), 15) and flows("a") == 0 and flows("b") == 0,
        "each node sees the other in-sync over memif, both tables empty")
-    # The service appears on A: the replayed SYNs now create N flows.
+    # The service appears on A: the replayed handshakes now create N flows.
     write_config("a", True)
     ok(run_ctl("a", "reload").returncode == 0 and wait_for(lambda: flows("a") == N, 10),
-       f"A, reloaded with the service, forwards the SYNs as {N} flows (A has {flows('a')})")
+       f"A, reloaded with the service, forwards the handshakes as {N} flows (A has {flows('a')})")
     ok(wait_for(lambda: flows("b") == N, 10) and peer("b").get("records_received", 0) >= N
        and peer("b").get("bulk", {}).get("received", -1) == 0,
        f"B has all {N} flows by incremental sync, none by bulk (B has {flows('b')}; "

@@ -123,7 +123,8 @@ struct step {
 TEST(flow_sync, tcp_connection_emits_exactly_on_state_changes) {
     node n({web()});
     const std::vector<step> steps = {
-        {"syn", false, SYN, 0ms, {K::add}, flow_state::syn_recv},
+        // SYN_RECV is not announced (announced_state): no record yet.
+        {"syn", false, SYN, 0ms, {}, {}},
         {"syn retransmitted", false, SYN, 1ms, {}, {}},
         {"syn+ack", true, SYN | ACK, 2ms, {}, {}},
         {"ack", false, ACK, 3ms, {K::state_change}, flow_state::established},
@@ -183,43 +184,50 @@ TEST(flow_sync, connection_reuse_and_take_over_emit_remove_then_add) {
     ASSERT_TRUE(n.fwd(client, 7, SYN, at(0ms)).ok());
     ASSERT_TRUE(n.fwd(client, 7, RST, at(1ms)).ok());        // SYN_RECV + client RST: stays (IPVS)
     ASSERT_TRUE(n.back(rs_a, client, 7, RST, at(2ms)).ok()); // CLOSE
-    EXPECT_EQ(kinds(n.take()), (std::vector<K>{K::add, K::state_change}));
-    // A new SYN on the closed flow: reuse.
-    ASSERT_TRUE(n.fwd(client, 7, SYN, at(3ms)).ok());
+    // CLOSE is a sync state: its state_change is the flow's first record.
     auto ev = n.take();
-    ASSERT_EQ(kinds(ev), (std::vector<K>{K::remove, K::add}));
-    EXPECT_EQ(ev[0].rs, rs_a);
-    EXPECT_EQ(ev[1].rs, rs_b);
-    // Timed out (SYN_RECV 60 s), not swept: a new SYN takes its entry over.
-    ASSERT_TRUE(n.fwd(client, 7, SYN, at(3ms + 60s)).ok());
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::state_change}));
+    EXPECT_EQ(ev[0].state, flow_state::close);
+    // A new SYN on the closed flow: reuse. The old flow was announced, so
+    // its removal is; the new one, in SYN_RECV, is not yet.
+    ASSERT_TRUE(n.fwd(client, 7, SYN, at(3ms)).ok());
     ev = n.take();
-    ASSERT_EQ(kinds(ev), (std::vector<K>{K::remove, K::add}));
-    EXPECT_EQ(ev[0].rs, rs_b);
-    EXPECT_EQ(ev[1].rs, rs_c);
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::remove}));
+    EXPECT_EQ(ev[0].rs, rs_a);
+    // Timed out (SYN_RECV 60 s), not swept: a new SYN takes its entry over.
+    // Neither the old half-open flow nor the new one was ever announced.
+    ASSERT_TRUE(n.fwd(client, 7, SYN, at(3ms + 60s)).ok());
+    EXPECT_TRUE(n.take().empty());
     EXPECT_EQ(n.eng.flows().stats().taken_over, 1u);
+    // The handshake completes: now the flow is announced, on rs_c.
+    ASSERT_TRUE(n.back(rs_c, client, 7, SYN | ACK, at(4ms + 60s)).ok());
+    ASSERT_TRUE(n.fwd(client, 7, ACK, at(5ms + 60s)).ok());
+    ev = n.take();
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::state_change}));
+    EXPECT_EQ(ev[0].rs, rs_c);
+    EXPECT_EQ(ev[0].state, flow_state::established);
 }
 
 TEST(flow_sync, persistence_template_is_announced_when_created) {
     node n({web(60s)});
     ASSERT_TRUE(n.fwd(client, 1000, SYN, at(0ms)).ok());
     auto ev = n.take();
-    ASSERT_EQ(kinds(ev), (std::vector<K>{K::persist, K::add}));
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::persist}));
     EXPECT_EQ(ev[0].client, client);
     EXPECT_EQ(ev[0].client_port, 0);
     EXPECT_EQ(ev[0].rs, rs_a);
     EXPECT_EQ(ev[0].timeout_ms, 60000u);
     // The template is used, not changed: only the flow.
     ASSERT_TRUE(n.fwd(client, 1001, SYN, at(1ms)).ok());
-    EXPECT_EQ(kinds(n.take()), (std::vector<K>{K::add}));
+    EXPECT_TRUE(n.take().empty()) << "the flow is in SYN_RECV: not announced yet";
     // Its server drained: the template is re-pointed, and says so.
     auto cfg = web(60s);
     cfg.real_servers[0].weight = 0;
     n.table = service_table::build(std::vector{cfg}, {}, &n.table).value();
     ASSERT_TRUE(n.fwd(client, 1002, SYN, at(2ms)).ok());
     ev = n.take();
-    ASSERT_EQ(kinds(ev), (std::vector<K>{K::persist, K::add}));
+    ASSERT_EQ(kinds(ev), (std::vector<K>{K::persist}));
     EXPECT_EQ(ev[0].rs, rs_b);
-    EXPECT_EQ(ev[1].rs, rs_b);
 }
 
 TEST(flow_sync, off_by_default_and_detachable) {
@@ -239,16 +247,22 @@ TEST(flow_sync, off_by_default_and_detachable) {
 }
 
 TEST(flow_sync, a_full_buffer_drops_and_counts_and_forwarding_goes_on) {
-    node n({web()}, {}, 2);
+    // UDP flows: announced from their first packet (a TCP flow waits for
+    // its handshake).
+    node n({web(0s, protocol::udp)}, {}, 2);
+    auto udp = [&](std::uint16_t p) {
+        auto f = test::udp_frame(client, p, vip, 80);
+        return n.eng.forward(f.span(), f.meta, n.table, at(0ms));
+    };
     for (std::uint16_t p = 1; p <= 5; ++p) {
-        EXPECT_TRUE(n.fwd(client, p, SYN, at(0ms)).ok()) << p;
+        EXPECT_TRUE(udp(p).ok()) << p;
     }
     EXPECT_EQ(n.out.size(), 2u);
     EXPECT_EQ(n.out.dropped(), 3u);
     EXPECT_EQ(n.out.pushed(), 2u);
     EXPECT_EQ(n.eng.flows().size(), 5u);
     EXPECT_EQ(n.take()[1].client_port, 2);
-    ASSERT_TRUE(n.fwd(client, 6, SYN, at(0ms)).ok());
+    ASSERT_TRUE(udp(6).ok());
     EXPECT_EQ(n.out.size(), 1u);
     EXPECT_EQ(n.out.dropped(), 3u);
 }
@@ -260,7 +274,7 @@ TEST(flow_sync, round_trip_export_install_take_over) {
     node a({web()});
     node b({web()});
     // Three connections on A: rs_a (established), rs_b (established), rs_c
-    // (half open).
+    // (half open: not announced, not exported).
     for (std::uint16_t p = 1; p <= 3; ++p) {
         ASSERT_TRUE(a.fwd(client, p, SYN, at(0ms)).ok());
         ASSERT_TRUE(a.back(p == 1   ? rs_a
@@ -278,7 +292,7 @@ TEST(flow_sync, round_trip_export_install_take_over) {
     const export_result r = a.eng.export_some(cur, 1u << 20, bulk, a.table, at(10s));
     EXPECT_TRUE(r.done);
     EXPECT_TRUE(cur.done);
-    ASSERT_EQ(r.emitted, 3u);
+    ASSERT_EQ(r.emitted, 2u);
     for (const flow_event& e : bulk.events()) {
         EXPECT_EQ(e.kind, K::add);
         EXPECT_EQ(e.flags, 0);
@@ -287,21 +301,20 @@ TEST(flow_sync, round_trip_export_install_take_over) {
         EXPECT_EQ(milliseconds{e.timeout_ms}, a.eng.flows().remaining(*f, at(10s)));
         EXPECT_EQ(b.eng.install_synced(e, b.table, at(11s)), sync_refusal::none);
     }
-    EXPECT_EQ(b.eng.sync_stats().flows_added, 3u);
+    EXPECT_EQ(b.eng.sync_stats().flows_added, 2u);
     EXPECT_TRUE(b.take().empty()) << "installing emits nothing";
     EXPECT_EQ(b.counts(0).active, 1u);
     EXPECT_EQ(b.counts(1).active, 1u);
-    EXPECT_EQ(b.counts(2).inactive, 1u);
+    EXPECT_EQ(b.counts(2).inactive, 0u);
     // The same records again (a retransmission, or refresh): updates, the
     // counts do not double.
     for (const flow_event& e : bulk.events()) {
         EXPECT_EQ(b.eng.install_synced(e, b.table, at(12s)), sync_refusal::none);
     }
-    EXPECT_EQ(b.eng.sync_stats().flows_updated, 3u);
+    EXPECT_EQ(b.eng.sync_stats().flows_updated, 2u);
     EXPECT_EQ(b.counts(0).active, 1u);
     EXPECT_EQ(b.counts(1).active, 1u);
-    EXPECT_EQ(b.counts(2).inactive, 1u);
-    EXPECT_EQ(b.eng.flows().size(), 3u);
+    EXPECT_EQ(b.eng.flows().size(), 2u);
     // Remaining timeout as sent: ESTABLISHED, 900 s from 2 ms, sent at 10 s,
     // installed at 12 s.
     const flow* f1 = b.find(client, 1, at(12s));
@@ -331,14 +344,15 @@ TEST(flow_sync, round_trip_export_install_take_over) {
     EXPECT_EQ(ev[0].rs, rs_b);
     EXPECT_EQ(ev[0].state, flow_state::established);
     EXPECT_FALSE(b.find(client, 2, at(14s))->synced());
-    // The half-open one completes on B.
-    ASSERT_TRUE(b.fwd(client, 3, ACK, at(15s)).ok());
-    EXPECT_EQ(b.counts(2).active, 1u);
+    // The half-open one was not synced: its last ACK is dropped on B (the
+    // client retries its SYN, as after an IPVS failover).
+    EXPECT_FALSE(b.fwd(client, 3, ACK, at(15s)).ok());
+    EXPECT_EQ(b.eng.flows().size(), 2u);
     // B's synced copy of connection 1 expires silently.
     b.take();
     b.eng.expire(at(2000s), 4096);
     EXPECT_EQ(b.eng.flows().size(), 0u);
-    EXPECT_EQ(kinds(b.take()), (std::vector<K>{K::remove, K::remove})); // 2 and 3 only
+    EXPECT_EQ(kinds(b.take()), (std::vector<K>{K::remove})); // 2 only
 }
 
 TEST(flow_sync, incremental_records_follow_the_connection) {
@@ -351,7 +365,8 @@ TEST(flow_sync, incremental_records_follow_the_connection) {
     };
     ASSERT_TRUE(a.fwd(client, 9, SYN, at(0ms)).ok());
     relay(at(0ms));
-    EXPECT_EQ(b.counts(0).inactive, 1u);
+    EXPECT_EQ(b.eng.flows().size(), 0u) << "SYN_RECV is not announced";
+    EXPECT_EQ(b.counts(0).inactive, 0u);
     ASSERT_TRUE(a.fwd(client, 9, ACK, at(1ms)).ok());
     relay(at(1ms));
     EXPECT_EQ(b.counts(0).active, 1u);
@@ -361,17 +376,21 @@ TEST(flow_sync, incremental_records_follow_the_connection) {
     relay(at(2ms));
     EXPECT_EQ(b.find(client, 9, at(2ms))->state(), flow_state::close);
     EXPECT_EQ(b.counts(0).inactive, 1u);
-    // The client port reused on A: remove, then the new flow (rs_b).
+    // The client port reused on A: the old flow's removal; the new one
+    // (rs_b, SYN_RECV) is not announced yet.
     ASSERT_TRUE(a.fwd(client, 9, SYN, at(3ms)).ok());
     relay(at(3ms));
     EXPECT_EQ(b.eng.sync_stats().flows_removed, 1u);
-    EXPECT_EQ(b.eng.flows().size(), 1u);
-    EXPECT_EQ(b.find(client, 9, at(3ms))->rs, rs_b);
+    EXPECT_EQ(b.eng.flows().size(), 0u);
     EXPECT_EQ(b.counts(0).inactive, 0u);
-    EXPECT_EQ(b.counts(1).inactive, 1u);
-    // A's flow ends: so does B's copy.
+    // The server resets it: CLOSE is announced, the whole flow in one record.
     ASSERT_TRUE(a.back(rs_b, client, 9, RST, at(4ms)).ok());
     relay(at(4ms));
+    ASSERT_EQ(b.eng.flows().size(), 1u);
+    EXPECT_EQ(b.find(client, 9, at(4ms))->rs, rs_b);
+    EXPECT_EQ(b.find(client, 9, at(4ms))->state(), flow_state::close);
+    EXPECT_EQ(b.counts(1).inactive, 1u);
+    // A's flow ends: so does B's copy.
     a.eng.expire(at(4ms + 10s - 1ms), 4096); // swept a little early (budget)
     a.eng.flows().erase(
         *a.eng.flows().find_forward({client, vip, 9, 80, protocol::tcp}, at(4ms + 10s - 1ms)));
@@ -438,6 +457,7 @@ TEST(flow_sync, persistence_round_trip) {
     node b({web(300s)});
     const ipv4_addr other{198, 51, 100, 20};
     ASSERT_TRUE(a.fwd(other, 1, SYN, at(0ms)).ok());         // rs_a
+    ASSERT_TRUE(a.fwd(other, 1, ACK, at(0ms)).ok());         // established
     ASSERT_TRUE(a.fwd(client, 1, SYN, at(0ms)).ok());        // rs_b
     ASSERT_TRUE(a.back(rs_b, client, 1, RST, at(1ms)).ok()); // CLOSE: 10 s
     a.eng.expire(at(20s), 4096); // client's flow gone; its template remains
@@ -601,6 +621,7 @@ TEST(flow_sync, export_walk_is_complete_under_inserts_and_removes) {
     key next = 1;
     auto add = [&](time_point now) {
         ASSERT_TRUE(a.fwd(client, next, SYN, now).ok());
+        ASSERT_TRUE(a.fwd(client, next, ACK, now).ok()); // announced: exported
         live.insert(next);
         ever.insert(next);
         ++next;
@@ -720,6 +741,7 @@ TEST(flow_sync, export_marks_copies) {
     node b({web()});
     ASSERT_EQ(b.eng.install_synced(good(), b.table, at(0ms)), sync_refusal::none);
     ASSERT_TRUE(b.fwd(client, 1, SYN, at(0ms)).ok());
+    ASSERT_TRUE(b.fwd(client, 1, ACK, at(0ms)).ok());
     export_cursor cur;
     std::vector<flow_event> storage(8);
     flow_event_buffer bulk(storage);
@@ -765,13 +787,14 @@ TEST(flow_sync, refresh_some_picks_flows_that_moved) {
     node m({web()}, {.flow_capacity = 8}, 1);
     for (std::uint16_t p = 1; p <= 3; ++p) {
         ASSERT_TRUE(m.fwd(client, p, SYN, at(0ms)).ok());
+        ASSERT_TRUE(m.fwd(client, p, ACK, at(0ms)).ok());
     }
     m.take();
     cursor = 0;
     const std::uint32_t ex = m.eng.flows().refresh_some(cursor, 8, 10s, m.out, at(1s));
     EXPECT_EQ(m.out.size(), 1u);
     EXPECT_LT(ex, 8u);
-    EXPECT_EQ(m.out.dropped(), 2u); // the three adds, into one slot
+    EXPECT_EQ(m.out.dropped(), 2u); // the three state_changes, into one slot
 }
 
 // The paced sweep: one pass per period, bounded per call; a flow with
