@@ -1307,7 +1307,7 @@ def main():
     workloads = QUICK_WORKLOADS if q else FULL_WORKLOADS
     if a.workloads:
         names = a.workloads.split(",")
-        known = {w["name"]: w for w in FULL_WORKLOADS + QUICK_WORKLOADS}
+        known = {w["name"]: w for w in QUICK_WORKLOADS + FULL_WORKLOADS}  # the full definitions win
         bad = [n for n in names if n not in known]
         if bad:
             sys.exit(f"unknown workload(s): {', '.join(bad)}; known: {', '.join(known)}")
