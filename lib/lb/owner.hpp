@@ -1,6 +1,7 @@
 #pragma once
-// Which worker owns a flow (docs/design.md, "Both directions of a flow on one
-// core").
+// Which worker owns a flow (docs/architecture.md, "Both directions of a flow
+// on one worker"; docs/load-balancing.md, "The owner function and NIC
+// steering").
 //
 // The owner is a function of the flow's client endpoint, which a packet
 // carries in both directions: the source of a forward packet (client ->
