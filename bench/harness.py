@@ -1082,7 +1082,8 @@ def markdown(results, info, cmdline, extra):
             ok_ = [x for x in r["runs"][key] if "error" not in x]
             if not ok_:
                 continue
-            kept = f"{sum(x['alive'] for x in ok_)} of {sum(x['total'] for x in ok_)} TCP"
+            what = "flows (6 TCP, 2 UDP per run)" if key == "sync" else "TCP connections"
+            kept = f"{sum(x['alive'] for x in ok_)} of {sum(x['total'] for x in ok_)} {what}"
             gaps = mmm([x["gap_ms"] for x in ok_]) if key == "sync" else "- (stalled for good)"
             L.append(f"| {label} | v3, 0.1 s | {kept} | {mmm([x['move_s'] for x in ok_], 3)} "
                      f"| {gaps} | {len(ok_)} |")
