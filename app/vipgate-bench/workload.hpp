@@ -62,8 +62,16 @@ struct topology {
     net::ipv4_addr client_addr(std::uint32_t flow) const noexcept {
         return net::ipv4_addr{client_base.value + (flow & ((1u << client_addr_bits) - 1))};
     }
+    // Each client address starts its ports at a pseudo-random point (Knuth's
+    // multiplicative hash of the address), as ephemeral ports do (RFC 6056):
+    // the owner worker is the port's low bits (lb/owner.hpp), so the flows
+    // spread over the workers, and independently of the flow index's parity
+    // (the "spread" workloads split the flows by flow index). Still one port
+    // per flow of an address: (flow >> client_addr_bits) + start, mod 64000.
     std::uint16_t client_port(std::uint32_t flow) const noexcept {
-        return static_cast<std::uint16_t>(1024u + (flow >> client_addr_bits));
+        const std::uint32_t addr = flow & ((1u << client_addr_bits) - 1);
+        const std::uint32_t start = (addr * 2654435761u) >> 16;
+        return static_cast<std::uint16_t>(1024u + ((flow >> client_addr_bits) + start) % 64000u);
     }
     // The virtual service as lib/lb sees it (what the YAML config says).
     std::vector<lb::service_config> services() const;

@@ -75,6 +75,7 @@ const std::vector<column<control::port_row>> port_columns = {
     {"speed_mbps", [](const control::port_row& r) { return num(r.speed_mbps); }},
     {"queues", [](const control::port_row& r) { return num(r.queues); }},
     {"control_tx", [](const control::port_row& r) { return control::control_tx_text(r); }},
+    {"steering", [](const control::port_row& r) { return control::steering_text(r.steering); }},
 };
 
 const std::vector<column<control::arp_row>> arp_columns = {
@@ -599,7 +600,7 @@ struct command_row {
 const std::string vip_help = "virtual service, e.g. 10.0.0.100:80";
 
 const command_row command_rows[] = {
-    {"show ports [json]", "ports: device, driver, MAC, address, link", show_ports, {}},
+    {"show ports [json]", "ports: device, driver, MAC, address, link, steering", show_ports, {}},
     {"show port stats all [json]",
      "per-port packet and byte counters (DPDK ethdev)",
      show_port_stats,

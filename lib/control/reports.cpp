@@ -26,7 +26,8 @@ std::vector<port_row> control_plane::ports() {
                    .address = p.cfg.address,
                    .link_up = l.up,
                    .speed_mbps = l.speed_mbps,
-                   .queues = sh_.worker_count()};
+                   .queues = sh_.worker_count(),
+                   .steering = p.steering};
         if (p.control_queue >= 0) {
             r.control_queue = static_cast<unsigned>(p.control_queue);
         }
@@ -209,6 +210,18 @@ std::string control_tx_text(const port_row& r) {
                            : std::string("via worker 0");
 }
 
+std::string steering_text(const port_steering& s) {
+    switch (s.mode) {
+    case steering_mode::nic:
+        return "nic (" + std::to_string(s.rules) + " rules)";
+    case steering_mode::rss_handoff:
+        return "rss+handoff (" + s.reason + ")";
+    case steering_mode::none:
+        break;
+    }
+    return s.reason.empty() ? std::string("none") : "none (" + s.reason + ")";
+}
+
 std::string endpoint_text(net::ipv4_addr a, std::uint16_t port) {
     return a.to_string() + ":" + std::to_string(port);
 }
@@ -236,6 +249,7 @@ json to_json(const std::vector<port_row>& rows) {
         r["speed_mbps"] = p.speed_mbps;
         r["queues"] = p.queues;
         r["control_tx"] = control_tx_text(p);
+        r["steering"] = steering_text(p.steering);
         out.push_back(std::move(r));
     }
     return out;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "control/port_steering.hpp"
 #include "lb/tcp_state.hpp"
 #include "lb/types.hpp"
 #include "neigh/neighbour_table.hpp"
@@ -44,8 +45,13 @@ struct port_row {
     // The tx queue adverts, GARPs, ARP requests and probes leave by;
     // std::nullopt: they go via worker 0.
     std::optional<unsigned> control_queue;
+    // Whether the NIC puts both directions of a flow on its owner's queue
+    // (docs/load-balancing.md, "The owner function and NIC steering").
+    port_steering steering;
 };
 std::string control_tx_text(const port_row& r); // "queue N" or "via worker 0"
+// "nic (N rules)", "rss+handoff (reason)" or "none (reason)".
+std::string steering_text(const port_steering& s);
 
 // `show arp`: one neighbour entry.
 struct arp_row {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "control/port_steering.hpp"
 #include "control/worker_stats.hpp"
 #include "lb/flow_sync.hpp"
 #include "net/types.hpp"
@@ -37,6 +38,7 @@ struct port_info {
     // The control core's own TX queue on this port (one past the workers'),
     // or -1: its frames go through the control TX ring and worker 0.
     int control_queue = -1;
+    port_steering steering; // set when the port starts
 };
 
 struct link_state {

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstring>
 
+#include "dataplane/flow_rules.hpp"
 #include "dataplane/worker_ctx.hpp"
 #include "lb/owner.hpp"
 
@@ -238,6 +239,8 @@ result<std::unique_ptr<dataplane>> dataplane::create(const config::config& cfg) 
                      lcores.size() - wanted, wanted);
     }
 
+    dp->plan_steering(cfg, wanted);
+
     // One pool for everything: RX, replies and control TX.
     dp->pool_ = rte_pktmbuf_pool_create(
         "vipgate_mbufs", cfg.dataplane.mbufs,
@@ -383,6 +386,16 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
                           "net_af_packet) or use fewer workers");
     }
     rte_eth_conf conf{};
+    // RSS on the IP/TCP/UDP fields where a NIC offers it, so that frames the
+    // steering rules do not take (lb/steering.hpp; all of them when the PMD
+    // refuses rules) spread over the workers' queues. PCI only: the vdevs
+    // spread by themselves (fanout, one ring or pcap per queue).
+    const std::uint64_t rss_hf =
+        info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+    if (p.cfg.is_pci && queues > 1 && rss_hf != 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+    }
     // The control core gets a TX queue of its own where the device has one
     // to spare and a TX queue costs no RX share: PCI NICs, net_pcap (one
     // tx_pcap= per TX queue), net_null, net_ring (one ring per TX queue).
@@ -451,6 +464,50 @@ result<void> dataplane::setup_port(port_info& p, unsigned queues) {
     return {};
 }
 
+// The NIC rules for the configured services (lb/steering.hpp), with one RX
+// queue per worker. They follow the configuration the process started with:
+// a reload does not change them. Correctness never depends on them: a worker
+// hands off whatever it does not own, so a stale rule costs a hand-off.
+void dataplane::plan_steering(const config::config& cfg, unsigned workers) {
+    if (!lb_enabled_ || workers <= 1) {
+        steering_.expressible = false;
+        steering_.reason = !lb_enabled_ ? "no virtual servers" : "one worker";
+        return;
+    }
+    std::vector<lb::service_config> services;
+    for (const auto& vs : cfg.virtual_servers) {
+        lb::service_config c = vs.service;
+        c.real_servers.clear();
+        for (const auto& e : vs.real_servers) {
+            c.real_servers.push_back(e.rs);
+        }
+        services.push_back(std::move(c));
+    }
+    auto table = lb::service_table::build(services);
+    if (!table) {
+        steering_.expressible = false;
+        steering_.reason = "no service table: " + table.message();
+        return;
+    }
+    steering_ = lb::plan_steering(table.value(), workers);
+}
+
+// At port start: install the rules, or say why the port stays on RSS and
+// the hand-off rings (`show ports`).
+void dataplane::steer(port_info& p) {
+    if (!lb_enabled_ || workers_.size() <= 1) {
+        p.steering = {steering_mode::none, 0, steering_.reason};
+        return;
+    }
+    p.steering = install_flow_rules(p.port_id, p.driver, steering_);
+    if (p.steering.mode == steering_mode::nic) {
+        spdlog::info("port {}: NIC steering, {} rte_flow rules", p.name, p.steering.rules);
+    } else {
+        spdlog::info("port {}: RSS and hand-off to the owner worker ({})", p.name,
+                     p.steering.reason);
+    }
+}
+
 result<void> dataplane::start() {
     for (auto& p : ports_) {
         int rc = rte_eth_dev_start(p.port_id);
@@ -463,6 +520,7 @@ result<void> dataplane::start() {
         if (rc != 0) {
             spdlog::debug("port {}: promiscuous mode not available ({})", p.name, errno_text(rc));
         }
+        steer(p);
         link_state l = link(static_cast<std::uint16_t>(&p - ports_.data()));
         spdlog::info("port {} ({}, driver {}, port id {}): mac {} address {} link {}{}", p.name,
                      p.eal_name, p.driver, p.port_id, p.mac.to_string(), p.cfg.address.to_string(),
@@ -493,6 +551,9 @@ void dataplane::stop() {
         rte_eal_wait_lcore(w->lcore);
     }
     for (auto& p : ports_) {
+        if (p.steering.mode == steering_mode::nic) {
+            remove_flow_rules(p.port_id);
+        }
         rte_eth_dev_stop(p.port_id);
     }
     // Frames still queued to the control core or for control TX.

@@ -22,6 +22,7 @@
 #include "config/config.hpp"
 #include "control/shell.hpp"
 #include "dataplane/counters.hpp"
+#include "lb/steering.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/snapshot.hpp"
 #include "vrrp/config.hpp"
@@ -42,6 +43,7 @@ using control::flow_dump_request;
 using control::flow_record;
 using control::link_state;
 using control::port_info;
+using control::steering_mode;
 
 // A frame the worker punted: owned by the receiver, who must free it with
 // dataplane::free().
@@ -131,6 +133,8 @@ class dataplane {
     dataplane() = default;
     result<void> setup_port(port_info& p, unsigned queues);
     result<void> create_sync_rings(worker_ctx& w);
+    void plan_steering(const config::config& cfg, unsigned workers);
+    void steer(port_info& p);
 
     config::dataplane_config settings_;
     std::vector<port_info> ports_;
@@ -154,6 +158,7 @@ class dataplane {
     bool lb_enabled_ = false;
     bool flow_sync_ = false; // `sync:` configured and flow tables exist
     config::load_balancing_config lb_cfg_;
+    lb::steering_plan steering_; // the NIC rules for every port (lb/steering.hpp)
 
     friend int worker_main(void*);
 };

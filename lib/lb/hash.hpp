@@ -5,11 +5,11 @@
 //  * table hashes (flow and template tables) take a per-table seed, so a
 //    worker's bucket layout cannot be predicted from outside (IPVS seeds its
 //    connection hash with a random ip_vs_conn_rnd for the same reason);
-//  * scheduler and ownership hashes (sh, mh, owner_worker) are fixed
-//    functions of the addresses, so every worker and every node with the same
-//    configuration computes the same answer: a backup that takes over makes
-//    the same Maglev choice as the old master, and a reply packet can be
-//    steered to the worker that owns its flow.
+//  * scheduler hashes (sh, mh) are fixed functions of the addresses, so every
+//    worker and every node with the same configuration computes the same
+//    answer: a backup that takes over makes the same Maglev choice as the old
+//    master. (The flow owner, owner.hpp, is fixed too, but no hash: the low
+//    bits of the client port or address, so that a NIC can steer by it.)
 
 #include <cstdint>
 

@@ -1,20 +1,16 @@
 #include "lb/owner.hpp"
 
-#include "lb/hash.hpp"
 #include "lb/nat.hpp"
 
 namespace vipgate::lb {
 
 unsigned owner_worker(const service& svc, net::ipv4_addr client, std::uint16_t client_port,
-                      protocol proto, unsigned n_workers) noexcept {
+                      protocol /*proto*/, unsigned n_workers) noexcept {
     if (n_workers <= 1) {
         return 0;
     }
-    const std::uint64_t addr = client.value & svc.owner_mask;
-    const std::uint64_t rest =
-        svc.owner_by_port ? (std::uint64_t{client_port} << 8) | to_ip_proto(proto) : 0;
-    const auto h = static_cast<std::uint32_t>(fmix64((addr << 32) ^ rest ^ 0x6f776e6572ULL) >> 32);
-    return reduce(h, n_workers);
+    const std::uint32_t key = owner_key(svc, client, client_port);
+    return is_power_of_two(n_workers) ? key & (n_workers - 1) : key % n_workers;
 }
 
 classification classify(const service_table& table, std::span<const std::uint8_t> frame,

@@ -89,11 +89,11 @@ struct service {
     // sh / mh lookup table (indices into this service's real servers).
     std::uint32_t lookup_offset = no_index;
 
-    // Flow ownership (owner.hpp): the owner worker hashes the client address
-    // masked with owner_mask, plus the client port and protocol when
-    // owner_by_port. Computed by build() per group of services that share a
-    // real-server endpoint, so a reply from that endpoint finds the same
-    // owner whichever of the services it belongs to.
+    // Flow ownership (owner.hpp): the owner worker is given by the low bits
+    // of the client port when owner_by_port, else by the low bits of the
+    // client address's network part under owner_mask. Computed by build() per group of services
+    // that share a real-server endpoint, so a reply from that endpoint finds the same owner
+    // whichever of the services it belongs to.
     std::uint32_t owner_mask = 0xffffffffu;
     bool owner_by_port = true;
 

@@ -401,6 +401,37 @@ TEST_P(LoadBalancingWorkers, BothDirectionsOfEveryFlowAreHandledByItsOwner) {
 
 INSTANTIATE_TEST_SUITE_P(Workers, LoadBalancingWorkers, ::testing::Values(1u, 2u, 3u));
 
+// NIC steering (docs/load-balancing.md, "The owner function and NIC
+// steering"): net_ring has no rte_flow, so with a power-of-two worker count
+// the ports fall back with the PMD's refusal, otherwise with the reason no
+// rule set exists; `show ports` says which. One worker: nothing to steer.
+TEST(Steering, RingPortsFallBackToRssAndHandoffAndSaySo) {
+    const struct {
+        unsigned workers;
+        control::steering_mode mode;
+        std::string text_starts;
+    } rows[] = {
+        {1, control::steering_mode::none, "none (one worker)"},
+        {2, control::steering_mode::rss_handoff,
+         "rss+handoff (net_ring refused rule 1 of 6: rte_flow_validate: "},
+        {3, control::steering_mode::rss_handoff, "rss+handoff (3 workers is not a power of two"},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(std::to_string(row.workers) + " workers");
+        lb_rig r(row.workers);
+        for (const auto& p : r.dp->ports()) {
+            EXPECT_EQ(p.steering.mode, row.mode) << p.name;
+            EXPECT_EQ(p.steering.rules, 0u);
+        }
+        const auto j = r.cp->report_ports();
+        ASSERT_EQ(j.size(), 2u);
+        for (const auto& port : j) {
+            const auto text = port["steering"].get<std::string>();
+            EXPECT_EQ(text.rfind(row.text_starts, 0), 0u) << text;
+        }
+    }
+}
+
 TEST(LoadBalancing, HealthCheckTakesASilentServerOutAndBackIn) {
     lb_rig r(1, [](config::config& c) {
         c.virtual_servers[0].delay_loop = 200ms;

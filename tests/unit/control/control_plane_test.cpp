@@ -591,9 +591,23 @@ TEST(ControlReports, PortsAndInfoDescribeTheShell) {
     EXPECT_EQ(dump_json(r.cp->report_ports()),
               R"([{"name":"ext0","port_id":0,"device":"fake0","driver":"fake",)"
               R"("mac":"02:00:00:00:00:01","address":"10.0.0.2/24","link":"down",)"
-              R"("speed_mbps":0,"queues":1,"control_tx":"via worker 0"}])");
+              R"("speed_mbps":0,"queues":1,"control_tx":"via worker 0","steering":"none"}])");
     ports[0].control_queue = 2;
     EXPECT_EQ(control_tx_text(ports[0]), "queue 2");
+    // NIC steering, as the shell reports it (docs/load-balancing.md).
+    const struct {
+        port_steering s;
+        std::string text;
+    } steering_rows[] = {
+        {{steering_mode::none, 0, ""}, "none"},
+        {{steering_mode::none, 0, "one worker"}, "none (one worker)"},
+        {{steering_mode::nic, 24, ""}, "nic (24 rules)"},
+        {{steering_mode::rss_handoff, 0, "3 workers is not a power of two"},
+         "rss+handoff (3 workers is not a power of two)"},
+    };
+    for (const auto& row : steering_rows) {
+        EXPECT_EQ(steering_text(row.s), row.text);
+    }
 
     r.t += 42s;
     auto info = r.cp->info();

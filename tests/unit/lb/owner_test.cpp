@@ -68,7 +68,9 @@ TEST_P(owner_directions, forward_reply_and_icmp_agree) {
     std::vector<unsigned> hits(n, 0);
     for (std::uint32_t i = 0; i < 600; ++i) {
         const ipv4_addr client{static_cast<std::uint32_t>(fmix64(i) | 0x01000000u)};
-        const auto cport = static_cast<std::uint16_t>(1024 + i * 37);
+        // Not an arithmetic sequence in i: the owner is the port's low bits
+        // (port % 3 for 3 workers), which must not follow the service (i % 3).
+        const auto cport = static_cast<std::uint16_t>(1024 + fmix64(i + 7) % 64000);
         const auto& svc = table.services()[i % 3];
         const auto& rs = table.real_servers(svc)[i % svc.rs_count];
         SCOPED_TRACE(std::to_string(i));
@@ -105,7 +107,7 @@ TEST_P(owner_directions, forward_reply_and_icmp_agree) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(workers, owner_directions, ::testing::Values(1u, 2u, 3u),
+INSTANTIATE_TEST_SUITE_P(workers, owner_directions, ::testing::Values(1u, 2u, 3u, 4u),
                          [](const auto& tp) { return std::to_string(tp.param); });
 
 TEST(owner, persistent_service_ignores_client_port_and_masked_bits) {
@@ -130,6 +132,34 @@ TEST(owner, persistent_service_ignores_client_port_and_masked_bits) {
         }
         // Without persistence the client port spreads one client's flows.
         EXPECT_EQ(plain_owners.size(), n);
+    }
+}
+
+// The function itself (owner.hpp): the client port's low bits, or the low
+// bits of the masked address's network part; modulo for other counts.
+TEST(owner, low_bits_of_the_port_or_the_network_part) {
+    const auto table = make_table();
+    const auto& plain = *table.find_service(vip, 80, protocol::tcp);
+    const auto& persistent = *table.find_service(vip, 3306, protocol::tcp); // /24
+    struct row {
+        std::uint16_t port;
+        ipv4_addr client;
+        unsigned n, plain_owner, persistent_owner;
+    };
+    const row rows[] = {
+        {1024, {10, 1, 2, 3}, 2, 0, 0},    {1025, {10, 1, 3, 3}, 2, 1, 1},
+        {40007, {10, 1, 6, 200}, 4, 3, 2}, {40007, {10, 1, 6, 200}, 8, 7, 6},
+        {40007, {10, 1, 6, 200}, 3, 2, 2}, {65535, {10, 1, 7, 0}, 3, 0, 0},
+        {65535, {10, 1, 7, 0}, 1, 0, 0},
+    };
+    for (const auto& r : rows) {
+        SCOPED_TRACE(r.client.to_string() + ":" + std::to_string(r.port) + " n " +
+                     std::to_string(r.n));
+        EXPECT_EQ(owner_worker(plain, r.client, r.port, protocol::tcp, r.n), r.plain_owner);
+        EXPECT_EQ(owner_worker(persistent, r.client, r.port, protocol::tcp, r.n),
+                  r.persistent_owner);
+        // Neither depends on the protocol.
+        EXPECT_EQ(owner_worker(plain, r.client, r.port, protocol::udp, r.n), r.plain_owner);
     }
 }
 
