@@ -210,6 +210,64 @@ result<std::unique_ptr<script_manager>> script_manager::make(const config::confi
     return m;
 }
 
+namespace {
+
+void words(std::string& out, const std::vector<std::string>& argv) {
+    for (const auto& w : argv) {
+        out += w;
+        out += '\x1f';
+    }
+    out += '\x1e';
+}
+
+void command_sig(std::string& out, const config::script_command& c) {
+    words(out, c.argv);
+    out += c.user + '\x1f' + c.group + '\x1e';
+}
+
+void notify_sig(std::string& out, const config::notify_config& n) {
+    for (const auto* c :
+         {&n.master, &n.backup, &n.fault, &n.stop, &n.any, &n.master_rx_lower_pri}) {
+        command_sig(out, *c);
+    }
+}
+
+void tracks_sig(std::string& out, const std::vector<config::track_script_ref>& ts) {
+    for (const auto& t : ts) {
+        out += t.script + ' ' + (t.weight ? std::to_string(*t.weight) : "-") + ' ' +
+               (t.reverse ? (*t.reverse ? "r" : "n") : "-") + '\x1e';
+    }
+}
+
+} // namespace
+
+std::string script_manager::signature(const config::config& cfg) {
+    const auto& g = cfg.scripts;
+    std::string out = g.script_user + '\x1f' + g.script_group + '\x1f' +
+                      (g.enable_script_security ? "1" : "0") + '\x1e';
+    for (const auto& sc : cfg.vrrp_scripts) {
+        out += sc.name + '\x1f';
+        words(out, sc.argv);
+        out += std::to_string(sc.interval.count()) + ' ' +
+               (sc.timeout ? std::to_string(sc.timeout->count()) : "-") + ' ' +
+               std::to_string(sc.weight) + ' ' + (sc.weight_reverse ? "r" : "n") + ' ' +
+               std::to_string(sc.rise) + ' ' + std::to_string(sc.fall) + ' ' + sc.user + ' ' +
+               sc.group + ' ' + (sc.init_fail ? "f" : "-") + '\x1e';
+    }
+    for (const auto& vi : cfg.vrrp_instances) {
+        out += "I " + vi.vrrp.name + '\x1e';
+        tracks_sig(out, vi.track_scripts);
+        notify_sig(out, vi.notify);
+    }
+    for (const auto& gr : cfg.vrrp_sync_groups) {
+        out += "G " + gr.name + '\x1e';
+        words(out, gr.members);
+        tracks_sig(out, gr.track_scripts);
+        notify_sig(out, gr.notify);
+    }
+    return out;
+}
+
 void script_manager::poll(usec now, std::vector<exec::instance_changed>& changes) {
     std::vector<exec::tracker_action> acts;
     std::vector<exec::notify_action> nacts;

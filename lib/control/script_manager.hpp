@@ -45,6 +45,12 @@ class script_manager {
                                                         const exec::file_system& fs,
                                                         std::vector<std::string>* warnings);
 
+    // Everything of `cfg` this manager is built from, as text: a reload
+    // with the same signature keeps the running manager (script states and
+    // counters), so an unchanged weight-0 script does not fault its
+    // instances again while it reruns.
+    static std::string signature(const config::config& cfg);
+
     bool empty() const { return tracked_ == 0 && notify_.empty(); }
 
     // Starts due runs, collects ended ones; appends what instances must do.
