@@ -126,6 +126,9 @@ class control_plane : public vrrp_host {
     std::vector<vrrp_instance_row> vrrp_instances(const std::string& name = {});
     json report_vrrp(const std::string& name = {}) { return to_json(vrrp_instances(name)); }
     json report_vrrp_all() { return report_vrrp(); }
+    // `show scripts`: each vrrp_script's status and counters, the notify
+    // counters (script_manager::report()).
+    json report_scripts() const { return scripts_ ? scripts_->report() : json::object(); }
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }
     lb_manager* lb() { return lb_.get(); }
