@@ -87,10 +87,79 @@ struct neighbour_config {
     std::uint32_t retries = 3;              // requests before a resolution fails
 };
 
+// keepalived's vrrp_script block (man keepalived.conf, "VRRP script(s)"):
+// run by control::script_manager through exec::script_tracker.
+struct vrrp_script_config {
+    std::string name;
+    // The command split into words (keepalived splits `script` the same way);
+    // argv[0] is the script, an absolute path or a name looked up in PATH.
+    std::vector<std::string> argv;
+    std::chrono::milliseconds interval{1000};         // keepalived default 1 s
+    std::optional<std::chrono::milliseconds> timeout; // unset: the interval
+    int weight = 0;                                   // -253..253; 0: FAULT while failing
+    bool weight_reverse = false;                      // `weight N reverse`
+    std::uint32_t rise = 1;                           // successes before OK
+    std::uint32_t fall = 1;                           // failures before KO
+    std::string user;                                 // "" = global_defs script_user
+    std::string group;                                // "" = the user's group
+    bool init_fail = false;                           // starts KO
+    source_location where;
+    friend bool operator==(const vrrp_script_config&, const vrrp_script_config&) = default;
+};
+
+// One `track_script` line of a vrrp_instance or vrrp_sync_group: a
+// vrrp_script by name, optionally with its own `weight N [reverse]`.
+struct track_script_ref {
+    std::string script;
+    std::optional<int> weight;
+    std::optional<bool> reverse;
+    source_location where;
+    friend bool operator==(const track_script_ref&, const track_script_ref&) = default;
+};
+
+// One notify command: keepalived's `notify_master "/path arg" [USER [GROUP]]`,
+// the quoted script split into words.
+struct script_command {
+    std::vector<std::string> argv; // empty: none configured
+    std::string user;              // "" = global_defs script_user
+    std::string group;
+    bool empty() const { return argv.empty(); }
+    friend bool operator==(const script_command&, const script_command&) = default;
+};
+
+// notify_* of a vrrp_instance or vrrp_sync_group. keepalived passes
+// notify_master/backup/fault/stop their configured words only and `notify`
+// four more ("INSTANCE"|"GROUP", the name, the state, the priority).
+struct notify_config {
+    script_command master;
+    script_command backup;
+    script_command fault;
+    script_command stop;
+    script_command any; // keepalived's `notify`
+    script_command master_rx_lower_pri;
+    bool empty() const {
+        return master.empty() && backup.empty() && fault.empty() && stop.empty() && any.empty() &&
+               master_rx_lower_pri.empty();
+    }
+    friend bool operator==(const notify_config&, const notify_config&) = default;
+};
+
+// global_defs settings of the scripts.
+struct script_globals {
+    std::string script_user;  // "" = keepalived_script if it exists, else root
+    std::string script_group; // "" = the user's group
+    bool enable_script_security = false;
+    std::string notify_fifo;      // every notify line (keepalived notify_fifo)
+    std::string vrrp_notify_fifo; // VRRP notify lines only
+    friend bool operator==(const script_globals&, const script_globals&) = default;
+};
+
 // A VRRP instance on one of the ports (keepalived's vrrp_instance).
 struct vrrp_instance_config {
     std::string port;           // a port name from `ports` (keepalived: `interface`)
     vrrp::instance_config vrrp; // name, vrid, priority, ... (not yet normalized)
+    std::vector<track_script_ref> track_scripts;
+    notify_config notify;
     source_location where;
 };
 
@@ -98,6 +167,9 @@ struct vrrp_instance_config {
 struct vrrp_sync_group_config {
     std::string name;
     std::vector<std::string> members; // vrrp instance names
+    // keepalived: tracked by every member, weights forced to 0 (FAULT).
+    std::vector<track_script_ref> track_scripts;
+    notify_config notify;
     source_location where;
 };
 
@@ -185,6 +257,8 @@ struct config {
     neighbour_config neighbours;
     std::vector<vrrp_instance_config> vrrp_instances; // at most max_vrrp_instances
     std::vector<vrrp_sync_group_config> vrrp_sync_groups;
+    std::vector<vrrp_script_config> vrrp_scripts; // keepalived vrrp_script blocks
+    script_globals scripts;
     std::vector<virtual_server_config> virtual_servers;
     load_balancing_config load_balancing;
     // Absent: no flow-state sync, vipgate behaves exactly as without it.

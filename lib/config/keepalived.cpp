@@ -79,6 +79,11 @@ struct group_draft {
     bool have_group = false; // a `group { ... }` was read
 };
 
+struct script_draft {
+    vrrp_script_config cfg;
+    bool have_script = false;
+};
+
 struct rs_draft {
     lb_rules::rs_entry entry;
     std::vector<token> other_checkers; // HTTP_GET, MISC_CHECK, ...: warned at the end
@@ -163,6 +168,8 @@ class importer {
     std::vector<vrrp_group_entry>& groups() { return groups_; }
     std::vector<lb_rules::vs_entry>& virtual_servers() { return virtual_servers_; }
     std::optional<sync_rules::sync_entry>& sync() { return sync_; }
+    std::vector<vrrp_script_config>& scripts() { return scripts_; }
+    const script_globals& script_settings() const { return script_globals_; }
 
     // Reads each statement of `body` with `b`'s table.
     template <class Ctx>
@@ -208,6 +215,17 @@ class importer {
     void real_server(vs_draft& d, const statement& st);
     void tcp_check(rs_draft& r, const statement& st);
     void lvs_sync_daemon(const statement& st);
+    void vrrp_script(const statement& st);
+    // `script`, notify_*: the arguments joined and split into words.
+    std::optional<std::vector<std::string>> command_arg(const std::string& where,
+                                                        const statement& st);
+    std::optional<int> weight_arg(const std::string& where, const token& t);
+    // `weight N [reverse]` from args[first]; false on an error.
+    bool weight_args(const std::string& where, const statement& st, std::size_t first,
+                     std::optional<int>& weight, std::optional<bool>& reverse);
+    void track_script(const std::string& where, const statement& st,
+                      std::vector<track_script_ref>& out);
+    void check_tracks(const std::string& where, const std::vector<track_script_ref>& tracks);
     void lvs_sync_daemon_interface(instance_draft& d, const statement& st);
     bool sync_option(sync_rules::sync_entry& e, const statement& st, std::size_t& i);
     void finish_sync(const std::vector<vrrp_entry>& instances);
@@ -220,6 +238,8 @@ class importer {
     std::vector<lb_rules::vs_entry> virtual_servers_;
     std::optional<sync_rules::sync_entry> sync_; // lvs_sync_daemon(_interface)
     bool sync_id_given_ = false;
+    std::vector<vrrp_script_config> scripts_;
+    script_globals script_globals_;
 };
 
 // "vrrp_instance VI_1: priority", or the keyword alone at the top level.
@@ -466,6 +486,151 @@ bool importer::word_arg(const std::string& where, const statement& st, std::stri
     return true;
 }
 
+// Words of a command line, split at blanks (keepalived's
+// set_script_params_array(); quotes inside a quoted command are not
+// interpreted by vipgate).
+std::vector<std::string> split_words(std::string_view text) {
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
+            ++i;
+        }
+        std::size_t j = i;
+        while (j < text.size() && text[j] != ' ' && text[j] != '\t') {
+            ++j;
+        }
+        if (j > i) {
+            words.emplace_back(text.substr(i, j - i));
+        }
+        i = j;
+    }
+    return words;
+}
+
+constexpr std::string_view command_expected =
+    "a script and its arguments, quoted when there are several words, e.g. "
+    "\"/etc/keepalived/check.sh arg\"";
+
+std::optional<std::vector<std::string>> importer::command_arg(const std::string& where,
+                                                              const statement& st) {
+    if (!no_block(where, st)) {
+        return std::nullopt;
+    }
+    std::string line;
+    for (const token& t : st.args) {
+        line += (line.empty() ? "" : " ") + t.text;
+    }
+    auto words = split_words(line);
+    if (words.empty()) {
+        diag_.error(st.keyword.at, kw_subject(where, st) + " has no command", command_expected);
+        return std::nullopt;
+    }
+    return words;
+}
+
+constexpr std::string_view weight_expected = "an integer -253..253";
+
+std::optional<int> importer::weight_arg(const std::string& where, const token& t) {
+    std::string_view text = t.text;
+    const bool negative = !text.empty() && text.front() == '-';
+    if (negative || (!text.empty() && text.front() == '+')) {
+        text.remove_prefix(1);
+    }
+    auto v = parse_uint(text, 0, 253);
+    if (!v.ok()) {
+        diag_.error(t.at, where + ": weight " + quote(t.text) + " " + v.message(), weight_expected);
+        return std::nullopt;
+    }
+    return negative ? -static_cast<int>(*v) : static_cast<int>(*v);
+}
+
+bool importer::weight_args(const std::string& where, const statement& st, std::size_t first,
+                           std::optional<int>& weight, std::optional<bool>& reverse) {
+    if (first >= st.args.size()) {
+        diag_.error(st.keyword.at, kw_subject(where, st) + " has no value",
+                    "weight " + std::string(weight_expected) + " [reverse]");
+        return false;
+    }
+    weight = weight_arg(kw_subject(where, st), st.args[first]);
+    if (!weight) {
+        return false;
+    }
+    reverse = false;
+    if (first + 1 < st.args.size()) {
+        const token& r = st.args[first + 1];
+        if (r.text == "reverse") {
+            reverse = true;
+        } else {
+            diag_.error(r.at, kw_subject(where, st) + ": " + quote(r.text) + " after the weight",
+                        "reverse, or nothing");
+            return false;
+        }
+        if (first + 2 < st.args.size()) {
+            diag_.warning(st.args[first + 2].at,
+                          kw_subject(where, st) + ": extra arguments ignored, as keepalived does");
+        }
+    }
+    return true;
+}
+
+// track_script { NAME [weight N [reverse]] ... } (vrrp_parser.c
+// vrrp_track_scr_handler); the names are resolved once the file is read.
+void importer::track_script(const std::string& where, const statement& st,
+                            std::vector<track_script_ref>& out) {
+    if (!need_block(where, st)) {
+        return;
+    }
+    const std::string sub = kw_subject(where, st);
+    for (const statement& line : st.block) {
+        track_script_ref ref;
+        ref.script = line.keyword.text;
+        ref.where = line.keyword.at;
+        if (line.has_block) {
+            diag_.error(line.block_at, sub + ": " + quote(line.keyword.text) + " takes no block",
+                        "SCRIPT_NAME [weight N [reverse]], one a line");
+            continue;
+        }
+        if (!line.args.empty()) {
+            if (line.args[0].text != "weight") {
+                diag_.error(line.args[0].at,
+                            sub + " " + line.keyword.text + ": " + quote(line.args[0].text) +
+                                " is not an option",
+                            "weight N [reverse], or nothing");
+                continue;
+            }
+            if (line.args.size() < 2) {
+                diag_.error(line.args[0].at,
+                            sub + " " + line.keyword.text + ": weight has no value",
+                            weight_expected);
+                continue;
+            }
+            std::optional<int> w;
+            std::optional<bool> r;
+            statement tail = line;
+            tail.keyword.text = "weight";
+            if (!weight_args(sub + " " + line.keyword.text, tail, 1, w, r)) {
+                continue;
+            }
+            ref.weight = w;
+            ref.reverse = r;
+        }
+        out.push_back(std::move(ref));
+    }
+}
+
+// keepalived: "track script X not found, ignoring".
+void importer::check_tracks(const std::string& where, const std::vector<track_script_ref>& tracks) {
+    for (const auto& t : tracks) {
+        const bool known = std::any_of(scripts_.begin(), scripts_.end(),
+                                       [&](const auto& sc) { return sc.name == t.script; });
+        if (!known) {
+            diag_.error(t.where, where + ": track_script " + quote(t.script) + " is not defined",
+                        "the name of a vrrp_script block");
+        }
+    }
+}
+
 // ---- row factories ------------------------------------------------------------------------
 // `key`: the YAML name under which the value's position is remembered ("" for
 // none); `set` stores the value in the block's draft.
@@ -576,6 +741,52 @@ std::vector<keyword<Ctx>> check_timing(lb_rules::check_settings& (*pick)(Ctx&),
     return rows;
 }
 
+// notify_master "CMD" [USER [GROUP]] and the others (vrrp_parser.c
+// set_vrrp_notify_script / get_notify_script): the first word is the
+// command, quoted when it has arguments; the next ones a user and group.
+template <class Ctx>
+keyword<Ctx> notify_row(std::string_view name, notify_config& (*pick)(Ctx&),
+                        script_command notify_config::*member, std::string_view note) {
+    return row<Ctx>(
+        name,
+        [pick, member](importer& imp, Ctx& c, const std::string& where, const statement& s) {
+            if (!imp.no_block(where, s)) {
+                return;
+            }
+            if (s.args.empty() || split_words(s.args[0].text).empty()) {
+                imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no command",
+                                command_expected);
+                return;
+            }
+            script_command& cmd = pick(c).*member;
+            cmd.argv = split_words(s.args[0].text);
+            cmd.user = s.args.size() > 1 ? s.args[1].text : std::string{};
+            cmd.group = s.args.size() > 2 ? s.args[2].text : std::string{};
+            if (s.args.size() > 3) {
+                imp.diag_.warning(s.args[3].at, kw_subject(where, s) +
+                                                    ": extra arguments after the group ignored");
+            }
+        },
+        note);
+}
+
+template <class Ctx>
+std::vector<keyword<Ctx>> notify_rows(notify_config& (*pick)(Ctx&)) {
+    return {
+        notify_row<Ctx>("notify_master", pick, &notify_config::master,
+                        "CMD [USER [GROUP]]: run on becoming MASTER"),
+        notify_row<Ctx>("notify_backup", pick, &notify_config::backup,
+                        "CMD [USER [GROUP]]: run on becoming BACKUP"),
+        notify_row<Ctx>("notify_fault", pick, &notify_config::fault,
+                        "CMD [USER [GROUP]]: run on entering FAULT"),
+        notify_row<Ctx>("notify_stop", pick, &notify_config::stop,
+                        "CMD [USER [GROUP]]: run when vipgate stops"),
+        notify_row<Ctx>("notify", pick, &notify_config::any,
+                        "CMD [USER [GROUP]]: run on every change with INSTANCE|GROUP NAME "
+                        "STATE PRIORITY"),
+    };
+}
+
 // ---- the tables ---------------------------------------------------------------------------
 
 constexpr std::string_view no_tracking = "no tracking";
@@ -620,7 +831,12 @@ const block<importer>& top_block() {
             ignored<importer>("virtual_server_group",
                               "a virtual server is one VIP and port; `virtual_server group` "
                               "blocks are skipped too"),
-            ignored<importer>("vrrp_script", "track_script is not supported"),
+            row<importer>(
+                "vrrp_script",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.vrrp_script(s);
+                },
+                "a vrrp_scripts item: a check script for track_script"),
             ignored<importer>("vrrp_track_file", "track_file is not supported"),
             ignored<importer>("vrrp_track_process", "track_process is not supported"),
             ignored<importer>("static_ipaddress", "vipgate owns no kernel addresses"),
@@ -663,6 +879,48 @@ const block<importer>& global_block() {
                 "vrrp_version", {.min = 2, .max = 3}, "",
                 [](g& c, std::uint64_t v) { c.globals_.version = static_cast<std::uint8_t>(v); },
                 "default version of every instance"),
+            row<g>(
+                "script_user",
+                [](g& imp, g&, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s)) {
+                        return;
+                    }
+                    if (s.args.empty()) {
+                        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no value",
+                                        "USER [GROUP]");
+                        return;
+                    }
+                    imp.script_globals_.script_user = s.args[0].text;
+                    imp.script_globals_.script_group =
+                        s.args.size() > 1 ? s.args[1].text : std::string{};
+                },
+                "USER [GROUP]: default user of every script"),
+            flag_row<g>(
+                "enable_script_security", "",
+                [](g& c, bool v) { c.script_globals_.enable_script_security = v; },
+                "scripts with unsafe permissions are disabled"),
+            row<g>(
+                "notify_fifo",
+                [](g& imp, g&, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s) || s.args.empty()) {
+                        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no value",
+                                        "a FIFO path");
+                        return;
+                    }
+                    imp.script_globals_.notify_fifo = s.args[0].text;
+                },
+                "FIFO: every notify line is written there (a user after it is ignored)"),
+            row<g>(
+                "vrrp_notify_fifo",
+                [](g& imp, g&, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s) || s.args.empty()) {
+                        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no value",
+                                        "a FIFO path");
+                        return;
+                    }
+                    imp.script_globals_.vrrp_notify_fifo = s.args[0].text;
+                },
+                "FIFO: VRRP notify lines are written there (a user after it is ignored)"),
             row<g>(
                 "router_id",
                 [](g& imp, g&, const std::string& where, const statement& s) {
@@ -736,211 +994,227 @@ reader<instance_draft> unicast_src_ip() {
 const block<instance_draft>& instance_block() {
     using d = instance_draft;
     static const auto vr = [](d& x) -> vrrp::instance_config& { return x.entry.cfg.vrrp; };
-    static const block<instance_draft> b{
-        "vrrp_instance",
-        "",
-        unknown_is::unknown,
-        {
-            row<d>(
-                "interface",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    if (const token* t =
-                            imp.one_arg(where, s, "a port name from the YAML configuration")) {
-                        x.entry.cfg.port = t->text; // vrrp_rules::check_vrrp checks that it exists
-                        mark(x, "port", s);
-                    }
-                },
-                "port: a port name of the YAML file"),
-            row<d>(
-                "state",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    const token* t = imp.one_arg(where, s, vrrp_rules::state_expected);
-                    if (t == nullptr) {
-                        return;
-                    }
-                    mark(x, "state", s);
-                    if (auto hint = vrrp_rules::parse_state(t->text)) {
-                        vr(x).initial_state = *hint;
-                    } else {
-                        // vrrp_parser.c: "unknown state '%s', defaulting to BACKUP".
-                        imp.diag_.warning(t->at, kw_subject(where, s) + " " + quote(t->text) +
-                                                     " is not MASTER or BACKUP; BACKUP used, as "
-                                                     "keepalived does");
-                        vr(x).initial_state = vrrp::state_hint::backup;
-                    }
-                },
-                "state (anything but MASTER is BACKUP, as in keepalived)"),
-            row<d>(
-                "virtual_router_id",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    x.has_vrid = true;
-                    if (auto v = imp.uint_arg(where, s, {.min = 1, .max = 255})) {
-                        vr(x).vrid = static_cast<std::uint8_t>(*v);
-                        mark(x, "virtual_router_id", s);
-                    }
-                },
-                "virtual_router_id, 1..255 (required)"),
-            uint_row<d>(
-                "priority", {.min = 1, .max = 255}, "priority",
-                [](d& x, std::uint64_t v) { vr(x).priority = static_cast<std::uint8_t>(v); },
-                "priority, 1..255"),
-            uint_row<d>(
-                "version", {.min = 2, .max = 3}, "version",
-                [](d& x, std::uint64_t v) { x.version = static_cast<std::uint8_t>(v); },
-                "version, 2 or 3"),
-            seconds_row<d>(
-                "advert_int", {.min = 10ms, .max = 255s}, false, "advert_int",
-                [](d& x, microseconds v) { vr(x).advert_int = v; }, "advert_int (seconds)"),
-            // `preempt` is keepalived's backwards-compatible opposite.
-            row<d>(
-                "nopreempt",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    imp.no_args(where, s);
-                    vr(x).preempt = false;
-                    mark(x, "nopreempt", s);
-                },
-                "preempt: false"),
-            row<d>(
-                "preempt",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    imp.no_args(where, s);
-                    vr(x).preempt = true;
-                    mark(x, "preempt", s);
-                },
-                "preempt: true"),
-            seconds_row<d>(
-                "preempt_delay", {.min = 0s, .max = 1000s}, false, "preempt_delay",
-                [](d& x, microseconds v) { vr(x).preempt_delay = v; }, "preempt_delay (seconds)"),
-            row<d>(
-                "accept",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    imp.no_args(where, s);
-                    vr(x).accept = true;
-                    mark(x, "accept", s);
-                },
-                "accept: true"),
-            row<d>(
-                "no_accept",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    imp.no_args(where, s);
-                    vr(x).accept = false;
-                    mark(x, "accept", s);
-                },
-                "accept: false"),
-            row<d>(
-                "authentication",
-                [](importer& imp, d& x, const std::string&, const statement& s) {
-                    imp.authentication(x, s);
-                },
-                "authentication (PASS; AH is an error)"),
-            row<d>(
-                "virtual_ipaddress",
-                [](importer& imp, d& x, const std::string&, const statement& s) {
-                    imp.virtual_ipaddress(x, s);
-                },
-                "virtual_ipaddress: the addresses (dev other than interface: warning)"),
-            ignored<d>("virtual_ipaddress_excluded",
-                       "excluded addresses are neither advertised nor owned by vipgate"),
-            row<d>("unicast_src_ip", unicast_src_ip(), "unicast_src_ip"),
-            row<d>("mcast_src_ip", unicast_src_ip(), "unicast_src_ip"),
-            row<d>(
-                "unicast_peer",
-                [](importer& imp, d& x, const std::string&, const statement& s) {
-                    imp.unicast_peer(x, s);
-                },
-                "unicast_peer: the peers (min_ttl/max_ttl: warning)"),
-            row<d>(
-                "use_vmac",
-                [](importer& imp, d& x, const std::string& where, const statement& s) {
-                    if (!imp.no_block(where, s)) {
-                        return;
-                    }
-                    vr(x).use_vmac = true;
-                    mark(x, "use_vmac", s);
-                    if (!s.args.empty()) {
-                        imp.diag_.warning(s.args[0].at,
-                                          kw_subject(where, s) +
-                                              ": the interface name and MAC are ignored; vipgate "
-                                              "sends from 00:00:5e:00:01:VRID on the port itself");
-                    }
-                },
-                "use_vmac: true (the interface name is ignored)"),
-            flag_row<d>(
-                "check_unicast_src", "check_unicast_src",
-                [](d& x, bool v) { vr(x).check_unicast_src = v; }, "check_unicast_src"),
-            seconds_row<d>(
-                "garp_master_delay", {.min = 0s, .max = 1h}, true, "garp_master_delay",
-                [](d& x, microseconds v) { vr(x).garp_master_delay = v; },
-                "garp_master_delay (whole seconds)"),
-            uint_row<d>(
-                "garp_master_repeat", {.min = 1, .max = 1000}, "garp_master_repeat",
-                [](d& x, std::uint64_t v) {
-                    vr(x).garp_master_repeat = static_cast<std::uint32_t>(v);
-                },
-                "garp_master_repeat"),
-            seconds_row<d>(
-                "garp_master_refresh", {.min = 0s, .max = 24h}, true, "garp_master_refresh",
-                [](d& x, microseconds v) { vr(x).garp_master_refresh = v; },
-                "garp_master_refresh (whole seconds)"),
-            uint_row<d>(
-                "garp_master_refresh_repeat", {.min = 1, .max = 1000}, "garp_master_refresh_repeat",
-                [](d& x, std::uint64_t v) {
-                    vr(x).garp_master_refresh_repeat = static_cast<std::uint32_t>(v);
-                },
-                "garp_master_refresh_repeat"),
-            seconds_row<d>(
-                "garp_lower_prio_delay", {.min = 0s, .max = 1h}, true, "garp_lower_prio_delay",
-                [](d& x, microseconds v) { vr(x).garp_lower_prio_delay = v; },
-                "garp_lower_prio_delay (whole seconds)"),
-            uint_row<d>(
-                "garp_lower_prio_repeat", {.min = 0, .max = 1000}, "garp_lower_prio_repeat",
-                [](d& x, std::uint64_t v) {
-                    vr(x).garp_lower_prio_repeat = static_cast<std::uint32_t>(v);
-                },
-                "garp_lower_prio_repeat"),
-            flag_row<d>(
-                "lower_prio_no_advert", "lower_prio_no_advert",
-                [](d& x, bool v) { x.lower_prio_no_advert = v; }, "lower_prio_no_advert"),
-            flag_row<d>(
-                "higher_prio_send_advert", "higher_prio_send_advert",
-                [](d& x, bool v) { x.higher_prio_send_advert = v; }, "higher_prio_send_advert"),
-            ignored<d>("track_interface", "no tracking: the instance follows its own port's link"),
-            ignored<d>("track_script", no_tracking),
-            ignored<d>("track_file", no_tracking),
-            ignored<d>("track_process", no_tracking),
-            ignored<d>("track_bfd", no_tracking),
-            ignored<d>("track_src_ip"),
-            ignored<d>("dont_track_primary"),
-            ignored<d>("notify", no_notify),
-            ignored<d>("notify_master", no_notify),
-            ignored<d>("notify_backup", no_notify),
-            ignored<d>("notify_fault", no_notify),
-            ignored<d>("notify_stop", no_notify),
-            ignored<d>("notify_deleted", no_notify),
-            ignored<d>("notify_master_rx_lower_pri", no_notify),
-            ignored<d>("notify_priority_changes", no_notify),
-            ignored<d>("smtp_alert", no_email),
-            ignored<d>("debug"),
-            ignored<d>("skip_check_adv_addr", "every advert's address list is checked"),
-            ignored<d>("strict_mode", "the instance runs as without vrrp_strict"),
-            ignored<d>("linkbeat_use_polling"),
-            ignored<d>("promote_secondaries", "vipgate owns no kernel addresses"),
-            ignored<d>("native_ipv6", "IPv4 only"),
-            ignored<d>("virtual_routes", "vipgate owns no kernel routes"),
-            ignored<d>("virtual_rules", "vipgate owns no kernel rules"),
-            ignored<d>("vmac_xmit_base"),
-            ignored<d>("old_unicast_checksum"),
-            ignored<d>("kernel_rx_buf_size"),
-            ignored<d>("garp_extra_if"),
-            ignored<d>("unicast_fault_no_peer"),
-            row<d>(
-                "lvs_sync_daemon_interface",
-                [](importer& imp, d& x, const std::string&, const statement& s) {
-                    imp.lvs_sync_daemon_interface(x, s);
-                },
-                "INTERFACE: `sync` on that port, sent by this instance's master (keepalived's "
-                "older spelling of lvs_sync_daemon)"),
-        }};
+    static const block<instance_draft> b = [] {
+        block<instance_draft> tbl{
+            "vrrp_instance",
+            "",
+            unknown_is::unknown,
+            {
+                row<d>(
+                    "interface",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (const token* t =
+                                imp.one_arg(where, s, "a port name from the YAML configuration")) {
+                            x.entry.cfg.port =
+                                t->text; // vrrp_rules::check_vrrp checks that it exists
+                            mark(x, "port", s);
+                        }
+                    },
+                    "port: a port name of the YAML file"),
+                row<d>(
+                    "state",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        const token* t = imp.one_arg(where, s, vrrp_rules::state_expected);
+                        if (t == nullptr) {
+                            return;
+                        }
+                        mark(x, "state", s);
+                        if (auto hint = vrrp_rules::parse_state(t->text)) {
+                            vr(x).initial_state = *hint;
+                        } else {
+                            // vrrp_parser.c: "unknown state '%s', defaulting to BACKUP".
+                            imp.diag_.warning(t->at,
+                                              kw_subject(where, s) + " " + quote(t->text) +
+                                                  " is not MASTER or BACKUP; BACKUP used, as "
+                                                  "keepalived does");
+                            vr(x).initial_state = vrrp::state_hint::backup;
+                        }
+                    },
+                    "state (anything but MASTER is BACKUP, as in keepalived)"),
+                row<d>(
+                    "virtual_router_id",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        x.has_vrid = true;
+                        if (auto v = imp.uint_arg(where, s, {.min = 1, .max = 255})) {
+                            vr(x).vrid = static_cast<std::uint8_t>(*v);
+                            mark(x, "virtual_router_id", s);
+                        }
+                    },
+                    "virtual_router_id, 1..255 (required)"),
+                uint_row<d>(
+                    "priority", {.min = 1, .max = 255}, "priority",
+                    [](d& x, std::uint64_t v) { vr(x).priority = static_cast<std::uint8_t>(v); },
+                    "priority, 1..255"),
+                uint_row<d>(
+                    "version", {.min = 2, .max = 3}, "version",
+                    [](d& x, std::uint64_t v) { x.version = static_cast<std::uint8_t>(v); },
+                    "version, 2 or 3"),
+                seconds_row<d>(
+                    "advert_int", {.min = 10ms, .max = 255s}, false, "advert_int",
+                    [](d& x, microseconds v) { vr(x).advert_int = v; }, "advert_int (seconds)"),
+                // `preempt` is keepalived's backwards-compatible opposite.
+                row<d>(
+                    "nopreempt",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        vr(x).preempt = false;
+                        mark(x, "nopreempt", s);
+                    },
+                    "preempt: false"),
+                row<d>(
+                    "preempt",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        vr(x).preempt = true;
+                        mark(x, "preempt", s);
+                    },
+                    "preempt: true"),
+                seconds_row<d>(
+                    "preempt_delay", {.min = 0s, .max = 1000s}, false, "preempt_delay",
+                    [](d& x, microseconds v) { vr(x).preempt_delay = v; },
+                    "preempt_delay (seconds)"),
+                row<d>(
+                    "accept",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        vr(x).accept = true;
+                        mark(x, "accept", s);
+                    },
+                    "accept: true"),
+                row<d>(
+                    "no_accept",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        vr(x).accept = false;
+                        mark(x, "accept", s);
+                    },
+                    "accept: false"),
+                row<d>(
+                    "authentication",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.authentication(x, s);
+                    },
+                    "authentication (PASS; AH is an error)"),
+                row<d>(
+                    "virtual_ipaddress",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.virtual_ipaddress(x, s);
+                    },
+                    "virtual_ipaddress: the addresses (dev other than interface: warning)"),
+                ignored<d>("virtual_ipaddress_excluded",
+                           "excluded addresses are neither advertised nor owned by vipgate"),
+                row<d>("unicast_src_ip", unicast_src_ip(), "unicast_src_ip"),
+                row<d>("mcast_src_ip", unicast_src_ip(), "unicast_src_ip"),
+                row<d>(
+                    "unicast_peer",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.unicast_peer(x, s);
+                    },
+                    "unicast_peer: the peers (min_ttl/max_ttl: warning)"),
+                row<d>(
+                    "use_vmac",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (!imp.no_block(where, s)) {
+                            return;
+                        }
+                        vr(x).use_vmac = true;
+                        mark(x, "use_vmac", s);
+                        if (!s.args.empty()) {
+                            imp.diag_.warning(
+                                s.args[0].at,
+                                kw_subject(where, s) +
+                                    ": the interface name and MAC are ignored; vipgate "
+                                    "sends from 00:00:5e:00:01:VRID on the port itself");
+                        }
+                    },
+                    "use_vmac: true (the interface name is ignored)"),
+                flag_row<d>(
+                    "check_unicast_src", "check_unicast_src",
+                    [](d& x, bool v) { vr(x).check_unicast_src = v; }, "check_unicast_src"),
+                seconds_row<d>(
+                    "garp_master_delay", {.min = 0s, .max = 1h}, true, "garp_master_delay",
+                    [](d& x, microseconds v) { vr(x).garp_master_delay = v; },
+                    "garp_master_delay (whole seconds)"),
+                uint_row<d>(
+                    "garp_master_repeat", {.min = 1, .max = 1000}, "garp_master_repeat",
+                    [](d& x, std::uint64_t v) {
+                        vr(x).garp_master_repeat = static_cast<std::uint32_t>(v);
+                    },
+                    "garp_master_repeat"),
+                seconds_row<d>(
+                    "garp_master_refresh", {.min = 0s, .max = 24h}, true, "garp_master_refresh",
+                    [](d& x, microseconds v) { vr(x).garp_master_refresh = v; },
+                    "garp_master_refresh (whole seconds)"),
+                uint_row<d>(
+                    "garp_master_refresh_repeat", {.min = 1, .max = 1000},
+                    "garp_master_refresh_repeat",
+                    [](d& x, std::uint64_t v) {
+                        vr(x).garp_master_refresh_repeat = static_cast<std::uint32_t>(v);
+                    },
+                    "garp_master_refresh_repeat"),
+                seconds_row<d>(
+                    "garp_lower_prio_delay", {.min = 0s, .max = 1h}, true, "garp_lower_prio_delay",
+                    [](d& x, microseconds v) { vr(x).garp_lower_prio_delay = v; },
+                    "garp_lower_prio_delay (whole seconds)"),
+                uint_row<d>(
+                    "garp_lower_prio_repeat", {.min = 0, .max = 1000}, "garp_lower_prio_repeat",
+                    [](d& x, std::uint64_t v) {
+                        vr(x).garp_lower_prio_repeat = static_cast<std::uint32_t>(v);
+                    },
+                    "garp_lower_prio_repeat"),
+                flag_row<d>(
+                    "lower_prio_no_advert", "lower_prio_no_advert",
+                    [](d& x, bool v) { x.lower_prio_no_advert = v; }, "lower_prio_no_advert"),
+                flag_row<d>(
+                    "higher_prio_send_advert", "higher_prio_send_advert",
+                    [](d& x, bool v) { x.higher_prio_send_advert = v; }, "higher_prio_send_advert"),
+                ignored<d>("track_interface",
+                           "no tracking: the instance follows its own port's link"),
+                ignored<d>("track_file", no_tracking),
+                ignored<d>("track_process", no_tracking),
+                ignored<d>("track_bfd", no_tracking),
+                ignored<d>("track_src_ip"),
+                ignored<d>("dont_track_primary"),
+                ignored<d>("notify_deleted", no_notify),
+                ignored<d>("notify_priority_changes", no_notify),
+                ignored<d>("smtp_alert", no_email),
+                ignored<d>("debug"),
+                ignored<d>("skip_check_adv_addr", "every advert's address list is checked"),
+                ignored<d>("strict_mode", "the instance runs as without vrrp_strict"),
+                ignored<d>("linkbeat_use_polling"),
+                ignored<d>("promote_secondaries", "vipgate owns no kernel addresses"),
+                ignored<d>("native_ipv6", "IPv4 only"),
+                ignored<d>("virtual_routes", "vipgate owns no kernel routes"),
+                ignored<d>("virtual_rules", "vipgate owns no kernel rules"),
+                ignored<d>("vmac_xmit_base"),
+                ignored<d>("old_unicast_checksum"),
+                ignored<d>("kernel_rx_buf_size"),
+                ignored<d>("garp_extra_if"),
+                ignored<d>("unicast_fault_no_peer"),
+                row<d>(
+                    "lvs_sync_daemon_interface",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.lvs_sync_daemon_interface(x, s);
+                    },
+                    "INTERFACE: `sync` on that port, sent by this instance's master (keepalived's "
+                    "older spelling of lvs_sync_daemon)"),
+                row<d>(
+                    "track_script",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.track_script(where, s, x.entry.cfg.track_scripts);
+                    },
+                    "{ SCRIPT [weight N [reverse]] ... }: vrrp_script results change the "
+                    "priority, or FAULT for weight 0"),
+                notify_row<d>(
+                    "notify_master_rx_lower_pri",
+                    +[](d& x) -> notify_config& { return x.entry.cfg.notify; },
+                    &notify_config::master_rx_lower_pri,
+                    "CMD [USER [GROUP]]: run when a MASTER hears a lower priority advert"),
+            }};
+        append(tbl.keywords,
+               notify_rows<d>(+[](d& x) -> notify_config& { return x.entry.cfg.notify; }));
+        return tbl;
+    }();
     return b;
 }
 
@@ -995,29 +1269,104 @@ const block<instance_draft>& authentication_block() {
 
 const block<group_draft>& sync_group_block() {
     using d = group_draft;
-    static const block<group_draft> b{"vrrp_sync_group",
-                                      "",
-                                      unknown_is::unknown,
-                                      {
-                                          row<d>(
-                                              "group",
-                                              [](importer& imp, d& g, const std::string&,
-                                                 const statement& s) { imp.group_list(g, s); },
-                                              "group { INSTANCE ... }: the members"),
-                                          ignored<d>("track_interface", no_tracking),
-                                          ignored<d>("track_script", no_tracking),
-                                          ignored<d>("track_file", no_tracking),
-                                          ignored<d>("track_process", no_tracking),
-                                          ignored<d>("track_bfd", no_tracking),
-                                          ignored<d>("notify", no_notify),
-                                          ignored<d>("notify_master", no_notify),
-                                          ignored<d>("notify_backup", no_notify),
-                                          ignored<d>("notify_fault", no_notify),
-                                          ignored<d>("notify_stop", no_notify),
-                                          ignored<d>("smtp_alert", no_email),
-                                          ignored<d>("global_tracking", no_tracking),
-                                          ignored<d>("sync_group_tracking_weight", no_tracking),
-                                      }};
+    static const block<group_draft> b = [] {
+        block<group_draft> tbl{
+            "vrrp_sync_group",
+            "",
+            unknown_is::unknown,
+            {
+                row<d>(
+                    "group",
+                    [](importer& imp, d& g, const std::string&, const statement& s) {
+                        imp.group_list(g, s);
+                    },
+                    "group { INSTANCE ... }: the members"),
+                row<d>(
+                    "track_script",
+                    [](importer& imp, d& g, const std::string& where, const statement& s) {
+                        imp.track_script(where, s, g.entry.cfg.track_scripts);
+                    },
+                    "{ SCRIPT ... }: tracked by every member with weight 0 (FAULT), as "
+                    "keepalived does"),
+                ignored<d>("track_interface", no_tracking),
+                ignored<d>("track_file", no_tracking),
+                ignored<d>("track_process", no_tracking),
+                ignored<d>("track_bfd", no_tracking),
+                ignored<d>("smtp_alert", no_email),
+                ignored<d>("global_tracking", no_tracking),
+                ignored<d>("sync_group_tracking_weight", no_tracking),
+            }};
+        append(tbl.keywords,
+               notify_rows<d>(+[](d& g) -> notify_config& { return g.entry.cfg.notify; }));
+        return tbl;
+    }();
+    return b;
+}
+
+// vrrp_script NAME { ... } (man keepalived.conf, "VRRP script(s)";
+// vrrp_parser.c vrrp_script_handler and the handlers after it).
+const block<script_draft>& script_block() {
+    using d = script_draft;
+    static const block<script_draft> b{
+        "vrrp_script",
+        "",
+        unknown_is::unknown,
+        {
+            row<d>(
+                "script",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (auto words = imp.command_arg(where, s)) {
+                        x.cfg.argv = std::move(*words);
+                        x.have_script = true;
+                    }
+                },
+                "the command (quoted with its arguments); run every interval"),
+            ms_row<d>(
+                "interval", {.min = 10ms, .max = 24h}, "",
+                [](d& x, milliseconds v) { x.cfg.interval = v; },
+                "seconds between runs (default 1)"),
+            ms_row<d>(
+                "timeout", {.min = 10ms, .max = 24h}, "",
+                [](d& x, milliseconds v) { x.cfg.timeout = v; },
+                "seconds before a run is killed and failed (default: the interval)"),
+            row<d>(
+                "weight",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    std::optional<int> w;
+                    std::optional<bool> r;
+                    if (imp.no_block(where, s) && imp.weight_args(where, s, 0, w, r)) {
+                        x.cfg.weight = *w;
+                        x.cfg.weight_reverse = r.value_or(false);
+                    }
+                },
+                "N [reverse]: -253..253 added to the priority (0: FAULT while failing)"),
+            uint_row<d>(
+                "rise", {.min = 1, .max = 1000000}, "",
+                [](d& x, std::uint64_t v) { x.cfg.rise = static_cast<std::uint32_t>(v); },
+                "successes before OK (default 1)"),
+            uint_row<d>(
+                "fall", {.min = 1, .max = 1000000}, "",
+                [](d& x, std::uint64_t v) { x.cfg.fall = static_cast<std::uint32_t>(v); },
+                "failures before KO (default 1)"),
+            row<d>(
+                "user",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s)) {
+                        return;
+                    }
+                    if (s.args.empty()) {
+                        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no value",
+                                        "USER [GROUP]");
+                        return;
+                    }
+                    x.cfg.user = s.args[0].text;
+                    x.cfg.group = s.args.size() > 1 ? s.args[1].text : std::string{};
+                },
+                "USER [GROUP]: run as this user (default: global_defs script_user)"),
+            flag_row<d>(
+                "init_fail", "", [](d& x, bool v) { x.cfg.init_fail = v; },
+                "starts failed; `rise` successes make it OK"),
+        }};
     return b;
 }
 
@@ -1523,6 +1872,42 @@ void importer::complete(instance_draft& d) const {
 
 // ---- vrrp_sync_group -------------------------------------------------------------------
 
+void importer::vrrp_script(const statement& st) {
+    if (st.args.size() != 1) {
+        diag_.error(st.keyword.at, "vrrp_script needs exactly one name",
+                    "vrrp_script NAME { script \"...\" ... }");
+        return;
+    }
+    const token& name = st.args[0];
+    const std::string where = "vrrp_script " + name.text;
+    if (!vrrp_rules::valid_name(name.text)) {
+        diag_.error(name.at, "vrrp_script " + quote(name.text) + " is not a valid script name",
+                    vrrp_rules::name_expected);
+        return;
+    }
+    if (!need_block({}, st, 1)) {
+        return;
+    }
+    script_draft d;
+    d.cfg.name = name.text;
+    d.cfg.where = st.keyword.at;
+    read_block(script_block(), d, where, st.block);
+    if (!d.have_script) {
+        diag_.error(st.keyword.at, where + ": no script", "script \"/path/to/check args\"");
+        return;
+    }
+    for (const auto& other : scripts_) {
+        if (other.name == d.cfg.name) {
+            diag_.error(name.at,
+                        where + ": a second vrrp_script of that name (the first is at " +
+                            other.where.to_string() + ")",
+                        "a unique vrrp_script name");
+            return;
+        }
+    }
+    scripts_.push_back(std::move(d.cfg));
+}
+
 void importer::vrrp_sync_group(const statement& st) {
     if (st.args.size() != 1) {
         diag_.error(st.keyword.at, "vrrp_sync_group needs exactly one name",
@@ -1905,6 +2290,10 @@ void importer::run(const std::vector<statement>& top) {
     read_block(top_block(), *this, "", top); // top-level messages need no prefix
     for (auto& d : instances_) {
         complete(d);
+        check_tracks(d.entry.subject, d.entry.cfg.track_scripts);
+    }
+    for (const auto& g : groups_) {
+        check_tracks(g.subject, g.cfg.track_scripts);
     }
 }
 
@@ -1926,8 +2315,9 @@ namespace keepalived {
 std::vector<block_doc> keyword_tables() {
     return {doc_of(top_block()),        doc_of(global_block()),
             doc_of(instance_block()),   doc_of(authentication_block()),
-            doc_of(sync_group_block()), doc_of(vs_block()),
-            doc_of(rs_block()),         doc_of(tcp_check_block())};
+            doc_of(sync_group_block()), doc_of(script_block()),
+            doc_of(vs_block()),         doc_of(rs_block()),
+            doc_of(tcp_check_block())};
 }
 
 std::string imported_blocks() {
@@ -2079,6 +2469,10 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
         if (imp.sync()) {
             base.sync = std::move(imp.sync()->cfg);
         }
+        for (auto& sc : imp.scripts()) {
+            base.vrrp_scripts.push_back(std::move(sc));
+        }
+        base.scripts = imp.script_settings();
     } catch (const std::exception& e) {
         return make_error(conf_path + ": cannot import: " + e.what());
     }

@@ -487,6 +487,35 @@ reply show_sync(control_plane& cp, const args& a) {
     return reply::success(sync_text(r));
 }
 
+// `show scripts`: each vrrp_script's status and run counters, then the
+// notify scripts' counters (control::script_manager::report()).
+reply show_scripts(control_plane& cp, const args& a) {
+    const json r = cp.report_scripts();
+    if (a.json) {
+        return render(r, true);
+    }
+    std::string out;
+    if (r.contains("scripts")) {
+        for (const auto& s : r["scripts"]) {
+            out += "vrrp_script " + s.value("name", "") + ": " + s.value("status", "") + ", runs " +
+                   std::to_string(s.value("runs", 0ull)) + ", failures " +
+                   std::to_string(s.value("failures", 0ull)) + ", timeouts " +
+                   std::to_string(s.value("timeouts", 0ull)) + ", skipped " +
+                   std::to_string(s.value("skipped", 0ull)) + ", last: " + s.value("last", "") +
+                   "\n";
+        }
+    }
+    if (r.contains("notify")) {
+        const auto& n = r["notify"];
+        out += "notify: " + std::to_string(n.value("transitions", 0ull)) + " transitions, " +
+               std::to_string(n.value("started", 0ull)) + " started, " +
+               std::to_string(n.value("failed", 0ull)) + " failed, " +
+               std::to_string(n.value("timed_out", 0ull)) + " timed out, " +
+               std::to_string(n.value("dropped", 0ull)) + " dropped\n";
+    }
+    return reply::success(out.empty() ? "no scripts\n" : out);
+}
+
 // `show flows [<vip:port>] [limit <N>] [json]`: the optional words are
 // absent from `a` when not typed.
 reply show_flows(control_plane& cp, const args& a) {
@@ -654,6 +683,10 @@ const command_row command_rows[] = {
     {"show sync [json]",
      "flow-state sync: peers (bulk/in-sync/lost), epochs, ACKs, lag, records, refusals by reason",
      show_sync,
+     {}},
+    {"show scripts [json]",
+     "vrrp_script status (OK/KO/unknown) and run counters; notify script counters",
+     show_scripts,
      {}},
     {"set real-server <vip:port> <rs:port> weight <N>",
      "change a real server's weight (0 drains: no new flows, existing ones continue)",

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "exec/posix_runner.hpp"
 #include "pipeline/snapshot.hpp"
 #include <algorithm>
 
@@ -53,6 +54,34 @@ void control_plane::add_periodic_tasks() {
                 [this](usec) { resolve_next_hops(); });
     // Link state, which VRRP instances follow (vrrp_manager::link_changed).
     loop_.every("link_check", std::chrono::seconds(1), [this](usec) { check_links(); });
+    // vrrp_script runs that are due, and the runs that ended (never waits).
+    loop_.every("scripts", std::chrono::milliseconds(50), [this](usec t) {
+        if (scripts_ && vrrp_) {
+            std::vector<exec::instance_changed> changes;
+            scripts_->poll(t, changes);
+            vrrp_->apply_tracking(t, changes);
+        }
+    });
+}
+
+// Builds the script manager for `cfg`; the old one's runs still going are
+// left to the runner (their results are dropped).
+result<void> control_plane::start_scripts(const config::config& cfg,
+                                          std::vector<std::string>* warnings) {
+    if (!runner_) {
+        runner_ = std::make_unique<exec::posix_runner>();
+    }
+    if (!files_) {
+        files_ = exec::system_files();
+    }
+    auto s = script_manager::make(cfg, *runner_, *files_, warnings);
+    if (!s) {
+        return make_error("scripts: " + s.message());
+    }
+    scripts_ = std::move(s.value());
+    vrrp_->set_scripts(scripts_.get());
+    vrrp_->apply_all_tracking(now(), *scripts_);
+    return {};
 }
 
 void control_plane::resolve_next_hops() {
@@ -143,6 +172,9 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
         return m.err();
     }
     vrrp_ = std::move(m.value());
+    if (auto sc = start_scripts(cfg_, warnings); !sc) {
+        return sc;
+    }
     if (!cfg_.virtual_servers.empty()) {
         auto l = lb_manager::make(cfg_, now());
         if (!l) {

@@ -34,6 +34,7 @@
 #include "control/loop.hpp"
 #include "control/neighbours.hpp"
 #include "control/reports.hpp"
+#include "control/script_manager.hpp"
 #include "control/shell.hpp"
 #include "control/sync_manager.hpp"
 #include "control/vrrp_manager.hpp"
@@ -57,6 +58,9 @@ class control_plane : public vrrp_host {
     // need a restart (the reload is refused, nothing changes). Returns a
     // summary for the operator.
     result<std::string> reload(const config::config& next);
+    // The process runner of the VRRP scripts (tests pass a fake one); by
+    // default init() makes an exec::posix_runner. Call before init().
+    void use_runner(std::unique_ptr<exec::runner> r) { runner_ = std::move(r); }
     // Where reload() gets the configuration from (set by main).
     std::function<result<config::config>()> config_loader;
 
@@ -122,6 +126,9 @@ class control_plane : public vrrp_host {
     std::vector<vrrp_instance_row> vrrp_instances(const std::string& name = {});
     json report_vrrp(const std::string& name = {}) { return to_json(vrrp_instances(name)); }
     json report_vrrp_all() { return report_vrrp(); }
+    // `show scripts`: each vrrp_script's status and counters, the notify
+    // counters (script_manager::report()).
+    json report_scripts() const { return scripts_ ? scripts_->report() : json::object(); }
     void clear_stats();
     vrrp_manager* vrrp() { return vrrp_.get(); }
     lb_manager* lb() { return lb_.get(); }
@@ -180,6 +187,11 @@ class control_plane : public vrrp_host {
     std::unique_ptr<vrrp_manager> vrrp_;
     std::unique_ptr<lb_manager> lb_;
     std::unique_ptr<sync_manager> sync_;
+    // vrrp_script / notify scripts (script_manager.hpp) over one runner.
+    std::unique_ptr<exec::runner> runner_;
+    std::unique_ptr<exec::file_system> files_;
+    std::unique_ptr<script_manager> scripts_;
+    result<void> start_scripts(const config::config& cfg, std::vector<std::string>* warnings);
     // Flow-state sync: preemption (of sync.instance, or of every instance)
     // held until the bulk resync completed or sync.resync_timeout passed
     // (sync_gate()).

@@ -107,6 +107,13 @@ result<std::string> control_plane::reload(const config::config& next) {
     // 3. Apply.
     usec t = now();
     std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, sh_);
+    if (script_manager::signature(next) != script_manager::signature(cfg_)) {
+        if (auto sc = start_scripts(next, nullptr); !sc) {
+            spdlog::error("reload: {}", sc.message());
+        }
+    } else if (scripts_) {
+        vrrp_->apply_all_tracking(t, *scripts_); // instances the reload rebuilt
+    }
     if (preempt_held_) {
         // An instance the reload rebuilt starts without the start-up hold:
         // it stays until the bulk resync ends or resync_timeout (issue 11).

@@ -267,7 +267,7 @@ void vrrp_manager::apply(usec now, std::size_t idx, std::vector<vrrp::action>& a
     acts.clear();
 }
 
-void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
+void vrrp_manager::apply_one(usec now, std::size_t idx, const vrrp::action& a) {
     auto& s = instances_[idx];
     if (const auto* sa = std::get_if<vrrp::send_advert>(&a)) {
         send_advert(idx, sa->priority);
@@ -287,8 +287,78 @@ void vrrp_manager::apply_one(usec, std::size_t idx, const vrrp::action& a) {
     } else if (const auto* n = std::get_if<vrrp::notify>(&a)) {
         spdlog::info("VRRP {}: {} -> {}: {}", s.name, state_upper(n->from), state_upper(n->to),
                      n->reason);
+        notify_scripts(now, idx, *n);
     } else if (const auto* l = std::get_if<vrrp::log_message>(&a)) {
         spdlog::info("VRRP {}: {}", s.name, l->text);
+    }
+}
+
+namespace {
+
+exec::vrrp_state notify_state(vrrp::instance_state s) {
+    switch (s) {
+    case vrrp::instance_state::master:
+        return exec::vrrp_state::master;
+    case vrrp::instance_state::backup:
+        return exec::vrrp_state::backup;
+    case vrrp::instance_state::fault:
+        return exec::vrrp_state::fault;
+    case vrrp::instance_state::init:
+        break;
+    }
+    return exec::vrrp_state::stop;
+}
+
+} // namespace
+
+// keepalived send_instance_notifies(), then send_group_notifies() once every
+// member of the instance's sync group is in the new state.
+void vrrp_manager::notify_scripts(usec now, std::size_t idx, const vrrp::notify& n) {
+    if (scripts_ == nullptr) {
+        return;
+    }
+    const slot& s = instances_[idx];
+    scripts_->notify(now, exec::vrrp_kind::instance, s.name, notify_state(n.to),
+                     s.inst->effective_priority());
+    if (s.group < 0) {
+        return;
+    }
+    group& g = groups_[static_cast<std::size_t>(s.group)];
+    for (std::size_t m : g.members) {
+        if (m != idx && instances_[m].inst->state() != n.to) {
+            return;
+        }
+    }
+    if (g.notified != n.to) {
+        g.notified = n.to;
+        scripts_->notify(now, exec::vrrp_kind::group, g.name, notify_state(n.to), 0);
+    }
+}
+
+void vrrp_manager::track_one(usec now, std::size_t idx, const exec::track_effect& e,
+                             const std::string& reason) {
+    std::vector<vrrp::action> acts;
+    vrrp::instance& in = *instances_[idx].inst;
+    in.set_track_delta(tp(now), e.priority_delta, acts);
+    const bool fault = e.fault || e.pending;
+    const std::string why = e.pending ? "waiting for track scripts"
+                            : fault   ? "track script " + reason + " failed"
+                                      : "track scripts OK";
+    in.set_fault(tp(now), fault, why, acts);
+    after_input(now, idx, acts);
+}
+
+void vrrp_manager::apply_tracking(usec now, const std::vector<exec::instance_changed>& changes) {
+    for (const auto& c : changes) {
+        if (int i = find(c.instance); i >= 0) {
+            track_one(now, static_cast<std::size_t>(i), c.total, c.reason);
+        }
+    }
+}
+
+void vrrp_manager::apply_all_tracking(usec now, const script_manager& s) {
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        track_one(now, i, s.effect(instances_[i].name), "");
     }
 }
 

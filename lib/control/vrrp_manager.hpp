@@ -18,6 +18,7 @@
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "control/reports.hpp"
+#include "control/script_manager.hpp"
 #include "control/shell.hpp"
 #include "pipeline/snapshot.hpp"
 #include "vrrp/instance.hpp"
@@ -74,6 +75,16 @@ class vrrp_manager {
     // Clean stop: masters send priority 0 and release their VIPs.
     void shutdown(usec now);
 
+    // Scripts (docs/scripts.md): notify scripts run on each state change of
+    // an instance or sync group; nullptr = none. Not owned.
+    void set_scripts(script_manager* s) { scripts_ = s; }
+    // track_script results: each instance's priority delta, or FAULT
+    // (weight 0 failing, or still unknown: keepalived does not let such an
+    // instance become master before the script has reported).
+    void apply_tracking(usec now, const std::vector<exec::instance_changed>& changes);
+    // Every instance's current effect (at start and after a reload).
+    void apply_all_tracking(usec now, const script_manager& s);
+
     // Flow-state sync: no instance (only the instance `only`, when given)
     // preempts a live master while held.
     void hold_preemption(bool hold, const std::string& only = {});
@@ -127,7 +138,12 @@ class vrrp_manager {
         std::string name;
         std::vector<std::size_t> members; // slot indices, in the config's order
         std::unique_ptr<vrrp::sync_group> sync;
+        // Last state announced to the group's notify scripts.
+        std::optional<vrrp::instance_state> notified;
     };
+    void track_one(usec now, std::size_t idx, const exec::track_effect& e,
+                   const std::string& reason);
+    void notify_scripts(usec now, std::size_t idx, const vrrp::notify& n);
 
     vrrp_manager(vrrp_host& host) : host_(host) {}
     vrrp_instance_row instance_report(usec now, const shell& sh, const slot& s) const;
@@ -146,6 +162,7 @@ class vrrp_manager {
     int find(const std::string& name) const;
 
     vrrp_host& host_;
+    script_manager* scripts_ = nullptr;
     std::vector<slot> instances_;
     std::vector<group> groups_;
     vrrp_tx_counters tx_;

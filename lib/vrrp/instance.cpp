@@ -444,22 +444,39 @@ result<void> instance::set_priority(time_point now, std::uint8_t priority,
     if (base_priority_ == 255) {
         return make_error("(" + cfg_.name + ") address owner priority 255 cannot be changed");
     }
+    base_priority_ = priority;
+    update_effective(now, out);
+    return {};
+}
+
+void instance::set_track_delta(time_point now, int delta, std::vector<action>& out) {
+    track_delta_ = delta;
+    update_effective(now, out);
+}
+
+// keepalived vrrp_set_effective_priority(): base + the tracking total,
+// clamped to 1..254; an address owner's 255 never changes.
+void instance::update_effective(time_point now, std::vector<action>& out) {
+    (void)now;
+    if (base_priority_ == 255) {
+        return;
+    }
+    const auto priority =
+        static_cast<std::uint8_t>(std::clamp(int{base_priority_} + track_delta_, 1, 254));
     if (priority == effective_priority_) {
-        return {};
+        return;
     }
     const microseconds old_down = master_down_interval();
     out.emplace_back(std::in_place_type<log_message>,
                      "(" + cfg_.name + ") Changing effective priority from " +
                          std::to_string(effective_priority_) + " to " + std::to_string(priority));
-    base_priority_ = effective_priority_ = priority;
+    effective_priority_ = priority;
     if (state_ == instance_state::backup && timer_) {
         *timer_ += master_down_interval() - old_down;
     }
     if (state_ == instance_state::master) {
         master_priority_ = priority;
     }
-    (void)now;
-    return {};
 }
 
 result<void> instance::resign(time_point now, std::vector<action>& out) {

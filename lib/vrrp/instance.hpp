@@ -109,6 +109,12 @@ class instance {
     // (keepalived vrrp_set_effective_priority). A Backup's down timer moves by
     // the change of Skew_Time; a Master advertises it at the next advert.
     result<void> set_priority(time_point now, std::uint8_t priority, std::vector<action>& out);
+    // (set_priority sets the base; the effective one adds the track delta.)
+    // Tracking (track_script weights, keepalived's total_priority): the
+    // effective priority becomes base + delta clamped to 1..254; an address
+    // owner's 255 is left alone. Same timer rules as set_priority().
+    void set_track_delta(time_point now, int delta, std::vector<action>& out);
+    int track_delta() const { return track_delta_; }
     // Master only: send priority 0, release the VIPs, go Backup, and stop
     // preempting until resume() (so the new master keeps the VIPs). A resigned
     // Backup still takes over when the new master goes silent. In a sync
@@ -174,6 +180,7 @@ class instance {
     void send(time_point now, std::uint8_t priority, std::vector<action>& out);
     void garps(std::uint32_t count, std::vector<action>& out);
     void cancel_master_timers();
+    void update_effective(time_point now, std::vector<action>& out);
     void enter_backup(time_point now, std::string reason, std::vector<action>& out);
     void become_master(time_point now, std::string reason, std::vector<action>& out);
     void leave_master(time_point now, instance_state to, std::string reason, bool send_zero,
@@ -225,6 +232,7 @@ class instance {
 
     bool port_up_ = true;
     bool admin_fault_ = false;
+    int track_delta_ = 0;
     bool group_fault_ = false;
     bool resigned_ = false;
     bool preempt_hold_ = false;

@@ -385,18 +385,9 @@ struct ignored_case {
 };
 
 const ignored_case ignored_cases[] = {
-    {"track_script", "track_script {\n chk\n }", false,
-     "vrrp_instance VI_1: track_script is not supported by vipgate (no tracking); ignored (with "
-     "its block)"},
     {"track_interface", "track_interface { ext0 }", false, "track_interface is not supported"},
     {"track_file", "track_file { f }", false, "track_file is not supported"},
-    {"notify", "notify /usr/local/bin/n", false,
-     "notify is not supported by vipgate (no notify "
-     "scripts); ignored"},
-    {"notify_master", "notify_master \"/bin/echo master\"", false,
-     "notify_master is not supported"},
-    {"notify_backup", "notify_backup /bin/true", false, "notify_backup is not supported"},
-    {"notify_fault", "notify_fault /bin/true", false, "notify_fault is not supported"},
+    {"notify_deleted", "notify_deleted /bin/true", false, "notify_deleted is not supported"},
     {"smtp_alert", "smtp_alert", false, "smtp_alert is not supported"},
     {"strict_mode", "strict_mode on", false, "strict_mode is not supported"},
     {"native_ipv6", "native_ipv6", false, "native_ipv6 is not supported by vipgate (IPv4 only)"},
@@ -413,9 +404,7 @@ const ignored_case ignored_cases[] = {
     // A supported block in the same place: no warning at all.
     {"authentication_is_supported", "authentication {\n auth_type PASS\n auth_pass x\n}", false,
      ""},
-    {"vrrp_script", "vrrp_script chk {\n script \"/bin/true\"\n interval 2\n}", true,
-     "vrrp_script is not supported by vipgate (track_script is not supported); ignored (with its "
-     "block)"},
+    {"vrrp_script", "vrrp_script chk {\n script \"/bin/true\"\n interval 2\n}", true, ""},
     {"virtual_server_fwmark",
      "virtual_server fwmark 1 {\n lb_algo rr\n real_server 10.1.0.5 80 {\n weight 1\n "
      "TCP_CHECK { connect_timeout 3 }\n }\n}",
@@ -434,8 +423,8 @@ const ignored_case ignored_cases[] = {
      "static_ipaddress is not supported by vipgate (vipgate owns no kernel addresses); ignored"},
     {"unknown_top", "mystery_block {\n a { b }\n}", true,
      "unknown keyword 'mystery_block'; ignored (with its block), as keepalived does"},
-    {"global_defs_other", "global_defs { enable_script_security }", true,
-     "global_defs: enable_script_security is not supported by vipgate; ignored"},
+    {"global_defs_other", "global_defs { lvs_flush }", true,
+     "global_defs: lvs_flush is not supported by vipgate; ignored"},
     {"global_defs_argument", "global_defs gw {\n router_id a\n}", true,
      "global_defs: 'gw' before the block ignored, as keepalived does"},
     {"block_argument", "unicast_peer extra { 10.0.0.10 }", false,
@@ -501,22 +490,142 @@ TEST(KeepalivedImport, SyncGroupKeywordsAreWarned) {
                                                  "    virtual_ipaddress { 10.0.0.9 } }\n"
                                                  "vrrp_sync_group G {\n"
                                                  " group { VI_1 }\n"
-                                                 " notify_master /bin/true\n"
-                                                 " track_script { chk }\n"
+                                                 " smtp_alert\n"
+                                                 " track_interface { ext0 }\n"
                                                  " group { VI_1 }\n"
                                                  "}\n");
     auto r = import_keepalived(path, base());
     ASSERT_TRUE(r.ok()) << r.message();
-    EXPECT_EQ(count_containing(r->warnings, path + ":7:2: vrrp_sync_group G: notify_master is "
+    EXPECT_EQ(count_containing(r->warnings, path + ":7:2: vrrp_sync_group G: smtp_alert is "
                                                    "not supported by vipgate"),
               1u)
         << joined(r->warnings);
-    EXPECT_EQ(count_containing(r->warnings, path + ":8:2: vrrp_sync_group G: track_script is "
+    EXPECT_EQ(count_containing(r->warnings, path + ":8:2: vrrp_sync_group G: track_interface is "
                                                    "not supported"),
               1u);
     EXPECT_EQ(count_containing(r->warnings, path + ":9:2: vrrp_sync_group G: a second group "
                                                    "list; ignored"),
               1u);
+}
+
+// ---- vrrp_script, track_script, notify_* ----------------------------------------------------
+
+TEST(KeepalivedImport, ScriptsTracksAndNotifyAreImported) {
+    temp_dir dir;
+    const std::string path = dir.write("k.conf", "global_defs {\n"
+                                                 "    script_user nobody nogroup\n"
+                                                 "    enable_script_security\n"
+                                                 "    notify_fifo /run/k.fifo\n"
+                                                 "    vrrp_notify_fifo /run/v.fifo\n"
+                                                 "}\n"
+                                                 "vrrp_script chk {\n"
+                                                 "    script \"/usr/bin/check -p 80\"\n"
+                                                 "    interval 2.5\n"
+                                                 "    timeout 1\n"
+                                                 "    weight -20 reverse\n"
+                                                 "    rise 3\n"
+                                                 "    fall 2\n"
+                                                 "    user www www-data\n"
+                                                 "    init_fail\n"
+                                                 "}\n"
+                                                 "vrrp_script plain {\n"
+                                                 "    script /bin/true\n"
+                                                 "}\n"
+                                                 "vrrp_instance VI_1 {\n"
+                                                 "    interface ext0\n"
+                                                 "    virtual_router_id 1\n"
+                                                 "    virtual_ipaddress { 10.0.0.9 }\n"
+                                                 "    track_script {\n"
+                                                 "        chk\n"
+                                                 "        plain weight 10\n"
+                                                 "    }\n"
+                                                 "    notify_master \"/bin/echo master\" root\n"
+                                                 "    notify_backup /bin/backup\n"
+                                                 "    notify_fault /bin/fault\n"
+                                                 "    notify_stop /bin/stop\n"
+                                                 "    notify /bin/any\n"
+                                                 "    notify_master_rx_lower_pri /bin/lower\n"
+                                                 "}\n"
+                                                 "vrrp_instance VI_2 {\n"
+                                                 "    interface int0\n"
+                                                 "    virtual_router_id 2\n"
+                                                 "    virtual_ipaddress { 10.1.0.9 }\n"
+                                                 "}\n"
+                                                 "vrrp_sync_group G {\n"
+                                                 "    group { VI_1 VI_2 }\n"
+                                                 "    track_script { plain }\n"
+                                                 "    notify \"/bin/g arg\"\n"
+                                                 "}\n");
+    auto r = import_keepalived(path, base());
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
+    EXPECT_EQ(r->scripts.script_user, "nobody");
+    EXPECT_EQ(r->scripts.script_group, "nogroup");
+    EXPECT_TRUE(r->scripts.enable_script_security);
+    EXPECT_EQ(r->scripts.notify_fifo, "/run/k.fifo");
+    EXPECT_EQ(r->scripts.vrrp_notify_fifo, "/run/v.fifo");
+    ASSERT_EQ(r->vrrp_scripts.size(), 2u);
+    const vrrp_script_config& chk = r->vrrp_scripts[0];
+    EXPECT_EQ(chk.name, "chk");
+    EXPECT_EQ(chk.argv, (std::vector<std::string>{"/usr/bin/check", "-p", "80"}));
+    EXPECT_EQ(chk.interval, std::chrono::milliseconds(2500));
+    EXPECT_EQ(chk.timeout, std::optional(std::chrono::milliseconds(1000)));
+    EXPECT_EQ(chk.weight, -20);
+    EXPECT_TRUE(chk.weight_reverse);
+    EXPECT_EQ(chk.rise, 3u);
+    EXPECT_EQ(chk.fall, 2u);
+    EXPECT_EQ(chk.user, "www");
+    EXPECT_EQ(chk.group, "www-data");
+    EXPECT_TRUE(chk.init_fail);
+    EXPECT_EQ(chk.where.line, 7);
+    const vrrp_script_config& plain = r->vrrp_scripts[1];
+    EXPECT_EQ(plain.interval, std::chrono::milliseconds(1000)); // keepalived's defaults
+    EXPECT_FALSE(plain.timeout);
+    EXPECT_EQ(plain.weight, 0);
+    EXPECT_EQ(plain.rise, 1u);
+    EXPECT_FALSE(plain.init_fail);
+
+    const auto* vi = find(*r, "VI_1");
+    ASSERT_NE(vi, nullptr);
+    ASSERT_EQ(vi->track_scripts.size(), 2u);
+    EXPECT_EQ(vi->track_scripts[0].script, "chk");
+    EXPECT_FALSE(vi->track_scripts[0].weight); // the script's
+    EXPECT_EQ(vi->track_scripts[1].script, "plain");
+    EXPECT_EQ(vi->track_scripts[1].weight, std::optional(10));
+    EXPECT_EQ(vi->track_scripts[1].reverse, std::optional(false));
+    EXPECT_EQ(vi->track_scripts[1].where.line, 26);
+    EXPECT_EQ(vi->notify.master.argv, (std::vector<std::string>{"/bin/echo", "master"}));
+    EXPECT_EQ(vi->notify.master.user, "root");
+    EXPECT_EQ(vi->notify.backup.argv, std::vector<std::string>{"/bin/backup"});
+    EXPECT_EQ(vi->notify.fault.argv, std::vector<std::string>{"/bin/fault"});
+    EXPECT_EQ(vi->notify.stop.argv, std::vector<std::string>{"/bin/stop"});
+    EXPECT_EQ(vi->notify.any.argv, std::vector<std::string>{"/bin/any"});
+    EXPECT_EQ(vi->notify.master_rx_lower_pri.argv, std::vector<std::string>{"/bin/lower"});
+    EXPECT_TRUE(find(*r, "VI_2")->notify.empty());
+    ASSERT_EQ(r->vrrp_sync_groups.size(), 1u);
+    const auto& g = r->vrrp_sync_groups[0];
+    ASSERT_EQ(g.track_scripts.size(), 1u);
+    EXPECT_EQ(g.track_scripts[0].script, "plain");
+    EXPECT_EQ(g.notify.any.argv, (std::vector<std::string>{"/bin/g", "arg"}));
+}
+
+// A track_script naming an unknown vrrp_script in a sync group is an error too.
+TEST(KeepalivedImport, SyncGroupTrackScriptMustExist) {
+    temp_dir dir;
+    const std::string path = dir.write("k.conf", "vrrp_instance VI_1 {\n"
+                                                 "    interface ext0\n"
+                                                 "    virtual_router_id 1\n"
+                                                 "    virtual_ipaddress { 10.0.0.9 } }\n"
+                                                 "vrrp_sync_group G {\n"
+                                                 " group { VI_1 }\n"
+                                                 " track_script { nope }\n"
+                                                 "}\n");
+    auto r = import_keepalived(path, base());
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.message().find(path + ":7:17: vrrp_sync_group G: track_script 'nope' is not "
+                                      "defined; expected the name of a vrrp_script block"),
+              std::string::npos)
+        << r.message();
 }
 
 // ---- errors name file, line and column -------------------------------------------------
@@ -534,6 +643,36 @@ const std::string vi_head = "vrrp_instance VI_1 {\n"
                             "    virtual_ipaddress { 10.0.0.9 }\n";
 
 const error_case error_cases[] = {
+    // vrrp_script / track_script / notify_* (man keepalived.conf, "VRRP script(s)").
+    {"track_script_undefined", vi_head + "    track_script {\n        chk\n    }\n}\n",
+     "F:6:9: vrrp_instance VI_1: track_script 'chk' is not defined; expected the name of a "
+     "vrrp_script block"},
+    {"track_script_bad_option",
+     "vrrp_script chk {\n script /bin/true\n}\n" + vi_head +
+         "    track_script {\n        chk wait 3\n    }\n}\n",
+     "F:9:13: vrrp_instance VI_1: track_script chk: 'wait' is not an option; expected weight N "
+     "[reverse], or nothing"},
+    {"track_script_weight_range",
+     "vrrp_script chk {\n script /bin/true\n}\n" + vi_head +
+         "    track_script {\n        chk weight 254\n    }\n}\n",
+     "F:9:20: vrrp_instance VI_1: track_script chk: weight: weight '254' is out of range; "
+     "expected an integer -253..253"},
+    {"vrrp_script_no_script", "vrrp_script chk {\n interval 2\n}\n",
+     "F:1:1: vrrp_script chk: no script; expected script \"/path/to/check args\""},
+    {"vrrp_script_weight_word", "vrrp_script chk {\n script /bin/true\n weight heavy\n}\n",
+     "F:3:9: vrrp_script chk: weight: weight 'heavy' is not an integer; expected an integer "
+     "-253..253"},
+    {"vrrp_script_reverse_typo", "vrrp_script chk {\n script /bin/true\n weight 10 revers\n}\n",
+     "F:3:12: vrrp_script chk: weight: 'revers' after the weight; expected reverse, or nothing"},
+    {"vrrp_script_rise_zero", "vrrp_script chk {\n script /bin/true\n rise 0\n}\n",
+     "F:3:7: vrrp_script chk: rise '0' is out of range"},
+    {"vrrp_script_twice",
+     "vrrp_script chk {\n script /bin/true\n}\nvrrp_script chk {\n script /bin/false\n}\n",
+     "F:4:13: vrrp_script chk: a second vrrp_script of that name (the first is at F:1:1); "
+     "expected a unique vrrp_script name"},
+    {"notify_master_empty", vi_head + "    notify_master \"\"\n}\n",
+     "F:5:5: vrrp_instance VI_1: notify_master has no command; expected a script and its "
+     "arguments"},
     {"unknown_interface",
      "vrrp_instance VI_1 {\n    interface eth9\n    virtual_router_id 1\n"
      "    virtual_ipaddress { 10.0.0.9 }\n}\n",
@@ -906,12 +1045,14 @@ TEST(KeepalivedImport, ExampleFilesLoad) {
     EXPECT_EQ(in.vrrp.unicast_peers.size(), 1u);
     ASSERT_EQ(r->vrrp_sync_groups.size(), 1u);
     EXPECT_EQ(r->vrrp_sync_groups[0].members.size(), 2u);
+    ASSERT_EQ(r->vrrp_scripts.size(), 1u);
+    EXPECT_EQ(r->vrrp_scripts[0].weight, 0); // FAULT while failing
+    ASSERT_EQ(ext.track_scripts.size(), 1u);
+    EXPECT_EQ(r->vrrp_sync_groups[0].notify.any.argv,
+              std::vector<std::string>{"/usr/local/bin/gw-notify"});
     // Each ignored keyword of the sample, once, with its line.
     const std::string want[] = {
         conf + ":11:5: global_defs: notification_email",
-        conf + ":16:1: vrrp_script",
-        conf + ":35:5: vrrp_instance VI_EXT: track_script",
-        conf + ":61:5: vrrp_sync_group GW: notify",
         conf + ":74:5: virtual_server 192.168.44.100 80: sorry_server is not supported",
         conf + ":89:13: virtual_server 192.168.44.100 80: real_server 172.18.0.12 80: TCP_CHECK: "
                "bindto is not supported",

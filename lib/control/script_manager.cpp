@@ -1,0 +1,363 @@
+#include "control/script_manager.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <spdlog/spdlog.h>
+
+namespace vipgate::control {
+
+namespace {
+
+// keepalived's `user USER [GROUP]`: the user's uid and primary gid, or the
+// named group's gid.
+result<exec::user_id> resolve_user(const std::string& user, const std::string& group) {
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* pwp = nullptr;
+    if (getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &pwp) != 0 || pwp == nullptr) {
+        return make_error("no user named '" + user + "'");
+    }
+    exec::user_id id{pw.pw_uid, pw.pw_gid};
+    if (!group.empty()) {
+        struct group gr {};
+        struct group* grp = nullptr;
+        if (getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &grp) != 0 || grp == nullptr) {
+            return make_error("no group named '" + group + "'");
+        }
+        id.gid = gr.gr_gid;
+    }
+    return id;
+}
+
+struct script_env {
+    const config::script_globals& globals;
+    const exec::file_system& fs;
+    std::vector<std::string>* warnings;
+    void warn(const std::string& text) const {
+        if (warnings != nullptr) {
+            warnings->push_back(text);
+        }
+    }
+};
+
+// The user a script runs as (its own, else script_user, else vipgate's own,
+// nullopt) and the checked absolute path of argv[0]. An error: not to run.
+result<exec::command> prepare(const script_env& env, std::vector<std::string> argv,
+                              const std::string& user, const std::string& group,
+                              const std::string& what) {
+    exec::command cmd;
+    const std::string& u = user.empty() ? env.globals.script_user : user;
+    const std::string& g = user.empty() ? env.globals.script_group : group;
+    exec::user_id as{static_cast<std::uint32_t>(geteuid()), static_cast<std::uint32_t>(getegid())};
+    if (!u.empty()) {
+        auto id = resolve_user(u, g);
+        if (!id.ok()) {
+            return make_error(what + ": " + id.message());
+        }
+        as = *id;
+        cmd.user = *id;
+    }
+    if (argv.at(0).find('/') == std::string::npos) {
+        const char* path = std::getenv("PATH");
+        auto found =
+            exec::find_in_path(argv[0], path != nullptr ? path : "/usr/bin:/bin", as, env.fs);
+        if (!found) {
+            return make_error(what + ": script '" + argv[0] + "' not found in PATH");
+        }
+        env.warn(what + ": please specify the full path of '" + argv[0] + "' (using " + *found +
+                 ")");
+        argv[0] = *found;
+    }
+    const auto check = exec::check_script(argv[0], as, env.globals.enable_script_security, env.fs);
+    if (!check.run) {
+        return make_error(what + ": " + check.reason);
+    }
+    if (check.insecure) {
+        env.warn(what +
+                 ": SECURITY VIOLATION - scripts are being executed but script_security "
+                 "not enabled: " +
+                 check.reason);
+    }
+    cmd.argv = std::move(argv);
+    return cmd;
+}
+
+std::optional<exec::script_line> notify_line(const script_env& env, const config::script_command& c,
+                                             const std::string& what) {
+    if (c.empty()) {
+        return std::nullopt;
+    }
+    auto cmd = prepare(env, c.argv, c.user, c.group, what);
+    if (!cmd.ok()) {
+        env.warn(cmd.message() + " - disabling");
+        return std::nullopt;
+    }
+    return exec::script_line{cmd->argv, cmd->user};
+}
+
+exec::vrrp_notify_scripts notify_scripts(const script_env& env, const config::notify_config& n,
+                                         const std::string& who) {
+    exec::vrrp_notify_scripts s;
+    s.master = notify_line(env, n.master, who + ": notify_master");
+    s.backup = notify_line(env, n.backup, who + ": notify_backup");
+    s.fault = notify_line(env, n.fault, who + ": notify_fault");
+    s.stop = notify_line(env, n.stop, who + ": notify_stop");
+    s.generic = notify_line(env, n.any, who + ": notify");
+    return s;
+}
+
+bool has_any(const exec::vrrp_notify_scripts& s) {
+    return s.master || s.backup || s.fault || s.stop || s.generic;
+}
+
+} // namespace
+
+namespace {
+
+exec::script_config tracker_config(const config::vrrp_script_config& sc, exec::command cmd) {
+    exec::script_config x;
+    x.name = sc.name;
+    x.cmd = std::move(cmd);
+    x.interval = sc.interval;
+    if (sc.timeout) {
+        x.timeout = *sc.timeout;
+    }
+    x.weight = sc.weight;
+    x.weight_reverse = sc.weight_reverse;
+    x.rise = sc.rise;
+    x.fall = sc.fall;
+    x.init_fail = sc.init_fail;
+    return x;
+}
+
+} // namespace
+
+result<void> script_manager::add_scripts(const config::config& cfg, const void* envp) {
+    const auto& env = *static_cast<const script_env*>(envp);
+    for (const auto& sc : cfg.vrrp_scripts) {
+        const std::string what = sc.where.to_string() + ": vrrp_script " + sc.name;
+        auto cmd = prepare(env, sc.argv, sc.user, sc.group, what);
+        if (!cmd.ok()) {
+            env.warn(cmd.message() + " - disabling"); // keepalived disables it
+            continue;
+        }
+        if (auto ok = tracker_.add_script(tracker_config(sc, std::move(*cmd))); !ok.ok()) {
+            return make_error(what + ": " + ok.message());
+        }
+        script_names_.push_back(sc.name);
+    }
+    return {};
+}
+
+// One track_script line; a script disabled by add_scripts() is skipped.
+result<void> script_manager::add_track(const std::string& instance,
+                                       const config::track_script_ref& t, bool group) {
+    if (std::find(script_names_.begin(), script_names_.end(), t.script) == script_names_.end()) {
+        return {};
+    }
+    exec::track_config tc{instance, t.script, t.weight, t.reverse};
+    if (group) {
+        tc.weight = 0; // keepalived: a sync group's track weights are 0
+        tc.reverse = false;
+    }
+    ++tracked_;
+    if (auto ok = tracker_.add_track(tc); !ok.ok()) {
+        return make_error(t.where.to_string() + ": " + ok.message());
+    }
+    return {};
+}
+
+result<std::unique_ptr<script_manager>> script_manager::make(const config::config& cfg,
+                                                             exec::runner& r,
+                                                             const exec::file_system& fs,
+                                                             std::vector<std::string>* warnings) {
+    std::unique_ptr<script_manager> m(new script_manager(r));
+    const script_env env{cfg.scripts, fs, warnings};
+    if (auto ok = m->add_scripts(cfg, &env); !ok.ok()) {
+        return make_error(ok.message());
+    }
+    for (const auto& vi : cfg.vrrp_instances) {
+        const std::string& name = vi.vrrp.name;
+        for (const auto& t : vi.track_scripts) {
+            if (auto ok = m->add_track(name, t, false); !ok.ok()) {
+                return make_error(ok.message());
+            }
+        }
+        if (auto n = notify_scripts(env, vi.notify, "vrrp_instance " + name); has_any(n)) {
+            m->notify_["INSTANCE " + name] = std::move(n);
+        }
+        if (auto l = notify_line(env, vi.notify.master_rx_lower_pri,
+                                 "vrrp_instance " + name + ": notify_master_rx_lower_pri")) {
+            m->rx_lower_[name] = std::move(*l);
+        }
+    }
+    for (const auto& g : cfg.vrrp_sync_groups) {
+        for (const auto& member : g.members) {
+            for (const auto& t : g.track_scripts) {
+                if (auto ok = m->add_track(member, t, true); !ok.ok()) {
+                    return make_error(ok.message());
+                }
+            }
+        }
+        if (auto n = notify_scripts(env, g.notify, "vrrp_sync_group " + g.name); has_any(n)) {
+            m->notify_["GROUP " + g.name] = std::move(n);
+        }
+    }
+    return m;
+}
+
+namespace {
+
+void words(std::string& out, const std::vector<std::string>& argv) {
+    for (const auto& w : argv) {
+        out += w;
+        out += '\x1f';
+    }
+    out += '\x1e';
+}
+
+void command_sig(std::string& out, const config::script_command& c) {
+    words(out, c.argv);
+    out += c.user + '\x1f' + c.group + '\x1e';
+}
+
+void notify_sig(std::string& out, const config::notify_config& n) {
+    for (const auto* c :
+         {&n.master, &n.backup, &n.fault, &n.stop, &n.any, &n.master_rx_lower_pri}) {
+        command_sig(out, *c);
+    }
+}
+
+void tracks_sig(std::string& out, const std::vector<config::track_script_ref>& ts) {
+    for (const auto& t : ts) {
+        out += t.script + ' ' + (t.weight ? std::to_string(*t.weight) : "-") + ' ' +
+               (t.reverse ? (*t.reverse ? "r" : "n") : "-") + '\x1e';
+    }
+}
+
+} // namespace
+
+std::string script_manager::signature(const config::config& cfg) {
+    const auto& g = cfg.scripts;
+    std::string out = g.script_user + '\x1f' + g.script_group + '\x1f' +
+                      (g.enable_script_security ? "1" : "0") + '\x1e';
+    for (const auto& sc : cfg.vrrp_scripts) {
+        out += sc.name + '\x1f';
+        words(out, sc.argv);
+        out += std::to_string(sc.interval.count()) + ' ' +
+               (sc.timeout ? std::to_string(sc.timeout->count()) : "-") + ' ' +
+               std::to_string(sc.weight) + ' ' + (sc.weight_reverse ? "r" : "n") + ' ' +
+               std::to_string(sc.rise) + ' ' + std::to_string(sc.fall) + ' ' + sc.user + ' ' +
+               sc.group + ' ' + (sc.init_fail ? "f" : "-") + '\x1e';
+    }
+    for (const auto& vi : cfg.vrrp_instances) {
+        out += "I " + vi.vrrp.name + '\x1e';
+        tracks_sig(out, vi.track_scripts);
+        notify_sig(out, vi.notify);
+    }
+    for (const auto& gr : cfg.vrrp_sync_groups) {
+        out += "G " + gr.name + '\x1e';
+        words(out, gr.members);
+        tracks_sig(out, gr.track_scripts);
+        notify_sig(out, gr.notify);
+    }
+    return out;
+}
+
+void script_manager::poll(usec now, std::vector<exec::instance_changed>& changes) {
+    std::vector<exec::tracker_action> acts;
+    std::vector<exec::notify_action> nacts;
+    done_.clear();
+    runner_.poll(now, done_);
+    for (const auto& f : done_) {
+        if (!tracker_.on_finished(f, acts)) {
+            dispatcher_.on_finished(f, now, nacts);
+        }
+    }
+    tracker_.tick(now, acts);
+    log_actions(acts, changes);
+    log_notify(nacts);
+}
+
+void script_manager::log_actions(std::vector<exec::tracker_action>& acts,
+                                 std::vector<exec::instance_changed>& changes) {
+    for (auto& a : acts) {
+        if (auto* sc = std::get_if<exec::script_changed>(&a)) {
+            spdlog::info("{}", sc->reason);
+        } else if (auto* ic = std::get_if<exec::instance_changed>(&a)) {
+            changes.push_back(std::move(*ic));
+        } else if (auto* l = std::get_if<exec::tracker_log>(&a)) {
+            spdlog::info("{}", l->text);
+        }
+    }
+}
+
+void script_manager::log_notify(std::vector<exec::notify_action>& acts) {
+    for (const auto& a : acts) {
+        if (const auto* d = std::get_if<exec::notify_dropped>(&a)) {
+            spdlog::warn("notify {}: {} transition(s) dropped (queue full, {} so far)", d->channel,
+                         d->transitions, d->total);
+        } else if (const auto* f = std::get_if<exec::notify_failed>(&a)) {
+            spdlog::warn("notify {}: {} {}{}", f->channel, f->command, exec::describe(f->status),
+                         f->detail.empty() ? "" : " (" + f->detail + ")");
+        }
+    }
+}
+
+void script_manager::notify(usec now, exec::vrrp_kind kind, const std::string& name,
+                            exec::vrrp_state state, std::uint8_t priority) {
+    const std::string channel = std::string(exec::kind_name(kind)) + " " + name;
+    auto it = notify_.find(channel);
+    if (it == notify_.end()) {
+        return;
+    }
+    std::vector<exec::notify_action> acts;
+    dispatcher_.submit(
+        channel,
+        exec::vrrp_notify_commands(it->second, kind, name, state, priority, notify_timeout), now,
+        acts);
+    log_notify(acts);
+}
+
+void script_manager::master_rx_lower_pri(usec now, const std::string& instance) {
+    auto it = rx_lower_.find(instance);
+    if (it == rx_lower_.end()) {
+        return;
+    }
+    exec::command c{it->second.argv, {}, notify_timeout, it->second.user};
+    std::vector<exec::notify_action> acts;
+    dispatcher_.submit("INSTANCE " + instance, {std::move(c)}, now, acts);
+    log_notify(acts);
+}
+
+json script_manager::report() const {
+    json scripts = json::array();
+    for (const auto& name : script_names_) {
+        json s = json::object();
+        s["name"] = name;
+        s["status"] = std::string(exec::status_name(tracker_.status(name)));
+        if (const auto* c = tracker_.counters(name)) {
+            s["runs"] = c->runs;
+            s["successes"] = c->successes;
+            s["failures"] = c->failures;
+            s["timeouts"] = c->timeouts;
+            s["spawn_failures"] = c->spawn_failures;
+            s["skipped"] = c->skipped;
+            s["last"] = c->last ? exec::describe(*c->last) : std::string{};
+        }
+        scripts.push_back(std::move(s));
+    }
+    const auto& n = dispatcher_.counters();
+    json out = json::object();
+    out["scripts"] = std::move(scripts);
+    out["notify"] = {{"transitions", n.transitions}, {"started", n.started},
+                     {"succeeded", n.succeeded},     {"failed", n.failed},
+                     {"timed_out", n.timed_out},     {"dropped", n.dropped}};
+    return out;
+}
+
+} // namespace vipgate::control

@@ -1,0 +1,94 @@
+#pragma once
+// keepalived's VRRP scripts on the control core (docs/scripts.md): the
+// vrrp_script / track_script tracker and the notify_* dispatcher of the VRRP
+// instances and sync groups, over one exec::runner that it polls without
+// blocking from a periodic task of the event loop.
+//
+// It decides nothing about VRRP: tracker results come back as
+// exec::instance_changed (a priority delta, FAULT, or pending) for
+// vrrp_manager to apply, and vrrp_manager reports each state change here so
+// the notify scripts run.
+//
+// Threads: control core only.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "exec/notify.hpp"
+#include "exec/runner.hpp"
+#include "exec/security.hpp"
+#include "exec/tracker.hpp"
+
+namespace vipgate::control {
+
+using usec = std::chrono::microseconds;
+
+// How long a notify script may run before it is killed (keepalived waits
+// for none; vipgate must reap them and runs them in order per channel).
+inline constexpr usec notify_timeout = std::chrono::seconds(10);
+
+class script_manager {
+  public:
+    // Every vrrp_script tracked by an instance or a sync group (a group's
+    // track_script is tracked by each member with weight 0, keepalived's
+    // rule without sync_group_tracking_weight), and the notify scripts.
+    // Users are resolved with getpwnam/getgrnam; each script path is checked
+    // with exec::check_script (enable_script_security disables an unsafe one,
+    // with a warning; otherwise an unsafe one runs with a warning).
+    static result<std::unique_ptr<script_manager>> make(const config::config& cfg, exec::runner& r,
+                                                        const exec::file_system& fs,
+                                                        std::vector<std::string>* warnings);
+
+    // Everything of `cfg` this manager is built from, as text: a reload
+    // with the same signature keeps the running manager (script states and
+    // counters), so an unchanged weight-0 script does not fault its
+    // instances again while it reruns.
+    static std::string signature(const config::config& cfg);
+
+    bool empty() const { return tracked_ == 0 && notify_.empty(); }
+
+    // Starts due runs, collects ended ones; appends what instances must do.
+    void poll(usec now, std::vector<exec::instance_changed>& changes);
+    // The current effect of the tracked scripts on an instance.
+    exec::track_effect effect(const std::string& instance) const {
+        return tracker_.effect(instance);
+    }
+
+    // A state change of an instance (kind instance) or a sync group (kind
+    // group; priority 0): keepalived's notify_<state> then `notify`.
+    void notify(usec now, exec::vrrp_kind kind, const std::string& name, exec::vrrp_state state,
+                std::uint8_t priority);
+    // notify_master_rx_lower_pri of an instance (configured words only).
+    void master_rx_lower_pri(usec now, const std::string& instance);
+
+    // `show scripts`: each vrrp_script's status and counters, the notify counters.
+    json report() const;
+
+  private:
+    explicit script_manager(exec::runner& r) : runner_(r), tracker_(r), dispatcher_(r) {}
+    // envp: the loader's environment (script_manager.cpp).
+    result<void> add_scripts(const config::config& cfg, const void* envp);
+    result<void> add_track(const std::string& instance, const config::track_script_ref& t,
+                           bool group);
+    void log_actions(std::vector<exec::tracker_action>& acts,
+                     std::vector<exec::instance_changed>& changes);
+    void log_notify(std::vector<exec::notify_action>& acts);
+
+    exec::runner& runner_;
+    exec::script_tracker tracker_;
+    exec::notify_dispatcher dispatcher_;
+    std::vector<std::string> script_names_;
+    std::size_t tracked_ = 0; // track lines
+    // Per instance ("INSTANCE NAME") / group ("GROUP NAME").
+    std::map<std::string, exec::vrrp_notify_scripts, std::less<>> notify_;
+    std::map<std::string, exec::script_line, std::less<>> rx_lower_;
+    std::vector<exec::finished> done_;
+};
+
+} // namespace vipgate::control
