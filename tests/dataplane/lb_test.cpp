@@ -778,6 +778,7 @@ const std::vector<golden_command> golden_commands = {
     {"show_virtual_servers", "show virtual-servers [json]", "show virtual-servers json", {}},
     {"show_health", "show health [json]", "show health json", {}},
     {"show_sync", "show sync [json]", "show sync json", {}},
+    {"show_scripts", "show scripts [json]", "show scripts json", {}},
     {"show_flows", "show flows [json]", "show flows json", {{R"((SYN_RECV  )[0-9.]+$)", "$1<s>"}}},
     {"show_flows_limit_N",
      "show flows limit <N> [json]",
