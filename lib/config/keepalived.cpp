@@ -213,6 +213,7 @@ class importer {
     void virtual_server(const statement& st);
     void finish_virtual_server(vs_draft& d);
     void real_server(vs_draft& d, const statement& st);
+    void sorry_server(vs_draft& d, const statement& st);
     void tcp_check(rs_draft& r, const statement& st);
     void lvs_sync_daemon(const statement& st);
     void vrrp_script(const statement& st);
@@ -792,7 +793,7 @@ std::vector<keyword<Ctx>> notify_rows(notify_config& (*pick)(Ctx&)) {
 constexpr std::string_view no_tracking = "no tracking";
 constexpr std::string_view no_notify = "no notify scripts";
 constexpr std::string_view no_email = "no e-mail";
-constexpr std::string_view no_sorry = "no sorry server";
+constexpr std::string_view no_sorry = "the sorry server is reached by NAT, as every real server";
 constexpr std::string_view no_quorum_scripts = "no quorum scripts";
 constexpr std::string_view alpha_why = "real servers start as up, keepalived's default";
 constexpr std::string_view http_only = "only HTTP checkers use it";
@@ -1509,9 +1510,15 @@ const block<vs_draft>& vs_block() {
                         imp.real_server(x, s);
                     },
                     "IP [PORT]: a real_servers item"),
-                ignored<d>("sorry_server",
-                           "no sorry server: with every real server down, new connections fail"),
-                ignored<d>("sorry_server_inhibit", no_sorry),
+                row<d>(
+                    "sorry_server",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.sorry_server(x, s);
+                    },
+                    "sorry_server: {address, port}"),
+                ignored<d>("sorry_server_inhibit",
+                           "not needed: vipgate's sorry server is never scheduled while a real "
+                           "server is eligible"),
                 ignored<d>("sorry_server_lvs_method", no_sorry),
                 ignored<d>("quorum", "no quorum: the service stays configured with any number "
                                      "of live servers"),
@@ -2038,6 +2045,35 @@ void importer::finish_virtual_server(vs_draft& d) {
                                   "persistence_timeout 360 used, as keepalived does");
     }
     lb_rules::resolve(e);
+}
+
+// `sorry_server IP [PORT]` (keepalived.conf(5); its port defaults to the
+// virtual server's, as a real server's does).
+void importer::sorry_server(vs_draft& d, const statement& st) {
+    const std::string where = d.entry.subject + ": sorry_server";
+    if (st.args.empty() || st.args.size() > 2) {
+        diag_.error(st.keyword.at, where + " needs an address and an optional port",
+                    "sorry_server IP [PORT]");
+        return;
+    }
+    lb::real_server_config r;
+    d.entry.at["sorry_server"] = st.args[0].at;
+    if (auto a = lb_address(where, st.args[0], "address")) {
+        r.address = *a;
+    } else {
+        return;
+    }
+    if (st.args.size() > 1) {
+        if (auto p = parse_uint(st.args[1].text, 1, 65535); p.ok()) {
+            r.port = static_cast<std::uint16_t>(*p);
+        } else {
+            diag_.error(st.args[1].at,
+                        where + ": port " + quote(st.args[1].text) + " " + p.message(),
+                        "a port 1..65535, or none for the virtual server's port");
+            return;
+        }
+    }
+    d.entry.cfg.service.sorry_server = r;
 }
 
 void importer::real_server(vs_draft& d, const statement& st) {

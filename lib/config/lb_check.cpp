@@ -73,6 +73,33 @@ std::string rs_subject_of(const vs_entry& e, const rs_entry& r, std::string_view
     return r.subject + ": ";
 }
 
+// keepalived's sorry_server: an endpoint none of the real servers has (it
+// is one more real server of the service to the load balancer), not
+// vipgate's own address.
+void check_sorry_server(
+    diagnostics& diag, const std::vector<port_config>& ports, const vs_entry& e,
+    const std::map<std::pair<std::uint32_t, std::uint16_t>, const rs_entry*>& real_servers) {
+    const auto& sorry = e.cfg.service.sorry_server;
+    if (!sorry || sorry->address.value == 0) {
+        return;
+    }
+    const source_location at = e.where_of("sorry_server");
+    const std::uint16_t port = sorry->port == 0 ? e.cfg.service.port : sorry->port;
+    if (auto it = real_servers.find(std::pair(sorry->address.value, port));
+        it != real_servers.end()) {
+        diag.error(at,
+                   e.subject_of("sorry_server") + endpoint_text(sorry->address, port) +
+                       " is also a real server of this virtual server (at " +
+                       at_text(it->second->where_of("address")) + ")",
+                   "a sorry server that is none of the real servers");
+    } else if (const port_config* p = port_with_address(ports, sorry->address)) {
+        diag.error(at,
+                   e.subject_of("sorry_server") + sorry->address.to_string() +
+                       " is the address of port " + quote(p->name) + " (vipgate itself)",
+                   "the address of a server behind one of the ports");
+    }
+}
+
 void check_real_servers(diagnostics& diag, const std::vector<port_config>& ports,
                         const vs_entry& e) {
     const bool gateway = any_gateway(ports);
@@ -108,6 +135,7 @@ void check_real_servers(diagnostics& diag, const std::vector<port_config>& ports
                                  "cannot be reached");
         }
     }
+    check_sorry_server(diag, ports, e, seen);
 }
 
 } // namespace
@@ -226,6 +254,9 @@ void resolve(vs_entry& e) {
         }
         s.real_servers.push_back(out.rs);
         e.cfg.real_servers.push_back(std::move(out));
+    }
+    if (s.sorry_server && s.sorry_server->port == 0) {
+        s.sorry_server->port = s.port;
     }
 }
 

@@ -187,6 +187,32 @@ const std::vector<field<check_draft>>& check_fields() {
 
 // ---- real_servers -------------------------------------------------------------------------
 
+// keepalived's sorry_server: where new flows go while no real server is
+// eligible. Address and port only (it is not checked, as in keepalived).
+const std::vector<field<lb::real_server_config>>& sorry_fields() {
+    using sorry = lb::real_server_config;
+    static const std::vector<field<sorry>> fields = [] {
+        const uint_spec port{.min = 1, .max = 65535};
+        return std::vector<field<sorry>>{
+            required(field<sorry>{
+                "address", std::string(rs_address_expected),
+                [](diagnostics& d, const YAML::Node& n, const std::string& p, sorry& out) {
+                    if (auto a = read_unicast(d, n, p, rs_address_expected)) {
+                        out.address = *a;
+                    }
+                }}),
+            field<sorry>{
+                "port", port.expected() + " (default: the virtual server's port)",
+                [port](diagnostics& d, const YAML::Node& n, const std::string& p, sorry& out) {
+                    if (auto v = read_uint(d, n, p, port)) {
+                        out.port = static_cast<std::uint16_t>(*v);
+                    }
+                }},
+        };
+    }();
+    return fields;
+}
+
 const std::vector<field<rs_entry>>& rs_fields() {
     static const std::vector<field<rs_entry>> fields = [] {
         std::vector<field<rs_entry>> f = {
@@ -350,6 +376,14 @@ const std::vector<field<vs_entry>>& vs_fields() {
                 }},
         };
         add_check_settings(f, &vs_entry::defaults, false);
+        f.push_back(field<vs_entry>{
+            "sorry_server", detail::map_expected(field_keys(sorry_fields())),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {
+                lb::real_server_config r;
+                if (read_fields(d, n, p, sorry_fields(), r)) {
+                    out.cfg.service.sorry_server = r;
+                }
+            }});
         f.push_back(field<vs_entry>{
             "real_servers", rs_expected(),
             [](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {

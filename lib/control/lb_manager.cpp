@@ -364,9 +364,52 @@ std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) {
             o.bytes += x.bytes;
             o.real_servers.push_back(std::move(x));
         }
+        if (svc != nullptr && svc->sorry_rs != lb::no_index) {
+            // keepalived's sorry_server: listed last, never checked.
+            const lb::real_server& s = table_->all_real_servers()[svc->sorry_rs];
+            real_server_row x;
+            slot_counters(sh, sc, s, x);
+            x.address = s.address.to_string();
+            x.port = s.port;
+            x.weight = x.effective_weight = s.weight;
+            x.state = "sorry";
+            x.check = "none";
+            x.health = "sorry_server: gets new flows while no real server is eligible";
+            o.active_conns += x.active_conns;
+            o.inactive_conns += x.inactive_conns;
+            o.packets += x.packets;
+            o.bytes += x.bytes;
+            o.real_servers.push_back(std::move(x));
+        }
         rows.push_back(std::move(o));
     }
     return rows;
+}
+
+// The workers' counters of `rs`'s slot, packets and bytes since this real
+// server took the slot (a slot is reused after a real server leaves).
+void lb_manager::slot_counters(const shell& sh, const lb::service_config& sc,
+                               const lb::real_server& rs, real_server_row& x) {
+    if (rs.slot >= max_real_servers) {
+        return;
+    }
+    for (unsigned w = 0; w < sh.worker_count(); ++w) {
+        const auto& st = sh.worker(w);
+        x.active_conns += st.rs_active[rs.slot].load(std::memory_order_relaxed);
+        x.inactive_conns += st.rs_inactive[rs.slot].load(std::memory_order_relaxed);
+        x.packets += st.rs_packets[rs.slot].get();
+        x.bytes += st.rs_bytes[rs.slot].get();
+    }
+    const std::uint32_t svc_key =
+        sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^ static_cast<std::uint32_t>(sc.proto);
+    auto& owner = slot_owners_[rs.slot];
+    if (owner.address != rs.address || owner.port != rs.port || owner.service != svc_key) {
+        // First report of this slot for this real server.
+        bool first_use = owner.address.value == 0 && owner.port == 0;
+        owner = {rs.address, rs.port, svc_key, first_use ? 0 : x.packets, first_use ? 0 : x.bytes};
+    }
+    x.packets -= std::min(x.packets, owner.base_packets);
+    x.bytes -= std::min(x.bytes, owner.base_bytes);
 }
 
 real_server_row lb_manager::rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
@@ -384,25 +427,8 @@ real_server_row lb_manager::rs_report(const shell& sh, const vs_state& vs, const
         }
     }
     real_server_row x;
-    if (rs != nullptr && rs->slot < max_real_servers) {
-        for (unsigned w = 0; w < sh.worker_count(); ++w) {
-            const auto& st = sh.worker(w);
-            x.active_conns += st.rs_active[rs->slot].load(std::memory_order_relaxed);
-            x.inactive_conns += st.rs_inactive[rs->slot].load(std::memory_order_relaxed);
-            x.packets += st.rs_packets[rs->slot].get();
-            x.bytes += st.rs_bytes[rs->slot].get();
-        }
-        const std::uint32_t svc_key =
-            sc.vip.value ^ (std::uint32_t{sc.port} << 8) ^ static_cast<std::uint32_t>(sc.proto);
-        auto& owner = slot_owners_[rs->slot];
-        if (owner.address != r.cfg.rs.address || owner.port != port || owner.service != svc_key) {
-            // First report of this slot for this real server.
-            bool first_use = owner.address.value == 0 && owner.port == 0;
-            owner = {r.cfg.rs.address, port, svc_key, first_use ? 0 : x.packets,
-                     first_use ? 0 : x.bytes};
-        }
-        x.packets -= std::min(x.packets, owner.base_packets);
-        x.bytes -= std::min(x.bytes, owner.base_bytes);
+    if (rs != nullptr) {
+        slot_counters(sh, sc, *rs, x);
     }
     x.address = r.cfg.rs.address.to_string();
     x.port = port;

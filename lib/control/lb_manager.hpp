@@ -86,6 +86,8 @@ class lb_manager {
   private:
     real_server_row rs_report(const shell& sh, const vs_state& vs, const lb::service* svc,
                               const rs_state& r, usec now);
+    void slot_counters(const shell& sh, const lb::service_config& sc, const lb::real_server& rs,
+                       real_server_row& x);
     result<std::pair<std::size_t, std::size_t>> find(const std::string& vs,
                                                      const std::string& rs) const;
 

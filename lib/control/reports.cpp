@@ -81,6 +81,7 @@ std::vector<lcore_row> control_plane::lcores() {
                                           .conn_reused = g(s.conn_reused),
                                           .persist_hits = g(s.persist_hits),
                                           .persist_resched = g(s.persist_resched),
+                                          .sorry_flows = g(s.sorry_flows),
                                           .flows = g(s.flows_active),
                                           .flow_capacity = g(s.flow_capacity),
                                           .handoffs_out = s.handoffs_out.get(),
@@ -330,6 +331,7 @@ void add_lb(json& r, const lcore_row::lb_counters& l) {
     r["conn_reused"] = l.conn_reused;
     r["persist_hits"] = l.persist_hits;
     r["persist_resched"] = l.persist_resched;
+    r["sorry_flows"] = l.sorry_flows;
     r["flows"] = l.flows;
     r["flow_capacity"] = l.flow_capacity;
     r["handoffs_out"] = l.handoffs_out;

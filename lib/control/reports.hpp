@@ -110,8 +110,8 @@ struct lcore_row {
     // Load-balancing counters and gauges (since start), when flow tables exist.
     struct lb_counters {
         std::uint64_t forwarded = 0, new_flows = 0, conn_reused = 0, persist_hits = 0,
-                      persist_resched = 0, flows = 0, flow_capacity = 0, handoffs_out = 0,
-                      handoffs_in = 0, expired = 0, taken_over = 0;
+                      persist_resched = 0, sorry_flows = 0, flows = 0, flow_capacity = 0,
+                      handoffs_out = 0, handoffs_in = 0, expired = 0, taken_over = 0;
     };
     std::optional<lb_counters> lb;
 };

@@ -72,6 +72,7 @@ struct alignas(64) worker_stats {
     std::atomic<std::uint64_t> conn_reused{0};      // gauges of lb::engine_stats
     std::atomic<std::uint64_t> persist_hits{0};
     std::atomic<std::uint64_t> persist_resched{0};
+    std::atomic<std::uint64_t> sorry_flows{0};
     std::array<counter, max_real_servers> rs_packets{};
     std::array<counter, max_real_servers> rs_bytes{};
     // Gauges per real-server slot (this worker's connection counts).

@@ -433,6 +433,7 @@ struct loop {
         st.conn_reused.store(es.conn_reused, std::memory_order_relaxed);
         st.persist_hits.store(es.persist_hits, std::memory_order_relaxed);
         st.persist_resched.store(es.persist_resched, std::memory_order_relaxed);
+        st.sorry_flows.store(es.sorry_flows, std::memory_order_relaxed);
         auto counts = w.engine->scheduler().counts();
         for (std::size_t i = 0; i < counts.size() && i < max_real_servers; ++i) {
             st.rs_active[i].store(counts[i].active, std::memory_order_relaxed);

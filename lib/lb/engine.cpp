@@ -64,6 +64,14 @@ const real_server* engine::pick(const service_table& table, const service& svc,
     }
     const std::uint32_t i = schedule(table, svc, sched_, client, client_port);
     if (i == no_index) {
+        // keepalived's sorry_server: no real server is eligible. No
+        // persistence template points at it (the next connection tries the
+        // real servers again).
+        if (svc.sorry_rs != no_index) [[unlikely]] {
+            ++stats_.sorry_flows;
+            tmpl = no_template;
+            return &table.all_real_servers()[svc.sorry_rs];
+        }
         return nullptr;
     }
     const real_server* r = &servers[i];
@@ -113,8 +121,8 @@ verdict engine::forward_slow(std::span<std::uint8_t> frame, const net::packet_me
         // connection to a healthy server is a retransmission: keep it.
         const flow_state st = f->state();
         const real_server* cur = table.real_server_by_slot(f->rs_slot);
-        const bool server_gone =
-            cur == nullptr || !cur->eligible() || cur->address != f->rs || cur->port != f->rs_port;
+        const bool server_gone = cur == nullptr || !(cur->eligible() || cur->sorry) ||
+                                 cur->address != f->rs || cur->port != f->rs_port;
         const bool finished = st == flow_state::fin_wait || st == flow_state::time_wait ||
                               st == flow_state::close || st == flow_state::close_wait ||
                               st == flow_state::last_ack;

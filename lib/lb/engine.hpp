@@ -74,6 +74,7 @@ struct verdict {
 struct engine_stats {
     std::uint64_t persist_hits = 0;    // new flow sent to its template's real server
     std::uint64_t persist_resched = 0; // template's real server gone or not eligible
+    std::uint64_t sorry_flows = 0;     // new flow sent to the sorry server (none eligible)
     std::uint64_t conn_reused =
         0; // SYN on a finished flow or one to an unavailable server: rescheduled
 };

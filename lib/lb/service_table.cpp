@@ -53,6 +53,14 @@ bool contiguous_mask(std::uint32_t m) noexcept {
                 return false;
             }
         }
+        if (c.sorry_server &&
+            !rs_keys
+                 .insert(endpoint_word(c.sorry_server->address,
+                                       c.sorry_server->port == 0 ? c.port : c.sorry_server->port,
+                                       c.proto))
+                 .second) {
+            return false;
+        }
     }
     return true;
 }
@@ -307,7 +315,11 @@ void service_table_builder::add_services() {
             r.slot = rs_slot_[i][j];
             r.weight = rc.weight;
             r.up = rc.up;
+            r.sorry = rc.sorry;
             r.service_index = s.index;
+            if (r.sorry) {
+                s.sorry_rs = static_cast<std::uint32_t>(t.real_servers_.size());
+            }
             if (r.eligible()) {
                 ++s.eligible_count;
                 g = std::gcd(g, r.weight);
@@ -411,6 +423,21 @@ result<service_table> service_table::build(std::span<const service_config> confi
                                            const service_table* previous) {
     assert(limits.max_real_servers < no_slot); // no_slot marks "none"
     assert(satisfies_config_rules(configs));
+    // A sorry server is one more real server of its service, flagged, the
+    // last one: slots, indices and counters treat it as any other.
+    std::vector<service_config> expanded;
+    const bool any_sorry = std::any_of(configs.begin(), configs.end(),
+                                       [](const auto& c) { return c.sorry_server.has_value(); });
+    if (any_sorry) {
+        expanded.assign(configs.begin(), configs.end());
+        for (auto& c : expanded) {
+            if (c.sorry_server) {
+                c.real_servers.push_back(*c.sorry_server);
+                c.real_servers.back().sorry = true;
+            }
+        }
+        configs = expanded;
+    }
     if (auto full = capacity_problem(configs, limits); !full.empty()) {
         return make_error(full);
     }

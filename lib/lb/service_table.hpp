@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct real_server_config {
     std::uint32_t weight = 1; // 0..2^31-1; 0 = drain: keeps its flows, gets no new ones
     bool up = true;           // health-check verdict (inhibit_on_failure maps a
                               // failure to weight 0 or to up = false: control plane)
+    // Set by service_table::build on the service's sorry_server only.
+    bool sorry = false;
 };
 
 // keepalived's virtual_server block, NAT only, one VIP:port:protocol.
@@ -42,6 +45,11 @@ struct service_config {
     // mh-port scheduler flags). Ignored by the other schedulers.
     bool hash_port = false;
     std::vector<real_server_config> real_servers;
+    // keepalived's sorry_server: gets the new flows while no real server is
+    // eligible (all down or drained); never scheduled otherwise, never
+    // health-checked (as in keepalived). Its endpoint is none of the real
+    // servers'.
+    std::optional<real_server_config> sorry_server;
 };
 
 struct table_limits {
@@ -60,9 +68,11 @@ struct real_server {
     std::uint32_t weight = 0;
     std::uint32_t service_index = 0; // into service_table::services()
     bool up = true;
+    bool sorry = false; // the service's sorry_server: only when none is eligible
 
-    // May receive new flows (IPVS: weight > 0 and not overloaded).
-    constexpr bool eligible() const noexcept { return up && weight > 0; }
+    // May be scheduled (IPVS: weight > 0 and not overloaded). The sorry
+    // server never is: engine::pick() falls back to it.
+    constexpr bool eligible() const noexcept { return up && weight > 0 && !sorry; }
 };
 
 // One virtual service in a snapshot.
@@ -77,8 +87,9 @@ struct service {
     seconds persistence_timeout{0};
     std::uint32_t persistence_mask = 0xffffffffu; // host order
 
-    std::uint32_t first_rs = 0; // real servers: [first_rs, first_rs + rs_count)
-    std::uint32_t rs_count = 0;
+    std::uint32_t first_rs = 0;        // real servers: [first_rs, first_rs + rs_count)
+    std::uint32_t rs_count = 0;        // the sorry server, if any, is the last of them
+    std::uint32_t sorry_rs = no_index; // into all_real_servers(), or no_index
     std::uint32_t eligible_count = 0;
 
     // wrr (ip_vs_wrr.c): gcd of the eligible weights and the first current

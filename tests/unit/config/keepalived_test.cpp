@@ -1053,7 +1053,6 @@ TEST(KeepalivedImport, ExampleFilesLoad) {
     // Each ignored keyword of the sample, once, with its line.
     const std::string want[] = {
         conf + ":11:5: global_defs: notification_email",
-        conf + ":74:5: virtual_server 192.168.44.100 80: sorry_server is not supported",
         conf + ":89:13: virtual_server 192.168.44.100 80: real_server 172.18.0.12 80: TCP_CHECK: "
                "bindto is not supported",
     };

@@ -347,9 +347,10 @@ const warning_case warning_cases[] = {
      "'frobnicate'; ignored (with its block), as keepalived does",
      1},
     // Inside virtual_server.
-    {"sorry_server", vs_open + "    sorry_server 10.1.0.9 80\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: sorry_server is not supported by vipgate (no sorry "
-     "server: with every real server down, new connections fail); ignored",
+    {"sorry_server_inhibit",
+     vs_open + "    sorry_server 10.1.0.9 80\n    sorry_server_inhibit\n}\n",
+     "F:11:5: virtual_server 10.0.0.9 80: sorry_server_inhibit is not supported by vipgate (not "
+     "needed: vipgate's sorry server is never scheduled while a real server is eligible)",
      1},
     {"quorum", vs_open + "    quorum 2\n}\n",
      "F:10:5: virtual_server 10.0.0.9 80: quorum is not supported by vipgate (no quorum", 1},
@@ -442,6 +443,18 @@ struct error_case {
 };
 
 const error_case error_cases[] = {
+    {"sorry_no_address", vs_open + "    sorry_server\n}\n",
+     "F:10:5: virtual_server 10.0.0.9 80: sorry_server needs an address and an optional port; "
+     "expected sorry_server IP [PORT]"},
+    {"sorry_bad_port", vs_open + "    sorry_server 10.1.0.9 0\n}\n",
+     "F:10:27: virtual_server 10.0.0.9 80: sorry_server: port '0' is out of range"},
+    {"sorry_is_a_real_server",
+     vs_open + "    sorry_server 10.1.0.5\n    real_server 10.1.0.5 80 { weight 1 }\n}\n",
+     "F:10:18: virtual_server 10.0.0.9 80: sorry_server: 10.1.0.5:80 is also a real server of this "
+     "virtual server (at F:11:17); expected a sorry server that is none of the real servers"},
+    {"sorry_is_vipgate", vs_open + "    sorry_server 10.1.0.1 80\n}\n",
+     "F:10:18: virtual_server 10.0.0.9 80: sorry_server: 10.1.0.1 is the address of port 'int0' "
+     "(vipgate itself)"},
     {"no_port", "virtual_server 10.0.0.9 {\n    protocol TCP\n}\n",
      "F:6:1: virtual_server needs an address and a port; expected virtual_server IP PORT { ... } "
      "(fwmark and group services are not supported)"},
@@ -574,6 +587,28 @@ INSTANTIATE_TEST_SUITE_P(EachKind, KeepalivedLbError, ::testing::ValuesIn(error_
                          [](const auto& p) { return std::string(p.param.name); });
 
 // ---- together with the YAML's own virtual servers -------------------------------------------
+
+// sorry_server IP [PORT]: into the service, its port defaulting to the
+// virtual server's (as a real server's does).
+TEST(KeepalivedLb, SorryServerIsImported) {
+    for (const auto& [line, port] : {std::pair{std::string("sorry_server 10.1.0.9 8080"), 8080},
+                                     std::pair{std::string("sorry_server 10.1.0.9"), 80}}) {
+        temp_dir dir;
+        const std::string path = dir.write(
+            "keepalived.conf", "vrrp_instance VI_1 {\n    interface ext0\n    virtual_router_id 1\n"
+                               "    virtual_ipaddress { 10.0.0.9 }\n}\n" +
+                                   vs_open + "    " + line +
+                                   "\n    real_server 10.1.0.5 80 { weight 1 }\n}\n");
+        auto r = import_keepalived(path, base());
+        ASSERT_TRUE(r.ok()) << r.message();
+        ASSERT_EQ(r->virtual_servers.size(), 1u);
+        const auto& s = r->virtual_servers[0].service.sorry_server;
+        ASSERT_TRUE(s.has_value()) << line;
+        EXPECT_EQ(s->address, ip(10, 1, 0, 9));
+        EXPECT_EQ(s->port, port) << line;
+        EXPECT_EQ(count_containing(r->warnings, "sorry_server"), 0u) << joined(r->warnings);
+    }
+}
 
 TEST(KeepalivedLb, YamlServicesTakePartInTheChecks) {
     // The YAML has a service but no VRRP: its VIP warning is withdrawn once

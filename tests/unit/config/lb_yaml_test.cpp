@@ -112,6 +112,25 @@ TEST(LbYaml, MinimalServiceKeepsKeepalivedDefaults) {
     EXPECT_TRUE(r->neighbours.static_entries.empty());
 }
 
+// sorry_server: {address, port}; the port defaults to the service's.
+TEST(LbYaml, SorryServer) {
+    for (const auto& [yaml, port] :
+         {std::pair{std::string("    sorry_server: {address: 10.1.0.9, port: 8080}\n"), 8080},
+          std::pair{std::string("    sorry_server: {address: 10.1.0.9}\n"), 80}}) {
+        auto r = load_string(one_vs + yaml);
+        ASSERT_TRUE(r.ok()) << r.message();
+        EXPECT_TRUE(r->warnings.empty()) << all_warnings(*r);
+        const auto& s = r->virtual_servers[0].service.sorry_server;
+        ASSERT_TRUE(s.has_value()) << yaml;
+        EXPECT_EQ(s->address, ip(10, 1, 0, 9));
+        EXPECT_EQ(s->port, port);
+        auto t = lb::service_table::build(
+            std::span<const lb::service_config>(&r->virtual_servers[0].service, 1));
+        ASSERT_TRUE(t.ok()) << t.message();
+        EXPECT_NE(t->services()[0].sorry_rs, lb::no_index);
+    }
+}
+
 TEST(LbYaml, NoSectionsAndEmptySections) {
     auto r = load_string(two_ports + "virtual_servers:\nload_balancing:\nneighbours:\n  static:\n");
     ASSERT_TRUE(r.ok()) << r.message();
@@ -449,6 +468,13 @@ struct error_case {
 };
 
 const error_case error_cases[] = {
+    {"sorry_server_no_address", one_vs + "    sorry_server: {port: 80}\n",
+     "virtual_servers[0].sorry_server"},
+    {"sorry_server_is_a_real_server", one_vs + "    sorry_server: {address: 10.1.0.5}\n",
+     "virtual_servers[0].sorry_server: 10.1.0.5:80 is also a real server of this virtual "
+     "server"},
+    {"sorry_server_bad_port", one_vs + "    sorry_server: {address: 10.1.0.9, port: 70000}\n",
+     "virtual_servers[0].sorry_server.port"},
     // ports[].gateway
     {"gateway_outside_subnet", two_ports + "    gateway: 10.2.0.1\n",
      "<string>:8:14: ports[1].gateway: 10.2.0.1 is not in the port's subnet 10.1.0.0/24; "

@@ -475,5 +475,77 @@ TEST(engine, create_validates) {
     EXPECT_EQ(moved.flows().capacity(), 16u);
 }
 
+// keepalived's sorry_server: new flows go to it only while no real server
+// is eligible; its flows keep it (replies are reverse-NATed) after the real
+// servers come back; it never gets a persistence template.
+TEST_F(lb_fixture, sorry_server_takes_new_flows_only_while_no_real_server_is_eligible) {
+    const ipv4_addr sorry{172, 18, 0, 99};
+    for (const seconds persistence : {0s, 300s}) {
+        SCOPED_TRACE(persistence.count());
+        eng = make_engine({});
+        table = service_table{};
+        auto cfg = web(persistence);
+        cfg.sorry_server = real_server_config{.address = sorry, .port = 8081};
+        use({cfg});
+        ASSERT_EQ(table.services()[0].rs_count, 4u);
+        const real_server& s = table.all_real_servers()[table.services()[0].sorry_rs];
+        EXPECT_TRUE(s.sorry);
+        EXPECT_FALSE(s.eligible());
+        EXPECT_EQ(table.services()[0].eligible_count, 3u) << "the sorry server is not scheduled";
+        // Real servers up: never the sorry server.
+        for (std::uint16_t p = 1000; p < 1010; ++p) {
+            EXPECT_NE(connect(client, p, at(0ms)), sorry);
+        }
+        // All down (one drained, two failed): the sorry server, on its port.
+        for (auto& r : cfg.real_servers) {
+            r.up = false;
+        }
+        cfg.real_servers[0].up = true;
+        cfg.real_servers[0].weight = 0;
+        use({cfg});
+        auto f = test::tcp_frame(client, 2000, vip, 80, SYN);
+        const auto v = send(f, at(1ms));
+        ASSERT_TRUE(v.ok()) << drop_reason_name(v.reason);
+        EXPECT_EQ(v.next_hop, sorry);
+        EXPECT_EQ(f.reparse().dst_port, 8081);
+        EXPECT_EQ(eng.stats().sorry_flows, 1u);
+        EXPECT_EQ(eng.templates().size(), persistence.count() > 0 ? 1u : 0u)
+            << "only the template of an earlier real-server flow";
+        // Its SYN retransmitted: the same flow, not a reschedule.
+        auto again = test::tcp_frame(client, 2000, vip, 80, SYN);
+        ASSERT_TRUE(send(again, at(2ms)).ok());
+        EXPECT_EQ(eng.stats().conn_reused, 0u);
+        EXPECT_EQ(eng.stats().sorry_flows, 1u);
+        // The sorry server's reply is reverse-NATed.
+        auto reply = test::tcp_frame(sorry, 8081, client, 2000, SYN | ACK);
+        const auto rv = send_reply(reply, at(3ms));
+        ASSERT_TRUE(rv.ok()) << drop_reason_name(rv.reason);
+        EXPECT_EQ(reply.reparse().src, vip);
+        EXPECT_EQ(reply.reparse().src_port, 80);
+        // A real server is back: new flows go to it, the sorry flow stays.
+        cfg.real_servers[1].up = true;
+        use({cfg});
+        EXPECT_EQ(connect(client, 3000, at(4ms)), rs_b);
+        auto data = test::tcp_frame(client, 2000, vip, 80, ACK);
+        const auto dv = send(data, at(5ms));
+        ASSERT_TRUE(dv.ok()) << drop_reason_name(dv.reason);
+        EXPECT_EQ(dv.next_hop, sorry);
+        EXPECT_EQ(eng.stats().sorry_flows, 1u);
+    }
+}
+
+// Without a sorry server, nothing eligible is a drop.
+TEST_F(lb_fixture, no_sorry_server_and_nothing_eligible_drops) {
+    auto cfg = web();
+    for (auto& r : cfg.real_servers) {
+        r.up = false;
+    }
+    use({cfg});
+    EXPECT_EQ(table.services()[0].sorry_rs, no_index);
+    auto f = test::tcp_frame(client, 2000, vip, 80, SYN);
+    EXPECT_EQ(send(f, at(0ms)).reason, drop_reason::lb_no_real_server);
+    EXPECT_EQ(eng.stats().sorry_flows, 0u);
+}
+
 } // namespace
 } // namespace vipgate::lb
