@@ -43,7 +43,6 @@ constexpr bool port_link_up(bool dpdk_up, std::optional<bool> kernel) {
 // Reads ROOT/IF/carrier and ROOT/IF/operstate (ROOT: /sys/class/net; tests
 // pass a directory of their own). Down when `iface` is not a plain
 // interface name (no '/', not "." or "..", at most 15 characters).
-bool read_kernel_link(const std::string& iface,
-                                     const std::string& root = "/sys/class/net");
+bool read_kernel_link(const std::string& iface, const std::string& root = "/sys/class/net");
 
 } // namespace vipgate::dataplane

@@ -42,9 +42,16 @@ TEST(KernelLink, CarrierText) {
         std::optional<bool> up;
     };
     const row rows[] = {
-        {"1\n", true}, {"0\n", false}, {"1", true},          {"0", false},
-        {" 1 \n", true}, {"", std::nullopt}, {"2\n", std::nullopt}, {"10\n", std::nullopt},
-        {"up\n", std::nullopt}, {"1\n1\n", std::nullopt},
+        {"1\n", true},
+        {"0\n", false},
+        {"1", true},
+        {"0", false},
+        {" 1 \n", true},
+        {"", std::nullopt},
+        {"2\n", std::nullopt},
+        {"10\n", std::nullopt},
+        {"up\n", std::nullopt},
+        {"1\n1\n", std::nullopt},
     };
     for (const auto& r : rows) {
         EXPECT_EQ(parse_carrier(r.text), r.up) << '"' << r.text << '"';
@@ -83,9 +90,9 @@ TEST(KernelLink, PortLinkIsDpdkAndKernel) {
         bool up;
     };
     const row rows[] = {
-        {true, std::nullopt, true},  {false, std::nullopt, false}, // not af_packet
-        {true, true, true},          {true, false, false},         // af_packet: the kernel's
-        {false, true, false},        {false, false, false},
+        {true, std::nullopt, true}, {false, std::nullopt, false}, // not af_packet
+        {true, true, true},         {true, false, false},         // af_packet: the kernel's
+        {false, true, false},       {false, false, false},
     };
     for (const auto& r : rows) {
         EXPECT_EQ(port_link_up(r.dpdk, r.kernel), r.up);
