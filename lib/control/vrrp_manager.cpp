@@ -102,21 +102,21 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
 // checked that every name is a port).
 void vrrp_manager::add_link_tracks(const config::config& cfg, const std::vector<port_info>& ports) {
     for (const auto& vi : cfg.vrrp_instances) {
-        const config::vrrp_sync_group_config* group = nullptr;
+        const config::vrrp_sync_group_config* sg = nullptr;
         for (const auto& g : cfg.vrrp_sync_groups) {
             if (std::find(g.members.begin(), g.members.end(), vi.vrrp.name) != g.members.end()) {
-                group = &g;
+                sg = &g;
             }
         }
         bool owner = false;
         for (const auto& other : cfg.vrrp_instances) {
-            owner = owner || (group != nullptr &&
-                              std::find(group->members.begin(), group->members.end(),
-                                        other.vrrp.name) != group->members.end() &&
+            owner = owner || (sg != nullptr &&
+                              std::find(sg->members.begin(), sg->members.end(), other.vrrp.name) !=
+                                  sg->members.end() &&
                               config::address_owner(other));
         }
         slot& s = instances_[static_cast<std::size_t>(find(vi.vrrp.name))];
-        for (const auto& t : config::tracked_interfaces(vi, group, owner)) {
+        for (const auto& t : config::tracked_interfaces(vi, sg, owner)) {
             const auto pit = std::find_if(ports.begin(), ports.end(),
                                           [&](const port_info& p) { return p.name == t.port; });
             assert(pit != ports.end());
