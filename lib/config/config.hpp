@@ -117,6 +117,20 @@ struct track_script_ref {
     friend bool operator==(const track_script_ref&, const track_script_ref&) = default;
 };
 
+// One `track_interface` line of a vrrp_instance or vrrp_sync_group
+// (keepalived.conf(5); vrrp_track.c alloc_track_if): a port by its name in
+// `ports`, optionally `weight N [reverse]`. Weight 0 (the default): FAULT
+// while the port's link is down (while up with reverse); otherwise the
+// priority moves by the weight (exec::effect_of, the same rule as
+// track_script). keepalived turns +-254 into +-253, so does the loader.
+struct track_interface_ref {
+    std::string port;
+    int weight = 0; // -253..253
+    bool reverse = false;
+    source_location where;
+    friend bool operator==(const track_interface_ref&, const track_interface_ref&) = default;
+};
+
 // One notify command: keepalived's `notify_master "/path arg" [USER [GROUP]]`,
 // the quoted script split into words.
 struct script_command {
@@ -159,6 +173,7 @@ struct vrrp_instance_config {
     std::string port;           // a port name from `ports` (keepalived: `interface`)
     vrrp::instance_config vrrp; // name, vrid, priority, ... (not yet normalized)
     std::vector<track_script_ref> track_scripts;
+    std::vector<track_interface_ref> track_interfaces;
     notify_config notify;
     source_location where;
 };
@@ -169,6 +184,8 @@ struct vrrp_sync_group_config {
     std::vector<std::string> members; // vrrp instance names
     // keepalived: tracked by every member, weights forced to 0 (FAULT).
     std::vector<track_script_ref> track_scripts;
+    // Tracked by every member with the group's weight (tracked_interfaces()).
+    std::vector<track_interface_ref> track_interfaces;
     notify_config notify;
     source_location where;
 };
@@ -276,6 +293,28 @@ struct config {
 // On success, config::warnings lists what was accepted with a remark.
 result<config> load_file(const std::string& path);
 result<config> load_string(const std::string& text, const std::string& filename = "<string>");
+
+// The ports an instance tracks besides its own (keepalived 2.2.7
+// vrrp_complete_instance() and sync_group_tracking_init()): its own
+// track_interface lines without its own port (already tracked: FAULT) and
+// without repeats (the first line counts), then those of its sync group
+// (`group`, or null): a port the instance tracks already keeps the
+// instance's line when that is unweighted, else takes the group's weight;
+// when a member of the group is an address owner (priority 255) the
+// group's lines are unweighted. One place for these rules: the loaders
+// warn with `notes`, control::vrrp_manager tracks the result.
+struct track_note {
+    source_location where;
+    std::string text;
+    bool of_group = false; // about a line of the sync group (else the instance's)
+};
+std::vector<track_interface_ref> tracked_interfaces(const vrrp_instance_config& instance,
+                                                    const vrrp_sync_group_config* group,
+                                                    bool group_has_owner,
+                                                    std::vector<track_note>* notes = nullptr);
+// keepalived's address owner: priority 255 (written, or from state MASTER
+// without a priority).
+bool address_owner(const vrrp_instance_config& instance);
 
 // Every key the loader accepts, as paths: "ports", "ports[].name",
 // "dataplane.workers", ... Lets tests check that docs/config.md and

@@ -220,13 +220,17 @@ class importer {
     // `script`, notify_*: the arguments joined and split into words.
     std::optional<std::vector<std::string>> command_arg(const std::string& where,
                                                         const statement& st);
-    std::optional<int> weight_arg(const std::string& where, const token& t);
+    std::optional<int> weight_arg(const std::string& where, const token& t, int max = 253);
     // `weight N [reverse]` from args[first]; false on an error.
     bool weight_args(const std::string& where, const statement& st, std::size_t first,
                      std::optional<int>& weight, std::optional<bool>& reverse);
     void track_script(const std::string& where, const statement& st,
                       std::vector<track_script_ref>& out);
     void check_tracks(const std::string& where, const std::vector<track_script_ref>& tracks);
+    void track_interface(const std::string& where, const statement& st,
+                         std::vector<track_interface_ref>& out);
+    std::optional<track_interface_ref> track_interface_line(const std::string& sub,
+                                                            const statement& line);
     void lvs_sync_daemon_interface(instance_draft& d, const statement& st);
     bool sync_option(sync_rules::sync_entry& e, const statement& st, std::size_t& i);
     void finish_sync(const std::vector<vrrp_entry>& instances);
@@ -532,15 +536,17 @@ std::optional<std::vector<std::string>> importer::command_arg(const std::string&
 
 constexpr std::string_view weight_expected = "an integer -253..253";
 
-std::optional<int> importer::weight_arg(const std::string& where, const token& t) {
+std::optional<int> importer::weight_arg(const std::string& where, const token& t, int max) {
     std::string_view text = t.text;
     const bool negative = !text.empty() && text.front() == '-';
     if (negative || (!text.empty() && text.front() == '+')) {
         text.remove_prefix(1);
     }
-    auto v = parse_uint(text, 0, 253);
+    auto v = parse_uint(text, 0, static_cast<std::uint64_t>(max));
     if (!v.ok()) {
-        diag_.error(t.at, where + ": weight " + quote(t.text) + " " + v.message(), weight_expected);
+        diag_.error(t.at, where + ": weight " + quote(t.text) + " " + v.message(),
+                    max == 253 ? std::string(weight_expected)
+                               : "an integer -" + std::to_string(max) + ".." + std::to_string(max));
         return std::nullopt;
     }
     return negative ? -static_cast<int>(*v) : static_cast<int>(*v);
@@ -617,6 +623,73 @@ void importer::track_script(const std::string& where, const statement& st,
             ref.reverse = r;
         }
         out.push_back(std::move(ref));
+    }
+}
+
+// One `PORT [weight N [reverse]]` line of track_interface (vrrp_track.c
+// alloc_track_if(): weight -254..254, +-254 used as +-253 with a warning).
+std::optional<track_interface_ref> importer::track_interface_line(const std::string& sub,
+                                                                  const statement& line) {
+    constexpr std::string_view options = "weight N [reverse], or nothing";
+    track_interface_ref ref;
+    ref.port = line.keyword.text;
+    ref.where = line.keyword.at;
+    const std::string what = sub + " " + ref.port;
+    if (line.has_block) {
+        diag_.error(line.block_at, sub + ": " + quote(ref.port) + " takes no block",
+                    "PORT [weight N [reverse]], one a line");
+        return std::nullopt;
+    }
+    if (line.args.empty()) {
+        return ref;
+    }
+    if (line.args[0].text != "weight") {
+        diag_.error(line.args[0].at, what + ": " + quote(line.args[0].text) + " is not an option",
+                    options);
+        return std::nullopt;
+    }
+    if (line.args.size() < 2) {
+        diag_.error(line.args[0].at, what + ": weight has no value", "an integer -254..254");
+        return std::nullopt;
+    }
+    auto w = weight_arg(what, line.args[1], 254);
+    if (!w) {
+        return std::nullopt;
+    }
+    if (*w == 254 || *w == -254) {
+        *w = *w > 0 ? 253 : -253;
+        diag_.warning(line.args[1].at, what + ": weight cannot be +/-254; " + std::to_string(*w) +
+                                           " is used, as keepalived does");
+    }
+    ref.weight = *w;
+    if (line.args.size() > 2) {
+        if (line.args[2].text != "reverse") {
+            diag_.error(line.args[2].at,
+                        what + ": " + quote(line.args[2].text) + " after the weight",
+                        "reverse, or nothing");
+            return std::nullopt;
+        }
+        ref.reverse = true;
+        if (line.args.size() > 3) {
+            diag_.warning(line.args[3].at, what + ": extra arguments ignored, as keepalived does");
+        }
+    }
+    return ref;
+}
+
+// track_interface { PORT [weight N [reverse]] ... } (vrrp_parser.c
+// vrrp_track_if_handler, vrrp_group_track_if_handler): PORT names one of
+// `ports`, checked with the other VRRP rules (vrrp_rules::check_vrrp).
+void importer::track_interface(const std::string& where, const statement& st,
+                               std::vector<track_interface_ref>& out) {
+    if (!need_block(where, st)) {
+        return;
+    }
+    const std::string sub = kw_subject(where, st);
+    for (const statement& line : st.block) {
+        if (auto ref = track_interface_line(sub, line)) {
+            out.push_back(std::move(*ref));
+        }
     }
 }
 
@@ -1169,8 +1242,13 @@ const block<instance_draft>& instance_block() {
                 flag_row<d>(
                     "higher_prio_send_advert", "higher_prio_send_advert",
                     [](d& x, bool v) { x.higher_prio_send_advert = v; }, "higher_prio_send_advert"),
-                ignored<d>("track_interface",
-                           "no tracking: the instance follows its own port's link"),
+                row<d>(
+                    "track_interface",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.track_interface(where, s, x.entry.cfg.track_interfaces);
+                    },
+                    "{ PORT [weight N [reverse]] ... }: the ports' links change the priority, "
+                    "or FAULT for weight 0"),
                 ignored<d>("track_file", no_tracking),
                 ignored<d>("track_process", no_tracking),
                 ignored<d>("track_bfd", no_tracking),
@@ -1289,7 +1367,13 @@ const block<group_draft>& sync_group_block() {
                     },
                     "{ SCRIPT ... }: tracked by every member with weight 0 (FAULT), as "
                     "keepalived does"),
-                ignored<d>("track_interface", no_tracking),
+                row<d>(
+                    "track_interface",
+                    [](importer& imp, d& g, const std::string& where, const statement& s) {
+                        imp.track_interface(where, s, g.entry.cfg.track_interfaces);
+                    },
+                    "{ PORT [weight N [reverse]] ... }: tracked by every member with its "
+                    "weight"),
                 ignored<d>("track_file", no_tracking),
                 ignored<d>("track_process", no_tracking),
                 ignored<d>("track_bfd", no_tracking),

@@ -1,5 +1,7 @@
 #include "config/vrrp_check.hpp"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 namespace vipgate::config::vrrp_rules {
@@ -161,6 +163,65 @@ void check_instances(diagnostics& diag, const std::vector<port_config>& ports,
     }
 }
 
+void check_track_ports(diagnostics& diag, const std::vector<port_config>& ports,
+                       const std::string& subject, const std::vector<track_interface_ref>& tracks) {
+    for (const auto& t : tracks) {
+        const bool known = std::any_of(ports.begin(), ports.end(),
+                                       [&](const port_config& p) { return p.name == t.port; });
+        if (!known) {
+            diag.error(t.where, subject + ": track_interface: no port named " + quote(t.port),
+                       port_list(ports));
+        }
+    }
+}
+
+// Unknown ports are errors; what tracked_interfaces() drops or changes is a
+// warning (each once, also when several members share a group's line).
+void check_tracking(diagnostics& diag, const std::vector<port_config>& ports,
+                    const std::vector<vrrp_entry>& instances,
+                    const std::vector<vrrp_group_entry>& groups) {
+    for (const auto& e : instances) {
+        if (!e.checked) {
+            check_track_ports(diag, ports, e.subject, e.cfg.track_interfaces);
+        }
+    }
+    for (const auto& g : groups) {
+        if (!g.checked) {
+            check_track_ports(diag, ports, g.subject, g.cfg.track_interfaces);
+        }
+    }
+    std::set<std::pair<std::string, std::string>> said;
+    for (const auto& e : instances) {
+        const vrrp_group_entry* group = nullptr;
+        for (const auto& g : groups) {
+            if (std::find(g.cfg.members.begin(), g.cfg.members.end(), e.cfg.vrrp.name) !=
+                g.cfg.members.end()) {
+                group = &g;
+            }
+        }
+        if (e.checked && (group == nullptr || group->checked)) {
+            continue;
+        }
+        bool owner = false;
+        if (group != nullptr) {
+            for (const auto& m : instances) {
+                const auto& names = group->cfg.members;
+                owner = owner ||
+                        (std::find(names.begin(), names.end(), m.cfg.vrrp.name) != names.end() &&
+                         address_owner(m.cfg));
+            }
+        }
+        std::vector<track_note> notes;
+        (void)tracked_interfaces(e.cfg, group != nullptr ? &group->cfg : nullptr, owner, &notes);
+        for (const auto& n : notes) {
+            const std::string text = (n.of_group ? group->subject : e.subject) + ": " + n.text;
+            if (said.emplace(n.where.to_string(), text).second) {
+                diag.warning(n.where, text);
+            }
+        }
+    }
+}
+
 void check_groups(diagnostics& diag, const std::vector<vrrp_entry>& instances,
                   const std::vector<vrrp_group_entry>& groups) {
     std::map<std::string, const vrrp_entry*, std::less<>> by_name;
@@ -265,6 +326,84 @@ void check_vrrp(diagnostics& diag, const std::vector<port_config>& ports,
                 const std::vector<vrrp_group_entry>& groups) {
     check_instances(diag, ports, instances);
     check_groups(diag, instances, groups);
+    check_tracking(diag, ports, instances, groups);
 }
 
 } // namespace vipgate::config::vrrp_rules
+
+namespace vipgate::config {
+
+bool address_owner(const vrrp_instance_config& instance) {
+    const auto& v = instance.vrrp;
+    return v.priority.value_or(v.initial_state == vrrp::state_hint::master ? 255 : 100) == 255;
+}
+
+std::vector<track_interface_ref> tracked_interfaces(const vrrp_instance_config& instance,
+                                                    const vrrp_sync_group_config* group,
+                                                    bool group_has_owner,
+                                                    std::vector<track_note>* notes) {
+    const auto note = [&](const source_location& at, std::string text, bool of_group) {
+        if (notes != nullptr) {
+            notes->push_back({at, std::move(text), of_group});
+        }
+    };
+    std::vector<track_interface_ref> out;
+    const auto find = [&](const std::string& port) {
+        return std::find_if(out.begin(), out.end(),
+                            [&](const track_interface_ref& t) { return t.port == port; });
+    };
+    for (const auto& t : instance.track_interfaces) {
+        if (t.port == instance.port) {
+            // vrrp.c: "Ignoring track_interface %s since own interface".
+            note(t.where,
+                 "track_interface " + t.port +
+                     " is the instance's own port, whose link it follows already; ignored",
+                 false);
+        } else if (auto it = find(t.port); it != out.end()) {
+            // vrrp_track.c: "duplicate track_interface %s - ignoring".
+            note(t.where,
+                 "duplicate track_interface " + t.port + " (first at " + it->where.to_string() +
+                     "); ignored",
+                 false);
+        } else {
+            out.push_back(t);
+        }
+    }
+    if (group == nullptr) {
+        return out;
+    }
+    for (auto t : group->track_interfaces) {
+        if (group_has_owner && t.weight != 0) {
+            // vrrp.c: "Cannot have weighted track interface '%s' with member
+            // having priority 255 - clearing weight".
+            note(t.where,
+                 "track_interface " + t.port +
+                     ": weight cleared (FAULT while down), a member is an address owner "
+                     "(priority 255), as keepalived does",
+                 true);
+            t.weight = 0;
+        }
+        if (t.port == instance.port) {
+            note(t.where,
+                 "track_interface " + t.port + " is the port of member " + instance.vrrp.name +
+                     ", which follows its link already; ignored for it",
+                 true);
+        } else if (auto it = find(t.port); it != out.end()) {
+            // vrrp.c add_vrrp_to_interface(): "track_interface %s is configured
+            // on VRRP instance and sync group"; the group's weight unless the
+            // instance's line is unweighted.
+            note(t.where,
+                 "track_interface " + t.port + " is also tracked by member " + instance.vrrp.name +
+                     " (at " + it->where.to_string() + "); remove one of them",
+                 true);
+            if (it->weight != 0) {
+                *it = t;
+            }
+        } else {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
+} // namespace vipgate::config

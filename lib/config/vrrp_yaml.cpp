@@ -142,6 +142,84 @@ void read_address_list(diagnostics& d, const YAML::Node& n, const std::string& p
     });
 }
 
+// ---- track_interface ------------------------------------------------------------
+
+constexpr std::string_view track_expected =
+    "a sequence of port names, each a name or a map {port: NAME, weight: -254..254, reverse: "
+    "BOOL}, such as [int0, {port: int1, weight: -20}]";
+constexpr std::string_view weight_expected = "an integer -254..254 (+-254 is used as +-253)";
+
+using track_list = std::vector<track_interface_ref>;
+
+// keepalived's `weight N` of a track_interface line: -254..254, +-254 used
+// as +-253 with a warning (vrrp_track.c alloc_track_if).
+std::optional<int> read_track_weight(diagnostics& d, const YAML::Node& n, const std::string& p) {
+    auto s = read_scalar(d, n, p, weight_expected);
+    if (!s) {
+        return std::nullopt;
+    }
+    std::string_view text = *s;
+    const bool negative = !text.empty() && text.front() == '-';
+    if (negative || (!text.empty() && text.front() == '+')) {
+        text.remove_prefix(1);
+    }
+    auto v = parse_uint(text, 0, 254);
+    if (!v.ok()) {
+        d.error(n, subject(p) + describe(n) + " " + v.message(), weight_expected);
+        return std::nullopt;
+    }
+    int w = static_cast<int>(*v);
+    if (w == 254) {
+        w = 253;
+        d.warning(d.where(n), subject(p) + "cannot be +/-254; " + (negative ? "-" : "") +
+                                  "253 is used, as keepalived does");
+    }
+    return negative ? -w : w;
+}
+
+const std::vector<field<track_interface_ref>>& track_fields() {
+    static const std::vector<field<track_interface_ref>> fields = {
+        required(field<track_interface_ref>{"port", std::string(port_expected),
+                                            [](diagnostics& d, const YAML::Node& n,
+                                               const std::string& p, track_interface_ref& out) {
+                                                if (auto s = read_string(d, n, p, port_expected)) {
+                                                    out.port = std::move(*s);
+                                                    out.where = d.where(n);
+                                                }
+                                            }}),
+        field<track_interface_ref>{"weight", std::string(weight_expected),
+                                   [](diagnostics& d, const YAML::Node& n, const std::string& p,
+                                      track_interface_ref& out) {
+                                       if (auto w = read_track_weight(d, n, p)) {
+                                           out.weight = *w;
+                                       }
+                                   }},
+        bool_field<track_interface_ref>("reverse", &track_interface_ref::reverse),
+    };
+    return fields;
+}
+
+// track_interface: [PORT | {port, weight, reverse}, ...]; the names are
+// checked against `ports` by vrrp_rules::check_vrrp().
+void read_track_interfaces(diagnostics& d, const YAML::Node& n, const std::string& p,
+                           track_list& out) {
+    read_sequence(d, n, p, track_expected, 0, [&](const YAML::Node& item, const std::string& ip) {
+        track_interface_ref t;
+        t.where = d.where(item);
+        if (item.IsMap()) {
+            const std::size_t before = d.count();
+            if (read_fields(d, item, ip, track_fields(), t) && d.count() == before) {
+                out.push_back(std::move(t));
+            }
+            return;
+        }
+        if (auto s = read_string(d, item, ip, track_expected)) {
+            t.port = std::move(*s);
+            out.push_back(std::move(t));
+        }
+    });
+}
+
 // ---- authentication ----
 
 struct auth_draft {
@@ -313,6 +391,11 @@ const std::vector<field<instance_draft>>& instance_fields() {
                  }),
         bool_key("lower_prio_no_advert", &v::lower_prio_no_advert),
         bool_key("higher_prio_send_advert", &v::higher_prio_send_advert),
+        field<instance_draft>{
+            "track_interface", std::string(track_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, instance_draft& out) {
+                read_track_interfaces(d, n, p, out.entry.cfg.track_interfaces);
+            }},
     };
     return fields;
 }
@@ -347,6 +430,11 @@ const std::vector<field<vrrp_group_entry>>& group_fields() {
                                   }
                               });
             }}),
+        field<vrrp_group_entry>{
+            "track_interface", std::string(track_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, vrrp_group_entry& out) {
+                read_track_interfaces(d, n, p, out.cfg.track_interfaces);
+            }},
     };
     return fields;
 }
@@ -439,6 +527,10 @@ void append_schema_keys(std::vector<std::string>& keys) {
     }
     for (const auto& k : field_keys(group_fields())) {
         keys.push_back("vrrp_sync_groups[]." + std::string(k));
+    }
+    for (const auto& k : field_keys(track_fields())) {
+        keys.push_back("vrrp_instances[].track_interface[]." + std::string(k));
+        keys.push_back("vrrp_sync_groups[].track_interface[]." + std::string(k));
     }
 }
 

@@ -92,8 +92,38 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
             return make_error("vrrp sync group " + g.name + ": " + r.message());
         }
     }
+    m->add_link_tracks(cfg, ports);
     m->unknown_seen_.assign(vrrp::reject_reason_count, 0);
     return m;
+}
+
+// Each instance's track_interface ports, with its sync group's
+// (config::tracked_interfaces() holds keepalived's rules; the loaders
+// checked that every name is a port).
+void vrrp_manager::add_link_tracks(const config::config& cfg, const std::vector<port_info>& ports) {
+    for (const auto& vi : cfg.vrrp_instances) {
+        const config::vrrp_sync_group_config* sg = nullptr;
+        for (const auto& g : cfg.vrrp_sync_groups) {
+            if (std::find(g.members.begin(), g.members.end(), vi.vrrp.name) != g.members.end()) {
+                sg = &g;
+            }
+        }
+        bool owner = false;
+        for (const auto& other : cfg.vrrp_instances) {
+            owner = owner || (sg != nullptr &&
+                              std::find(sg->members.begin(), sg->members.end(), other.vrrp.name) !=
+                                  sg->members.end() &&
+                              config::address_owner(other));
+        }
+        slot& s = instances_[static_cast<std::size_t>(find(vi.vrrp.name))];
+        for (const auto& t : config::tracked_interfaces(vi, sg, owner)) {
+            const auto pit = std::find_if(ports.begin(), ports.end(),
+                                          [&](const port_info& p) { return p.name == t.port; });
+            assert(pit != ports.end());
+            s.links.push_back(
+                {static_cast<std::uint16_t>(pit - ports.begin()), t.port, t.weight, t.reverse});
+        }
+    }
 }
 
 result<void> vrrp_manager::add_group(const std::string& name, std::vector<std::size_t> members) {
@@ -123,8 +153,10 @@ int vrrp_manager::find(const std::string& name) const {
 }
 
 void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
+    link_up_ = link_up;
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& s = instances_[i];
+        retrack(now, i); // a weight-0 tracked port that is down: FAULT at start
         std::vector<vrrp::action> acts;
         s.inst->start(tp(now), acts);
         if (s.port < link_up.size() && !link_up[s.port]) {
@@ -142,6 +174,7 @@ void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
 std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<bool>& link_up,
                                 const shell& sh) {
     unsigned kept = 0, started = 0, stopped = 0;
+    link_up_ = link_up;
     // Shut down what goes away or changes.
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& old = instances_[i];
@@ -178,6 +211,8 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
         n.owns_vips = old.owns_vips;
         n.reject_seen = old.reject_seen;
         n.row = old.row; // counters stay with the instance
+        n.scripts = old.scripts;
+        n.script_reason = old.script_reason;
         fresh[j] = false;
         ++kept;
     }
@@ -227,6 +262,7 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     groups_ = std::move(next.groups_);
     host_.ownership_changed();
     for (std::size_t j = 0; j < instances_.size(); ++j) {
+        retrack(now, j); // the tracked ports may have changed
         if (!fresh[j]) {
             continue;
         }
@@ -337,13 +373,40 @@ void vrrp_manager::notify_scripts(usec now, std::size_t idx, const vrrp::notify&
 
 void vrrp_manager::track_one(usec now, std::size_t idx, const exec::track_effect& e,
                              const std::string& reason) {
+    instances_[idx].scripts = e;
+    instances_[idx].script_reason = reason;
+    retrack(now, idx);
+}
+
+// keepalived's total_priority and num_script_if_fault over the instance's
+// tracked objects: each track_interface port is a tracked object whose
+// state is its link (up: OK), with the same rule as a script
+// (exec::effect_of; vrrp_track.c initialise_interface_tracking_priorities),
+// all summed by exec::add. A port not seen yet counts as up.
+void vrrp_manager::retrack(usec now, std::size_t idx) {
+    slot& s = instances_[idx];
+    exec::track_effect links;
+    std::string culprit;
+    for (const auto& l : s.links) {
+        const bool up = l.port >= link_up_.size() || link_up_[l.port];
+        const auto e = exec::effect_of(l.weight, l.reverse,
+                                       up ? exec::script_status::ok : exec::script_status::failed);
+        if (e.fault && culprit.empty()) {
+            culprit = l.name + (up ? " up (reverse)" : " down");
+        }
+        exec::add(links, e);
+    }
+    exec::track_effect total = s.scripts;
+    exec::add(total, links);
     std::vector<vrrp::action> acts;
-    vrrp::instance& in = *instances_[idx].inst;
-    in.set_track_delta(tp(now), e.priority_delta, acts);
-    const bool fault = e.fault || e.pending;
-    const std::string why = e.pending ? "waiting for track scripts"
-                            : fault   ? "track script " + reason + " failed"
-                                      : "track scripts OK";
+    vrrp::instance& in = *s.inst;
+    in.set_track_delta(tp(now), total.priority_delta, acts);
+    const bool fault = total.fault || total.pending;
+    const std::string why = s.scripts.pending ? "waiting for track scripts"
+                            : s.scripts.fault ? "track script " + s.script_reason + " failed"
+                            : links.fault     ? "tracked interface " + culprit
+                            : s.links.empty() ? "track scripts OK"
+                                              : "tracked scripts and interfaces OK";
     in.set_fault(tp(now), fault, why, acts);
     after_input(now, idx, acts);
 }
@@ -486,7 +549,16 @@ std::optional<usec> vrrp_manager::next_deadline() const {
 }
 
 void vrrp_manager::link_changed(usec now, std::uint16_t port, bool up) {
+    if (port >= link_up_.size()) {
+        link_up_.resize(port + 1u, true);
+    }
+    link_up_[port] = up;
     for (std::size_t i = 0; i < instances_.size(); ++i) {
+        const auto& links = instances_[i].links;
+        if (std::any_of(links.begin(), links.end(),
+                        [&](const slot::link_track& l) { return l.port == port; })) {
+            retrack(now, i); // track_interface
+        }
         if (instances_[i].port != port) {
             continue;
         }

@@ -80,7 +80,8 @@ class vrrp_manager {
     void set_scripts(script_manager* s) { scripts_ = s; }
     // track_script results: each instance's priority delta, or FAULT
     // (weight 0 failing, or still unknown: keepalived does not let such an
-    // instance become master before the script has reported).
+    // instance become master before the script has reported). Combined
+    // with the instance's track_interface ports (retrack()).
     void apply_tracking(usec now, const std::vector<exec::instance_changed>& changes);
     // Every instance's current effect (at start and after a reload).
     void apply_all_tracking(usec now, const script_manager& s);
@@ -130,6 +131,16 @@ class vrrp_manager {
         std::uint64_t reject_log_suppressed = 0;
         usec reject_log_window{0};
         unsigned reject_log_count = 0;
+        // track_interface (config::tracked_interfaces): port index, weight.
+        struct link_track {
+            std::uint16_t port = 0;
+            std::string name;
+            int weight = 0;
+            bool reverse = false;
+        };
+        std::vector<link_track> links;
+        exec::track_effect scripts; // the track_scripts' total (script_manager)
+        std::string script_reason;  // the script behind its last change
     };
 
     // One vrrp_sync_group: its sync_group runs over its members' instance
@@ -143,6 +154,10 @@ class vrrp_manager {
     };
     void track_one(usec now, std::size_t idx, const exec::track_effect& e,
                    const std::string& reason);
+    // Applies everything the instance tracks: its scripts' total and its
+    // ports' links, summed by exec::add (keepalived's total_priority).
+    void retrack(usec now, std::size_t idx);
+    void add_link_tracks(const config::config& cfg, const std::vector<port_info>& ports);
     void notify_scripts(usec now, std::size_t idx, const vrrp::notify& n);
 
     vrrp_manager(vrrp_host& host) : host_(host) {}
@@ -165,6 +180,7 @@ class vrrp_manager {
     script_manager* scripts_ = nullptr;
     std::vector<slot> instances_;
     std::vector<group> groups_;
+    std::vector<bool> link_up_; // per port, as the control plane saw it last
     vrrp_tx_counters tx_;
     std::vector<std::uint8_t> frame_buf_ = std::vector<std::uint8_t>(2048);
     usec unknown_log_window_{0};

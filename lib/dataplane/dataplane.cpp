@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "dataplane/flow_rules.hpp"
+#include "dataplane/kernel_link.hpp"
 #include "dataplane/worker_ctx.hpp"
 #include "lb/owner.hpp"
 
@@ -649,14 +650,22 @@ const worker_stats& dataplane::stats(unsigned w) const {
     return workers_.at(w)->stats;
 }
 
+// An af_packet port's link is also the kernel interface's carrier
+// (kernel_link.hpp: DPDK 22.11's net_af_packet always says up).
 link_state dataplane::link(std::uint16_t port_index) const {
+    const port_info& p = ports_.at(port_index);
     link_state out;
     rte_eth_link l{};
-    if (rte_eth_link_get_nowait(ports_.at(port_index).port_id, &l) == 0) {
+    if (rte_eth_link_get_nowait(p.port_id, &l) == 0) {
         out.up = l.link_status == RTE_ETH_LINK_UP;
         out.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
         out.full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
     }
+    std::optional<bool> kernel;
+    if (auto iface = af_packet_iface(p.device)) {
+        kernel = read_kernel_link(*iface);
+    }
+    out.up = port_link_up(out.up, kernel);
     return out;
 }
 

@@ -21,13 +21,13 @@ std::string result_text(const std::string& name, script_status to, const exit_st
     return head + "failed (" + describe(st) + ")";
 }
 
-void add(track_effect& total, const track_effect& e) {
+} // namespace
+
+void add(track_effect& total, const track_effect& e) noexcept {
     total.priority_delta += e.priority_delta;
     total.fault = total.fault || e.fault;
     total.pending = total.pending || e.pending;
 }
-
-} // namespace
 
 result<void> validate(const script_config& cfg) {
     if (cfg.name.empty()) {

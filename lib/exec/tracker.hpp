@@ -66,6 +66,12 @@ struct track_effect {
 // weight 0 means FAULT while failing (while OK with reverse). Before the
 // first result nothing is added, and a weight-0 script holds the instance.
 track_effect effect_of(int weight, bool reverse, script_status s) noexcept;
+// Several tracked objects on one instance (keepalived's total_priority and
+// num_script_if_fault): the deltas add up, any fault or pending counts.
+// track_interface uses effect_of() and add() too (control::vrrp_manager),
+// with a port's link up as ok and down as failed (vrrp_track.c
+// initialise_interface_tracking_priorities() is the script rule).
+void add(track_effect& total, const track_effect& e) noexcept;
 
 // --- Actions --------------------------------------------------------------
 // A script changed state; `reason` is keepalived's log line

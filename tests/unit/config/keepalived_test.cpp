@@ -198,15 +198,16 @@ TEST(KeepalivedImport, RealisticFileWithIncludeRoundTrips) {
     EXPECT_EQ(r->vrrp_sync_groups[0].members, (std::vector<std::string>{"VI_EXT", "VI_INT"}));
     EXPECT_EQ(r->vrrp_sync_groups[0].where.to_string(), int_path + ":16:1");
 
-    // Exactly the two ignored keywords, each with file:line:column.
+    // Exactly two warnings (an ignored keyword, a track_interface of the
+    // instance's own port), each with file:line:column.
     ASSERT_EQ(r->warnings.size(), 2u) << joined(r->warnings);
     EXPECT_EQ(r->warnings[0].rfind(main_path + ":10:5: global_defs: notification_email is not "
                                                "supported by vipgate; ignored (with its block)",
                                    0),
               0u)
         << r->warnings[0];
-    EXPECT_EQ(r->warnings[1].rfind(main_path + ":28:5: vrrp_instance VI_EXT: track_interface is "
-                                               "not supported by vipgate",
+    EXPECT_EQ(r->warnings[1].rfind(main_path + ":28:23: vrrp_instance VI_EXT: track_interface "
+                                               "ext0 is the instance's own port",
                                    0),
               0u)
         << r->warnings[1];
@@ -385,7 +386,6 @@ struct ignored_case {
 };
 
 const ignored_case ignored_cases[] = {
-    {"track_interface", "track_interface { ext0 }", false, "track_interface is not supported"},
     {"track_file", "track_file { f }", false, "track_file is not supported"},
     {"notify_deleted", "notify_deleted /bin/true", false, "notify_deleted is not supported"},
     {"smtp_alert", "smtp_alert", false, "smtp_alert is not supported"},
@@ -500,9 +500,10 @@ TEST(KeepalivedImport, SyncGroupKeywordsAreWarned) {
                                                    "not supported by vipgate"),
               1u)
         << joined(r->warnings);
-    EXPECT_EQ(count_containing(r->warnings, path + ":8:2: vrrp_sync_group G: track_interface is "
-                                                   "not supported"),
-              1u);
+    EXPECT_EQ(count_containing(r->warnings, path + ":8:20: vrrp_sync_group G: track_interface "
+                                                   "ext0 is the port of member VI_1"),
+              1u)
+        << joined(r->warnings);
     EXPECT_EQ(count_containing(r->warnings, path + ":9:2: vrrp_sync_group G: a second group "
                                                    "list; ignored"),
               1u);
