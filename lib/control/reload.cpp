@@ -139,6 +139,9 @@ result<std::string> control_plane::reload(const config::config& next) {
     checked_.clear();
     health_.reset();
     start_health_checks();
+    // MISC_CHECKs restart too (same rule; a run still going is left to the
+    // runner and its result dropped).
+    start_misc_checks(nullptr);
     resolve_next_hops();
     snapshot_dirty_ = true;
     publish_if_dirty();
