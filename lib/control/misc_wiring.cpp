@@ -135,7 +135,7 @@ void control_plane::apply_misc(misc_slot& m, const exec::misc_step& st) {
         const auto v = exec::interpret_misc(*last, m.dynamic);
         m.successes += v.up ? 1 : 0;
         m.timeouts += last->kind == exec::end_kind::timed_out ? 1 : 0;
-        m.reason = exec::describe(*last);
+        m.reason = exec::succeeded(*last) ? "succeeded" : exec::describe(*last);
         if (auto w = m.checker->dynamic_weight()) {
             m.reason += ": weight " + std::to_string(*w) + " (misc_dynamic)";
         }
