@@ -191,10 +191,16 @@ class control_plane : public vrrp_host {
         std::size_t vs = 0, rs = 0;
         std::unique_ptr<exec::misc_checker> checker;
         bool dynamic = false;               // misc_dynamic
+        std::string key; // service, real server, command and settings: kept by a reload if equal
         std::string reason = "not run yet"; // the last run's end, for show health
         std::uint64_t runs = 0, successes = 0, timeouts = 0;
     };
     void start_misc_checks(std::vector<std::string>* warnings);
+    // A checker of `old` with this key (taken from it: a reload keeps it
+    // running; counted in `kept`), else a new one.
+    misc_slot misc_slot_for(std::vector<misc_slot>& old, std::string key,
+                            const exec::misc_check_config& c, std::size_t vs, std::size_t rs,
+                            bool dynamic, std::size_t& kept);
     void poll_misc(usec now, const std::vector<exec::finished>& done);
     void apply_misc(misc_slot& m, const exec::misc_step& st);
     void misc_rows(std::vector<health_row>& rows) const;

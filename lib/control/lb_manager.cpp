@@ -125,6 +125,9 @@ void carry_runtime_state(const std::vector<vs_state>& old, std::vector<vs_state>
             nr.health_reason = orr->health_reason;
             nr.health_since = orr->health_since;
             nr.transitions = orr->transitions;
+            // A MISC_CHECK that the reload keeps keeps its weight; one it
+            // restarts drops it (control_plane::start_misc_checks()).
+            nr.dynamic_weight = orr->dynamic_weight;
             ++n.carried;
         }
     }

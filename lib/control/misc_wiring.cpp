@@ -59,21 +59,57 @@ void hand_over(const std::vector<std::string>& found, std::vector<std::string>* 
     }
 }
 
+// What makes a checker the same across a reload: where it runs and what it
+// runs, with which settings (not warmup: a kept checker has warmed up).
+std::string misc_key(const std::string& vs, const config::real_server_entry& r,
+                     const exec::misc_check_config& c) {
+    std::string k = vs + ' ' + r.rs.address.to_string() + ':' + std::to_string(r.rs.port) + '\x1e';
+    for (const auto& w : c.cmd.argv) {
+        k += w + '\x1f';
+    }
+    k += c.cmd.user ? std::to_string(c.cmd.user->uid) + ':' + std::to_string(c.cmd.user->gid)
+                    : std::string("-");
+    for (const usec d : {c.delay_loop, c.misc_timeout.value_or(usec{-1}), c.delay_before_retry}) {
+        k += ' ' + std::to_string(d.count());
+    }
+    return k + ' ' + std::to_string(c.retry) + (c.dynamic ? " d" : " -");
+}
+
 } // namespace
+
+control_plane::misc_slot control_plane::misc_slot_for(std::vector<misc_slot>& old, std::string key,
+                                                      const exec::misc_check_config& c,
+                                                      std::size_t vs, std::size_t rs,
+                                                      bool dynamic, std::size_t& kept) {
+    for (auto& o : old) {
+        if (o.checker && o.key == key) {
+            misc_slot same = std::move(o);
+            same.vs = vs;
+            same.rs = rs;
+            ++kept;
+            return same;
+        }
+    }
+    // A new or changed checker starts without a misc_dynamic weight.
+    lb_->set_dynamic_weight(vs, rs, std::nullopt);
+    return {vs, rs, std::make_unique<exec::misc_checker>(*runner_, c, now()), dynamic,
+            std::move(key)};
+}
 
 // Every MISC_CHECK of every real server (not of draining ones). A script that
 // may not run (unknown user, not executable, unsafe with
 // enable_script_security) is refused with its reason and the real server is
 // checked by its other checkers only, as keepalived disables the checker.
 void control_plane::start_misc_checks(std::vector<std::string>* warnings) {
+    std::vector<misc_slot> old = std::move(misc_);
     misc_.clear();
     if (!lb_ || !runner_ || !files_) {
         return;
     }
     std::random_device rd;
     std::mt19937 jitter(rd());
-    const usec t = now();
     std::vector<std::string> found;
+    std::size_t kept = 0;
     auto& services = lb_->services();
     for (std::size_t i = 0; i < services.size(); ++i) {
         const auto& vs = services[i];
@@ -97,14 +133,15 @@ void control_plane::start_misc_checks(std::vector<std::string>* warnings) {
                     found.push_back(what + ": " + v.message() + " - disabling");
                     continue;
                 }
-                misc_.push_back(
-                    {i, j, std::make_unique<exec::misc_checker>(*runner_, c, t), m.dynamic});
+                misc_.push_back(misc_slot_for(old, misc_key(vs.cfg.name, r.cfg, c), c, i, j,
+                                              m.dynamic, kept));
             }
         }
     }
     hand_over(found, warnings);
     if (!misc_.empty()) {
-        spdlog::info("health checks: {} MISC_CHECK checker(s)", misc_.size());
+        spdlog::info("health checks: {} MISC_CHECK checker(s), {} kept running", misc_.size(),
+                     kept);
     }
 }
 

@@ -294,21 +294,39 @@ TEST(ControlMisc, SeveralCheckersMustAllBeUp) {
     EXPECT_EQ(r.rs_reason(), "Misc check by [/bin/false] succeeded.");
 }
 
-// A reload restarts the checkers; a server that was down stays down until
-// its script succeeds again (keepalived's alpha).
-TEST(ControlMisc, AReloadRestartsTheCheckersAndKeepsADownServerDown) {
-    const auto cfg = yaml("{type: misc, misc_path: /bin/true, warmup: 0s}");
-    rig r(cfg);
+// A reload keeps an unchanged checker running (its state, schedule and a run
+// in flight); a changed one restarts, down if the server was down
+// (keepalived's alpha), so one success brings it back.
+TEST(ControlMisc, AReloadKeepsAnUnchangedCheckerAndRestartsAChangedOne) {
+    const auto same = yaml("{type: misc, misc_path: /bin/true, warmup: 0s}");
+    rig r(same);
     r.advance(100ms);
     r.runner->exit("/bin/true", 1);
     r.advance(100ms);
     ASSERT_FALSE(r.rs().up);
-    auto rl = r.cp->reload(cfg);
+    r.advance(1900ms);
+    ASSERT_EQ(r.runner->runs.size(), 2u) << "the second run is going";
+
+    auto rl = r.cp->reload(same);
     ASSERT_TRUE(rl.ok()) << rl.message();
     r.advance(100ms);
+    EXPECT_EQ(r.runner->runs.size(), 2u) << "kept: no new run";
+    r.runner->exit("/bin/true", 0); // the run started before the reload
+    r.advance(100ms);
+    EXPECT_TRUE(r.rs().up);
+    EXPECT_EQ(r.health()["probes"], 2u);
+
+    r.advance(2s);
+    r.runner->exit("/bin/true", 1);
+    r.advance(100ms);
+    ASSERT_FALSE(r.rs().up);
+    rl = r.cp->reload(yaml("{type: misc, misc_path: \"/bin/true changed\", warmup: 0s}"));
+    ASSERT_TRUE(rl.ok()) << rl.message();
+    r.advance(100ms);
+    ASSERT_EQ(r.runner->runs.size(), 4u) << "changed: a new checker runs at once";
+    EXPECT_EQ(r.runner->runs[3].cmd.argv, (std::vector<std::string>{"/bin/true", "changed"}));
     EXPECT_FALSE(r.rs().up);
-    EXPECT_EQ(r.health()["state"], "DOWN");
-    ASSERT_EQ(r.runner->runs.size(), 2u) << "the new checker ran at once";
+    EXPECT_EQ(r.health()["probes"], 0u);
     r.runner->exit("/bin/true", 0);
     r.advance(100ms);
     EXPECT_TRUE(r.rs().up);
