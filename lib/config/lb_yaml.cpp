@@ -244,8 +244,7 @@ bool check_kind(diagnostics& d, const YAML::Node& n, const std::string& p, check
     const bool misc = c.type == "misc";
     const auto& other = misc ? c.tcp_key : c.misc_key;
     if (other) {
-        d.error(other->second,
-                subject(other->first) + "is not a key of a " + c.type + " check",
+        d.error(other->second, subject(other->first) + "is not a key of a " + c.type + " check",
                 misc ? "misc_path, misc_timeout, misc_dynamic, user, warmup, delay_loop, retry, "
                        "delay_before_retry"
                      : "connect_ip, connect_port, connect_timeout, delay_loop, retry, "
@@ -277,14 +276,15 @@ const std::vector<field<check_draft>>& check_fields() {
                         out.type = *s;
                         return;
                     }
-                    constexpr std::string_view later[] = {"http", "https", "ssl",     "smtp",
-                                                          "dns",  "udp",   "ping",    "file",
+                    constexpr std::string_view later[] = {"http", "https",    "ssl",    "smtp",
+                                                          "dns",  "udp",      "ping",   "file",
                                                           "bfd",  "http_get", "ssl_get"};
                     for (auto l : later) {
                         if (*s == l) {
                             d.error(n,
                                     subject(p) + describe(n) +
-                                        " checks are not supported yet (only tcp and misc are implemented)",
+                                        " checks are not supported yet (only tcp and misc are "
+                                        "implemented)",
                                     lb_rules::check_type_expected);
                             return;
                         }

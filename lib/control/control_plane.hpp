@@ -190,7 +190,7 @@ class control_plane : public vrrp_host {
     struct misc_slot {
         std::size_t vs = 0, rs = 0;
         std::unique_ptr<exec::misc_checker> checker;
-        bool dynamic = false;               // misc_dynamic
+        bool dynamic = false; // misc_dynamic
         std::string key; // service, real server, command and settings: kept by a reload if equal
         std::string reason = "not run yet"; // the last run's end, for show health
         std::uint64_t runs = 0, successes = 0, timeouts = 0;

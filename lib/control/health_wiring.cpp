@@ -187,16 +187,20 @@ void control_plane::update_rs_health(std::size_t vs, std::size_t rs, bool report
     if (!lb_) {
         return;
     }
-    bool up = true;
-    for (const auto& [id, where] : checked_) {
-        const auto* c = health_ ? health_->find(id) : nullptr;
-        if (where == std::pair{vs, rs} && c != nullptr && c->current() != health::state::up) {
-            up = false;
+    // A TCP_CHECK alone decides by itself; with MISC_CHECKs every checker's
+    // current verdict counts.
+    bool up = reporter_up;
+    if (has_misc(vs, rs)) {
+        for (const auto& [id, where] : checked_) {
+            const auto* c = health_ ? health_->find(id) : nullptr;
+            if (where == std::pair{vs, rs} && c != nullptr && c->current() != health::state::up) {
+                up = false;
+            }
         }
-    }
-    for (const auto& m : misc_) {
-        if (m.vs == vs && m.rs == rs && !m.checker->is_up()) {
-            up = false;
+        for (const auto& m : misc_) {
+            if (m.vs == vs && m.rs == rs && !m.checker->is_up()) {
+                up = false;
+            }
         }
     }
     lb_->set_health(vs, rs, up,

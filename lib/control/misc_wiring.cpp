@@ -79,8 +79,8 @@ std::string misc_key(const std::string& vs, const config::real_server_entry& r,
 
 control_plane::misc_slot control_plane::misc_slot_for(std::vector<misc_slot>& old, std::string key,
                                                       const exec::misc_check_config& c,
-                                                      std::size_t vs, std::size_t rs,
-                                                      bool dynamic, std::size_t& kept) {
+                                                      std::size_t vs, std::size_t rs, bool dynamic,
+                                                      std::size_t& kept) {
     for (auto& o : old) {
         if (o.checker && o.key == key) {
             misc_slot same = std::move(o);
@@ -133,8 +133,8 @@ void control_plane::start_misc_checks(std::vector<std::string>* warnings) {
                     found.push_back(what + ": " + v.message() + " - disabling");
                     continue;
                 }
-                misc_.push_back(misc_slot_for(old, misc_key(vs.cfg.name, r.cfg, c), c, i, j,
-                                              m.dynamic, kept));
+                misc_.push_back(
+                    misc_slot_for(old, misc_key(vs.cfg.name, r.cfg, c), c, i, j, m.dynamic, kept));
             }
         }
     }

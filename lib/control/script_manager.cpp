@@ -268,10 +268,11 @@ std::string script_manager::signature(const config::config& cfg) {
     return out;
 }
 
-result<exec::command> script_manager::prepare_command(
-    const config::script_globals& globals, const exec::file_system& fs,
-    std::vector<std::string> argv, const std::string& user, const std::string& group,
-    const std::string& what, std::vector<std::string>* warnings) {
+result<exec::command>
+script_manager::prepare_command(const config::script_globals& globals, const exec::file_system& fs,
+                                std::vector<std::string> argv, const std::string& user,
+                                const std::string& group, const std::string& what,
+                                std::vector<std::string>* warnings) {
     const script_env env{globals, fs, warnings};
     return prepare(env, std::move(argv), user, group, what);
 }

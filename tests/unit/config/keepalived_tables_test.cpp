@@ -162,7 +162,8 @@ TEST(KeepalivedTables, UnsupportedKeywordsAreWarnedWhereTheTablesSay) {
             ASSERT_TRUE(r.ok()) << b.block << " " << k.keyword << ": " << r.message();
             // A checker vipgate lacks is warned about with the real server.
             const std::string unsupported = std::string(k.keyword) + " is not supported by vipgate";
-            const std::string checker = std::string(k.keyword) + ": only TCP_CHECK and MISC_CHECK are implemented";
+            const std::string checker =
+                std::string(k.keyword) + ": only TCP_CHECK and MISC_CHECK are implemented";
             bool found = false;
             for (const auto& w : r->warnings) {
                 found = found || w.find(unsupported) != std::string::npos ||

@@ -465,31 +465,32 @@ INSTANTIATE_TEST_SUITE_P(EachKeyword, KeepalivedLbWarning, ::testing::ValuesIn(w
 // several checkers on one real server.
 TEST(KeepalivedLb, MiscCheckWithEveryKeywordNextToATcpCheck) {
     temp_dir dir;
-    const std::string path = dir.write("keepalived.conf", "vrrp_instance VI_1 {\n"
-                                                          "    interface ext0\n"
-                                                          "    virtual_router_id 1\n"
-                                                          "    virtual_ipaddress { 10.0.0.9 }\n"
-                                                          "}\n" +
-                                                              vs_open +
-                                                              "    delay_loop 4\n"
-                                                              "    delay_before_retry 2\n"
-                                                              "    real_server 10.1.0.5 80 {\n"
-                                                              "        TCP_CHECK { }\n"
-                                                              "        MISC_CHECK {\n"
-                                                              "            misc_path \"/usr/lib/check.sh 10.1.0.5 80\"\n"
-                                                              "            misc_timeout 3\n"
-                                                              "            misc_dynamic\n"
-                                                              "            user nobody nogroup\n"
-                                                              "            nb_get_retry 2\n"
-                                                              "            delay_before_retry 0.5\n"
-                                                              "            delay_loop 7\n"
-                                                              "            warmup 1.5\n"
-                                                              "        }\n"
-                                                              "        MISC_CHECK {\n"
-                                                              "            misc_path /bin/true\n"
-                                                              "        }\n"
-                                                              "    }\n"
-                                                              "}\n");
+    const std::string path =
+        dir.write("keepalived.conf", "vrrp_instance VI_1 {\n"
+                                     "    interface ext0\n"
+                                     "    virtual_router_id 1\n"
+                                     "    virtual_ipaddress { 10.0.0.9 }\n"
+                                     "}\n" +
+                                         vs_open +
+                                         "    delay_loop 4\n"
+                                         "    delay_before_retry 2\n"
+                                         "    real_server 10.1.0.5 80 {\n"
+                                         "        TCP_CHECK { }\n"
+                                         "        MISC_CHECK {\n"
+                                         "            misc_path \"/usr/lib/check.sh 10.1.0.5 80\"\n"
+                                         "            misc_timeout 3\n"
+                                         "            misc_dynamic\n"
+                                         "            user nobody nogroup\n"
+                                         "            nb_get_retry 2\n"
+                                         "            delay_before_retry 0.5\n"
+                                         "            delay_loop 7\n"
+                                         "            warmup 1.5\n"
+                                         "        }\n"
+                                         "        MISC_CHECK {\n"
+                                         "            misc_path /bin/true\n"
+                                         "        }\n"
+                                         "    }\n"
+                                         "}\n");
     auto r = import_keepalived(path, base());
     ASSERT_TRUE(r.ok()) << r.message();
     EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
@@ -655,8 +656,7 @@ const error_case error_cases[] = {
     {"misc_retry_word", misc_open + "            retry often\n        }\n    }\n}\n",
      "F:13:19: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: retry 'often' is "
      "not an integer"},
-    {"misc_nb_get_retry_negative",
-     misc_open + "            nb_get_retry -1\n        }\n    }\n}\n",
+    {"misc_nb_get_retry_negative", misc_open + "            nb_get_retry -1\n        }\n    }\n}\n",
      "F:13:26: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: nb_get_retry "
      "'-1'"},
     {"misc_delay_before_retry_range",

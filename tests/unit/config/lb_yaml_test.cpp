@@ -690,31 +690,39 @@ const error_case error_cases[] = {
      "expected a script and its arguments"},
     {"misc_path_not_a_string", one_vs + "        check: {type: misc, misc_path: [a, b]}\n",
      "<string>:19:40: virtual_servers[0].real_servers[0].check.misc_path: "},
-    {"misc_timeout_word", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                   "misc_timeout: soon}\n",
+    {"misc_timeout_word",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_timeout: soon}\n",
      "virtual_servers[0].real_servers[0].check.misc_timeout: 'soon'"},
-    {"misc_timeout_range", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                    "misc_timeout: 25h}\n",
+    {"misc_timeout_range",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_timeout: 25h}\n",
      "virtual_servers[0].real_servers[0].check.misc_timeout: '25h' is out of range"},
-    {"misc_dynamic_word", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                   "misc_dynamic: maybe}\n",
+    {"misc_dynamic_word",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_dynamic: maybe}\n",
      "virtual_servers[0].real_servers[0].check.misc_dynamic: 'maybe'"},
-    {"misc_user_three_words", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                       "user: a b c}\n",
+    {"misc_user_three_words",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "user: a b c}\n",
      "virtual_servers[0].real_servers[0].check.user: 'a b c' is not a user and an optional "
      "group; expected a user name, optionally followed by a group name"},
-    {"misc_warmup_range", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                   "warmup: 25h}\n",
+    {"misc_warmup_range",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "warmup: 25h}\n",
      "virtual_servers[0].real_servers[0].check.warmup: '25h' is out of range"},
-    {"misc_retry_negative", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                     "retry: -1}\n",
+    {"misc_retry_negative",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "retry: -1}\n",
      "virtual_servers[0].real_servers[0].check.retry: '-1'"},
-    {"misc_with_connect_port", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                        "connect_port: 80}\n",
+    {"misc_with_connect_port",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "connect_port: 80}\n",
      "virtual_servers[0].real_servers[0].check.connect_port: is not a key of a misc check; "
      "expected misc_path, misc_timeout"},
-    {"misc_with_connect_timeout", one_vs + "        check: {type: misc, misc_path: /bin/true, "
-                                           "connect_timeout: 1s}\n",
+    {"misc_with_connect_timeout",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "connect_timeout: 1s}\n",
      "virtual_servers[0].real_servers[0].check.connect_timeout: is not a key of a misc check"},
     {"tcp_with_misc_path", one_vs + "        check: {type: tcp, misc_path: /bin/true}\n",
      "virtual_servers[0].real_servers[0].check.misc_path: is not a key of a tcp check; expected "

@@ -247,10 +247,9 @@ TEST(ControlMisc, AScriptThatCannotRunIsRefusedWithItsReason) {
 
 // keepalived: a real server with several checkers is up only while all are.
 TEST(ControlMisc, SeveralCheckersMustAllBeUp) {
-    auto base = config::load_string(
-        "ports:\n"
-        "  - {name: ext0, device: net_null0, address: 10.1.0.2/24}\n"
-        "  - {name: int0, device: net_null1, address: 10.2.0.2/24}\n");
+    auto base = config::load_string("ports:\n"
+                                    "  - {name: ext0, device: net_null0, address: 10.1.0.2/24}\n"
+                                    "  - {name: int0, device: net_null1, address: 10.2.0.2/24}\n");
     ASSERT_TRUE(base.ok()) << base.message();
     const std::string path = ::testing::TempDir() + "/misc_test.conf";
     FILE* f = std::fopen(path.c_str(), "w");
