@@ -138,6 +138,7 @@ struct check_draft {
     std::optional<net::ipv4_addr> connect_ip;
     std::optional<std::uint16_t> connect_port;
     lb_rules::misc_entry misc;
+    bool path_written = false; // misc_path given (maybe with a wrong value: already an error)
     // The first key of the other kind (checked once the type is known).
     std::optional<std::pair<std::string, YAML::Node>> tcp_key, misc_key;
 };
@@ -180,6 +181,7 @@ void add_misc_fields(std::vector<field<check_draft>>& f) {
         "misc_path", std::string(misc_path_expected),
         [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
             note_key(out.misc_key, p, n);
+            out.path_written = true;
             auto v = read_string(d, n, p, misc_path_expected);
             if (!v) {
                 return;
@@ -252,7 +254,9 @@ bool check_kind(diagnostics& d, const YAML::Node& n, const std::string& p, check
         return false;
     }
     if (misc && !c.misc.have_path) {
-        d.error(n, subject(p) + "a misc check has no misc_path", misc_path_expected);
+        if (!c.path_written) {
+            d.error(n, subject(p) + "a misc check has no misc_path", misc_path_expected);
+        }
         return false;
     }
     if (misc) {
