@@ -202,6 +202,7 @@ class control_plane : public vrrp_host {
                             const exec::misc_check_config& c, std::size_t vs, std::size_t rs,
                             bool dynamic, std::size_t& kept);
     void poll_misc(usec now, const std::vector<exec::finished>& done);
+    void release_unchecked();
     void apply_misc(misc_slot& m, const exec::misc_step& st);
     void misc_rows(std::vector<health_row>& rows) const;
 

@@ -7,6 +7,7 @@
 // (update_rs_health). Nothing here waits for a process.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "control/control_plane.hpp"
@@ -139,6 +140,7 @@ void control_plane::start_misc_checks(std::vector<std::string>* warnings) {
         }
     }
     hand_over(found, warnings);
+    release_unchecked();
     if (!misc_.empty()) {
         spdlog::info("health checks: {} MISC_CHECK checker(s), {} kept running", misc_.size(),
                      kept);
@@ -185,6 +187,25 @@ void control_plane::apply_misc(misc_slot& m, const exec::misc_step& st) {
     }
     if (!st.reason.empty()) {
         update_rs_health(m.vs, m.rs, m.checker->is_up(), st.reason);
+    }
+}
+
+// A real server left without any checker (a reload removed its checks, or
+// its script was refused) is always up, as one never checked: a DOWN it got
+// from a checker that is gone would otherwise stay for good.
+void control_plane::release_unchecked() {
+    auto& services = lb_->services();
+    for (std::size_t i = 0; i < services.size(); ++i) {
+        for (std::size_t j = 0; j < services[i].rs.size(); ++j) {
+            const auto& r = services[i].rs[j];
+            const bool tcp = std::any_of(checked_.begin(), checked_.end(), [&](const auto& c) {
+                return c.second == std::pair{i, j};
+            });
+            if (!r.healthy && !r.draining_since && !tcp && !has_misc(i, j)) {
+                lb_->set_health(i, j, true, "no check configured", now());
+                snapshot_dirty_ = true;
+            }
+        }
     }
 }
 

@@ -331,5 +331,23 @@ TEST(ControlMisc, AReloadKeepsAnUnchangedCheckerAndRestartsAChangedOne) {
     EXPECT_TRUE(r.rs().up);
 }
 
+// A reload that removes the only check of a down server leaves it always up
+// (checked by nothing), not down for good.
+TEST(ControlMisc, AReloadRemovingTheCheckOfADownServerBringsItUp) {
+    rig r(yaml("{type: misc, misc_path: /bin/true, warmup: 0s}"));
+    r.advance(100ms);
+    r.runner->exit("/bin/true", 1);
+    r.advance(100ms);
+    ASSERT_FALSE(r.rs().up);
+    auto plain = config::load_string(ports_and_service);
+    ASSERT_TRUE(plain.ok()) << plain.message();
+    auto rl = r.cp->reload(plain.value());
+    ASSERT_TRUE(rl.ok()) << rl.message();
+    r.advance(100ms);
+    EXPECT_TRUE(r.rs().up);
+    EXPECT_EQ(r.rs_reason(), "no check configured");
+    EXPECT_TRUE(r.cp->report_health().empty());
+}
+
 } // namespace
 } // namespace vipgate::control
