@@ -218,6 +218,24 @@ struct tcp_check_config {
     std::chrono::milliseconds delay_loop{60000};
 };
 
+// keepalived's MISC_CHECK (man keepalived.conf, MISC_CHECK; check_misc.c):
+// a script whose exit status is the verdict. Several per real server; a
+// real server is up only while every one of its checkers is up.
+struct misc_check_config {
+    std::vector<std::string> argv;                      // misc_path, split into words
+    std::optional<std::chrono::milliseconds> timeout;   // misc_timeout; unset: delay_loop
+    bool dynamic = false;                               // misc_dynamic: exit 2..255 sets weight
+    std::string user;                                   // "" = global_defs script_user
+    std::string group;                                  // "" = the user's group
+    std::uint32_t retry = 0;                            // MISC_CHECK's default is 0
+    std::chrono::milliseconds delay_before_retry{1000}; // keepalived default 1 s
+    std::chrono::milliseconds delay_loop{60000};        // resolved as for TCP_CHECK
+    // First run after a random delay up to this (keepalived's warmup); unset:
+    // vipgate's spread (at most a second).
+    std::optional<std::chrono::milliseconds> warmup;
+    source_location where;
+};
+
 // As the loader leaves it, keepalived's inheritance resolved (check_data.c):
 // rs.port is never 0 (the service's port when none was written);
 // inhibit_on_failure is the real server's own, else the virtual server's;
@@ -227,6 +245,7 @@ struct real_server_entry {
     lb::real_server_config rs;             // address, port, weight
     bool inhibit_on_failure = false;       // on failure: weight 0 instead of removal
     std::optional<tcp_check_config> check; // none: always up
+    std::vector<misc_check_config> misc_checks;
     source_location where;
 };
 

@@ -86,7 +86,7 @@ struct script_draft {
 
 struct rs_draft {
     lb_rules::rs_entry entry;
-    std::vector<token> other_checkers; // HTTP_GET, MISC_CHECK, ...: warned at the end
+    std::vector<token> other_checkers; // HTTP_GET, SSL_GET, ...: warned at the end
 };
 
 struct vs_draft {
@@ -215,6 +215,7 @@ class importer {
     void real_server(vs_draft& d, const statement& st);
     void sorry_server(vs_draft& d, const statement& st);
     void tcp_check(rs_draft& r, const statement& st);
+    void misc_check(rs_draft& r, const statement& st);
     void lvs_sync_daemon(const statement& st);
     void vrrp_script(const statement& st);
     // `script`, notify_*: the arguments joined and split into words.
@@ -1678,6 +1679,12 @@ const block<rs_draft>& rs_block() {
                         imp.tcp_check(x, s);
                     },
                     "check: {type: tcp} (a second one: warning)"),
+                row<d>(
+                    "MISC_CHECK",
+                    [](importer& imp, d& x, const std::string&, const statement& s) {
+                        imp.misc_check(x, s);
+                    },
+                    "check: {type: misc}; several allowed, all must succeed"),
                 ignored<d>("notify_up", no_notify),
                 ignored<d>("notify_down", no_notify),
                 ignored<d>("smtp_alert", no_email),
@@ -1699,7 +1706,8 @@ const block<rs_draft>& rs_block() {
                  [](importer&, d& x, const std::string&, const statement& s) {
                      x.other_checkers.push_back(s.keyword);
                  },
-                 "only TCP_CHECK is implemented: a warning, the block is skipped", false});
+                 "only TCP_CHECK and MISC_CHECK are implemented: a warning, the block is skipped",
+                 false});
         }
         return tbl;
     }();
@@ -1740,6 +1748,73 @@ const block<rs_draft>& tcp_check_block() {
         append(
             tbl.keywords,
             check_timing<d>([](d& x) -> lb_rules::check_settings& { return x.entry.check; }, true));
+        return tbl;
+    }();
+    return b;
+}
+
+// MISC_CHECK { ... } (man keepalived.conf, MISC_CHECK; check_misc.c): the
+// keywords of keepalived's checkers without connection keywords. Read into
+// the real server's last misc entry (misc_check() appends it).
+const block<rs_draft>& misc_check_block() {
+    using d = rs_draft;
+    static const block<rs_draft> b = [] {
+        block<rs_draft> tbl{
+            "MISC_CHECK",
+            "real_server",
+            unknown_is::unknown,
+            {
+                row<d>(
+                    "misc_path",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (auto words = imp.command_arg(where, s)) {
+                            x.entry.misc.back().cfg.argv = std::move(*words);
+                            x.entry.misc.back().have_path = true;
+                        }
+                    },
+                    "the command (quoted with its arguments); exit 0 is up"),
+                ms_row<d>(
+                    "misc_timeout", lb_rules::misc_timeout_spec, "",
+                    [](d& x, milliseconds v) { x.entry.misc.back().cfg.timeout = v; },
+                    "seconds before a run is killed and failed (default: delay_loop)"),
+                flag_row<d>(
+                    "misc_dynamic", "", [](d& x, bool v) { x.entry.misc.back().cfg.dynamic = v; },
+                    "exit 1 is down, 2..255 up with weight status - 2"),
+                row<d>(
+                    "user",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (!imp.no_block(where, s)) {
+                            return;
+                        }
+                        if (s.args.empty() || s.args.size() > 2) {
+                            imp.diag_.error(s.keyword.at,
+                                            kw_subject(where, s) + (s.args.empty()
+                                                                        ? " has no value"
+                                                                        : " has too many values"),
+                                            "user USER [GROUP]");
+                            return;
+                        }
+                        x.entry.misc.back().cfg.user = s.args[0].text;
+                        x.entry.misc.back().cfg.group =
+                            s.args.size() > 1 ? s.args[1].text : std::string{};
+                    },
+                    "USER [GROUP]: run as this user (default: global_defs script_user)"),
+                ms_row<d>(
+                    "warmup", lb_rules::warmup_spec, "",
+                    [](d& x, milliseconds v) { x.entry.misc.back().cfg.warmup = v; },
+                    "the first run after a random delay up to this many seconds"),
+                ignored<d>("connect_timeout", "a MISC_CHECK has no connection: misc_timeout"),
+                ignored<d>("alpha", alpha_why),
+                ignored<d>("log_all_failures"),
+            }};
+        // delay_loop, retry (nb_get_retry), delay_before_retry.
+        for (auto& k : check_timing<d>(
+                 [](d& x) -> lb_rules::check_settings& { return x.entry.misc.back().check; },
+                 true)) {
+            if (k.name != "connect_timeout") {
+                tbl.keywords.push_back(std::move(k));
+            }
+        }
         return tbl;
     }();
     return b;
@@ -2199,12 +2274,14 @@ void importer::real_server(vs_draft& d, const statement& st) {
         rs_name += ':';
         rs_name += std::to_string(e.cfg.rs.port);
     }
+    const char* checked_by = e.has_check && e.misc.empty() ? " is checked by its TCP_CHECK only"
+                             : e.has_check || !e.misc.empty()
+                                 ? " is checked by its TCP_CHECK and MISC_CHECK blocks only"
+                                 : " is treated as always up";
     for (const token& t : r.other_checkers) {
-        diag_.warning(
-            t.at,
-            e.subject + ": " + t.text + ": only TCP_CHECK is implemented; real server " + rs_name +
-                (e.has_check ? " is checked by its TCP_CHECK only" : " is treated as always up") +
-                " (ignored with its block)");
+        diag_.warning(t.at, e.subject + ": " + t.text +
+                                ": only TCP_CHECK and MISC_CHECK are implemented; real server " +
+                                rs_name + checked_by + " (ignored with its block)");
     }
     d.entry.rs.push_back(std::move(e));
 }
@@ -2216,6 +2293,24 @@ void importer::tcp_check(rs_draft& r, const statement& st) {
     }
     e.has_check = true;
     read_block(tcp_check_block(), r, e.subject + ": TCP_CHECK", st.block);
+}
+
+void importer::misc_check(rs_draft& r, const statement& st) {
+    lb_rules::rs_entry& e = r.entry;
+    if (!need_block(e.subject, st)) {
+        return;
+    }
+    const std::string where = e.subject + ": MISC_CHECK";
+    e.misc.emplace_back();
+    e.misc.back().cfg.where = st.keyword.at;
+    read_block(misc_check_block(), r, where, st.block);
+    if (!e.misc.back().have_path) {
+        // keepalived drops such a checker ("Misc check with no script
+        // specified"); vipgate refuses it.
+        diag_.error(st.keyword.at, where + " has no misc_path",
+                    "misc_path \"/path/to/script [ARGS]\" inside MISC_CHECK { ... }");
+        e.misc.pop_back();
+    }
 }
 
 // ---- lvs_sync_daemon ------------------------------------------------------------------
@@ -2437,7 +2532,7 @@ std::vector<block_doc> keyword_tables() {
             doc_of(instance_block()),   doc_of(authentication_block()),
             doc_of(sync_group_block()), doc_of(script_block()),
             doc_of(vs_block()),         doc_of(rs_block()),
-            doc_of(tcp_check_block())};
+            doc_of(tcp_check_block()),  doc_of(misc_check_block())};
 }
 
 std::string imported_blocks() {

@@ -252,6 +252,19 @@ void resolve(vs_entry& e) {
         } else {
             out.check.reset();
         }
+        out.misc_checks.clear();
+        for (const misc_entry& m : r.misc) {
+            misc_check_config c = m.cfg;
+            c.delay_loop =
+                m.check.delay_loop.value_or(r.defaults.delay_loop.value_or(e.cfg.delay_loop));
+            // keepalived's MISC_CHECK default_retry is 0 (check_misc.c).
+            c.retry =
+                m.check.retry.value_or(r.defaults.retry.value_or(e.defaults.retry.value_or(0)));
+            c.delay_before_retry =
+                m.check.delay_before_retry.value_or(r.defaults.delay_before_retry.value_or(
+                    e.defaults.delay_before_retry.value_or(builtin.delay_before_retry)));
+            out.misc_checks.push_back(std::move(c));
+        }
         s.real_servers.push_back(out.rs);
         e.cfg.real_servers.push_back(std::move(out));
     }

@@ -51,12 +51,13 @@ result<net::ipv4_addr> parse_netmask(std::string_view text);
 
 // keepalived's checker blocks other than TCP_CHECK: known, not implemented
 // (the keepalived importer warns about each).
-inline constexpr std::array<std::string_view, 9> other_keepalived_checkers = {
-    "HTTP_GET",  "SSL_GET",    "MISC_CHECK", "SMTP_CHECK", "DNS_CHECK",
+inline constexpr std::array<std::string_view, 8> other_keepalived_checkers = {
+    "HTTP_GET",  "SSL_GET",    "SMTP_CHECK", "DNS_CHECK",
     "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
 
 inline constexpr std::string_view check_type_expected =
-    "tcp (a TCP connect, keepalived's TCP_CHECK; other checkers are not supported yet)";
+    "tcp (a TCP connect, keepalived's TCP_CHECK) or misc (a script, keepalived's MISC_CHECK); "
+    "other checkers are not supported yet";
 
 // Value ranges, the same in YAML and keepalived.conf.
 inline constexpr std::uint64_t max_weight = 2147483647;        // keepalived: 0..2^31-1
@@ -66,6 +67,9 @@ inline constexpr std::uint64_t max_retry = 1000000;
 inline constexpr duration_spec delay_loop_spec{.min = 10ms, .max = 24h, .granularity = 1ms};
 inline constexpr duration_spec connect_timeout_spec{.min = 10ms, .max = 1h, .granularity = 1ms};
 inline constexpr duration_spec delay_before_retry_spec{.min = 0s, .max = 1h, .granularity = 1ms};
+// MISC_CHECK's misc_timeout (0: the delay_loop, as keepalived) and warmup.
+inline constexpr duration_spec misc_timeout_spec{.min = 0s, .max = 24h, .granularity = 1ms};
+inline constexpr duration_spec warmup_spec{.min = 0s, .max = 24h, .granularity = 1ms};
 
 // ---- entries ---------------------------------------------------------------------
 
@@ -82,6 +86,15 @@ struct check_settings {
 
 using location_map = std::map<std::string, source_location, std::less<>>;
 
+// One MISC_CHECK as written (keepalived.conf block or YAML check with type
+// misc); delay_loop, retry and delay_before_retry are inherited as for the
+// TCP check, with MISC_CHECK's own default retry of 0.
+struct misc_entry {
+    misc_check_config cfg;  // argv, timeout, dynamic, user, group, warmup, where
+    check_settings check;   // written in the checker
+    bool have_path = false; // misc_path was given (a missing one is an error)
+};
+
 struct rs_entry {
     real_server_entry cfg;       // rs.address, rs.port (0 = not written), rs.weight
     std::optional<bool> inhibit; // inhibit_on_failure written here
@@ -90,6 +103,7 @@ struct rs_entry {
     check_settings check;        // written in the checker
     std::optional<net::ipv4_addr> connect_ip;
     std::optional<std::uint16_t> connect_port;
+    std::vector<misc_entry> misc; // MISC_CHECKs, in the order written
     // "virtual_servers[0].real_servers[1]" or
     // "virtual_server 10.0.0.100 80: real_server 10.1.0.5 80".
     std::string subject;

@@ -133,29 +133,162 @@ void record_locations(const diagnostics& d, const YAML::Node& map, lb_rules::loc
 // ---- check -----------------------------------------------------------------------------
 
 struct check_draft {
+    std::string type; // "tcp" or "misc" once read
     check_settings s;
     std::optional<net::ipv4_addr> connect_ip;
     std::optional<std::uint16_t> connect_port;
+    lb_rules::misc_entry misc;
+    bool path_written = false; // misc_path given (maybe with a wrong value: already an error)
+    // The first key of the other kind (checked once the type is known).
+    std::optional<std::pair<std::string, YAML::Node>> tcp_key, misc_key;
 };
+
+constexpr std::string_view misc_path_expected =
+    "a script and its arguments in one string, e.g. \"/etc/keepalived/check.sh arg\"";
+constexpr std::string_view misc_user_expected = "a user name, optionally followed by a group name";
+
+// vrrp_script's and keepalived's rule: the words of the string.
+std::vector<std::string> words_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) {
+            ++i;
+        }
+        std::size_t j = i;
+        while (j < text.size() && text[j] != ' ' && text[j] != '\t') {
+            ++j;
+        }
+        if (j > i) {
+            out.emplace_back(text.substr(i, j - i));
+        }
+        i = j;
+    }
+    return out;
+}
+
+// Remembers that a key of one checker kind was written.
+void note_key(std::optional<std::pair<std::string, YAML::Node>>& slot, const std::string& p,
+              const YAML::Node& n) {
+    if (!slot) {
+        slot.emplace(p, n);
+    }
+}
+
+// The keys only a MISC_CHECK has (man keepalived.conf, MISC_CHECK).
+void add_misc_fields(std::vector<field<check_draft>>& f) {
+    f.push_back(field<check_draft>{
+        "misc_path", std::string(misc_path_expected),
+        [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+            note_key(out.misc_key, p, n);
+            out.path_written = true;
+            auto v = read_string(d, n, p, misc_path_expected);
+            if (!v) {
+                return;
+            }
+            auto words = words_of(*v);
+            if (words.empty()) {
+                d.error(n, subject(p) + "has no command", misc_path_expected);
+                return;
+            }
+            out.misc.cfg.argv = std::move(words);
+            out.misc.have_path = true;
+        }});
+    f.push_back(field<check_draft>{
+        "misc_timeout", lb_rules::misc_timeout_spec.expected() + " (0: the delay_loop)",
+        [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+            note_key(out.misc_key, p, n);
+            if (auto v = read_duration(d, n, p, lb_rules::misc_timeout_spec)) {
+                out.misc.cfg.timeout = std::chrono::duration_cast<milliseconds>(*v);
+            }
+        }});
+    f.push_back(field<check_draft>{
+        "misc_dynamic", std::string(bool_expected),
+        [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+            note_key(out.misc_key, p, n);
+            if (auto v = read_bool(d, n, p)) {
+                out.misc.cfg.dynamic = *v;
+            }
+        }});
+    f.push_back(field<check_draft>{
+        "user", std::string(misc_user_expected),
+        [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+            note_key(out.misc_key, p, n);
+            auto v = read_string(d, n, p, misc_user_expected);
+            if (!v) {
+                return;
+            }
+            auto words = words_of(*v);
+            if (words.empty() || words.size() > 2) {
+                d.error(n, subject(p) + describe(n) + " is not a user and an optional group",
+                        misc_user_expected);
+                return;
+            }
+            out.misc.cfg.user = words[0];
+            out.misc.cfg.group = words.size() > 1 ? words[1] : std::string{};
+        }});
+    f.push_back(field<check_draft>{
+        "warmup", lb_rules::warmup_spec.expected(),
+        [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+            note_key(out.misc_key, p, n);
+            if (auto v = read_duration(d, n, p, lb_rules::warmup_spec)) {
+                out.misc.cfg.warmup = std::chrono::duration_cast<milliseconds>(*v);
+            }
+        }});
+}
+
+// The keys of one kind of check must not appear in the other; a misc check
+// needs misc_path. False after an error.
+bool check_kind(diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& c) {
+    if (c.type.empty()) {
+        return false; // `type` was wrong or missing: already an error
+    }
+    const bool misc = c.type == "misc";
+    const auto& other = misc ? c.tcp_key : c.misc_key;
+    if (other) {
+        d.error(other->second, subject(other->first) + "is not a key of a " + c.type + " check",
+                misc ? "misc_path, misc_timeout, misc_dynamic, user, warmup, delay_loop, retry, "
+                       "delay_before_retry"
+                     : "connect_ip, connect_port, connect_timeout, delay_loop, retry, "
+                       "delay_before_retry");
+        return false;
+    }
+    if (misc && !c.misc.have_path) {
+        if (!c.path_written) {
+            d.error(n, subject(p) + "a misc check has no misc_path", misc_path_expected);
+        }
+        return false;
+    }
+    if (misc) {
+        c.misc.cfg.where = d.where(n);
+        c.misc.check = c.s;
+    }
+    return true;
+}
 
 const std::vector<field<check_draft>>& check_fields() {
     static const std::vector<field<check_draft>> fields = [] {
         std::vector<field<check_draft>> f = {
             required(field<check_draft>{
                 "type", std::string(lb_rules::check_type_expected),
-                [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft&) {
+                [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
                     auto s = read_string(d, n, p, lb_rules::check_type_expected);
-                    if (!s || *s == "tcp") {
+                    if (!s) {
                         return;
                     }
-                    constexpr std::string_view later[] = {"http", "https", "ssl",      "misc",
-                                                          "smtp", "dns",   "udp",      "ping",
-                                                          "file", "bfd",   "http_get", "ssl_get"};
+                    if (*s == "tcp" || *s == "misc") {
+                        out.type = *s;
+                        return;
+                    }
+                    constexpr std::string_view later[] = {"http", "https",    "ssl",    "smtp",
+                                                          "dns",  "udp",      "ping",   "file",
+                                                          "bfd",  "http_get", "ssl_get"};
                     for (auto l : later) {
                         if (*s == l) {
                             d.error(n,
                                     subject(p) + describe(n) +
-                                        " checks are not supported yet (only tcp is implemented)",
+                                        " checks are not supported yet (only tcp and misc are "
+                                        "implemented)",
                                     lb_rules::check_type_expected);
                             return;
                         }
@@ -165,9 +298,20 @@ const std::vector<field<check_draft>>& check_fields() {
                 }}),
         };
         add_check_settings(f, &check_draft::s, true);
+        // connect_timeout is a TCP check's only.
+        for (auto& x : f) {
+            if (x.key == "connect_timeout") {
+                x.read = [read = x.read](diagnostics& d, const YAML::Node& n, const std::string& p,
+                                         check_draft& out) {
+                    note_key(out.tcp_key, p, n);
+                    read(d, n, p, out);
+                };
+            }
+        }
         f.push_back(field<check_draft>{
             "connect_ip", std::string(connect_ip_expected),
             [](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+                note_key(out.tcp_key, p, n);
                 if (auto a = read_unicast(d, n, p, connect_ip_expected)) {
                     out.connect_ip = *a;
                 }
@@ -176,10 +320,12 @@ const std::vector<field<check_draft>>& check_fields() {
         f.push_back(field<check_draft>{
             "connect_port", port.expected(),
             [port](diagnostics& d, const YAML::Node& n, const std::string& p, check_draft& out) {
+                note_key(out.tcp_key, p, n);
                 if (auto v = read_uint(d, n, p, port)) {
                     out.connect_port = static_cast<std::uint16_t>(*v);
                 }
             }});
+        add_misc_fields(f);
         return f;
     }();
     return fields;
@@ -252,7 +398,11 @@ const std::vector<field<rs_entry>>& rs_fields() {
             "check", detail::map_expected(field_keys(check_fields())),
             [](diagnostics& d, const YAML::Node& n, const std::string& p, rs_entry& out) {
                 check_draft c;
-                if (!read_fields(d, n, p, check_fields(), c)) {
+                if (!read_fields(d, n, p, check_fields(), c) || !check_kind(d, n, p, c)) {
+                    return;
+                }
+                if (c.type == "misc") {
+                    out.misc.push_back(std::move(c.misc));
                     return;
                 }
                 out.has_check = true;

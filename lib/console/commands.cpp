@@ -91,6 +91,7 @@ const std::vector<column<control::health_row>> health_columns = {
     {"virtual_server", [](const control::health_row& r) { return r.virtual_server; }},
     {"real_server",
      [](const control::health_row& r) { return control::endpoint_text(r.rs_address, r.rs_port); }},
+    {"checker", [](const control::health_row& r) { return r.checker; }},
     {"state", [](const control::health_row& r) { return std::string(r.up ? "UP" : "DOWN"); }},
     {"reason", [](const control::health_row& r) { return r.reason; }},
     {"probes", [](const control::health_row& r) { return num(r.probes); }},

@@ -58,8 +58,10 @@ void control_plane::add_periodic_tasks() {
     loop_.every("scripts", std::chrono::milliseconds(50), [this](usec t) {
         if (scripts_ && vrrp_) {
             std::vector<exec::instance_changed> changes;
-            scripts_->poll(t, changes);
+            misc_done_.clear();
+            scripts_->poll(t, changes, &misc_done_);
             vrrp_->apply_tracking(t, changes);
+            poll_misc(t, misc_done_); // MISC_CHECK shares the runner
         }
     });
 }
@@ -203,6 +205,7 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
     }
     resolve_next_hops();
     start_health_checks();
+    start_misc_checks(warnings);
     snapshot_dirty_ = true;
     publish_if_dirty();
     if (sync_) {

@@ -12,6 +12,7 @@
 //   neighbours.{hpp,cpp} - neighbour_manager: ARP, notices, resolution
 //   reload.cpp         - reload and what it refuses
 //   health_wiring.cpp  - health checks: probes out, answers in, verdicts to lb
+//   misc_wiring.cpp    - MISC_CHECK scripts through the runner, verdicts to lb
 //   reports.cpp        - report_* and clear_stats
 //   vrrp_manager, lb_manager - VRRP instances, virtual servers
 //
@@ -38,6 +39,7 @@
 #include "control/shell.hpp"
 #include "control/sync_manager.hpp"
 #include "control/vrrp_manager.hpp"
+#include "exec/misc_check.hpp"
 #include "health/monitor.hpp"
 #include "neigh/neighbour_table.hpp"
 
@@ -177,6 +179,32 @@ class control_plane : public vrrp_host {
     void apply_health(const health::actions& a);
     void handle_probe(const punt_view& f);
     bool send_tcp(net::ipv4_addr dst, const net::tcp_spec& tcp, bool& no_route);
+    // A checker of real server (vs, rs) reached a verdict (`reporter_up`):
+    // the real server is up only while all its checkers are (keepalived).
+    void update_rs_health(std::size_t vs, std::size_t rs, bool reporter_up,
+                          const std::string& reason);
+    bool has_misc(std::size_t vs, std::size_t rs) const;
+
+    // MISC_CHECK (misc_wiring.cpp): one exec::misc_checker per MISC_CHECK of
+    // a real server, over the scripts' runner; polled by the "scripts" task.
+    struct misc_slot {
+        std::size_t vs = 0, rs = 0;
+        std::unique_ptr<exec::misc_checker> checker;
+        bool dynamic = false; // misc_dynamic
+        std::string key; // service, real server, command and settings: kept by a reload if equal
+        std::string reason = "not run yet"; // the last run's end, for show health
+        std::uint64_t runs = 0, successes = 0, timeouts = 0;
+    };
+    void start_misc_checks(std::vector<std::string>* warnings);
+    // A checker of `old` with this key (taken from it: a reload keeps it
+    // running; counted in `kept`), else a new one.
+    misc_slot misc_slot_for(std::vector<misc_slot>& old, std::string key,
+                            const exec::misc_check_config& c, std::size_t vs, std::size_t rs,
+                            bool dynamic, std::size_t& kept);
+    void poll_misc(usec now, const std::vector<exec::finished>& done);
+    void release_unchecked();
+    void apply_misc(misc_slot& m, const exec::misc_step& st);
+    void misc_rows(std::vector<health_row>& rows) const;
 
     config::config cfg_;
     shell& sh_;
@@ -199,6 +227,8 @@ class control_plane : public vrrp_host {
     void sync_gate(usec now);
     std::unique_ptr<health::monitor> health_;
     std::map<health::checker_id, std::pair<std::size_t, std::size_t>> checked_; // -> (vs, rs)
+    std::vector<misc_slot> misc_;
+    std::vector<exec::finished> misc_done_; // runs the script manager did not claim
     std::uint64_t reloads_ = 0, reloads_failed_ = 0;
     bool snapshot_dirty_ = false;
     std::uint64_t generation_ = 0;

@@ -3,6 +3,7 @@
 // feeds it the punted answers and hands its verdicts to lb_manager.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "control/control_plane.hpp"
@@ -131,9 +132,8 @@ void control_plane::apply_health(const health::actions& a) {
         if (it == checked_.end() || !lb_) {
             continue;
         }
-        lb_->set_health(it->second.first, it->second.second, ch.change.to == health::state::up,
-                        ch.change.reason, now());
-        snapshot_dirty_ = true;
+        update_rs_health(it->second.first, it->second.second, ch.change.to == health::state::up,
+                         ch.change.reason);
     }
 }
 
@@ -175,16 +175,52 @@ void control_plane::refresh_health_reasons() {
     }
     for (const auto& [id, where] : checked_) {
         const auto* c = health_->find(id);
-        if (c == nullptr || c->stats().last_reason.empty()) {
-            continue;
+        if (c == nullptr || c->stats().last_reason.empty() || has_misc(where.first, where.second)) {
+            continue; // with a MISC_CHECK too: the reason of the last change stays
         }
         lb_->services()[where.first].rs[where.second].health_reason = c->stats().last_reason;
     }
 }
 
+void control_plane::update_rs_health(std::size_t vs, std::size_t rs, bool reporter_up,
+                                     const std::string& reason) {
+    if (!lb_) {
+        return;
+    }
+    // A TCP_CHECK alone decides by itself; with MISC_CHECKs every checker's
+    // current verdict counts.
+    bool up = reporter_up;
+    if (has_misc(vs, rs)) {
+        for (const auto& [id, where] : checked_) {
+            const auto* c = health_ ? health_->find(id) : nullptr;
+            if (where == std::pair{vs, rs} && c != nullptr && c->current() != health::state::up) {
+                up = false;
+            }
+        }
+        for (const auto& m : misc_) {
+            if (m.vs == vs && m.rs == rs && !m.checker->is_up()) {
+                up = false;
+            }
+        }
+    }
+    lb_->set_health(vs, rs, up,
+                    reporter_up && !up ? reason + " (another checker of it is still down)" : reason,
+                    now());
+    snapshot_dirty_ = true;
+}
+
+bool control_plane::has_misc(std::size_t vs, std::size_t rs) const {
+    return std::any_of(misc_.begin(), misc_.end(),
+                       [&](const misc_slot& m) { return m.vs == vs && m.rs == rs; });
+}
+
 std::vector<health_row> control_plane::health_checks() {
     std::vector<health_row> rows;
-    if (!health_ || !lb_) {
+    if (!lb_) {
+        return rows;
+    }
+    if (!health_) {
+        misc_rows(rows);
         return rows;
     }
     refresh_health_reasons();
@@ -199,14 +235,16 @@ std::vector<health_row> control_plane::health_checks() {
         rows.push_back({.virtual_server = vs.cfg.name,
                         .rs_address = rs.cfg.rs.address,
                         .rs_port = rs.cfg.rs.port ? rs.cfg.rs.port : vs.cfg.service.port,
+                        .checker = "TCP_CHECK",
                         .up = c->current() == health::state::up,
-                        .reason = rs.health_reason,
+                        .reason = st.last_reason.empty() ? rs.health_reason : st.last_reason,
                         .probes = st.probes_sent,
                         .successes = st.successes,
                         .timeouts = st.timeouts,
                         .refused = st.refused,
                         .no_route = st.no_route});
     }
+    misc_rows(rows);
     return rows;
 }
 

@@ -62,7 +62,8 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
             r.cfg = rs;
             r.weight = rs.rs.weight;
             r.healthy = true;
-            r.health_reason = rs.check ? "not checked yet" : "no check configured";
+            r.health_reason =
+                rs.check || !rs.misc_checks.empty() ? "not checked yet" : "no check configured";
             r.health_since = now;
             v.rs.push_back(std::move(r));
         }
@@ -124,6 +125,9 @@ void carry_runtime_state(const std::vector<vs_state>& old, std::vector<vs_state>
             nr.health_reason = orr->health_reason;
             nr.health_since = orr->health_since;
             nr.transitions = orr->transitions;
+            // A MISC_CHECK that the reload keeps keeps its weight; one it
+            // restarts drops it (control_plane::start_misc_checks()).
+            nr.dynamic_weight = orr->dynamic_weight;
             ++n.carried;
         }
     }
@@ -212,7 +216,7 @@ result<void> lb_manager::rebuild() {
         c.real_servers.clear();
         for (const auto& r : vs.rs) {
             lb::real_server_config rc = r.cfg.rs;
-            rc.weight = r.enabled && !r.draining_since ? r.weight : 0;
+            rc.weight = r.enabled && !r.draining_since ? r.dynamic_weight.value_or(r.weight) : 0;
             // A failed server leaves scheduling, or with inhibit_on_failure
             // stays listed with weight 0 (keepalived's two behaviours).
             if (!r.healthy) {
@@ -326,6 +330,23 @@ void lb_manager::set_health(std::size_t vs, std::size_t rs, bool up, const std::
         }
     }
     r.health_reason = reason;
+}
+
+void lb_manager::set_dynamic_weight(std::size_t vs, std::size_t rs,
+                                    std::optional<std::uint32_t> weight) {
+    auto& r = services_.at(vs).rs.at(rs);
+    if (r.dynamic_weight == weight) {
+        return;
+    }
+    const auto& s = services_[vs].cfg;
+    const auto shown = [](const std::optional<std::uint32_t>& w, std::uint32_t base) {
+        return std::to_string(w.value_or(base));
+    };
+    spdlog::info("virtual server {}: real server {}:{} weight {} -> {} (misc_dynamic)", s.name,
+                 r.cfg.rs.address.to_string(), r.cfg.rs.port ? r.cfg.rs.port : s.service.port,
+                 shown(r.dynamic_weight, r.weight), shown(weight, r.weight));
+    r.dynamic_weight = weight;
+    dirty_ = true;
 }
 
 std::vector<net::ipv4_addr> lb_manager::next_hops() const {

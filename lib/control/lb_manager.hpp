@@ -33,6 +33,9 @@ class lb_manager {
         std::uint32_t weight = 1; // operator's (starts as configured)
         bool enabled = true;      // operator's enable/disable
         bool healthy = true;      // health-check verdict (true without a check)
+        // MISC_CHECK's misc_dynamic: exit status - 2 replaces `weight` in the
+        // service table while set (keepalived update_svr_wgt()).
+        std::optional<std::uint32_t> dynamic_weight;
         std::string health_reason = "no check configured";
         usec health_since{0};
         std::uint64_t transitions = 0;
@@ -74,6 +77,8 @@ class lb_manager {
     result<void> set_enabled(const std::string& vs, const std::string& rs, bool enabled);
     // Health verdicts (from the checker).
     void set_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason, usec now);
+    // misc_dynamic's weight (unset: the configured / operator's weight again).
+    void set_dynamic_weight(std::size_t vs, std::size_t rs, std::optional<std::uint32_t> weight);
 
     // Also rebases a real-server slot's counters when its owner changed
     // (hence not const).

@@ -139,6 +139,11 @@ result<std::string> control_plane::reload(const config::config& next) {
     checked_.clear();
     health_.reset();
     start_health_checks();
+    // A MISC_CHECK whose service, real server, command and settings did not
+    // change keeps running (state, schedule, a run in flight); another one
+    // restarts as above (a run still going is left to the runner, its
+    // result dropped).
+    start_misc_checks(nullptr);
     resolve_next_hops();
     snapshot_dirty_ = true;
     publish_if_dirty();

@@ -277,6 +277,7 @@ json to_json(const std::vector<health_row>& rows) {
         json o = json::object();
         o["virtual_server"] = h.virtual_server;
         o["real_server"] = endpoint_text(h.rs_address, h.rs_port);
+        o["checker"] = h.checker;
         o["state"] = h.up ? "UP" : "DOWN";
         o["reason"] = h.reason;
         o["probes"] = h.probes;

@@ -63,13 +63,18 @@ struct arp_row {
     std::uint32_t probes = 0;
 };
 
-// `show health`: one checked real server.
+// `show health`: one checker of a real server (a real server with several
+// checkers has several rows; it is up only while all of them are).
 struct health_row {
     std::string virtual_server;
     net::ipv4_addr rs_address;
     std::uint16_t rs_port = 0;
-    bool up = false;
-    std::string reason; // the last probe's outcome
+    std::string checker; // keepalived's block: "TCP_CHECK", "MISC_CHECK"
+    bool up = false;     // this checker's verdict
+    // The last probe's outcome; a MISC_CHECK's last run: "succeeded",
+    // "exited with status 1", "timed out", ...
+    std::string reason;
+    // A MISC_CHECK counts its runs as probes; refused and no_route stay 0.
     std::uint64_t probes = 0, successes = 0, timeouts = 0, refused = 0, no_route = 0;
 };
 

@@ -268,14 +268,25 @@ std::string script_manager::signature(const config::config& cfg) {
     return out;
 }
 
-void script_manager::poll(usec now, std::vector<exec::instance_changed>& changes) {
+result<exec::command>
+script_manager::prepare_command(const config::script_globals& globals, const exec::file_system& fs,
+                                std::vector<std::string> argv, const std::string& user,
+                                const std::string& group, const std::string& what,
+                                std::vector<std::string>* warnings) {
+    const script_env env{globals, fs, warnings};
+    return prepare(env, std::move(argv), user, group, what);
+}
+
+void script_manager::poll(usec now, std::vector<exec::instance_changed>& changes,
+                          std::vector<exec::finished>* others) {
     std::vector<exec::tracker_action> acts;
     std::vector<exec::notify_action> nacts;
     done_.clear();
     runner_.poll(now, done_);
     for (const auto& f : done_) {
-        if (!tracker_.on_finished(f, acts)) {
-            dispatcher_.on_finished(f, now, nacts);
+        if (!tracker_.on_finished(f, acts) && !dispatcher_.on_finished(f, now, nacts) &&
+            others != nullptr) {
+            others->push_back(f);
         }
     }
     tracker_.tick(now, acts);

@@ -54,7 +54,10 @@ class script_manager {
     bool empty() const { return tracked_ == 0 && notify_.empty(); }
 
     // Starts due runs, collects ended ones; appends what instances must do.
-    void poll(usec now, std::vector<exec::instance_changed>& changes);
+    // Runs of the shared runner that are not this manager's (MISC_CHECK)
+    // are appended to `others` (dropped when it is null).
+    void poll(usec now, std::vector<exec::instance_changed>& changes,
+              std::vector<exec::finished>* others = nullptr);
     // The current effect of the tracked scripts on an instance.
     exec::track_effect effect(const std::string& instance) const {
         return tracker_.effect(instance);
@@ -69,6 +72,19 @@ class script_manager {
 
     // `show scripts`: each vrrp_script's status and counters, the notify counters.
     json report() const;
+
+    // The command one script runs as, with the rules of every keepalived
+    // script (vrrp_script, notify, MISC_CHECK): its own user, else
+    // global_defs script_user, else vipgate's; a bare name searched in PATH
+    // (a warning); exec::check_script's security rules (an unsafe script is
+    // refused with enable_script_security, else a warning). An error, which
+    // starts with `what`, says why it must not run.
+    static result<exec::command> prepare_command(const config::script_globals& globals,
+                                                 const exec::file_system& fs,
+                                                 std::vector<std::string> argv,
+                                                 const std::string& user, const std::string& group,
+                                                 const std::string& what,
+                                                 std::vector<std::string>* warnings);
 
   private:
     explicit script_manager(exec::runner& r) : runner_(r), tracker_(r), dispatcher_(r) {}

@@ -69,7 +69,7 @@ TEST(KeepalivedTables, ImportedBlocksNameWhatIsImported) {
         }
     }
     for (std::string_view block : {"global_defs", "vrrp_instance", "vrrp_sync_group",
-                                   "virtual_server", "real_server", "TCP_CHECK"}) {
+                                   "virtual_server", "real_server", "TCP_CHECK", "MISC_CHECK"}) {
         EXPECT_TRUE(names(block)) << block << " in: " << summary;
     }
 }
@@ -121,6 +121,10 @@ virtual_server 10.0.0.100 80 {
         TCP_CHECK {
             @TCP_CHECK
         }
+        MISC_CHECK {
+            misc_path /bin/true
+            @MISC_CHECK
+        }
         @real_server
     }
     @virtual_server
@@ -158,7 +162,8 @@ TEST(KeepalivedTables, UnsupportedKeywordsAreWarnedWhereTheTablesSay) {
             ASSERT_TRUE(r.ok()) << b.block << " " << k.keyword << ": " << r.message();
             // A checker vipgate lacks is warned about with the real server.
             const std::string unsupported = std::string(k.keyword) + " is not supported by vipgate";
-            const std::string checker = std::string(k.keyword) + ": only TCP_CHECK is implemented";
+            const std::string checker =
+                std::string(k.keyword) + ": only TCP_CHECK and MISC_CHECK are implemented";
             bool found = false;
             for (const auto& w : r->warnings) {
                 found = found || w.find(unsupported) != std::string::npos ||

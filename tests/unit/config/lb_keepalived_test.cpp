@@ -282,19 +282,20 @@ const std::string vs_open = "virtual_server 10.0.0.9 80 {\n"
                             "    lb_algo rr\n"
                             "    lb_kind NAT\n";
 const std::string rs_open = vs_open + "    real_server 10.1.0.5 80 {\n"; // line 10
+// Lines 11-12: a MISC_CHECK with its script; a case continues at line 13.
+const std::string misc_open = rs_open + "        MISC_CHECK {\n            misc_path /bin/true\n";
 
 const warning_case warning_cases[] = {
-    // Checkers other than TCP_CHECK.
+    // Checkers other than TCP_CHECK and MISC_CHECK.
     {"http_get", rs_open + "        HTTP_GET {\n url { path /health }\n }\n    }\n}\n",
-     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: HTTP_GET: only TCP_CHECK is "
-     "implemented; real server 10.1.0.5:80 is treated as always up (ignored with its block)",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: HTTP_GET: only TCP_CHECK and "
+     "MISC_CHECK are implemented; real server 10.1.0.5:80 is treated as always up (ignored with "
+     "its block)",
      1},
     {"ssl_get", rs_open + "        SSL_GET { url { path / } }\n    }\n}\n",
-     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: SSL_GET: only TCP_CHECK is "
-     "implemented; real server 10.1.0.5:80 is treated as always up",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: SSL_GET: only TCP_CHECK and "
+     "MISC_CHECK are implemented; real server 10.1.0.5:80 is treated as always up",
      1},
-    {"misc_check", rs_open + "        MISC_CHECK { misc_path /bin/true }\n    }\n}\n",
-     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: only TCP_CHECK", 1},
     {"smtp_check", rs_open + "        SMTP_CHECK { helo_name x }\n    }\n}\n",
      "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: SMTP_CHECK: only TCP_CHECK", 1},
     {"dns_check", rs_open + "        DNS_CHECK { name example.com }\n    }\n}\n",
@@ -305,8 +306,34 @@ const warning_case warning_cases[] = {
      "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: PING_CHECK: only TCP_CHECK", 1},
     {"http_get_next_to_tcp_check",
      rs_open + "        TCP_CHECK { connect_timeout 2 }\n        HTTP_GET { }\n    }\n}\n",
-     "F:12:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: HTTP_GET: only TCP_CHECK is "
-     "implemented; real server 10.1.0.5:80 is checked by its TCP_CHECK only",
+     "F:12:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: HTTP_GET: only TCP_CHECK and "
+     "MISC_CHECK are implemented; real server 10.1.0.5:80 is checked by its TCP_CHECK only",
+     1},
+    {"http_get_next_to_misc_check",
+     rs_open + "        MISC_CHECK {\n            misc_path /bin/true\n        }\n"
+               "        HTTP_GET { }\n    }\n}\n",
+     "F:14:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: HTTP_GET: only TCP_CHECK and "
+     "MISC_CHECK are implemented; real server 10.1.0.5:80 is checked by its TCP_CHECK and "
+     "MISC_CHECK blocks only",
+     1},
+    // Inside MISC_CHECK.
+    {"misc_connect_timeout",
+     rs_open + "        MISC_CHECK {\n            misc_path /bin/true\n"
+               "            connect_timeout 3\n        }\n    }\n}\n",
+     "F:13:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: connect_timeout "
+     "is not supported by vipgate (a MISC_CHECK has no connection: misc_timeout); ignored",
+     1},
+    {"misc_alpha",
+     rs_open + "        MISC_CHECK {\n            misc_path /bin/true\n"
+               "            alpha\n        }\n    }\n}\n",
+     "F:13:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: alpha is not "
+     "supported by vipgate",
+     1},
+    {"misc_unknown_keyword",
+     rs_open + "        MISC_CHECK {\n            misc_path /bin/true\n"
+               "            misc_pathx /bin/false\n        }\n    }\n}\n",
+     "F:13:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: unknown keyword "
+     "'misc_pathx'",
      1},
     {"second_tcp_check",
      rs_open + "        TCP_CHECK { connect_port 80 }\n        TCP_CHECK { connect_port 81 }\n"
@@ -434,6 +461,66 @@ TEST_P(KeepalivedLbWarning, WarnsWithFileAndLine) {
 INSTANTIATE_TEST_SUITE_P(EachKeyword, KeepalivedLbWarning, ::testing::ValuesIn(warning_cases),
                          [](const auto& p) { return std::string(p.param.name); });
 
+// MISC_CHECK (man keepalived.conf): every keyword, keepalived's inheritance of
+// delay_loop / retry / delay_before_retry (retry's own default is 0), and
+// several checkers on one real server.
+TEST(KeepalivedLb, MiscCheckWithEveryKeywordNextToATcpCheck) {
+    temp_dir dir;
+    const std::string path =
+        dir.write("keepalived.conf", "vrrp_instance VI_1 {\n"
+                                     "    interface ext0\n"
+                                     "    virtual_router_id 1\n"
+                                     "    virtual_ipaddress { 10.0.0.9 }\n"
+                                     "}\n" +
+                                         vs_open +
+                                         "    delay_loop 4\n"
+                                         "    delay_before_retry 2\n"
+                                         "    real_server 10.1.0.5 80 {\n"
+                                         "        TCP_CHECK { }\n"
+                                         "        MISC_CHECK {\n"
+                                         "            misc_path \"/usr/lib/check.sh 10.1.0.5 80\"\n"
+                                         "            misc_timeout 3\n"
+                                         "            misc_dynamic\n"
+                                         "            user nobody nogroup\n"
+                                         "            nb_get_retry 2\n"
+                                         "            delay_before_retry 0.5\n"
+                                         "            delay_loop 7\n"
+                                         "            warmup 1.5\n"
+                                         "        }\n"
+                                         "        MISC_CHECK {\n"
+                                         "            misc_path /bin/true\n"
+                                         "        }\n"
+                                         "    }\n"
+                                         "}\n");
+    auto r = import_keepalived(path, base());
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
+    ASSERT_EQ(r->virtual_servers.size(), 1u);
+    const real_server_entry& rs = r->virtual_servers[0].real_servers.at(0);
+    EXPECT_TRUE(rs.check.has_value());
+    ASSERT_EQ(rs.misc_checks.size(), 2u);
+    const misc_check_config& m = rs.misc_checks[0];
+    EXPECT_EQ(m.where.to_string(), path + ":14:9");
+    EXPECT_EQ(m.argv, (std::vector<std::string>{"/usr/lib/check.sh", "10.1.0.5", "80"}));
+    EXPECT_EQ(m.timeout, std::optional<milliseconds>(3s));
+    EXPECT_TRUE(m.dynamic);
+    EXPECT_EQ(m.user, "nobody");
+    EXPECT_EQ(m.group, "nogroup");
+    EXPECT_EQ(m.retry, 2u);
+    EXPECT_EQ(m.delay_before_retry, milliseconds{500});
+    EXPECT_EQ(m.delay_loop, milliseconds{7s});
+    EXPECT_EQ(m.warmup, std::optional<milliseconds>(1500ms));
+    const misc_check_config& d = rs.misc_checks[1];
+    EXPECT_EQ(d.argv, (std::vector<std::string>{"/bin/true"}));
+    EXPECT_FALSE(d.timeout.has_value());
+    EXPECT_FALSE(d.dynamic);
+    EXPECT_EQ(d.user, "");
+    EXPECT_EQ(d.retry, 0u);                            // MISC_CHECK's default_retry
+    EXPECT_EQ(d.delay_before_retry, milliseconds{2s}); // the virtual server's
+    EXPECT_EQ(d.delay_loop, milliseconds{4s});         // the virtual server's
+    EXPECT_FALSE(d.warmup.has_value());
+}
+
 // ---- errors name file, line and column -----------------------------------------------------
 
 struct error_case {
@@ -552,6 +639,48 @@ const error_case error_cases[] = {
      rs_open + "        TCP_CHECK { delay_before_retry 3601 }\n    }\n}\n",
      "F:11:40: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: TCP_CHECK: "
      "delay_before_retry '3601' is out of range"},
+    // MISC_CHECK (line 11; its keywords from line 12 on, a case's own at 13)
+    {"misc_check_without_block", rs_open + "        MISC_CHECK\n    }\n}\n",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK has no { ... } "
+     "block"},
+    {"misc_check_without_path",
+     rs_open + "        MISC_CHECK {\n            misc_timeout 5\n        }\n    }\n}\n",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK has no misc_path; "
+     "expected misc_path \"/path/to/script [ARGS]\" inside MISC_CHECK { ... }"},
+    {"misc_path_without_command",
+     rs_open + "        MISC_CHECK {\n            misc_path\n        }\n    }\n}\n",
+     "F:12:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: misc_path has no "
+     "command; expected a script and its arguments"},
+    {"misc_timeout_word", misc_open + "            misc_timeout soon\n        }\n    }\n}\n",
+     "F:13:26: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: misc_timeout "
+     "'soon'"},
+    {"misc_timeout_range", misc_open + "            misc_timeout 86401\n        }\n    }\n}\n",
+     "F:13:26: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: misc_timeout "
+     "'86401' is out of range"},
+    {"misc_dynamic_word", misc_open + "            misc_dynamic maybe\n        }\n    }\n}\n",
+     "F:13:26: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: misc_dynamic "
+     "'maybe' is not a boolean"},
+    {"misc_user_missing", misc_open + "            user\n        }\n    }\n}\n",
+     "F:13:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: user has no "
+     "value; expected user USER [GROUP]"},
+    {"misc_user_three_words", misc_open + "            user a b c\n        }\n    }\n}\n",
+     "F:13:13: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: user has too "
+     "many values; expected user USER [GROUP]"},
+    {"misc_retry_word", misc_open + "            retry often\n        }\n    }\n}\n",
+     "F:13:19: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: retry 'often' is "
+     "not an integer"},
+    {"misc_nb_get_retry_negative", misc_open + "            nb_get_retry -1\n        }\n    }\n}\n",
+     "F:13:26: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: nb_get_retry "
+     "'-1'"},
+    {"misc_delay_before_retry_range",
+     misc_open + "            delay_before_retry 3601\n        }\n    }\n}\n",
+     "F:13:32: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: "
+     "delay_before_retry '3601' is out of range"},
+    {"misc_delay_loop_range", misc_open + "            delay_loop 0\n        }\n    }\n}\n",
+     "F:13:24: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: delay_loop '0' "
+     "is out of range"},
+    {"misc_warmup_word", misc_open + "            warmup later\n        }\n    }\n}\n",
+     "F:13:20: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: MISC_CHECK: warmup 'later'"},
 };
 
 void PrintTo(const error_case& c, std::ostream* os) {

@@ -697,16 +697,62 @@ const error_case error_cases[] = {
     {"check_not_a_map", one_vs + "        check: tcp\n",
      "<string>:19:16: virtual_servers[0].real_servers[0].check: got 'tcp'; expected a map with "
      "keys type, delay_loop, connect_timeout, retry, delay_before_retry, connect_ip, "
-     "connect_port"},
+     "connect_port, misc_path, misc_timeout, misc_dynamic, user, warmup"},
     {"check_missing_type", one_vs + "        check: {connect_timeout: 1s}\n",
      "<string>:19:16: virtual_servers[0].real_servers[0].check: missing required key 'type'; "
      "expected tcp"},
     {"check_http", one_vs + "        check: {type: http}\n",
      "<string>:19:23: virtual_servers[0].real_servers[0].check.type: 'http' checks are not "
-     "supported yet (only tcp is implemented); expected tcp (a TCP connect, keepalived's "
-     "TCP_CHECK"},
-    {"check_misc", one_vs + "        check: {type: misc}\n",
-     "virtual_servers[0].real_servers[0].check.type: 'misc' checks are not supported yet"},
+     "supported yet (only tcp and misc are implemented); expected tcp (a TCP connect, "
+     "keepalived's TCP_CHECK"},
+    {"check_ssl", one_vs + "        check: {type: ssl}\n",
+     "virtual_servers[0].real_servers[0].check.type: 'ssl' checks are not supported yet"},
+    // check, type misc (keepalived's MISC_CHECK)
+    {"misc_without_path", one_vs + "        check: {type: misc}\n",
+     "<string>:19:16: virtual_servers[0].real_servers[0].check: a misc check has no misc_path; "
+     "expected a script and its arguments in one string"},
+    {"misc_path_empty", one_vs + "        check: {type: misc, misc_path: \" \"}\n",
+     "<string>:19:40: virtual_servers[0].real_servers[0].check.misc_path: has no command; "
+     "expected a script and its arguments"},
+    {"misc_path_not_a_string", one_vs + "        check: {type: misc, misc_path: [a, b]}\n",
+     "<string>:19:40: virtual_servers[0].real_servers[0].check.misc_path: "},
+    {"misc_timeout_word",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_timeout: soon}\n",
+     "virtual_servers[0].real_servers[0].check.misc_timeout: 'soon'"},
+    {"misc_timeout_range",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_timeout: 25h}\n",
+     "virtual_servers[0].real_servers[0].check.misc_timeout: '25h' is out of range"},
+    {"misc_dynamic_word",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "misc_dynamic: maybe}\n",
+     "virtual_servers[0].real_servers[0].check.misc_dynamic: 'maybe'"},
+    {"misc_user_three_words",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "user: a b c}\n",
+     "virtual_servers[0].real_servers[0].check.user: 'a b c' is not a user and an optional "
+     "group; expected a user name, optionally followed by a group name"},
+    {"misc_warmup_range",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "warmup: 25h}\n",
+     "virtual_servers[0].real_servers[0].check.warmup: '25h' is out of range"},
+    {"misc_retry_negative",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "retry: -1}\n",
+     "virtual_servers[0].real_servers[0].check.retry: '-1'"},
+    {"misc_with_connect_port",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "connect_port: 80}\n",
+     "virtual_servers[0].real_servers[0].check.connect_port: is not a key of a misc check; "
+     "expected misc_path, misc_timeout"},
+    {"misc_with_connect_timeout",
+     one_vs + "        check: {type: misc, misc_path: /bin/true, "
+              "connect_timeout: 1s}\n",
+     "virtual_servers[0].real_servers[0].check.connect_timeout: is not a key of a misc check"},
+    {"tcp_with_misc_path", one_vs + "        check: {type: tcp, misc_path: /bin/true}\n",
+     "virtual_servers[0].real_servers[0].check.misc_path: is not a key of a tcp check; expected "
+     "connect_ip"},
     {"check_unknown_type", one_vs + "        check: {type: ftp}\n",
      "virtual_servers[0].real_servers[0].check.type: 'ftp' is not a check type"},
     {"check_connect_port_zero", one_vs + "        check: {type: tcp, connect_port: 0}\n",
@@ -744,6 +790,49 @@ TEST_P(LbYamlError, ReportsPositionAndExpectation) {
 
 INSTANTIATE_TEST_SUITE_P(EachKind, LbYamlError, ::testing::ValuesIn(error_cases),
                          [](const auto& p) { return std::string(p.param.name); });
+
+// keepalived's MISC_CHECK as `check: {type: misc}`: every key, and the
+// inheritance (retry's default is MISC_CHECK's 0).
+TEST(LbYaml, MiscCheckSetsEveryKey) {
+    auto r = load_string(one_vs + "        check:\n"
+                                  "          type: misc\n"
+                                  "          misc_path: \"/usr/local/bin/check.sh  10.1.0.5 80\"\n"
+                                  "          misc_timeout: 3s\n"
+                                  "          misc_dynamic: true\n"
+                                  "          user: nobody nogroup\n"
+                                  "          retry: 2\n"
+                                  "          delay_before_retry: 500ms\n"
+                                  "          delay_loop: 7s\n"
+                                  "          warmup: 2s\n"
+                                  "      - address: 10.1.0.6\n"
+                                  "        check: {type: misc, misc_path: /bin/true}\n");
+    ASSERT_TRUE(r.ok()) << r.message();
+    const auto& rs = r->virtual_servers.at(0).real_servers;
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_FALSE(rs[0].check.has_value()); // no TCP check
+    ASSERT_EQ(rs[0].misc_checks.size(), 1u);
+    const misc_check_config& m = rs[0].misc_checks[0];
+    EXPECT_EQ(m.argv, (std::vector<std::string>{"/usr/local/bin/check.sh", "10.1.0.5", "80"}));
+    EXPECT_EQ(m.timeout, std::optional<milliseconds>(3s));
+    EXPECT_TRUE(m.dynamic);
+    EXPECT_EQ(m.user, "nobody");
+    EXPECT_EQ(m.group, "nogroup");
+    EXPECT_EQ(m.retry, 2u);
+    EXPECT_EQ(m.delay_before_retry, milliseconds{500});
+    EXPECT_EQ(m.delay_loop, milliseconds{7s});
+    EXPECT_EQ(m.warmup, std::optional<milliseconds>(2s));
+    EXPECT_EQ(m.where.to_string(), "<string>:20:11");
+    ASSERT_EQ(rs[1].misc_checks.size(), 1u);
+    const misc_check_config& d = rs[1].misc_checks[0];
+    EXPECT_EQ(d.argv, (std::vector<std::string>{"/bin/true"}));
+    EXPECT_FALSE(d.timeout.has_value());
+    EXPECT_FALSE(d.dynamic);
+    EXPECT_EQ(d.user, "");
+    EXPECT_EQ(d.retry, 0u); // MISC_CHECK's default_retry
+    EXPECT_EQ(d.delay_before_retry, milliseconds{1s});
+    EXPECT_EQ(d.delay_loop, milliseconds{60s});
+    EXPECT_FALSE(d.warmup.has_value());
+}
 
 // A value that fails is reported once: the checks that span services do not
 // repeat it (no duplicate-service error for a service whose protocol is bad).

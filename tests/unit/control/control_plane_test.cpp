@@ -529,6 +529,7 @@ TEST(ControlReports, HealthRowsSayDownWithTheReasonAfterAProbeTimeout) {
     EXPECT_EQ(h.virtual_server, "10.1.0.100:80/tcp");
     EXPECT_EQ(h.rs_address, rs_ip);
     EXPECT_EQ(h.rs_port, 8080);
+    EXPECT_EQ(h.checker, "TCP_CHECK");
     EXPECT_FALSE(h.up);
     EXPECT_NE(h.reason.find("timed out"), std::string::npos) << h.reason;
     EXPECT_EQ(h.probes, 1u);
@@ -536,7 +537,7 @@ TEST(ControlReports, HealthRowsSayDownWithTheReasonAfterAProbeTimeout) {
     EXPECT_EQ(h.successes, 0u);
     EXPECT_EQ(dump_json(r.cp->report_health()),
               R"([{"virtual_server":"10.1.0.100:80/tcp","real_server":"10.2.0.11:8080",)"
-              R"("state":"DOWN","reason":")" +
+              R"("checker":"TCP_CHECK","state":"DOWN","reason":")" +
                   h.reason +
                   R"(","probes":1,"successes":0,"timeouts":1,"refused":0,"no_route":0}])");
 }
