@@ -104,7 +104,6 @@ struct vrrp_script_config {
     std::string group;                                // "" = the user's group
     bool init_fail = false;                           // starts KO
     source_location where;
-    friend bool operator==(const vrrp_script_config&, const vrrp_script_config&) = default;
 };
 
 // One `track_script` line of a vrrp_instance or vrrp_sync_group: a
@@ -114,7 +113,6 @@ struct track_script_ref {
     std::optional<int> weight;
     std::optional<bool> reverse;
     source_location where;
-    friend bool operator==(const track_script_ref&, const track_script_ref&) = default;
 };
 
 // One `track_interface` line of a vrrp_instance or vrrp_sync_group
@@ -128,7 +126,6 @@ struct track_interface_ref {
     int weight = 0; // -253..253
     bool reverse = false;
     source_location where;
-    friend bool operator==(const track_interface_ref&, const track_interface_ref&) = default;
 };
 
 // One notify command: keepalived's `notify_master "/path arg" [USER [GROUP]]`,
