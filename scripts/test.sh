@@ -64,7 +64,12 @@ if [ "$RUN_ASAN" = 1 ]; then
     started=$SECONDS
     ASAN_BUILD="${VIPGATE_ASAN_BUILD:-$VIPGATE_ROOT/build-asan}"
     if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
-        meson setup "$ASAN_BUILD" --buildtype=debugoptimized -Dtests=true \
+        # -O1 -g1 (line tables): stack traces keep file:line, and the tree
+        # compiles in less than half the CPU time of debugoptimized's -O2 -g
+        # (control_plane.cpp: 36 s against 80 s user), which was 31 of the
+        # test command's 45 minutes on a 2-CPU VM.
+        meson setup "$ASAN_BUILD" --buildtype=plain -Doptimization=1 -Ddebug=false \
+            -Dc_args=-g1 -Dcpp_args=-g1 -Dtests=true \
             -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     fi
     if [ -f "$ASAN_BUILD/build.ninja" ]; then
