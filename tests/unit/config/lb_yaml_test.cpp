@@ -777,7 +777,7 @@ const error_case error_cases[] = {
      "'script'; expected a script and its arguments"},
     {"notify_down_user_three_words",
      one_vs + "        notify_down: {script: /bin/true, user: a b c}\n",
-     "<string>:19:49: virtual_servers[0].real_servers[0].notify_down.user: 'a b c' is not a user "
+     "<string>:19:48: virtual_servers[0].real_servers[0].notify_down.user: 'a b c' is not a user "
      "and an optional group; expected a user name, optionally followed by a group name"},
     {"notify_up_unknown_key", one_vs + "        notify_up: {script: /bin/true, group: adm}\n",
      "<string>:19:40: virtual_servers[0].real_servers[0].notify_up: unknown key 'group'"},

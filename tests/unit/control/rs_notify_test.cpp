@@ -97,7 +97,8 @@ std::string service(const std::vector<std::string>& real_servers) {
                             "    port: 80\n"
                             "    protocol: tcp\n"
                             "    delay_loop: 2s\n"
-                            "    real_servers:\n";
+                            "    real_servers:";
+    s += real_servers.empty() ? " []\n" : "\n";
     for (const auto& r : real_servers) {
         s += r;
     }
@@ -195,8 +196,8 @@ TEST(ControlRsNotify, AHealthChangeRunsTheScriptOfTheNewState) {
     const json& x = rep["real_servers"][0];
     EXPECT_EQ(x["virtual_server"], "10.1.0.100:80/tcp");
     EXPECT_EQ(x["real_server"], "10.2.0.11:8080");
-    EXPECT_EQ(x["notify_up"], "/bin/echo up 10.2.0.11");
-    EXPECT_EQ(x["notify_down"], "/bin/echo down 10.2.0.11");
+    EXPECT_EQ(x["notify_up"], "'/bin/echo' 'up' '10.2.0.11'");
+    EXPECT_EQ(x["notify_down"], "'/bin/echo' 'down' '10.2.0.11'");
     EXPECT_EQ(x["up_runs"], 1u);
     EXPECT_EQ(x["down_runs"], 1u);
     EXPECT_EQ(x["failed"], 1u) << "the notify_up exited 3";
@@ -338,6 +339,7 @@ TEST(ControlRsNotify, AReloadReplacesTheScripts) {
     ASSERT_TRUE(rl.ok()) << rl.message();
     r.advance(100ms);
     EXPECT_EQ(r.runner->notifies().size(), 1u) << "a kept real server: nothing at the reload";
+    r.next_round();
     r.check(0);
     ASSERT_TRUE(r.up());
     EXPECT_EQ(r.runner->notifies().back(), (std::vector<std::string>{"/bin/echo", "changed"}));
