@@ -160,6 +160,9 @@ struct script_globals {
     std::string script_user;  // "" = keepalived_script if it exists, else root
     std::string script_group; // "" = the user's group
     bool enable_script_security = false;
+    // keepalived's rs_init_notifies: a real server that starts up (at start,
+    // or added by a reload) runs its notify_up.
+    bool rs_init_notifies = false;
     std::string notify_fifo;      // every notify line (keepalived notify_fifo)
     std::string vrrp_notify_fifo; // VRRP notify lines only
     friend bool operator==(const script_globals&, const script_globals&) = default;
@@ -243,6 +246,11 @@ struct real_server_entry {
     bool inhibit_on_failure = false;       // on failure: weight 0 instead of removal
     std::optional<tcp_check_config> check; // none: always up
     std::vector<misc_check_config> misc_checks;
+    // keepalived's notify_up / notify_down "CMD ARGS" [USER [GROUP]]: run
+    // with their configured words only when the real server's health
+    // changes (every checker up / one down; ipwrapper.c do_rs_notifies()).
+    script_command notify_up;
+    script_command notify_down;
     source_location where;
 };
 

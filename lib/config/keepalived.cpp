@@ -817,30 +817,54 @@ std::vector<keyword<Ctx>> check_timing(lb_rules::check_settings& (*pick)(Ctx&),
 }
 
 // notify_master "CMD" [USER [GROUP]] and the others (vrrp_parser.c
-// set_vrrp_notify_script / get_notify_script): the first word is the
-// command, quoted when it has arguments; the next ones a user and group.
+// set_vrrp_notify_script / get_notify_script; notify_script_init() for
+// real_server notify_up / notify_down): the first word is the command,
+// quoted when it has arguments; the next ones a user and group.
+void read_script_command(importer& imp, const std::string& where, const statement& s,
+                         script_command& cmd) {
+    if (!imp.no_block(where, s)) {
+        return;
+    }
+    if (s.args.empty() || split_words(s.args[0].text).empty()) {
+        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no command", command_expected);
+        return;
+    }
+    cmd.argv = split_words(s.args[0].text);
+    cmd.user = s.args.size() > 1 ? s.args[1].text : std::string{};
+    cmd.group = s.args.size() > 2 ? s.args[2].text : std::string{};
+    if (s.args.size() > 3) {
+        imp.diag_.warning(s.args[3].at,
+                          kw_subject(where, s) + ": extra arguments after the group ignored");
+    }
+}
+
 template <class Ctx>
 keyword<Ctx> notify_row(std::string_view name, notify_config& (*pick)(Ctx&),
                         script_command notify_config::*member, std::string_view note) {
     return row<Ctx>(
         name,
         [pick, member](importer& imp, Ctx& c, const std::string& where, const statement& s) {
-            if (!imp.no_block(where, s)) {
+            read_script_command(imp, where, s, pick(c).*member);
+        },
+        note);
+}
+
+// real_server notify_up / notify_down (check_parser.c notify_up_handler):
+// a second line is ignored with a warning, the first one stays, as
+// keepalived does ("notify_up script already specified - ignoring").
+keyword<rs_draft> rs_notify_row(std::string_view name, script_command real_server_entry::*member,
+                                std::string_view note) {
+    return row<rs_draft>(
+        name,
+        [member](importer& imp, rs_draft& x, const std::string& where, const statement& s) {
+            script_command& cmd = x.entry.cfg.*member;
+            if (!cmd.empty()) {
+                imp.diag_.warning(s.keyword.at, kw_subject(where, s) +
+                                                    " is already given; this line is ignored, "
+                                                    "as keepalived does");
                 return;
             }
-            if (s.args.empty() || split_words(s.args[0].text).empty()) {
-                imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no command",
-                                command_expected);
-                return;
-            }
-            script_command& cmd = pick(c).*member;
-            cmd.argv = split_words(s.args[0].text);
-            cmd.user = s.args.size() > 1 ? s.args[1].text : std::string{};
-            cmd.group = s.args.size() > 2 ? s.args[2].text : std::string{};
-            if (s.args.size() > 3) {
-                imp.diag_.warning(s.args[3].at, kw_subject(where, s) +
-                                                    ": extra arguments after the group ignored");
-            }
+            read_script_command(imp, where, s, cmd);
         },
         note);
 }
@@ -974,6 +998,10 @@ const block<importer>& global_block() {
                 "enable_script_security", "",
                 [](g& c, bool v) { c.script_globals_.enable_script_security = v; },
                 "scripts with unsafe permissions are disabled"),
+            flag_row<g>(
+                "rs_init_notifies", "",
+                [](g& c, bool v) { c.script_globals_.rs_init_notifies = v; },
+                "real servers run notify_up when they start up"),
             row<g>(
                 "notify_fifo",
                 [](g& imp, g&, const std::string& where, const statement& s) {
@@ -1623,8 +1651,6 @@ const block<vs_draft>& vs_block() {
                 ignored<d>("flag-2"),
                 ignored<d>("flag-3"),
                 ignored<d>("weight"),
-                ignored<d>("notify_up", no_notify),
-                ignored<d>("notify_down", no_notify),
             }};
         // connect_timeout, retry, delay_before_retry: defaults for the checkers.
         append(tbl.keywords,
@@ -1685,8 +1711,10 @@ const block<rs_draft>& rs_block() {
                         imp.misc_check(x, s);
                     },
                     "check: {type: misc}; several allowed, all must succeed"),
-                ignored<d>("notify_up", no_notify),
-                ignored<d>("notify_down", no_notify),
+                rs_notify_row("notify_up", &real_server_entry::notify_up,
+                              "CMD [USER [GROUP]]: run when the real server comes up"),
+                rs_notify_row("notify_down", &real_server_entry::notify_down,
+                              "CMD [USER [GROUP]]: run when the real server goes down"),
                 ignored<d>("smtp_alert", no_email),
                 ignored<d>("virtualhost", http_only),
                 ignored<d>("alpha", alpha_why),

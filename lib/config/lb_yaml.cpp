@@ -331,6 +331,68 @@ const std::vector<field<check_draft>>& check_fields() {
     return fields;
 }
 
+// ---- notify_up / notify_down --------------------------------------------------------------
+
+constexpr std::string_view rs_notify_expected =
+    "a script and its arguments in one string, e.g. \"/etc/vipgate/rs-up.sh 172.18.0.11\", or "
+    "a map {script, user}";
+
+// The map form: keepalived's `notify_up "CMD ARGS" USER [GROUP]`.
+const std::vector<field<script_command>>& notify_fields() {
+    static const std::vector<field<script_command>> fields = {
+        required(field<script_command>{
+            "script", std::string(misc_path_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, script_command& out) {
+                auto v = read_string(d, n, p, misc_path_expected);
+                if (!v) {
+                    return;
+                }
+                out.argv = words_of(*v);
+                if (out.argv.empty()) {
+                    d.error(n, subject(p) + "has no command", misc_path_expected);
+                }
+            }}),
+        field<script_command>{
+            "user", std::string(misc_user_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, script_command& out) {
+                auto v = read_string(d, n, p, misc_user_expected);
+                if (!v) {
+                    return;
+                }
+                auto words = words_of(*v);
+                if (words.empty() || words.size() > 2) {
+                    d.error(n, subject(p) + describe(n) + " is not a user and an optional group",
+                            misc_user_expected);
+                    return;
+                }
+                out.user = words[0];
+                out.group = words.size() > 1 ? words[1] : std::string{};
+            }},
+    };
+    return fields;
+}
+
+// A real server's notify_up / notify_down: the command as one string (run
+// as global_defs script_user), or {script, user}.
+field<rs_entry> notify_field(std::string_view key, script_command real_server_entry::*member) {
+    return field<rs_entry>{
+        key, std::string(rs_notify_expected),
+        [member](diagnostics& d, const YAML::Node& n, const std::string& p, rs_entry& out) {
+            script_command cmd;
+            if (n.IsMap()) {
+                if (!read_fields(d, n, p, notify_fields(), cmd)) {
+                    return;
+                }
+            } else if (auto v = read_string(d, n, p, rs_notify_expected)) {
+                cmd.argv = words_of(*v);
+                if (cmd.argv.empty()) {
+                    d.error(n, subject(p) + "has no command", rs_notify_expected);
+                }
+            }
+            out.cfg.*member = std::move(cmd);
+        }};
+}
+
 // ---- real_servers -------------------------------------------------------------------------
 
 // keepalived's sorry_server: where new flows go while no real server is
@@ -410,6 +472,8 @@ const std::vector<field<rs_entry>>& rs_fields() {
                 out.connect_ip = c.connect_ip;
                 out.connect_port = c.connect_port;
             }});
+        f.push_back(notify_field("notify_up", &real_server_entry::notify_up));
+        f.push_back(notify_field("notify_down", &real_server_entry::notify_down));
         return f;
     }();
     return fields;
@@ -638,6 +702,12 @@ void append_schema_keys(std::vector<std::string>& keys) {
     }
     for (const auto& k : field_keys(check_fields())) {
         keys.push_back("virtual_servers[].real_servers[].check." + std::string(k));
+    }
+    for (std::string_view which : {"notify_up", "notify_down"}) {
+        for (const auto& k : field_keys(notify_fields())) {
+            keys.push_back("virtual_servers[].real_servers[]." + std::string(which) + "." +
+                           std::string(k));
+        }
     }
 }
 

@@ -514,6 +514,14 @@ reply show_scripts(control_plane& cp, const args& a) {
                std::to_string(n.value("timed_out", 0ull)) + " timed out, " +
                std::to_string(n.value("dropped", 0ull)) + " dropped\n";
     }
+    for (const auto& x : r.value("real_servers", json::array())) {
+        out += "real server " + x.value("real_server", "") + " of " +
+               x.value("virtual_server", "") + ": notify_up runs " +
+               std::to_string(x.value("up_runs", 0ull)) + ", notify_down runs " +
+               std::to_string(x.value("down_runs", 0ull)) + ", failed " +
+               std::to_string(x.value("failed", 0ull)) + ", dropped " +
+               std::to_string(x.value("dropped", 0ull)) + ", last: " + x.value("last", "") + "\n";
+    }
     return reply::success(out.empty() ? "no scripts\n" : out);
 }
 

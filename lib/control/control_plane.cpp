@@ -177,12 +177,14 @@ result<void> control_plane::init(std::vector<std::string>* warnings) {
     if (auto sc = start_scripts(cfg_, warnings); !sc) {
         return sc;
     }
+    load_rs_notify(cfg_, warnings);
     if (!cfg_.virtual_servers.empty()) {
         auto l = lb_manager::make(cfg_, now());
         if (!l) {
             return make_error("virtual servers: " + l.message());
         }
         lb_ = std::move(l.value());
+        rs_init_notifies(cfg_, {});
     }
     for (const auto& sn : cfg_.neighbours.static_entries) {
         std::uint16_t pi = port_index(sn.port);

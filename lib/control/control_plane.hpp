@@ -13,6 +13,7 @@
 //   reload.cpp         - reload and what it refuses
 //   health_wiring.cpp  - health checks: probes out, answers in, verdicts to lb
 //   misc_wiring.cpp    - MISC_CHECK scripts through the runner, verdicts to lb
+//   rs_notify.cpp      - real_server notify_up / notify_down on health changes
 //   reports.cpp        - report_* and clear_stats
 //   vrrp_manager, lb_manager - VRRP instances, virtual servers
 //
@@ -205,6 +206,31 @@ class control_plane : public vrrp_host {
     void release_unchecked();
     void apply_misc(misc_slot& m, const exec::misc_step& st);
     void misc_rows(std::vector<health_row>& rows) const;
+
+    // keepalived's real_server notify_up / notify_down (rs_notify.cpp).
+    // A health verdict of real server (vs, rs) to lb_manager; when it
+    // changes the real server's state, its notify script runs.
+    void set_rs_health(std::size_t vs, std::size_t rs, bool up, const std::string& reason);
+    // The scripts of `cfg`'s real servers to the script manager.
+    void load_rs_notify(const config::config& cfg, std::vector<std::string>* warnings);
+    // A reload: before it, the notify_down of each up real server that
+    // `next` no longer has (keepalived clear_diff_rs()), taken from the
+    // running scripts, and the real servers there were; after it, `next`'s
+    // scripts, those notify_downs, and with rs_init_notifies the notify_up
+    // of each real server the reload added.
+    struct rs_notify_run {
+        std::string channel, who;
+        std::vector<exec::command> cmds;
+    };
+    struct rs_reload_notes {
+        std::vector<rs_notify_run> removed;
+        std::vector<std::string> before; // channels of the real servers in service
+    };
+    rs_reload_notes rs_notify_before_reload(const config::config& next) const;
+    void rs_notify_after_reload(const config::config& next, rs_reload_notes notes);
+    // keepalived init_service_rs(): with `cfg`'s rs_init_notifies, the
+    // notify_up of every up real server not in `known` (at start: every one).
+    void rs_init_notifies(const config::config& cfg, const std::vector<std::string>& known);
 
     config::config cfg_;
     shell& sh_;

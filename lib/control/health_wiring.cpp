@@ -203,9 +203,8 @@ void control_plane::update_rs_health(std::size_t vs, std::size_t rs, bool report
             }
         }
     }
-    lb_->set_health(vs, rs, up,
-                    reporter_up && !up ? reason + " (another checker of it is still down)" : reason,
-                    now());
+    set_rs_health(vs, rs, up,
+                  reporter_up && !up ? reason + " (another checker of it is still down)" : reason);
     snapshot_dirty_ = true;
 }
 

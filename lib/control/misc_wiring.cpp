@@ -202,7 +202,7 @@ void control_plane::release_unchecked() {
                 return c.second == std::pair{i, j};
             });
             if (!r.healthy && !r.draining_since && !tcp && !has_misc(i, j)) {
-                lb_->set_health(i, j, true, "no check configured", now());
+                set_rs_health(i, j, true, "no check configured");
                 snapshot_dirty_ = true;
             }
         }

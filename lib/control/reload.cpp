@@ -107,6 +107,7 @@ result<std::string> control_plane::reload(const config::config& next) {
     // 3. Apply.
     usec t = now();
     std::string summary = "vrrp: " + vrrp_->adopt(t, *vm.value(), link_up_, sh_);
+    auto rs_notes = rs_notify_before_reload(next); // with the scripts still running
     if (script_manager::signature(next) != script_manager::signature(cfg_)) {
         if (auto sc = start_scripts(next, nullptr); !sc) {
             spdlog::error("reload: {}", sc.message());
@@ -130,6 +131,7 @@ result<std::string> control_plane::reload(const config::config& next) {
             spdlog::error("reload: service table: {}", r.message());
         }
     }
+    rs_notify_after_reload(next, std::move(rs_notes));
     for (const auto& sn : next.neighbours.static_entries) {
         neigh_.table().add_static(port_index(sn.port), sn.address, sn.mac);
     }

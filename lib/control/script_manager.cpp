@@ -315,6 +315,9 @@ void script_manager::log_notify(std::vector<exec::notify_action>& acts) {
         } else if (const auto* f = std::get_if<exec::notify_failed>(&a)) {
             spdlog::warn("notify {}: {} {}{}", f->channel, f->command, exec::describe(f->status),
                          f->detail.empty() ? "" : " (" + f->detail + ")");
+            if (auto it = rs_notify_.find(f->channel); it != rs_notify_.end()) {
+                ++it->second.failed;
+            }
         }
     }
 }
@@ -345,6 +348,74 @@ void script_manager::master_rx_lower_pri(usec now, const std::string& instance) 
     log_notify(acts);
 }
 
+// keepalived's FMT_RS / FMT_VS spelling, "[10.2.0.11]:tcp:8080".
+std::string script_manager::rs_channel(const config::virtual_server_config& vs,
+                                       const config::real_server_entry& rs) {
+    const auto& svc = vs.service;
+    const std::string proto(lb::protocol_name(svc.proto));
+    const std::uint16_t port = rs.rs.port != 0 ? rs.rs.port : svc.port;
+    return "RS [" + rs.rs.address.to_string() + "]:" + proto + ":" + std::to_string(port) + " [" +
+           svc.vip.to_string() + "]:" + proto + ":" + std::to_string(svc.port);
+}
+
+void script_manager::set_rs_notify(const config::config& cfg, const exec::file_system& fs,
+                                   std::vector<std::string>* warnings) {
+    const script_env env{cfg.scripts, fs, warnings};
+    std::map<std::string, rs_notify_scripts, std::less<>> next;
+    for (const auto& vs : cfg.virtual_servers) {
+        for (const auto& rs : vs.real_servers) {
+            if (rs.notify_up.empty() && rs.notify_down.empty()) {
+                continue;
+            }
+            const std::uint16_t port = rs.rs.port != 0 ? rs.rs.port : vs.service.port;
+            rs_notify_scripts n;
+            n.virtual_server = vs.name;
+            n.real_server = rs.rs.address.to_string() + ":" + std::to_string(port);
+            const std::string what = rs.where.to_string() + ": virtual server " + vs.name +
+                                     ": real server " + n.real_server;
+            n.up = notify_line(env, rs.notify_up, what + ": notify_up");
+            n.down = notify_line(env, rs.notify_down, what + ": notify_down");
+            const std::string channel = rs_channel(vs, rs);
+            if (auto old = rs_notify_.find(channel); old != rs_notify_.end()) {
+                n.up_runs = old->second.up_runs;
+                n.down_runs = old->second.down_runs;
+                n.failed = old->second.failed;
+                n.last = old->second.last;
+            }
+            next[channel] = std::move(n);
+        }
+    }
+    rs_notify_ = std::move(next);
+}
+
+std::vector<exec::command> script_manager::rs_commands(const std::string& channel, bool up) const {
+    auto it = rs_notify_.find(channel);
+    if (it == rs_notify_.end()) {
+        return {};
+    }
+    return exec::updown_commands(it->second.up, it->second.down, up, notify_timeout);
+}
+
+void script_manager::rs_notify(usec now, const std::string& channel, const std::string& who,
+                               bool up, std::vector<exec::command> cmds) {
+    if (cmds.empty()) {
+        return;
+    }
+    const bool queued = dispatcher_.busy(channel);
+    for (const auto& c : cmds) {
+        spdlog::info("{} {}: {} {}{}", who, up ? "UP" : "DOWN", up ? "notify_up" : "notify_down",
+                     exec::quote_command(c.argv),
+                     queued ? " (queued after its running notify script)" : "");
+    }
+    if (auto it = rs_notify_.find(channel); it != rs_notify_.end()) {
+        ++(up ? it->second.up_runs : it->second.down_runs);
+        it->second.last = up ? "UP" : "DOWN";
+    }
+    std::vector<exec::notify_action> acts;
+    dispatcher_.submit(channel, std::move(cmds), now, acts);
+    log_notify(acts);
+}
+
 json script_manager::report() const {
     json scripts = json::array();
     for (const auto& name : script_names_) {
@@ -368,6 +439,21 @@ json script_manager::report() const {
     out["notify"] = {{"transitions", n.transitions}, {"started", n.started},
                      {"succeeded", n.succeeded},     {"failed", n.failed},
                      {"timed_out", n.timed_out},     {"dropped", n.dropped}};
+    json rs = json::array();
+    for (const auto& [channel, r] : rs_notify_) {
+        json x = json::object();
+        x["virtual_server"] = r.virtual_server;
+        x["real_server"] = r.real_server;
+        x["notify_up"] = r.up ? exec::quote_command(r.up->argv) : std::string{};
+        x["notify_down"] = r.down ? exec::quote_command(r.down->argv) : std::string{};
+        x["up_runs"] = r.up_runs;
+        x["down_runs"] = r.down_runs;
+        x["failed"] = r.failed;
+        x["dropped"] = dispatcher_.dropped(channel);
+        x["last"] = r.last;
+        rs.push_back(std::move(x));
+    }
+    out["real_servers"] = std::move(rs);
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,27 @@ class script_manager {
     // notify_master_rx_lower_pri of an instance (configured words only).
     void master_rx_lower_pri(usec now, const std::string& instance);
 
-    // `show scripts`: each vrrp_script's status and counters, the notify counters.
+    // keepalived's real_server notify_up / notify_down (check_parser.c;
+    // ipwrapper.c do_rs_notifies()), each prepared as every keepalived
+    // script (prepare_command(); one that may not run is disabled with a
+    // warning). Replaces the previous set (a reload); the counters of real
+    // servers that stay are kept.
+    void set_rs_notify(const config::config& cfg, const exec::file_system& fs,
+                       std::vector<std::string>* warnings);
+    // A real server's notify channel, keepalived's FMT_RS and FMT_VS:
+    // "RS [10.2.0.11]:tcp:8080 [10.1.0.100]:tcp:80".
+    static std::string rs_channel(const config::virtual_server_config& vs,
+                                  const config::real_server_entry& rs);
+    // What the real server runs on going up / down: its script with the
+    // configured words only (empty: none configured or disabled).
+    std::vector<exec::command> rs_commands(const std::string& channel, bool up) const;
+    // Runs `cmds` on the real server's channel after its earlier transitions
+    // (logged with `who` and the new state, counted for `show scripts`).
+    void rs_notify(usec now, const std::string& channel, const std::string& who, bool up,
+                   std::vector<exec::command> cmds);
+
+    // `show scripts`: each vrrp_script's status and counters, the notify
+    // counters, each real server's notify_up / notify_down runs.
     json report() const;
 
     // The command one script runs as, with the rules of every keepalived
@@ -104,6 +125,15 @@ class script_manager {
     // Per instance ("INSTANCE NAME") / group ("GROUP NAME").
     std::map<std::string, exec::vrrp_notify_scripts, std::less<>> notify_;
     std::map<std::string, exec::script_line, std::less<>> rx_lower_;
+    // Per real server channel (rs_channel()).
+    struct rs_notify_scripts {
+        std::string virtual_server; // "10.1.0.100:80/tcp"
+        std::string real_server;    // "10.2.0.11:8080"
+        std::optional<exec::script_line> up, down;
+        std::uint64_t up_runs = 0, down_runs = 0, failed = 0;
+        std::string last; // "UP" / "DOWN": the last transition submitted
+    };
+    std::map<std::string, rs_notify_scripts, std::less<>> rs_notify_;
     std::vector<exec::finished> done_;
 };
 

@@ -356,12 +356,25 @@ const warning_case warning_cases[] = {
      "supported by vipgate; ignored",
      1},
     // Inside real_server.
-    {"notify_up", rs_open + "        notify_up /bin/true\n    }\n}\n",
-     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_up is not supported by "
-     "vipgate (no notify scripts); ignored",
+    // keepalived keeps the first notify_up ("already specified - ignoring").
+    {"notify_up_twice",
+     rs_open + "        notify_up /bin/true\n        notify_up /bin/false\n    }\n}\n",
+     "F:12:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_up is already given; "
+     "this line is ignored, as keepalived does",
      1},
-    {"notify_down", rs_open + "        notify_down /bin/true\n    }\n}\n",
-     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_down is not supported",
+    {"notify_down_twice",
+     rs_open + "        notify_down /bin/true\n        notify_down /bin/false\n    }\n}\n",
+     "F:12:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_down is already given",
+     1},
+    {"notify_up_after_the_group",
+     rs_open + "        notify_up /bin/true root root extra\n    }\n}\n",
+     "F:11:39: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_up: extra arguments "
+     "after the group ignored",
+     1},
+    // keepalived reads notify_up / notify_down in a real_server only.
+    {"vs_notify_up", vs_open + "    notify_up /bin/true\n}\n",
+     "F:10:5: virtual_server 10.0.0.9 80: unknown keyword 'notify_up'; ignored, as keepalived "
+     "does",
      1},
     {"rs_smtp_alert", rs_open + "        smtp_alert\n    }\n}\n",
      "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: smtp_alert is not supported "
@@ -619,6 +632,14 @@ const error_case error_cases[] = {
      "F:11:17: virtual_server 10.0.0.9 80: real_server 10.1.0.5: real server 10.1.0.5:80 is "
      "listed twice in this virtual server (first at F:10:17); expected each real server address "
      "and port at most once per virtual server"},
+    {"notify_up_without_command", rs_open + "        notify_up\n    }\n}\n",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_up has no command; "
+     "expected a script and its arguments, quoted when there are several words"},
+    {"notify_down_empty_command", rs_open + "        notify_down \"  \"\n    }\n}\n",
+     "F:11:9: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_down has no command"},
+    {"notify_up_with_a_block", rs_open + "        notify_up /bin/true { }\n    }\n}\n",
+     "F:11:29: virtual_server 10.0.0.9 80: real_server 10.1.0.5 80: notify_up does not take a "
+     "block"},
     {"rs_is_a_port", vs_open + "    real_server 10.1.0.1 80\n}\n",
      "F:10:17: virtual_server 10.0.0.9 80: real_server 10.1.0.1 80: 10.1.0.1 is the address of "
      "port 'int0' (vipgate itself)"},
@@ -714,6 +735,55 @@ TEST_P(KeepalivedLbError, NamesFileLineAndColumn) {
 
 INSTANTIATE_TEST_SUITE_P(EachKind, KeepalivedLbError, ::testing::ValuesIn(error_cases),
                          [](const auto& p) { return std::string(p.param.name); });
+
+// real_server notify_up / notify_down "CMD ARGS" [USER [GROUP]] (man
+// keepalived.conf, real_server): the command split into words, the user and
+// group kept for the script manager.
+TEST(KeepalivedLb, RealServerNotifyUpAndDown) {
+    temp_dir dir;
+    const std::string path =
+        dir.write("keepalived.conf", "vrrp_instance VI_1 {\n"
+                                     "    interface ext0\n"
+                                     "    virtual_router_id 1\n"
+                                     "    virtual_ipaddress { 10.0.0.9 }\n"
+                                     "}\n" +
+                                         vs_open +
+                                         "    real_server 10.1.0.5 80 {\n"
+                                         "        notify_up \"/etc/k/rs.sh UP 10.1.0.5\"\n"
+                                         "        notify_down /etc/k/down.sh nobody nogroup\n"
+                                         "    }\n"
+                                         "    real_server 10.1.0.6 80 {\n"
+                                         "        notify_down '/etc/k/rs.sh DOWN' nobody\n"
+                                         "    }\n"
+                                         "    real_server 10.1.0.7 80\n"
+                                         "}\n");
+    auto r = import_keepalived(path, base());
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
+    ASSERT_EQ(r->virtual_servers.size(), 1u);
+    const auto& rs = r->virtual_servers[0].real_servers;
+    ASSERT_EQ(rs.size(), 3u);
+    EXPECT_EQ(rs[0].notify_up.argv, (std::vector<std::string>{"/etc/k/rs.sh", "UP", "10.1.0.5"}));
+    EXPECT_EQ(rs[0].notify_up.user, "");
+    EXPECT_EQ(rs[0].notify_down.argv, std::vector<std::string>{"/etc/k/down.sh"});
+    EXPECT_EQ(rs[0].notify_down.user, "nobody");
+    EXPECT_EQ(rs[0].notify_down.group, "nogroup");
+    EXPECT_TRUE(rs[1].notify_up.empty());
+    EXPECT_EQ(rs[1].notify_down.argv, (std::vector<std::string>{"/etc/k/rs.sh", "DOWN"}));
+    EXPECT_EQ(rs[1].notify_down.user, "nobody");
+    EXPECT_EQ(rs[1].notify_down.group, "");
+    EXPECT_TRUE(rs[2].notify_up.empty());
+    EXPECT_TRUE(rs[2].notify_down.empty());
+    EXPECT_FALSE(r->scripts.rs_init_notifies);
+
+    const std::string with_init = dir.write("init.conf", "global_defs {\n"
+                                                         "    rs_init_notifies\n"
+                                                         "}\n");
+    auto i = import_keepalived(with_init, base());
+    ASSERT_TRUE(i.ok()) << i.message();
+    EXPECT_TRUE(i->warnings.empty()) << joined(i->warnings);
+    EXPECT_TRUE(i->scripts.rs_init_notifies);
+}
 
 // ---- together with the YAML's own virtual servers -------------------------------------------
 

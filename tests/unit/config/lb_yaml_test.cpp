@@ -765,6 +765,24 @@ const error_case error_cases[] = {
      "virtual_servers[0].real_servers[0].check.retry: 'twice' is not an integer"},
     {"check_unknown_key", one_vs + "        check: {type: tcp, url: /}\n",
      "<string>:19:28: virtual_servers[0].real_servers[0].check: unknown key 'url'"},
+    // notify_up / notify_down (keepalived's real_server notify scripts)
+    {"notify_up_empty", one_vs + "        notify_up: \" \"\n",
+     "<string>:19:20: virtual_servers[0].real_servers[0].notify_up: has no command; expected a "
+     "script and its arguments in one string"},
+    {"notify_up_sequence", one_vs + "        notify_up: [/bin/true, a]\n",
+     "<string>:19:20: virtual_servers[0].real_servers[0].notify_up: got a sequence; expected a "
+     "script and its arguments in one string"},
+    {"notify_down_map_without_script", one_vs + "        notify_down: {user: nobody}\n",
+     "<string>:19:22: virtual_servers[0].real_servers[0].notify_down: missing required key "
+     "'script'; expected a script and its arguments"},
+    {"notify_down_user_three_words",
+     one_vs + "        notify_down: {script: /bin/true, user: a b c}\n",
+     "<string>:19:48: virtual_servers[0].real_servers[0].notify_down.user: 'a b c' is not a user "
+     "and an optional group; expected a user name, optionally followed by a group name"},
+    {"notify_up_unknown_key", one_vs + "        notify_up: {script: /bin/true, group: adm}\n",
+     "<string>:19:40: virtual_servers[0].real_servers[0].notify_up: unknown key 'group'"},
+    {"notify_up_script_empty", one_vs + "        notify_up: {script: \"\"}\n",
+     "<string>:19:29: virtual_servers[0].real_servers[0].notify_up.script: "},
 };
 
 void PrintTo(const error_case& c, std::ostream* os) {
@@ -832,6 +850,34 @@ TEST(LbYaml, MiscCheckSetsEveryKey) {
     EXPECT_EQ(d.delay_before_retry, milliseconds{1s});
     EXPECT_EQ(d.delay_loop, milliseconds{60s});
     EXPECT_FALSE(d.warmup.has_value());
+}
+
+// keepalived's real_server notify_up / notify_down: the command as one
+// string (run as script_user), or {script, user}.
+TEST(LbYaml, RealServerNotifyUpAndDown) {
+    auto r = load_string(one_vs + "        notify_up: \"/etc/vipgate/rs.sh  up 10.1.0.5\"\n"
+                                  "        notify_down:\n"
+                                  "          script: /etc/vipgate/rs-down.sh\n"
+                                  "          user: nobody nogroup\n"
+                                  "      - address: 10.1.0.6\n"
+                                  "        notify_down: {script: /bin/echo down, user: nobody}\n"
+                                  "      - address: 10.1.0.7\n");
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_TRUE(r->warnings.empty()) << all_warnings(*r);
+    const auto& rs = r->virtual_servers.at(0).real_servers;
+    ASSERT_EQ(rs.size(), 3u);
+    EXPECT_EQ(rs[0].notify_up.argv,
+              (std::vector<std::string>{"/etc/vipgate/rs.sh", "up", "10.1.0.5"}));
+    EXPECT_EQ(rs[0].notify_up.user, "");
+    EXPECT_EQ(rs[0].notify_down.argv, std::vector<std::string>{"/etc/vipgate/rs-down.sh"});
+    EXPECT_EQ(rs[0].notify_down.user, "nobody");
+    EXPECT_EQ(rs[0].notify_down.group, "nogroup");
+    EXPECT_TRUE(rs[1].notify_up.empty());
+    EXPECT_EQ(rs[1].notify_down.argv, (std::vector<std::string>{"/bin/echo", "down"}));
+    EXPECT_EQ(rs[1].notify_down.user, "nobody");
+    EXPECT_EQ(rs[1].notify_down.group, "");
+    EXPECT_TRUE(rs[2].notify_up.empty());
+    EXPECT_TRUE(rs[2].notify_down.empty());
 }
 
 // A value that fails is reported once: the checks that span services do not
