@@ -151,7 +151,7 @@ struct track_file_config {
 // by value * weight (exec::file_effect).
 struct track_file_ref {
     static constexpr int unset = 1000; // while the keepalived.conf importer reads
-    std::string name; // the track_file block (keepalived.conf), else the path
+    std::string name;                  // the track_file block (keepalived.conf), else the path
     std::string path;
     int weight = 1; // -254..254
     bool reverse = false;

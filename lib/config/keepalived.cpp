@@ -1429,10 +1429,9 @@ const block<group_draft>& sync_group_block() {
                     "global_tracking",
                     [](importer& imp, d& g, const std::string& where, const statement& s) {
                         imp.no_args(where, s);
-                        imp.diag_.warning(s.keyword.at,
-                                          kw_subject(where, s) +
-                                              " is deprecated (keepalived); used as "
-                                              "sync_group_tracking_weight");
+                        imp.diag_.warning(s.keyword.at, kw_subject(where, s) +
+                                                            " is deprecated (keepalived); used as "
+                                                            "sync_group_tracking_weight");
                         g.entry.cfg.tracking_weight = true;
                     },
                     "sync_group_tracking_weight: true (deprecated, warning)"),
@@ -2206,8 +2205,7 @@ void importer::vrrp_script(const statement& st) {
 void importer::track_file_block(const statement& st) {
     const std::string kw = st.keyword.text;
     if (st.args.size() != 1) {
-        diag_.error(st.keyword.at, kw + " needs exactly one name",
-                    kw + " NAME { file PATH ... }");
+        diag_.error(st.keyword.at, kw + " needs exactly one name", kw + " NAME { file PATH ... }");
         return;
     }
     const token& name = st.args[0];
@@ -2775,9 +2773,10 @@ namespace keepalived {
 std::vector<block_doc> keyword_tables() {
     return {doc_of(top_block()),        doc_of(global_block()),
             doc_of(instance_block()),   doc_of(authentication_block()),
-            doc_of(sync_group_block()), doc_of(script_block()), doc_of(track_file_table()),
-            doc_of(vs_block()),         doc_of(rs_block()),
-            doc_of(tcp_check_block()),  doc_of(misc_check_block())};
+            doc_of(sync_group_block()), doc_of(script_block()),
+            doc_of(track_file_table()), doc_of(vs_block()),
+            doc_of(rs_block()),         doc_of(tcp_check_block()),
+            doc_of(misc_check_block())};
 }
 
 std::string imported_blocks() {

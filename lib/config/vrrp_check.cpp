@@ -427,10 +427,9 @@ track_context track_context_of(const config& cfg, const vrrp_instance_config& in
     c.in_group = true;
     c.tracking_weight = g->tracking_weight;
     for (const auto& other : cfg.vrrp_instances) {
-        c.group_has_owner =
-            c.group_has_owner ||
-            (std::find(g->members.begin(), g->members.end(), other.vrrp.name) != g->members.end() &&
-             address_owner(other));
+        c.group_has_owner = c.group_has_owner || (std::find(g->members.begin(), g->members.end(),
+                                                            other.vrrp.name) != g->members.end() &&
+                                                  address_owner(other));
     }
     return c;
 }

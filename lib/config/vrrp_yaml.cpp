@@ -257,8 +257,7 @@ const std::vector<field<track_file_ref>>& file_track_fields() {
                 }
                 auto v = parse_uint(text, 0, 254);
                 if (!v.ok()) {
-                    d.error(n, subject(p) + describe(n) + " " + v.message(),
-                            file_weight_expected);
+                    d.error(n, subject(p) + describe(n) + " " + v.message(), file_weight_expected);
                     return;
                 }
                 out.weight = negative ? -static_cast<int>(*v) : static_cast<int>(*v);
@@ -273,31 +272,27 @@ const std::vector<field<track_file_ref>>& file_track_fields() {
 // keepalived's block); a path listed twice is a warning, the first counts.
 void read_track_files(diagnostics& d, const YAML::Node& n, const std::string& p,
                       std::vector<track_file_ref>& out) {
-    read_sequence(d, n, p, file_track_expected, 0,
-                  [&](const YAML::Node& item, const std::string& ip) {
-                      track_file_ref t;
-                      t.where = d.where(item);
-                      if (!item.IsMap()) {
-                          d.error(item, subject(ip) + describe(item) + " is not a map",
-                                  file_track_expected);
-                          return;
-                      }
-                      const std::size_t before = d.count();
-                      if (!read_fields(d, item, ip, file_track_fields(), t) ||
-                          d.count() != before) {
-                          return;
-                      }
-                      const auto dup = std::find_if(
-                          out.begin(), out.end(),
-                          [&](const track_file_ref& o) { return o.path == t.path; });
-                      if (dup != out.end()) {
-                          d.warning(t.where, subject(ip) + "duplicate track_file " + t.path +
-                                                 " (first at " + dup->where.to_string() +
-                                                 "); ignored");
-                          return;
-                      }
-                      out.push_back(std::move(t));
-                  });
+    read_sequence(
+        d, n, p, file_track_expected, 0, [&](const YAML::Node& item, const std::string& ip) {
+            track_file_ref t;
+            t.where = d.where(item);
+            if (!item.IsMap()) {
+                d.error(item, subject(ip) + describe(item) + " is not a map", file_track_expected);
+                return;
+            }
+            const std::size_t before = d.count();
+            if (!read_fields(d, item, ip, file_track_fields(), t) || d.count() != before) {
+                return;
+            }
+            const auto dup = std::find_if(
+                out.begin(), out.end(), [&](const track_file_ref& o) { return o.path == t.path; });
+            if (dup != out.end()) {
+                d.warning(t.where, subject(ip) + "duplicate track_file " + t.path + " (first at " +
+                                       dup->where.to_string() + "); ignored");
+                return;
+            }
+            out.push_back(std::move(t));
+        });
 }
 
 // ---- authentication ----

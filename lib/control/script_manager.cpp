@@ -171,9 +171,10 @@ result<void> script_manager::add_track(const config::config& cfg,
                                              config::track_context_of(cfg, vi, group), weight);
     if (!w.note.empty() && warnings != nullptr) {
         const auto* g = config::sync_group_of(cfg, vi.vrrp.name);
-        std::string text = t.where.to_string() + ": " +
-                           (group ? "vrrp_sync_group " + g->name : "vrrp_instance " + vi.vrrp.name) +
-                           ": track_script " + t.script + ": " + w.note;
+        std::string text =
+            t.where.to_string() + ": " +
+            (group ? "vrrp_sync_group " + g->name : "vrrp_instance " + vi.vrrp.name) +
+            ": track_script " + t.script + ": " + w.note;
         if (std::find(warnings->begin(), warnings->end(), text) == warnings->end()) {
             warnings->push_back(std::move(text));
         }

@@ -128,9 +128,8 @@ void vrrp_manager::add_file_tracks(const config::config& cfg) {
         slot& s = instances_[static_cast<std::size_t>(find(vi.vrrp.name))];
         const auto* sg = config::sync_group_of(cfg, vi.vrrp.name);
         const auto add = [&](const config::track_file_ref& t, bool of_group) {
-            const auto w =
-                config::sync_track_weight(config::track_kind::file,
-                                          config::track_context_of(cfg, vi, of_group), t.weight);
+            const auto w = config::sync_track_weight(
+                config::track_kind::file, config::track_context_of(cfg, vi, of_group), t.weight);
             if (!w.tracked) {
                 return;
             }
@@ -146,7 +145,8 @@ void vrrp_manager::add_file_tracks(const config::config& cfg) {
         for (const auto& t : vi.track_files) {
             add(t, false);
         }
-        for (const auto& t : sg != nullptr ? sg->track_files : std::vector<config::track_file_ref>{}) {
+        for (const auto& t :
+             sg != nullptr ? sg->track_files : std::vector<config::track_file_ref>{}) {
             add(t, true);
         }
     }
@@ -162,7 +162,8 @@ bool vrrp_manager::read_files(bool init, bool reload) {
         for (const auto& f : file_inits_) {
             if (auto err = exec::init_track_file(f.path, *f.init_value, f.init_overwrite, reload);
                 !err.empty()) {
-                spdlog::warn("track_file {}: {}", f.name, err); // keepalived: "Unable to initialise"
+                spdlog::warn("track_file {}: {}", f.name,
+                             err); // keepalived: "Unable to initialise"
             }
         }
     }

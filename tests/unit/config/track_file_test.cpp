@@ -114,8 +114,7 @@ TEST(TrackFileKeepalived, LineForms) {
         auto r = import_keepalived(path, base());
         ASSERT_TRUE(r.ok()) << c.name << ": " << r.message();
         EXPECT_EQ(of(r->vrrp_instances[0].track_files), c.want) << c.name;
-        EXPECT_EQ(r->vrrp_instances[0].track_files[0].where.to_string(), path + ":11:9")
-            << c.name;
+        EXPECT_EQ(r->vrrp_instances[0].track_files[0].where.to_string(), path + ":11:9") << c.name;
     }
 }
 
@@ -188,8 +187,8 @@ TEST(TrackFileKeepalived, Errors) {
              at = want_full.find("at F:")) {
             want_full.replace(at + 3, 1, path);
         }
-        EXPECT_NE(msg.find(want_full), std::string::npos) << c.name << "\nwant " << want_full
-                                                          << "\ngot  " << msg;
+        EXPECT_NE(msg.find(want_full), std::string::npos)
+            << c.name << "\nwant " << want_full << "\ngot  " << msg;
     }
 }
 
@@ -211,10 +210,9 @@ TEST(TrackFileYaml, Forms) {
                                      "true, track_file: [{file: /run/d, weight: 4}]}\n",
                          "t.yaml");
     ASSERT_TRUE(r.ok()) << r.message();
-    EXPECT_EQ(of(r->vrrp_instances[0].track_files),
-              (refs{{"/run/a", "/run/a", 1, false},
-                    {"/run/b", "/run/b", -254, true},
-                    {"/run/c", "/run/c", 0, false}}));
+    EXPECT_EQ(of(r->vrrp_instances[0].track_files), (refs{{"/run/a", "/run/a", 1, false},
+                                                          {"/run/b", "/run/b", -254, true},
+                                                          {"/run/c", "/run/c", 0, false}}));
     EXPECT_EQ(r->vrrp_instances[0].track_files[1].where.to_string(), "t.yaml:9:9");
     EXPECT_EQ(of(r->vrrp_sync_groups[0].track_files), (refs{{"/run/d", "/run/d", 4, false}}));
     EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
@@ -228,7 +226,8 @@ TEST(TrackFileYaml, Errors) {
     };
     const row rows[] = {
         {"no_file", "      - {weight: 2}\n", "t.yaml:7:9:"},
-        {"relative", "      - {file: run/a}\n", "t.yaml:7:16: vrrp_instances[0].track_file[0].file"},
+        {"relative", "      - {file: run/a}\n",
+         "t.yaml:7:16: vrrp_instances[0].track_file[0].file"},
         {"weight_255", "      - {file: /a, weight: 255}\n",
          "t.yaml:7:26: vrrp_instances[0].track_file[0].weight"},
         {"not_a_map", "      - /run/a\n", "t.yaml:7:9:"},

@@ -78,8 +78,8 @@ TEST(SyncTrackWeight, Rule) {
 
 std::string write_conf(const std::string& text) {
     static int n = 0;
-    const std::string path = ::testing::TempDir() + "/track_weight_" +
-                             std::to_string(::getpid()) + "_" + std::to_string(n++) + ".conf";
+    const std::string path = ::testing::TempDir() + "/track_weight_" + std::to_string(::getpid()) +
+                             "_" + std::to_string(n++) + ".conf";
     FILE* f = std::fopen(path.c_str(), "w");
     std::fputs(text.c_str(), f);
     std::fclose(f);
@@ -115,12 +115,14 @@ TEST(SyncTrackWeight, Keywords) {
     const row rows[] = {
         {"absent", "", false, ""},
         {"sync_group_tracking_weight", "    sync_group_tracking_weight\n", true, ""},
-        {"global_tracking", "    global_tracking\n", true, ":14:5: vrrp_sync_group G: "
-                                                          "global_tracking is deprecated"},
+        {"global_tracking", "    global_tracking\n", true,
+         ":14:5: vrrp_sync_group G: "
+         "global_tracking is deprecated"},
     };
     for (const auto& r : rows) {
-        const std::string path = write_conf(two_instances + "vrrp_sync_group G {\n"
-                                                            "    group { A B }\n" +
+        const std::string path = write_conf(two_instances +
+                                            "vrrp_sync_group G {\n"
+                                            "    group { A B }\n" +
                                             r.group_body + "}\n");
         auto c = import_keepalived(path, base());
         ASSERT_TRUE(c.ok()) << r.name << ": " << c.message();
@@ -141,21 +143,23 @@ TEST(SyncTrackWeight, Keywords) {
 }
 
 TEST(SyncTrackWeight, Yaml) {
-    auto ok = load_string("ports:\n"
-                          "  - {name: ext0, device: net_ring0, address: 10.0.0.1/24}\n"
-                          "vrrp_instances:\n"
-                          "  - {name: A, port: ext0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.9]}\n"
-                          "vrrp_sync_groups:\n"
-                          "  - {name: G, group: [A], sync_group_tracking_weight: true}\n");
+    auto ok = load_string(
+        "ports:\n"
+        "  - {name: ext0, device: net_ring0, address: 10.0.0.1/24}\n"
+        "vrrp_instances:\n"
+        "  - {name: A, port: ext0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.9]}\n"
+        "vrrp_sync_groups:\n"
+        "  - {name: G, group: [A], sync_group_tracking_weight: true}\n");
     ASSERT_TRUE(ok.ok()) << ok.message();
     EXPECT_TRUE(ok->vrrp_sync_groups[0].tracking_weight);
-    auto bad = load_string("ports:\n"
-                           "  - {name: ext0, device: net_ring0, address: 10.0.0.1/24}\n"
-                           "vrrp_instances:\n"
-                           "  - {name: A, port: ext0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.9]}\n"
-                           "vrrp_sync_groups:\n"
-                           "  - {name: G, group: [A], sync_group_tracking_weight: maybe}\n",
-                           "t.yaml");
+    auto bad = load_string(
+        "ports:\n"
+        "  - {name: ext0, device: net_ring0, address: 10.0.0.1/24}\n"
+        "vrrp_instances:\n"
+        "  - {name: A, port: ext0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.9]}\n"
+        "vrrp_sync_groups:\n"
+        "  - {name: G, group: [A], sync_group_tracking_weight: maybe}\n",
+        "t.yaml");
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.message().find("t.yaml:6:"), std::string::npos) << bad.message();
 }

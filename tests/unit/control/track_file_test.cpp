@@ -161,13 +161,13 @@ TEST(TrackFile, ValueTimesWeightIsThePriorityDelta) {
         {"", "tf", "-30", 70},
         {"    weight 5\n", "tf", "-3", 85},
         {"    weight 5 reverse\n", "tf", "-3", 115},
-        {"    weight 5\n", "tf weight -2", "4", 92},      // the line's weight wins
+        {"    weight 5\n", "tf weight -2", "4", 92},        // the line's weight wins
         {"    weight 5\n", "tf weight 2 reverse", "4", 92}, // and its reverse
-        {"", "tf", "0x14", 120},                          // strtol base 0
-        {"", "tf", "200", 254},                           // clamped by lib/vrrp
+        {"", "tf", "0x14", 120},                            // strtol base 0
+        {"", "tf", "200", 254},                             // clamped by lib/vrrp
         {"", "tf", "-253", 1},
-        {"", "tf", "-254", 0},                            // FAULT
-        {"    weight 0 reverse\n", "tf", "0", 0},         // FAULT while zero
+        {"", "tf", "-254", 0},                    // FAULT
+        {"    weight 0 reverse\n", "tf", "0", 0}, // FAULT while zero
         {"    weight 0 reverse\n", "tf", "7", 100},
     };
     for (const auto& r : rows) {

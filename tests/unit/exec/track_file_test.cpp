@@ -24,10 +24,10 @@ TEST(TrackFile, Parse) {
         {"5\n", 5},
         {"  -3", -3},
         {"+7", 7},
-        {"0x10", 16},      // strtol base 0: hex
-        {"010", 8},        // and octal
-        {"12abc", 12},     // trailing text ignored
-        {"abc", 0},        // no digits: 0
+        {"0x10", 16},  // strtol base 0: hex
+        {"010", 8},    // and octal
+        {"12abc", 12}, // trailing text ignored
+        {"abc", 0},    // no digits: 0
         {"2147483647", 2147483647},
         {"2147483648", 2147483648LL}, // keepalived allows INT32_MAX + 1
         {"2147483649", std::nullopt},
