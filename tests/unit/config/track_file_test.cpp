@@ -213,9 +213,10 @@ TEST(TrackFileYaml, Forms) {
     EXPECT_EQ(of(r->vrrp_instances[0].track_files), (refs{{"/run/a", "/run/a", 1, false},
                                                           {"/run/b", "/run/b", -254, true},
                                                           {"/run/c", "/run/c", 0, false}}));
-    EXPECT_EQ(r->vrrp_instances[0].track_files[1].where.to_string(), "t.yaml:9:9");
+    EXPECT_EQ(r->vrrp_instances[0].track_files[1].where.to_string(), "t.yaml:10:9");
     EXPECT_EQ(of(r->vrrp_sync_groups[0].track_files), (refs{{"/run/d", "/run/d", 4, false}}));
-    EXPECT_TRUE(r->warnings.empty()) << joined(r->warnings);
+    // Only the sync group of one is remarked on.
+    EXPECT_EQ(r->warnings.size(), 1u) << joined(r->warnings);
 }
 
 TEST(TrackFileYaml, Errors) {
@@ -225,13 +226,13 @@ TEST(TrackFileYaml, Errors) {
         std::string want;
     };
     const row rows[] = {
-        {"no_file", "      - {weight: 2}\n", "t.yaml:7:9:"},
+        {"no_file", "      - {weight: 2}\n", "t.yaml:9:9:"},
         {"relative", "      - {file: run/a}\n",
-         "t.yaml:7:16: vrrp_instances[0].track_file[0].file"},
+         "t.yaml:9:16: vrrp_instances[0].track_file[0].file"},
         {"weight_255", "      - {file: /a, weight: 255}\n",
-         "t.yaml:7:26: vrrp_instances[0].track_file[0].weight"},
-        {"not_a_map", "      - /run/a\n", "t.yaml:7:9:"},
-        {"unknown_key", "      - {file: /a, wait: 1}\n", "t.yaml:7:"},
+         "t.yaml:9:28: vrrp_instances[0].track_file[0].weight"},
+        {"not_a_map", "      - /run/a\n", "t.yaml:9:9:"},
+        {"unknown_key", "      - {file: /a, wait: 1}\n", "t.yaml:9:20:"},
     };
     for (const auto& r : rows) {
         auto c = load_string(yaml_head + "    track_file:\n" + r.items, "t.yaml");
@@ -247,7 +248,7 @@ TEST(TrackFileYaml, RepeatedPathIsAWarning) {
                          "t.yaml");
     ASSERT_TRUE(r.ok()) << r.message();
     EXPECT_EQ(r->vrrp_instances[0].track_files.size(), 1u);
-    EXPECT_NE(joined(r->warnings).find("t.yaml:8:9: vrrp_instances[0].track_file[1]"),
+    EXPECT_NE(joined(r->warnings).find("t.yaml:10:9: vrrp_instances[0].track_file[1]"),
               std::string::npos)
         << joined(r->warnings);
 }
