@@ -128,6 +128,37 @@ struct track_interface_ref {
     source_location where;
 };
 
+// keepalived's track_file / vrrp_track_file block (keepalived.conf(5),
+// "track_file"; 2.2.7 trackers/track_file.c): a file holding a number,
+// tracked by the instances and sync groups that name it (track_file_ref).
+// Only in keepalived.conf; the YAML names the path in each track_file item.
+struct track_file_config {
+    std::string name;
+    std::string path;
+    int weight = 1; // -254..254; keepalived's default 1
+    bool weight_reverse = false;
+    // init_file [VALUE] [overwrite]: written at start when the file is
+    // missing (always with overwrite, never on a reload).
+    std::optional<std::int64_t> init_value;
+    bool init_overwrite = false;
+    source_location where;
+};
+
+// One `track_file` line of a vrrp_instance or vrrp_sync_group, resolved by
+// the loader: the file's path, the line's weight/reverse or else the
+// block's (YAML: weight 1, no reverse by default). Weight 0: FAULT while
+// the value is non-zero (zero with reverse); otherwise the priority moves
+// by value * weight (exec::file_effect).
+struct track_file_ref {
+    static constexpr int unset = 1000; // while the keepalived.conf importer reads
+    std::string name;                  // the track_file block (keepalived.conf), else the path
+    std::string path;
+    int weight = 1; // -254..254
+    bool reverse = false;
+    bool reverse_set = false; // the line said reverse/noreverse (importer only)
+    source_location where;
+};
+
 // One notify command: keepalived's `notify_master "/path arg" [USER [GROUP]]`,
 // the quoted script split into words.
 struct script_command {
@@ -174,6 +205,7 @@ struct vrrp_instance_config {
     vrrp::instance_config vrrp; // name, vrid, priority, ... (not yet normalized)
     std::vector<track_script_ref> track_scripts;
     std::vector<track_interface_ref> track_interfaces;
+    std::vector<track_file_ref> track_files;
     notify_config notify;
     source_location where;
 };
@@ -182,10 +214,15 @@ struct vrrp_instance_config {
 struct vrrp_sync_group_config {
     std::string name;
     std::vector<std::string> members; // vrrp instance names
-    // keepalived: tracked by every member, weights forced to 0 (FAULT).
+    // The group's track_* lines are tracked by every member with the
+    // group's weights (sync_track_weight()).
     std::vector<track_script_ref> track_scripts;
-    // Tracked by every member with the group's weight (tracked_interfaces()).
     std::vector<track_interface_ref> track_interfaces;
+    std::vector<track_file_ref> track_files;
+    // keepalived's sync_group_tracking_weight (or the deprecated
+    // global_tracking): the members' own weighted track_* lines keep their
+    // weights (sync_track_weight()).
+    bool tracking_weight = false;
     notify_config notify;
     source_location where;
 };
@@ -299,6 +336,7 @@ struct config {
     std::vector<vrrp_instance_config> vrrp_instances; // at most max_vrrp_instances
     std::vector<vrrp_sync_group_config> vrrp_sync_groups;
     std::vector<vrrp_script_config> vrrp_scripts; // keepalived vrrp_script blocks
+    std::vector<track_file_config> track_files;   // keepalived track_file blocks
     script_globals scripts;
     std::vector<virtual_server_config> virtual_servers;
     load_balancing_config load_balancing;
@@ -336,6 +374,42 @@ std::vector<track_interface_ref> tracked_interfaces(const vrrp_instance_config& 
                                                     const vrrp_sync_group_config* group,
                                                     bool group_has_owner,
                                                     std::vector<track_note>* notes = nullptr);
+// keepalived 2.2.7's one rule for the weights of tracked objects and sync
+// groups (vrrp.c vrrp_complete_instance() and sync_group_tracking_init();
+// keepalived.conf(5), vrrp_sync_group and track_file):
+// * a line of the sync group is tracked by every member with the group's
+//   weight; when a member is an address owner (priority 255) the weight
+//   is cleared (weight 0: FAULT), for scripts, interfaces and files alike;
+// * a member's own weighted line, when its group has no
+//   sync_group_tracking_weight (or the instance is an address owner):
+//   a script is not tracked; a file with weight 1 (its default) is tracked
+//   with weight 0, with another weight not tracked; an interface keeps its
+//   weight (keepalived logs "ignoring weight" but has registered the
+//   weight already, vrrp.c adds the tracker before it clears it);
+// * anything else keeps its weight.
+// One place for the rule: the loaders warn with `note`, control tracks.
+enum class track_kind { script, interface, file };
+struct track_weight {
+    bool tracked = true;
+    int weight = 0;
+    std::string note; // "" when nothing changed
+};
+struct track_context {
+    bool of_group = false;        // the sync group's line (else the instance's)
+    bool in_group = false;        // the instance is a sync group member
+    bool tracking_weight = false; // its group has sync_group_tracking_weight
+    bool owner = false;           // the instance is an address owner
+    bool group_has_owner = false; // a member of its group is an address owner
+};
+track_weight sync_track_weight(track_kind kind, const track_context& c, int weight);
+struct config;
+// The sync group `instance` belongs to (nullptr: none), and the context of
+// sync_track_weight() for a line of the instance (of_group false) or of its
+// group (true).
+const vrrp_sync_group_config* sync_group_of(const config& cfg, const std::string& instance);
+track_context track_context_of(const config& cfg, const vrrp_instance_config& instance,
+                               bool of_group);
+
 // keepalived's address owner: priority 255 (written, or from state MASTER
 // without a priority).
 bool address_owner(const vrrp_instance_config& instance);

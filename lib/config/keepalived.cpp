@@ -84,6 +84,12 @@ struct script_draft {
     bool have_script = false;
 };
 
+struct track_file_draft {
+    track_file_config cfg;
+    bool have_file = false;
+    bool have_weight = false;
+};
+
 struct rs_draft {
     lb_rules::rs_entry entry;
     std::vector<token> other_checkers; // HTTP_GET, SSL_GET, ...: warned at the end
@@ -169,6 +175,7 @@ class importer {
     std::vector<lb_rules::vs_entry>& virtual_servers() { return virtual_servers_; }
     std::optional<sync_rules::sync_entry>& sync() { return sync_; }
     std::vector<vrrp_script_config>& scripts() { return scripts_; }
+    std::vector<track_file_config>& track_files() { return track_files_; }
     const script_globals& script_settings() const { return script_globals_; }
 
     // Reads each statement of `body` with `b`'s table.
@@ -218,6 +225,10 @@ class importer {
     void misc_check(rs_draft& r, const statement& st);
     void lvs_sync_daemon(const statement& st);
     void vrrp_script(const statement& st);
+    void track_file_block(const statement& st);
+    void track_file(const std::string& where, const statement& st,
+                    std::vector<track_file_ref>& out);
+    void resolve_track_files(const std::string& where, std::vector<track_file_ref>& refs);
     // `script`, notify_*: the arguments joined and split into words.
     std::optional<std::vector<std::string>> command_arg(const std::string& where,
                                                         const statement& st);
@@ -245,6 +256,7 @@ class importer {
     std::optional<sync_rules::sync_entry> sync_; // lvs_sync_daemon(_interface)
     bool sync_id_given_ = false;
     std::vector<vrrp_script_config> scripts_;
+    std::vector<track_file_config> track_files_;
     script_globals script_globals_;
 };
 
@@ -936,7 +948,19 @@ const block<importer>& top_block() {
                     imp.vrrp_script(s);
                 },
                 "a vrrp_scripts item: a check script for track_script"),
-            ignored<importer>("vrrp_track_file", "track_file is not supported"),
+            row<importer>(
+                "track_file",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.track_file_block(s);
+                },
+                "NAME { file PATH weight N [reverse] init_file [VALUE] [overwrite] }: a file "
+                "for track_file"),
+            row<importer>(
+                "vrrp_track_file",
+                [](importer& imp, importer&, const std::string&, const statement& s) {
+                    imp.track_file_block(s);
+                },
+                "the same as track_file (keepalived's older name)"),
             ignored<importer>("vrrp_track_process", "track_process is not supported"),
             ignored<importer>("static_ipaddress", "vipgate owns no kernel addresses"),
             ignored<importer>("static_routes", "vipgate owns no kernel routes"),
@@ -1278,7 +1302,13 @@ const block<instance_draft>& instance_block() {
                     },
                     "{ PORT [weight N [reverse]] ... }: the ports' links change the priority, "
                     "or FAULT for weight 0"),
-                ignored<d>("track_file", no_tracking),
+                row<d>(
+                    "track_file",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        imp.track_file(where, s, x.entry.cfg.track_files);
+                    },
+                    "{ NAME [weight N [reverse]] ... }: the files' values change the priority, "
+                    "or FAULT for weight 0"),
                 ignored<d>("track_process", no_tracking),
                 ignored<d>("track_bfd", no_tracking),
                 ignored<d>("track_src_ip"),
@@ -1394,8 +1424,8 @@ const block<group_draft>& sync_group_block() {
                     [](importer& imp, d& g, const std::string& where, const statement& s) {
                         imp.track_script(where, s, g.entry.cfg.track_scripts);
                     },
-                    "{ SCRIPT ... }: tracked by every member with weight 0 (FAULT), as "
-                    "keepalived does"),
+                    "{ SCRIPT [weight N [reverse]] ... }: tracked by every member with the "
+                    "group's weight, as keepalived does"),
                 row<d>(
                     "track_interface",
                     [](importer& imp, d& g, const std::string& where, const statement& s) {
@@ -1403,17 +1433,115 @@ const block<group_draft>& sync_group_block() {
                     },
                     "{ PORT [weight N [reverse]] ... }: tracked by every member with its "
                     "weight"),
-                ignored<d>("track_file", no_tracking),
+                row<d>(
+                    "track_file",
+                    [](importer& imp, d& g, const std::string& where, const statement& s) {
+                        imp.track_file(where, s, g.entry.cfg.track_files);
+                    },
+                    "{ NAME [weight N [reverse]] ... }: tracked by every member with the "
+                    "group's weight"),
                 ignored<d>("track_process", no_tracking),
                 ignored<d>("track_bfd", no_tracking),
                 ignored<d>("smtp_alert", no_email),
-                ignored<d>("global_tracking", no_tracking),
-                ignored<d>("sync_group_tracking_weight", no_tracking),
+                row<d>(
+                    "sync_group_tracking_weight",
+                    [](importer& imp, d& g, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        g.entry.cfg.tracking_weight = true;
+                    },
+                    "sync_group_tracking_weight: true"),
+                // vrrp_parser.c: "global_tracking is deprecated. Use
+                // track_interface/script/file on the sync group"; it sets
+                // sync_group_tracking_weight.
+                row<d>(
+                    "global_tracking",
+                    [](importer& imp, d& g, const std::string& where, const statement& s) {
+                        imp.no_args(where, s);
+                        imp.diag_.warning(s.keyword.at, kw_subject(where, s) +
+                                                            " is deprecated (keepalived); used as "
+                                                            "sync_group_tracking_weight");
+                        g.entry.cfg.tracking_weight = true;
+                    },
+                    "sync_group_tracking_weight: true (deprecated, warning)"),
             }};
         append(tbl.keywords,
                notify_rows<d>(+[](d& g) -> notify_config& { return g.entry.cfg.notify; }));
         return tbl;
     }();
+    return b;
+}
+
+// track_file NAME { ... } (keepalived.conf(5), "track_file"; 2.2.7
+// trackers/track_file.c track_file_*_handler).
+const block<track_file_draft>& track_file_table() {
+    using d = track_file_draft;
+    static const block<track_file_draft> b{
+        "track_file",
+        "",
+        unknown_is::unknown,
+        {
+            row<d>(
+                "file",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (const token* t = imp.one_arg(where, s, "a file path")) {
+                        if (x.have_file) {
+                            imp.diag_.error(t->at, kw_subject(where, s) + ": a second file",
+                                            "one file per track_file");
+                            return;
+                        }
+                        x.cfg.path = t->text;
+                        x.have_file = true;
+                    }
+                },
+                "PATH: the file holding the number (required)"),
+            row<d>(
+                "weight",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    if (!imp.no_block(where, s)) {
+                        return;
+                    }
+                    if (s.args.empty()) {
+                        imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no value",
+                                        "weight -254..254 [reverse]");
+                        return;
+                    }
+                    auto w = imp.weight_arg(kw_subject(where, s), s.args[0], 254);
+                    if (!w) {
+                        return;
+                    }
+                    if (s.args.size() > 1 && s.args[1].text != "reverse") {
+                        imp.diag_.error(s.args[1].at,
+                                        kw_subject(where, s) + ": " + quote(s.args[1].text) +
+                                            " after the weight",
+                                        "reverse, or nothing");
+                        return;
+                    }
+                    x.cfg.weight = *w;
+                    x.cfg.weight_reverse = s.args.size() > 1;
+                    x.have_weight = true;
+                },
+                "N [reverse]: -254..254, the value is multiplied by it (default 1; 0: FAULT "
+                "while non-zero)"),
+            row<d>(
+                "init_file",
+                [](importer& imp, d& x, const std::string& where, const statement& s) {
+                    imp.no_block(where, s);
+                    x.cfg.init_value = 0;
+                    for (const token& t : s.args) {
+                        if (t.text == "overwrite") {
+                            x.cfg.init_overwrite = true;
+                            continue;
+                        }
+                        auto v = imp.weight_arg(kw_subject(where, s), t, 254);
+                        if (!v) {
+                            return;
+                        }
+                        x.cfg.init_value = *v;
+                    }
+                },
+                "[VALUE] [overwrite]: write VALUE (default 0, -254..254) at start when the "
+                "file is missing (always with overwrite)"),
+        }};
     return b;
 }
 
@@ -2102,6 +2230,119 @@ void importer::vrrp_script(const statement& st) {
     scripts_.push_back(std::move(d.cfg));
 }
 
+void importer::track_file_block(const statement& st) {
+    const std::string kw = st.keyword.text;
+    if (st.args.size() != 1) {
+        diag_.error(st.keyword.at, kw + " needs exactly one name", kw + " NAME { file PATH ... }");
+        return;
+    }
+    const token& name = st.args[0];
+    const std::string where = kw + " " + name.text;
+    if (!need_block({}, st, 1)) {
+        return;
+    }
+    track_file_draft d;
+    d.cfg.name = name.text;
+    d.cfg.where = st.keyword.at;
+    read_block(track_file_table(), d, where, st.block);
+    if (!d.have_file) {
+        // keepalived: "No file set for track_file %s - ignoring".
+        diag_.error(st.keyword.at, where + ": no file", "file /path/to/file");
+        return;
+    }
+    for (const auto& other : track_files_) {
+        if (other.name == d.cfg.name) {
+            diag_.error(name.at,
+                        where + ": a second track_file of that name (the first is at " +
+                            other.where.to_string() + ")",
+                        "a unique track_file name");
+            return;
+        }
+    }
+    track_files_.push_back(std::move(d.cfg));
+}
+
+// track_file { NAME [weight N [reverse|noreverse]] ... } (track_file.c
+// vrrp_alloc_track_file(): weight -254..254, default the block's); the
+// names are resolved once the file is read (resolve_track_files()).
+void importer::track_file(const std::string& where, const statement& st,
+                          std::vector<track_file_ref>& out) {
+    if (!need_block(where, st)) {
+        return;
+    }
+    const std::string sub = kw_subject(where, st);
+    for (const statement& line : st.block) {
+        track_file_ref ref;
+        ref.name = line.keyword.text;
+        ref.where = line.keyword.at;
+        ref.weight = track_file_ref::unset;
+        const std::string what = sub + " " + ref.name;
+        if (line.has_block) {
+            diag_.error(line.block_at, sub + ": " + quote(ref.name) + " takes no block",
+                        "NAME [weight N [reverse]], one a line");
+            continue;
+        }
+        if (!line.args.empty()) {
+            if (line.args[0].text != "weight" || line.args.size() < 2) {
+                diag_.error(line.args[0].at,
+                            line.args[0].text != "weight"
+                                ? what + ": " + quote(line.args[0].text) + " is not an option"
+                                : what + ": weight has no value",
+                            "weight -254..254 [reverse|noreverse], or nothing");
+                continue;
+            }
+            auto w = weight_arg(what, line.args[1], 254);
+            if (!w) {
+                continue;
+            }
+            ref.weight = *w;
+            ref.reverse_set = line.args.size() > 2;
+            if (ref.reverse_set) {
+                const std::string& r = line.args[2].text;
+                if (r != "reverse" && r != "noreverse") {
+                    diag_.error(line.args[2].at, what + ": " + quote(r) + " after the weight",
+                                "reverse, noreverse, or nothing");
+                    continue;
+                }
+                ref.reverse = r == "reverse";
+            }
+        }
+        out.push_back(std::move(ref));
+    }
+}
+
+// Each line's file by name (an unknown name is an error; keepalived: "track
+// file %s not found, ignoring"), its defaults from the block; a repeated
+// name is a warning, the first line counts ("duplicate track_file").
+void importer::resolve_track_files(const std::string& where, std::vector<track_file_ref>& refs) {
+    std::vector<track_file_ref> out;
+    for (auto& r : refs) {
+        const auto f = std::find_if(track_files_.begin(), track_files_.end(),
+                                    [&](const track_file_config& c) { return c.name == r.name; });
+        if (f == track_files_.end()) {
+            diag_.error(r.where, where + ": track_file " + quote(r.name) + " is not defined",
+                        "the name of a track_file block");
+            continue;
+        }
+        const auto dup = std::find_if(out.begin(), out.end(),
+                                      [&](const track_file_ref& o) { return o.name == r.name; });
+        if (dup != out.end()) {
+            diag_.warning(r.where, where + ": duplicate track_file " + r.name + " (first at " +
+                                       dup->where.to_string() + "); ignored, as keepalived does");
+            continue;
+        }
+        r.path = f->path;
+        if (r.weight == track_file_ref::unset) {
+            r.weight = f->weight;
+            r.reverse = f->weight_reverse;
+        } else if (!r.reverse_set) {
+            r.reverse = f->weight_reverse;
+        }
+        out.push_back(std::move(r));
+    }
+    refs = std::move(out);
+}
+
 void importer::vrrp_sync_group(const statement& st) {
     if (st.args.size() != 1) {
         diag_.error(st.keyword.at, "vrrp_sync_group needs exactly one name",
@@ -2534,9 +2775,11 @@ void importer::run(const std::vector<statement>& top) {
     for (auto& d : instances_) {
         complete(d);
         check_tracks(d.entry.subject, d.entry.cfg.track_scripts);
+        resolve_track_files(d.entry.subject, d.entry.cfg.track_files);
     }
-    for (const auto& g : groups_) {
+    for (auto& g : groups_) {
         check_tracks(g.subject, g.cfg.track_scripts);
+        resolve_track_files(g.subject, g.cfg.track_files);
     }
 }
 
@@ -2559,8 +2802,9 @@ std::vector<block_doc> keyword_tables() {
     return {doc_of(top_block()),        doc_of(global_block()),
             doc_of(instance_block()),   doc_of(authentication_block()),
             doc_of(sync_group_block()), doc_of(script_block()),
-            doc_of(vs_block()),         doc_of(rs_block()),
-            doc_of(tcp_check_block()),  doc_of(misc_check_block())};
+            doc_of(track_file_table()), doc_of(vs_block()),
+            doc_of(rs_block()),         doc_of(tcp_check_block()),
+            doc_of(misc_check_block())};
 }
 
 std::string imported_blocks() {
@@ -2714,6 +2958,9 @@ result<config> import_keepalived(const std::string& conf_path, config base) {
         }
         for (auto& sc : imp.scripts()) {
             base.vrrp_scripts.push_back(std::move(sc));
+        }
+        for (auto& tf : imp.track_files()) {
+            base.track_files.push_back(std::move(tf));
         }
         base.scripts = imp.script_settings();
     } catch (const std::exception& e) {

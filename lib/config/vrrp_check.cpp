@@ -175,6 +175,30 @@ void check_track_ports(diagnostics& diag, const std::vector<port_config>& ports,
     }
 }
 
+// What sync_track_weight() changes in the track_file lines of an instance
+// and of its sync group (scripts are noted by control::script_manager,
+// which knows the scripts' weights).
+void file_notes(const vrrp_instance_config& vi, const vrrp_sync_group_config* group,
+                bool group_has_owner, std::vector<track_note>& notes) {
+    track_context c{.in_group = group != nullptr,
+                    .tracking_weight = group != nullptr && group->tracking_weight,
+                    .owner = address_owner(vi),
+                    .group_has_owner = group_has_owner};
+    for (const auto& t : vi.track_files) {
+        const auto w = sync_track_weight(track_kind::file, c, t.weight);
+        if (!w.note.empty()) {
+            notes.push_back({t.where, "track_file " + t.name + ": " + w.note, false});
+        }
+    }
+    c.of_group = true;
+    for (const auto& t : group != nullptr ? group->track_files : std::vector<track_file_ref>{}) {
+        const auto w = sync_track_weight(track_kind::file, c, t.weight);
+        if (!w.note.empty()) {
+            notes.push_back({t.where, "track_file " + t.name + ": " + w.note, true});
+        }
+    }
+}
+
 // Unknown ports are errors; what tracked_interfaces() drops or changes is a
 // warning (each once, also when several members share a group's line).
 void check_tracking(diagnostics& diag, const std::vector<port_config>& ports,
@@ -213,6 +237,7 @@ void check_tracking(diagnostics& diag, const std::vector<port_config>& ports,
         }
         std::vector<track_note> notes;
         (void)tracked_interfaces(e.cfg, group != nullptr ? &group->cfg : nullptr, owner, &notes);
+        file_notes(e.cfg, group != nullptr ? &group->cfg : nullptr, owner, notes);
         for (const auto& n : notes) {
             const std::string text = (n.of_group ? group->subject : e.subject) + ": " + n.text;
             if (said.emplace(n.where.to_string(), text).second) {
@@ -338,6 +363,77 @@ bool address_owner(const vrrp_instance_config& instance) {
     return v.priority.value_or(v.initial_state == vrrp::state_hint::master ? 255 : 100) == 255;
 }
 
+track_weight sync_track_weight(track_kind kind, const track_context& c, int weight) {
+    track_weight out{true, weight, {}};
+    if (weight == 0) {
+        return out;
+    }
+    if (c.of_group) {
+        if (c.group_has_owner) {
+            // vrrp.c sync_group_tracking_init(): "Cannot have weighted track
+            // ... with member having priority 255 - clearing weight".
+            out.weight = 0;
+            out.note = "weight cleared (FAULT instead), a member is an address owner "
+                       "(priority 255), as keepalived does";
+        }
+        return out;
+    }
+    const bool cleared = (c.in_group && !c.tracking_weight) || c.owner;
+    if (!cleared) {
+        return out;
+    }
+    const std::string why = c.owner ? "the instance is an address owner (priority 255)"
+                                    : "the instance is in a sync group without "
+                                      "sync_group_tracking_weight";
+    switch (kind) {
+    case track_kind::script: // vrrp.c: "ignoring tracked script %s with weights"
+        out.tracked = false;
+        out.note = "weighted; not tracked: " + why + ", as keepalived does";
+        break;
+    case track_kind::file: // vrrp.c: weight 1 (the default) becomes 0, else ignored
+        if (weight == 1) {
+            out.weight = 0;
+            out.note = "weight 1 used as 0 (FAULT while non-zero): " + why +
+                       ", as keepalived does; write weight 0";
+        } else {
+            out.tracked = false;
+            out.note = "weighted; not tracked: " + why + ", as keepalived does";
+        }
+        break;
+    case track_kind::interface: // see config.hpp: keepalived keeps the weight
+        break;
+    }
+    return out;
+}
+
+const vrrp_sync_group_config* sync_group_of(const config& cfg, const std::string& instance) {
+    for (const auto& g : cfg.vrrp_sync_groups) {
+        if (std::find(g.members.begin(), g.members.end(), instance) != g.members.end()) {
+            return &g;
+        }
+    }
+    return nullptr;
+}
+
+track_context track_context_of(const config& cfg, const vrrp_instance_config& instance,
+                               bool of_group) {
+    track_context c;
+    c.of_group = of_group;
+    c.owner = address_owner(instance);
+    const auto* g = sync_group_of(cfg, instance.vrrp.name);
+    if (g == nullptr) {
+        return c;
+    }
+    c.in_group = true;
+    c.tracking_weight = g->tracking_weight;
+    for (const auto& other : cfg.vrrp_instances) {
+        c.group_has_owner = c.group_has_owner || (std::find(g->members.begin(), g->members.end(),
+                                                            other.vrrp.name) != g->members.end() &&
+                                                  address_owner(other));
+    }
+    return c;
+}
+
 std::vector<track_interface_ref> tracked_interfaces(const vrrp_instance_config& instance,
                                                     const vrrp_sync_group_config* group,
                                                     bool group_has_owner,
@@ -373,16 +469,16 @@ std::vector<track_interface_ref> tracked_interfaces(const vrrp_instance_config& 
         return out;
     }
     for (auto t : group->track_interfaces) {
-        if (group_has_owner && t.weight != 0) {
-            // vrrp.c: "Cannot have weighted track interface '%s' with member
-            // having priority 255 - clearing weight".
-            note(t.where,
-                 "track_interface " + t.port +
-                     ": weight cleared (FAULT while down), a member is an address owner "
-                     "(priority 255), as keepalived does",
-                 true);
-            t.weight = 0;
+        const auto w = sync_track_weight(track_kind::interface,
+                                         {.of_group = true,
+                                          .in_group = true,
+                                          .tracking_weight = group->tracking_weight,
+                                          .group_has_owner = group_has_owner},
+                                         t.weight);
+        if (!w.note.empty()) {
+            note(t.where, "track_interface " + t.port + ": " + w.note, true);
         }
+        t.weight = w.weight;
         if (t.port == instance.port) {
             note(t.where,
                  "track_interface " + t.port + " is the port of member " + instance.vrrp.name +

@@ -4,6 +4,7 @@
 
 #include "config/vrrp_yaml.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -220,6 +221,80 @@ void read_track_interfaces(diagnostics& d, const YAML::Node& n, const std::strin
     });
 }
 
+// ---- track_file ---------------------------------------------------------------
+
+constexpr std::string_view file_track_expected =
+    "a sequence of maps {file: PATH, weight: -254..254, reverse: BOOL}, such as "
+    "[{file: /run/vipgate/prio, weight: -10}]";
+constexpr std::string_view file_weight_expected = "an integer -254..254";
+
+const std::vector<field<track_file_ref>>& file_track_fields() {
+    static const std::vector<field<track_file_ref>> fields = {
+        required(field<track_file_ref>{
+            "file", "an absolute file path",
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, track_file_ref& out) {
+                if (auto s = read_string(d, n, p, "an absolute file path")) {
+                    if (s->empty() || s->front() != '/') {
+                        d.error(n, subject(p) + describe(n) + " is not an absolute path",
+                                "an absolute file path");
+                        return;
+                    }
+                    out.path = *s;
+                    out.name = std::move(*s);
+                }
+            }}),
+        field<track_file_ref>{
+            "weight", std::string(file_weight_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, track_file_ref& out) {
+                auto s = read_scalar(d, n, p, file_weight_expected);
+                if (!s) {
+                    return;
+                }
+                std::string_view text = *s;
+                const bool negative = !text.empty() && text.front() == '-';
+                if (negative || (!text.empty() && text.front() == '+')) {
+                    text.remove_prefix(1);
+                }
+                auto v = parse_uint(text, 0, 254);
+                if (!v.ok()) {
+                    d.error(n, subject(p) + describe(n) + " " + v.message(), file_weight_expected);
+                    return;
+                }
+                out.weight = negative ? -static_cast<int>(*v) : static_cast<int>(*v);
+            }},
+        bool_field<track_file_ref>("reverse", &track_file_ref::reverse),
+    };
+    return fields;
+}
+
+// track_file: [{file, weight, reverse}, ...]: keepalived's track_file with
+// the path in place of a track_file block (weight 1 by default, as
+// keepalived's block); a path listed twice is a warning, the first counts.
+void read_track_files(diagnostics& d, const YAML::Node& n, const std::string& p,
+                      std::vector<track_file_ref>& out) {
+    read_sequence(
+        d, n, p, file_track_expected, 0, [&](const YAML::Node& item, const std::string& ip) {
+            track_file_ref t;
+            t.where = d.where(item);
+            if (!item.IsMap()) {
+                d.error(item, subject(ip) + describe(item) + " is not a map", file_track_expected);
+                return;
+            }
+            const std::size_t before = d.count();
+            if (!read_fields(d, item, ip, file_track_fields(), t) || d.count() != before) {
+                return;
+            }
+            const auto dup = std::find_if(
+                out.begin(), out.end(), [&](const track_file_ref& o) { return o.path == t.path; });
+            if (dup != out.end()) {
+                d.warning(t.where, subject(ip) + "duplicate track_file " + t.path + " (first at " +
+                                       dup->where.to_string() + "); ignored");
+                return;
+            }
+            out.push_back(std::move(t));
+        });
+}
+
 // ---- authentication ----
 
 struct auth_draft {
@@ -396,6 +471,11 @@ const std::vector<field<instance_draft>>& instance_fields() {
             [](diagnostics& d, const YAML::Node& n, const std::string& p, instance_draft& out) {
                 read_track_interfaces(d, n, p, out.entry.cfg.track_interfaces);
             }},
+        field<instance_draft>{
+            "track_file", std::string(file_track_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, instance_draft& out) {
+                read_track_files(d, n, p, out.entry.cfg.track_files);
+            }},
     };
     return fields;
 }
@@ -434,6 +514,18 @@ const std::vector<field<vrrp_group_entry>>& group_fields() {
             "track_interface", std::string(track_expected),
             [](diagnostics& d, const YAML::Node& n, const std::string& p, vrrp_group_entry& out) {
                 read_track_interfaces(d, n, p, out.cfg.track_interfaces);
+            }},
+        field<vrrp_group_entry>{
+            "track_file", std::string(file_track_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, vrrp_group_entry& out) {
+                read_track_files(d, n, p, out.cfg.track_files);
+            }},
+        field<vrrp_group_entry>{
+            "sync_group_tracking_weight", std::string(bool_expected),
+            [](diagnostics& d, const YAML::Node& n, const std::string& p, vrrp_group_entry& out) {
+                if (auto v = read_bool(d, n, p)) {
+                    out.cfg.tracking_weight = *v;
+                }
             }},
     };
     return fields;
@@ -531,6 +623,10 @@ void append_schema_keys(std::vector<std::string>& keys) {
     for (const auto& k : field_keys(track_fields())) {
         keys.push_back("vrrp_instances[].track_interface[]." + std::string(k));
         keys.push_back("vrrp_sync_groups[].track_interface[]." + std::string(k));
+    }
+    for (const auto& k : field_keys(file_track_fields())) {
+        keys.push_back("vrrp_instances[].track_file[]." + std::string(k));
+        keys.push_back("vrrp_sync_groups[].track_file[]." + std::string(k));
     }
 }
 

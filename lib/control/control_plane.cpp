@@ -54,6 +54,12 @@ void control_plane::add_periodic_tasks() {
                 [this](usec) { resolve_next_hops(); });
     // Link state, which VRRP instances follow (vrrp_manager::link_changed).
     loop_.every("link_check", std::chrono::seconds(1), [this](usec) { check_links(); });
+    // track_file: the tracked files' values (one small read each).
+    loop_.every("track_files", track_file_poll, [this](usec t) {
+        if (vrrp_) {
+            vrrp_->poll_files(t);
+        }
+    });
     // vrrp_script runs that are due, and the runs that ended (never waits).
     loop_.every("scripts", std::chrono::milliseconds(50), [this](usec t) {
         if (scripts_ && vrrp_) {

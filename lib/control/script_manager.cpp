@@ -153,17 +153,36 @@ result<void> script_manager::add_scripts(const config::config& cfg, const void* 
     return {};
 }
 
-// One track_script line; a script disabled by add_scripts() is skipped.
-result<void> script_manager::add_track(const std::string& instance,
-                                       const config::track_script_ref& t, bool group) {
+// One track_script line of `vi` (or of its sync group); a script disabled
+// by add_scripts() is skipped; config::sync_track_weight() settles the weight.
+result<void> script_manager::add_track(const config::config& cfg,
+                                       const config::vrrp_instance_config& vi,
+                                       const config::track_script_ref& t, bool group,
+                                       std::vector<std::string>* warnings) {
     if (std::find(script_names_.begin(), script_names_.end(), t.script) == script_names_.end()) {
         return {};
     }
-    exec::track_config tc{instance, t.script, t.weight, t.reverse};
-    if (group) {
-        tc.weight = 0; // keepalived: a sync group's track weights are 0
-        tc.reverse = false;
+    exec::track_config tc{vi.vrrp.name, t.script, t.weight, t.reverse};
+    int weight = 0;
+    for (const auto& sc : cfg.vrrp_scripts) {
+        weight = sc.name == t.script ? t.weight.value_or(sc.weight) : weight;
     }
+    const auto w = config::sync_track_weight(config::track_kind::script,
+                                             config::track_context_of(cfg, vi, group), weight);
+    if (!w.note.empty() && warnings != nullptr) {
+        const auto* g = config::sync_group_of(cfg, vi.vrrp.name);
+        std::string text =
+            t.where.to_string() + ": " +
+            (group ? "vrrp_sync_group " + g->name : "vrrp_instance " + vi.vrrp.name) +
+            ": track_script " + t.script + ": " + w.note;
+        if (std::find(warnings->begin(), warnings->end(), text) == warnings->end()) {
+            warnings->push_back(std::move(text));
+        }
+    }
+    if (!w.tracked) {
+        return {};
+    }
+    tc.weight = w.weight;
     ++tracked_;
     if (auto ok = tracker_.add_track(tc); !ok.ok()) {
         return make_error(t.where.to_string() + ": " + ok.message());
@@ -183,7 +202,7 @@ result<std::unique_ptr<script_manager>> script_manager::make(const config::confi
     for (const auto& vi : cfg.vrrp_instances) {
         const std::string& name = vi.vrrp.name;
         for (const auto& t : vi.track_scripts) {
-            if (auto ok = m->add_track(name, t, false); !ok.ok()) {
+            if (auto ok = m->add_track(cfg, vi, t, false, warnings); !ok.ok()) {
                 return make_error(ok.message());
             }
         }
@@ -196,9 +215,12 @@ result<std::unique_ptr<script_manager>> script_manager::make(const config::confi
         }
     }
     for (const auto& g : cfg.vrrp_sync_groups) {
-        for (const auto& member : g.members) {
+        for (const auto& vi : cfg.vrrp_instances) {
+            if (config::sync_group_of(cfg, vi.vrrp.name) != &g) {
+                continue;
+            }
             for (const auto& t : g.track_scripts) {
-                if (auto ok = m->add_track(member, t, true); !ok.ok()) {
+                if (auto ok = m->add_track(cfg, vi, t, true, warnings); !ok.ok()) {
                     return make_error(ok.message());
                 }
             }
@@ -260,7 +282,7 @@ std::string script_manager::signature(const config::config& cfg) {
         notify_sig(out, vi.notify);
     }
     for (const auto& gr : cfg.vrrp_sync_groups) {
-        out += "G " + gr.name + '\x1e';
+        out += "G " + gr.name + (gr.tracking_weight ? " w" : "") + '\x1e';
         words(out, gr.members);
         tracks_sig(out, gr.track_scripts);
         notify_sig(out, gr.notify);

@@ -37,8 +37,9 @@ inline constexpr usec notify_timeout = std::chrono::seconds(10);
 class script_manager {
   public:
     // Every vrrp_script tracked by an instance or a sync group (a group's
-    // track_script is tracked by each member with weight 0, keepalived's
-    // rule without sync_group_tracking_weight), and the notify scripts.
+    // track_script is tracked by each member; config::sync_track_weight()
+    // decides the weights, with a warning when it changes one), and the
+    // notify scripts.
     // Users are resolved with getpwnam/getgrnam; each script path is checked
     // with exec::check_script (enable_script_security disables an unsafe one,
     // with a warning; otherwise an unsafe one runs with a warning).
@@ -111,8 +112,9 @@ class script_manager {
     explicit script_manager(exec::runner& r) : runner_(r), tracker_(r), dispatcher_(r) {}
     // envp: the loader's environment (script_manager.cpp).
     result<void> add_scripts(const config::config& cfg, const void* envp);
-    result<void> add_track(const std::string& instance, const config::track_script_ref& t,
-                           bool group);
+    result<void> add_track(const config::config& cfg, const config::vrrp_instance_config& vi,
+                           const config::track_script_ref& t, bool group,
+                           std::vector<std::string>* warnings);
     void log_actions(std::vector<exec::tracker_action>& acts,
                      std::vector<exec::instance_changed>& changes);
     void log_notify(std::vector<exec::notify_action>& acts);

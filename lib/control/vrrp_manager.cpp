@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <set>
+
+#include "exec/track_file.hpp"
 
 #include "net/builder.hpp"
 #include "net/headers.hpp"
@@ -93,6 +96,7 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
         }
     }
     m->add_link_tracks(cfg, ports);
+    m->add_file_tracks(cfg);
     m->unknown_seen_.assign(vrrp::reject_reason_count, 0);
     return m;
 }
@@ -102,19 +106,8 @@ result<std::unique_ptr<vrrp_manager>> vrrp_manager::make(const config::config& c
 // checked that every name is a port).
 void vrrp_manager::add_link_tracks(const config::config& cfg, const std::vector<port_info>& ports) {
     for (const auto& vi : cfg.vrrp_instances) {
-        const config::vrrp_sync_group_config* sg = nullptr;
-        for (const auto& g : cfg.vrrp_sync_groups) {
-            if (std::find(g.members.begin(), g.members.end(), vi.vrrp.name) != g.members.end()) {
-                sg = &g;
-            }
-        }
-        bool owner = false;
-        for (const auto& other : cfg.vrrp_instances) {
-            owner = owner || (sg != nullptr &&
-                              std::find(sg->members.begin(), sg->members.end(), other.vrrp.name) !=
-                                  sg->members.end() &&
-                              config::address_owner(other));
-        }
+        const auto* sg = config::sync_group_of(cfg, vi.vrrp.name);
+        const bool owner = config::track_context_of(cfg, vi, true).group_has_owner;
         slot& s = instances_[static_cast<std::size_t>(find(vi.vrrp.name))];
         for (const auto& t : config::tracked_interfaces(vi, sg, owner)) {
             const auto pit = std::find_if(ports.begin(), ports.end(),
@@ -122,6 +115,94 @@ void vrrp_manager::add_link_tracks(const config::config& cfg, const std::vector<
             assert(pit != ports.end());
             s.links.push_back(
                 {static_cast<std::uint16_t>(pit - ports.begin()), t.port, t.weight, t.reverse});
+        }
+    }
+}
+
+// Each instance's track_file lines, then its sync group's, with the
+// weights of config::sync_track_weight(). A file the instance tracks
+// itself keeps the instance's line when that is unweighted, else takes the
+// group's (track_file.c add_obj_to_track_file()).
+void vrrp_manager::add_file_tracks(const config::config& cfg) {
+    for (const auto& vi : cfg.vrrp_instances) {
+        slot& s = instances_[static_cast<std::size_t>(find(vi.vrrp.name))];
+        const auto* sg = config::sync_group_of(cfg, vi.vrrp.name);
+        const auto add = [&](const config::track_file_ref& t, bool of_group) {
+            const auto w = config::sync_track_weight(
+                config::track_kind::file, config::track_context_of(cfg, vi, of_group), t.weight);
+            if (!w.tracked) {
+                return;
+            }
+            const slot::file_track f{t.name, t.path, w.weight, t.reverse};
+            auto it = std::find_if(s.files.begin(), s.files.end(),
+                                   [&](const slot::file_track& o) { return o.path == t.path; });
+            if (it == s.files.end()) {
+                s.files.push_back(f);
+            } else if (of_group && it->weight != 0) {
+                *it = f;
+            }
+        };
+        for (const auto& t : vi.track_files) {
+            add(t, false);
+        }
+        for (const auto& t :
+             sg != nullptr ? sg->track_files : std::vector<config::track_file_ref>{}) {
+            add(t, true);
+        }
+    }
+    for (const auto& f : cfg.track_files) {
+        if (f.init_value) {
+            file_inits_.push_back(f);
+        }
+    }
+}
+
+bool vrrp_manager::read_files(bool init, bool reload) {
+    if (init) {
+        for (const auto& f : file_inits_) {
+            if (auto err = exec::init_track_file(f.path, *f.init_value, f.init_overwrite, reload);
+                !err.empty()) {
+                spdlog::warn("track_file {}: {}", f.name,
+                             err); // keepalived: "Unable to initialise"
+            }
+        }
+    }
+    bool changed = false;
+    std::set<std::string, std::less<>> seen; // each path read once per call
+    for (const auto& s : instances_) {
+        for (const auto& f : s.files) {
+            if (!seen.insert(f.path).second) {
+                continue;
+            }
+            auto it = file_values_.try_emplace(f.path, 0).first;
+            const std::string text = exec::read_track_file(f.path);
+            const auto v = exec::parse_track_file(text);
+            if (!v) {
+                // track_file.c: "Invalid number ... - ignoring": the last value stays.
+                spdlog::debug("track_file {}: invalid number in {}; ignored", f.name, f.path);
+                continue;
+            }
+            if (*v != it->second) {
+                spdlog::info("track_file {}: {} now reads {}", f.name, f.path, *v);
+                it->second = *v;
+                changed = true;
+            }
+        }
+    }
+    return changed;
+}
+
+void vrrp_manager::poll_files(usec now) {
+    std::map<std::string, std::int64_t, std::less<>> before = file_values_;
+    if (!read_files(false, false)) {
+        return;
+    }
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+        const auto& files = instances_[i].files;
+        if (std::any_of(files.begin(), files.end(), [&](const slot::file_track& f) {
+                return before[f.path] != file_values_[f.path];
+            })) {
+            retrack(now, i);
         }
     }
 }
@@ -154,6 +235,7 @@ int vrrp_manager::find(const std::string& name) const {
 
 void vrrp_manager::start(usec now, const std::vector<bool>& link_up) {
     link_up_ = link_up;
+    read_files(true, false);
     for (std::size_t i = 0; i < instances_.size(); ++i) {
         auto& s = instances_[i];
         retrack(now, i); // a weight-0 tracked port that is down: FAULT at start
@@ -260,6 +342,8 @@ std::string vrrp_manager::adopt(usec now, vrrp_manager& next, const std::vector<
     }
     instances_ = std::move(next.instances_);
     groups_ = std::move(next.groups_);
+    file_inits_ = std::move(next.file_inits_);
+    read_files(true, true); // the tracked files may have changed
     host_.ownership_changed();
     for (std::size_t j = 0; j < instances_.size(); ++j) {
         retrack(now, j); // the tracked ports may have changed
@@ -392,7 +476,16 @@ void vrrp_manager::retrack(usec now, std::size_t idx) {
         const auto e = exec::effect_of(l.weight, l.reverse,
                                        up ? exec::script_status::ok : exec::script_status::failed);
         if (e.fault && culprit.empty()) {
-            culprit = l.name + (up ? " up (reverse)" : " down");
+            culprit = "tracked interface " + l.name + (up ? " up (reverse)" : " down");
+        }
+        exec::add(links, e);
+    }
+    for (const auto& f : s.files) { // track_file: exec::file_effect
+        const auto it = file_values_.find(f.path);
+        const std::int64_t v = it == file_values_.end() ? 0 : it->second;
+        const auto e = exec::file_effect(v, f.weight, f.reverse);
+        if (e.fault && culprit.empty()) {
+            culprit = "tracked file " + f.name + " reads " + std::to_string(v);
         }
         exec::add(links, e);
     }
@@ -404,9 +497,10 @@ void vrrp_manager::retrack(usec now, std::size_t idx) {
     const bool fault = total.fault || total.pending;
     const std::string why = s.scripts.pending ? "waiting for track scripts"
                             : s.scripts.fault ? "track script " + s.script_reason + " failed"
-                            : links.fault     ? "tracked interface " + culprit
-                            : s.links.empty() ? "track scripts OK"
-                                              : "tracked scripts and interfaces OK";
+                            : links.fault     ? culprit
+                            : s.links.empty() && s.files.empty()
+                                ? "track scripts OK"
+                                : "tracked scripts, interfaces and files OK";
     in.set_fault(tp(now), fault, why, acts);
     after_input(now, idx, acts);
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -27,6 +28,9 @@
 namespace vipgate::control {
 
 using usec = std::chrono::microseconds;
+
+// How often the control loop reads the track_file files (poll_files).
+inline constexpr usec track_file_poll = std::chrono::milliseconds(500);
 
 // What the manager needs from the control plane.
 class vrrp_host {
@@ -72,6 +76,11 @@ class vrrp_manager {
     void on_timer(usec now);
     std::optional<usec> next_deadline() const;
     void link_changed(usec now, std::uint16_t port, bool up);
+    // track_file (docs/config.md, "track_file"): reads every tracked file
+    // (exec::read_track_file, one small non-blocking read each) and
+    // retracks the instances whose file's value changed. The control loop
+    // calls it every track_file_poll (keepalived is woken by inotify).
+    void poll_files(usec now);
     // Clean stop: masters send priority 0 and release their VIPs.
     void shutdown(usec now);
 
@@ -139,6 +148,13 @@ class vrrp_manager {
             bool reverse = false;
         };
         std::vector<link_track> links;
+        // track_file (add_file_tracks): the value of `path` times the weight.
+        struct file_track {
+            std::string name, path;
+            int weight = 0;
+            bool reverse = false;
+        };
+        std::vector<file_track> files;
         exec::track_effect scripts; // the track_scripts' total (script_manager)
         std::string script_reason;  // the script behind its last change
     };
@@ -158,6 +174,10 @@ class vrrp_manager {
     // ports' links, summed by exec::add (keepalived's total_priority).
     void retrack(usec now, std::size_t idx);
     void add_link_tracks(const config::config& cfg, const std::vector<port_info>& ports);
+    void add_file_tracks(const config::config& cfg);
+    // init_file of the tracked files, then every file's value; true if one
+    // changed.
+    bool read_files(bool init, bool reload);
     void notify_scripts(usec now, std::size_t idx, const vrrp::notify& n);
 
     vrrp_manager(vrrp_host& host) : host_(host) {}
@@ -181,6 +201,10 @@ class vrrp_manager {
     std::vector<slot> instances_;
     std::vector<group> groups_;
     std::vector<bool> link_up_; // per port, as the control plane saw it last
+    // track_file: the last valid value of each tracked path (0 until read:
+    // keepalived's value of a missing file), and the init_file settings.
+    std::map<std::string, std::int64_t, std::less<>> file_values_;
+    std::vector<config::track_file_config> file_inits_;
     vrrp_tx_counters tx_;
     std::vector<std::uint8_t> frame_buf_ = std::vector<std::uint8_t>(2048);
     usec unknown_log_window_{0};

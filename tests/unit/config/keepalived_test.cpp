@@ -386,7 +386,7 @@ struct ignored_case {
 };
 
 const ignored_case ignored_cases[] = {
-    {"track_file", "track_file { f }", false, "track_file is not supported"},
+    {"track_process", "track_process { p }", false, "track_process is not supported"},
     {"notify_deleted", "notify_deleted /bin/true", false, "notify_deleted is not supported"},
     {"smtp_alert", "smtp_alert", false, "smtp_alert is not supported"},
     {"strict_mode", "strict_mode on", false, "strict_mode is not supported"},
