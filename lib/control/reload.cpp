@@ -129,6 +129,7 @@ result<std::string> control_plane::reload(const config::config& next) {
         if (auto r = lb_->rebuild(); !r) {
             spdlog::error("reload: service table: {}", r.message());
         }
+        run_quorum_scripts();
     }
     for (const auto& sn : next.neighbours.static_entries) {
         neigh_.table().add_static(port_index(sn.port), sn.address, sn.mac);
