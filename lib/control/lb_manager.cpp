@@ -69,9 +69,13 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
         }
         m->services_.push_back(std::move(v));
     }
-    if (auto r = m->rebuild(); !r) {
+    if (auto r = m->build_table(); !r) {
         return r.err();
     }
+    // The quorum is judged at the first rebuild() (start-up: by the control
+    // plane's first publication; reload: after adopt()), not here: a
+    // configuration that a reload only reads must log nothing.
+    m->dirty_ = true;
     return m;
 }
 
@@ -275,6 +279,10 @@ result<void> lb_manager::rebuild() {
             update_quorum(i);
         }
     }
+    return build_table();
+}
+
+result<void> lb_manager::build_table() {
     std::vector<lb::service_config> cfgs;
     for (const auto& vs : services_) {
         lb::service_config c = vs.cfg.service;

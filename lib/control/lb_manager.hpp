@@ -117,6 +117,7 @@ class lb_manager {
                                                      const std::string& rs) const;
 
     void update_quorum(std::size_t vs);
+    result<void> build_table();
 
     std::vector<vs_state> services_;
     std::vector<quorum_event> quorum_events_;
