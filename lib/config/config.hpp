@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "lb/quorum.hpp"
 #include "lb/service_table.hpp"
 #include "lb/tcp_state.hpp"
 #include "net/types.hpp"
@@ -298,7 +299,12 @@ struct virtual_server_config {
     lb::service_config service;
     std::vector<real_server_entry> real_servers;
     std::chrono::milliseconds delay_loop{60000}; // keepalived default 60 s
-    std::string name;                            // "VIP:port/proto", for messages
+    // keepalived's quorum / hysteresis (lib/lb/quorum.hpp) and the scripts
+    // run when the quorum is gained / lost (configured words only).
+    lb::quorum_rule quorum;
+    script_command quorum_up;
+    script_command quorum_down;
+    std::string name; // "VIP:port/proto", for messages
     source_location where;
 };
 

@@ -832,14 +832,15 @@ std::vector<keyword<Ctx>> check_timing(lb_rules::check_settings& (*pick)(Ctx&),
 // set_vrrp_notify_script / get_notify_script; notify_script_init() for
 // real_server notify_up / notify_down): the first word is the command,
 // quoted when it has arguments; the next ones a user and group.
-void read_script_command(importer& imp, const std::string& where, const statement& s,
+// One "CMD ARGS" [USER [GROUP]] line into `cmd`; false after an error.
+bool read_script_command(importer& imp, const std::string& where, const statement& s,
                          script_command& cmd) {
     if (!imp.no_block(where, s)) {
-        return;
+        return false;
     }
     if (s.args.empty() || split_words(s.args[0].text).empty()) {
         imp.diag_.error(s.keyword.at, kw_subject(where, s) + " has no command", command_expected);
-        return;
+        return false;
     }
     cmd.argv = split_words(s.args[0].text);
     cmd.user = s.args.size() > 1 ? s.args[1].text : std::string{};
@@ -848,6 +849,7 @@ void read_script_command(importer& imp, const std::string& where, const statemen
         imp.diag_.warning(s.args[3].at,
                           kw_subject(where, s) + ": extra arguments after the group ignored");
     }
+    return true;
 }
 
 template <class Ctx>
@@ -904,7 +906,6 @@ constexpr std::string_view no_tracking = "no tracking";
 constexpr std::string_view no_notify = "no notify scripts";
 constexpr std::string_view no_email = "no e-mail";
 constexpr std::string_view no_sorry = "the sorry server is reached by NAT, as every real server";
-constexpr std::string_view no_quorum_scripts = "no quorum scripts";
 constexpr std::string_view alpha_why = "real servers start as up, keepalived's default";
 constexpr std::string_view http_only = "only HTTP checkers use it";
 
@@ -1761,13 +1762,38 @@ const block<vs_draft>& vs_block() {
                            "not needed: vipgate's sorry server is never scheduled while a real "
                            "server is eligible"),
                 ignored<d>("sorry_server_lvs_method", no_sorry),
-                ignored<d>("quorum", "no quorum: the service stays configured with any number "
-                                     "of live servers"),
-                ignored<d>("quorum_up", no_quorum_scripts),
-                ignored<d>("quorum_down", no_quorum_scripts),
-                ignored<d>("hysteresis", "no quorum"),
+                // keepalived's quorum (check_parser.c quorum_handler(): 1..2^32-1;
+                // hysteresis 0..2^32-1); lib/lb/quorum.hpp.
+                uint_row<d>(
+                    "quorum", uint_spec{.min = 1, .max = 0xffffffffu}, "quorum",
+                    [](d& x, std::uint64_t v) {
+                        x.entry.cfg.quorum.quorum = static_cast<std::uint32_t>(v);
+                    },
+                    "quorum: the live weight the service needs"),
+                uint_row<d>(
+                    "hysteresis", uint_spec{.min = 0, .max = 0xffffffffu}, "hysteresis",
+                    [](d& x, std::uint64_t v) {
+                        x.entry.cfg.quorum.hysteresis = static_cast<std::uint32_t>(v);
+                    },
+                    "hysteresis"),
+                row<d>(
+                    "quorum_up",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (read_script_command(imp, where, s, x.entry.cfg.quorum_up)) {
+                            mark(x, "quorum_up", s);
+                        }
+                    },
+                    "CMD [USER [GROUP]]: quorum_up (run when the quorum is gained)"),
+                row<d>(
+                    "quorum_down",
+                    [](importer& imp, d& x, const std::string& where, const statement& s) {
+                        if (read_script_command(imp, where, s, x.entry.cfg.quorum_down)) {
+                            mark(x, "quorum_down", s);
+                        }
+                    },
+                    "CMD [USER [GROUP]]: quorum_down (run when the quorum is lost)"),
                 ignored<d>("alpha", alpha_why),
-                ignored<d>("omega", no_quorum_scripts),
+                ignored<d>("omega", "quorum_down and notify_down are not run at shutdown"),
                 ignored<d>("smtp_alert", no_email),
                 ignored<d>("ha_suspend"),
                 ignored<d>("virtualhost", http_only),
@@ -2473,6 +2499,7 @@ void importer::finish_virtual_server(vs_draft& d) {
                                   "persistence_timeout 360 used, as keepalived does");
     }
     lb_rules::resolve(e);
+    lb_rules::settle_quorum(diag_, e);
 }
 
 // `sorry_server IP [PORT]` (keepalived.conf(5); its port defaults to the

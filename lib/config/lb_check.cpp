@@ -284,6 +284,31 @@ std::string vip_not_held(const vs_entry& e, bool any_vrrp_instance) {
            " is not held by any VRRP instance: it is never owned, no traffic will be forwarded";
 }
 
+void settle_quorum(diagnostics& diag, vs_entry& e) {
+    lb::quorum_rule& q = e.cfg.quorum;
+    std::uint64_t total = 0;
+    for (const auto& r : e.cfg.real_servers) {
+        total += r.rs.weight;
+    }
+    // Without any weight there is nothing to lower the quorum to (the
+    // service has no real servers, or all at weight 0: warned elsewhere or
+    // meant to drain); keepalived would set it to 0.
+    if (total > 0 && q.quorum > total) {
+        diag.warning(e.where_of("quorum"), e.subject_of("quorum") + std::to_string(q.quorum) +
+                                               " exceeds the total weight of the real servers (" +
+                                               std::to_string(total) + "); " +
+                                               std::to_string(total) + " used, as keepalived does");
+        q.quorum = static_cast<std::uint32_t>(total);
+    }
+    if (q.hysteresis >= q.quorum) {
+        diag.warning(e.where_of("hysteresis"),
+                     e.subject_of("hysteresis") + std::to_string(q.hysteresis) +
+                         " is not below the quorum (" + std::to_string(q.quorum) + "); " +
+                         std::to_string(q.quorum - 1) + " used, as keepalived does");
+        q.hysteresis = q.quorum - 1;
+    }
+}
+
 void check_lb(diagnostics& diag, const std::vector<port_config>& ports,
               const std::vector<vrrp_instance_config>& vrrp_instances,
               const std::vector<vs_entry>& entries) {

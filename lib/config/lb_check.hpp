@@ -142,6 +142,12 @@ struct vs_entry {
 // else keepalived's defaults (delay_loop: the virtual server's).
 void resolve(vs_entry& e);
 
+// keepalived's quorum checks (check_data.c validate_check_config()), after
+// resolve(): a quorum above the real servers' total weight is lowered to it,
+// a hysteresis at or above the quorum to quorum - 1, each with a warning at
+// the value (the quorum could never be reached, or never lost).
+void settle_quorum(diagnostics& diag, vs_entry& e);
+
 // The warning for a VIP that no VRRP instance holds, at cfg.where (so that
 // the keepalived importer can find and withdraw the YAML loader's warning
 // once imported instances hold the VIP).

@@ -516,6 +516,44 @@ result<void> set_lb_kind(const std::string& s, vs_entry&) {
     return lb_rules::parse_lb_kind(s);
 }
 
+// keepalived's quorum, hysteresis, quorum_up, quorum_down (lib/lb/quorum.hpp);
+// a script is one string, "CMD ARGS", run as global_defs script_user.
+void add_quorum_fields(std::vector<field<vs_entry>>& f) {
+    const uint_spec quorum{.min = 1, .max = 0xffffffffu};
+    const uint_spec hysteresis{.min = 0, .max = 0xffffffffu};
+    f.push_back(field<vs_entry>{
+        "quorum", quorum.expected(),
+        [quorum](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {
+            if (auto v = read_uint(d, n, p, quorum)) {
+                out.cfg.quorum.quorum = static_cast<std::uint32_t>(*v);
+            }
+        }});
+    f.push_back(field<vs_entry>{
+        "hysteresis", hysteresis.expected(),
+        [hysteresis](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {
+            if (auto v = read_uint(d, n, p, hysteresis)) {
+                out.cfg.quorum.hysteresis = static_cast<std::uint32_t>(*v);
+            }
+        }});
+    for (auto [key, member] : {std::pair{"quorum_up", &virtual_server_config::quorum_up},
+                               std::pair{"quorum_down", &virtual_server_config::quorum_down}}) {
+        f.push_back(field<vs_entry>{
+            key, std::string(misc_path_expected),
+            [member](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {
+                auto v = read_string(d, n, p, misc_path_expected);
+                if (!v) {
+                    return;
+                }
+                auto words = words_of(*v);
+                if (words.empty()) {
+                    d.error(n, subject(p) + "has no command", misc_path_expected);
+                    return;
+                }
+                (out.cfg.*member).argv = std::move(words);
+            }});
+    }
+}
+
 const std::vector<field<vs_entry>>& vs_fields() {
     static const std::vector<field<vs_entry>> fields = [] {
         const uint_spec port{.min = 1, .max = 65535};
@@ -589,6 +627,7 @@ const std::vector<field<vs_entry>>& vs_fields() {
                     }
                 }},
         };
+        add_quorum_fields(f);
         add_check_settings(f, &vs_entry::defaults, false);
         f.push_back(field<vs_entry>{
             "sorry_server", detail::map_expected(field_keys(sorry_fields())),
@@ -679,6 +718,7 @@ void read_virtual_servers(diagnostics& diag, const YAML::Node& root, config& cfg
                                      "(keepalived.conf would imply 360s)");
                       }
                       lb_rules::resolve(e);
+                      lb_rules::settle_quorum(diag, e);
                       entries.push_back(std::move(e));
                   });
     lb_rules::check_lb(diag, cfg.ports, cfg.vrrp_instances, entries);

@@ -280,6 +280,11 @@ std::string virtual_servers_text(const std::vector<control::virtual_server_row>&
             static_cast<unsigned long long>(s.inactive_conns),
             static_cast<unsigned long long>(s.packets), static_cast<unsigned long long>(s.bytes));
         out += buf;
+        // keepalived's quorum (keepalived.conf virtual_server quorum / hysteresis).
+        out += "  quorum " + s.quorum_state + ": live weight " + std::to_string(s.live_weight) +
+               ", quorum " + std::to_string(s.quorum) + ", hysteresis " +
+               std::to_string(s.hysteresis) + ", transitions " +
+               std::to_string(s.quorum_transitions) + "\n";
         for (const auto& r : s.real_servers) {
             std::string remote = r.address + ":" + std::to_string(r.port);
             std::snprintf(

@@ -92,6 +92,19 @@ result<void> control_plane::start_scripts(const config::config& cfg,
     return {};
 }
 
+// keepalived's do_vs_notifies(): quorum_up / quorum_down of the services
+// whose quorum the last rebuilds changed (logged there).
+void control_plane::run_quorum_scripts() {
+    if (!lb_) {
+        return;
+    }
+    for (const auto& e : lb_->take_quorum_events()) {
+        if (scripts_) {
+            scripts_->quorum(now(), script_manager::quorum_channel(e.vip, e.port, e.proto), e.up);
+        }
+    }
+}
+
 void control_plane::resolve_next_hops() {
     if (!lb_) {
         return;
@@ -310,6 +323,7 @@ void control_plane::publish_if_dirty() {
             spdlog::error("virtual servers: cannot rebuild the service table: {}", r.message());
         }
     }
+    run_quorum_scripts();
     pipeline::snapshot_builder b;
     b.set_generation(++generation_);
     for (std::size_t pi = 0; pi < sh_.ports().size(); ++pi) {

@@ -166,6 +166,7 @@ class control_plane : public vrrp_host {
     void collect_dirty();
     usec next_wakeup(usec now_us) const;
     void resolve_next_hops();
+    void run_quorum_scripts();
     std::optional<net::ipv4_addr> gateway_of(std::size_t port) const;
 
     // Reports (reports.cpp).

@@ -69,9 +69,13 @@ result<std::unique_ptr<lb_manager>> lb_manager::make(const config::config& cfg, 
         }
         m->services_.push_back(std::move(v));
     }
-    if (auto r = m->rebuild(); !r) {
+    if (auto r = m->build_table(); !r) {
         return r.err();
     }
+    // The quorum is judged at the first rebuild() (start-up: by the control
+    // plane's first publication; reload: after adopt()), not here: a
+    // configuration that a reload only reads must log nothing.
+    m->dirty_ = true;
     return m;
 }
 
@@ -114,6 +118,14 @@ void carry_runtime_state(const std::vector<vs_state>& old, std::vector<vs_state>
                          adopt_counts& n) {
     for (auto& nv : next) {
         const vs_state* ov = find_last(old, nv, same_service);
+        if (ov != nullptr && !ov->draining_since) {
+            // The quorum state goes on; the next rebuild applies the new
+            // quorum / hysteresis to it (a change is logged and scripted).
+            nv.quorum_up = ov->quorum_up;
+            nv.quorum_evaluated = ov->quorum_evaluated;
+            nv.live_weight = ov->live_weight;
+            nv.quorum_transitions = ov->quorum_transitions;
+        }
         for (auto& nr : nv.rs) {
             const rs_state* orr = ov ? find_last(ov->rs, nr, same_real_server) : nullptr;
             if (orr == nullptr) {
@@ -209,14 +221,79 @@ bool lb_manager::expire_draining(usec now, usec drain_time) {
     return changed;
 }
 
+namespace {
+
+// The weight the scheduler is given while the server is healthy.
+std::uint32_t scheduled_weight(const rs_state& r) {
+    return r.enabled && !r.draining_since ? r.dynamic_weight.value_or(r.weight) : 0;
+}
+
+// keepalived's weigh_live_realservers(): the weights of the live servers.
+std::uint64_t live_weight(const vs_state& vs) {
+    std::uint64_t sum = 0;
+    for (const auto& r : vs.rs) {
+        if (r.healthy) {
+            sum += scheduled_weight(r);
+        }
+    }
+    return sum;
+}
+
+} // namespace
+
+// keepalived's update_quorum_state(), with its log line's numbers.
+void lb_manager::update_quorum(std::size_t i) {
+    vs_state& vs = services_[i];
+    const bool first = !vs.quorum_evaluated;
+    const bool sorry = vs.cfg.service.sorry_server.has_value();
+    vs.live_weight = live_weight(vs);
+    const lb::quorum_step st =
+        lb::next_quorum(vs.quorum_up, vs.live_weight, vs.cfg.quorum, first, sorry);
+    vs.quorum_evaluated = true;
+    vs.quorum_up = st.up;
+    if (st.change == lb::quorum_change::none) {
+        return;
+    }
+    ++vs.quorum_transitions;
+    quorum_events_.push_back(
+        {vs.cfg.service.vip, vs.cfg.service.port, vs.cfg.service.proto, st.up});
+    const auto& q = vs.cfg.quorum;
+    if (st.up) {
+        spdlog::info("virtual server {}: {} quorum: live weight {} >= {} (quorum {} + hysteresis "
+                     "{}){}",
+                     vs.cfg.name, first ? "starting with" : "gained", vs.live_weight, st.threshold,
+                     q.quorum, q.hysteresis,
+                     sorry && !first ? "; real servers back, the sorry server gets no new flows"
+                                     : "");
+        return;
+    }
+    spdlog::warn("virtual server {}: {} quorum: live weight {} < {} (quorum {} - hysteresis "
+                 "{}){}",
+                 vs.cfg.name, first ? "starting without" : "lost", vs.live_weight, st.threshold,
+                 q.quorum, q.hysteresis, sorry ? "; new flows go to the sorry server" : "");
+}
+
 result<void> lb_manager::rebuild() {
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        if (!services_[i].draining_since) {
+            update_quorum(i);
+        }
+    }
+    return build_table();
+}
+
+result<void> lb_manager::build_table() {
     std::vector<lb::service_config> cfgs;
     for (const auto& vs : services_) {
         lb::service_config c = vs.cfg.service;
         c.real_servers.clear();
+        // Quorum lost with a sorry server: keepalived takes the real
+        // servers out of the pool; here they keep their flows but get no
+        // new ones, so the sorry server gets them (engine::pick()).
+        const bool sorry_only = !vs.quorum_up && c.sorry_server.has_value();
         for (const auto& r : vs.rs) {
             lb::real_server_config rc = r.cfg.rs;
-            rc.weight = r.enabled && !r.draining_since ? r.dynamic_weight.value_or(r.weight) : 0;
+            rc.weight = sorry_only ? 0 : scheduled_weight(r);
             // A failed server leaves scheduling, or with inhibit_on_failure
             // stays listed with weight 0 (keepalived's two behaviours).
             if (!r.healthy) {
@@ -376,6 +453,11 @@ std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) {
         o.scheduler = lb::scheduler_name(sc.scheduler);
         o.persistence_timeout_s = static_cast<std::uint64_t>(sc.persistence_timeout.count());
         o.delay_loop_s = static_cast<double>(vs.cfg.delay_loop.count()) / 1000.0;
+        o.quorum = vs.cfg.quorum.quorum;
+        o.hysteresis = vs.cfg.quorum.hysteresis;
+        o.quorum_state = vs.quorum_up ? "up" : "down";
+        o.live_weight = vs.live_weight;
+        o.quorum_transitions = vs.quorum_transitions;
         const lb::service* svc = table_->find_service(sc.vip, sc.port, sc.proto);
         for (const auto& r : vs.rs) {
             auto x = rs_report(sh, vs, svc, r, now);
@@ -395,7 +477,9 @@ std::vector<virtual_server_row> lb_manager::report(const shell& sh, usec now) {
             x.weight = x.effective_weight = s.weight;
             x.state = "sorry";
             x.check = "none";
-            x.health = "sorry_server: gets new flows while no real server is eligible";
+            x.health = vs.quorum_up
+                           ? "sorry_server: gets new flows while no real server is eligible"
+                           : "sorry_server: quorum lost, gets the new flows";
             o.active_conns += x.active_conns;
             o.inactive_conns += x.inactive_conns;
             o.packets += x.packets;

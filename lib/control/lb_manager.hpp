@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/json.hpp"
@@ -47,6 +48,22 @@ class lb_manager {
         config::virtual_server_config cfg;
         std::vector<rs_state> rs;
         std::optional<usec> draining_since; // the whole service was removed
+        // keepalived's quorum (lib/lb/quorum.hpp), evaluated by rebuild():
+        // while it is lost and the service has a sorry server, the real
+        // servers get no new flows (weight 0 in the table; their flows
+        // continue) and the sorry server gets them (keepalived swaps them
+        // out of the pool for it).
+        bool quorum_up = false;
+        bool quorum_evaluated = false; // false until the first rebuild (start-up, reload)
+        std::uint64_t live_weight = 0; // at the last rebuild
+        std::uint64_t quorum_transitions = 0;
+    };
+    // A quorum gained or lost, for the caller to run quorum_up / quorum_down.
+    struct quorum_event {
+        net::ipv4_addr vip; // the service: VIP, port, protocol
+        std::uint16_t port = 0;
+        lb::protocol proto = lb::protocol::tcp;
+        bool up = false;
     };
 
     static result<std::unique_ptr<lb_manager>> make(const config::config& cfg, usec now);
@@ -67,7 +84,10 @@ class lb_manager {
     // The current snapshot; rebuilt by rebuild() after a change.
     std::shared_ptr<const lb::service_table> table() const { return table_; }
     bool dirty() const { return dirty_; }
+    // Evaluates each service's quorum (logged, counted, queued for
+    // take_quorum_events()), then builds the service table.
     result<void> rebuild();
+    std::vector<quorum_event> take_quorum_events() { return std::exchange(quorum_events_, {}); }
 
     // By service index of table(): 1 if the VIP is held here.
     std::vector<std::uint8_t> active_flags(const std::function<bool(net::ipv4_addr)>& held) const;
@@ -96,7 +116,11 @@ class lb_manager {
     result<std::pair<std::size_t, std::size_t>> find(const std::string& vs,
                                                      const std::string& rs) const;
 
+    void update_quorum(std::size_t vs);
+    result<void> build_table();
+
     std::vector<vs_state> services_;
+    std::vector<quorum_event> quorum_events_;
     std::shared_ptr<const lb::service_table> table_;
     // Who a real-server slot's counters belong to: a slot reused by another
     // real server starts from the totals its previous owner left.

@@ -130,6 +130,7 @@ result<std::string> control_plane::reload(const config::config& next) {
         if (auto r = lb_->rebuild(); !r) {
             spdlog::error("reload: service table: {}", r.message());
         }
+        run_quorum_scripts();
     }
     rs_notify_after_reload(next, std::move(rs_notes));
     for (const auto& sn : next.neighbours.static_entries) {

@@ -390,6 +390,11 @@ json to_json(const std::vector<virtual_server_row>& rows) {
         o["scheduler"] = v.scheduler;
         o["persistence_timeout_s"] = v.persistence_timeout_s;
         o["delay_loop_s"] = v.delay_loop_s;
+        o["quorum"] = v.quorum;
+        o["hysteresis"] = v.hysteresis;
+        o["quorum_state"] = v.quorum_state;
+        o["live_weight"] = v.live_weight;
+        o["quorum_transitions"] = v.quorum_transitions;
         json rss = json::array();
         for (const auto& r : v.real_servers) {
             json x = json::object();

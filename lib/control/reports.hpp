@@ -153,6 +153,11 @@ struct virtual_server_row {
     std::string scheduler;
     std::uint64_t persistence_timeout_s = 0;
     double delay_loop_s = 0;
+    // keepalived's quorum (lib/lb/quorum.hpp): settings, state ("up" /
+    // "down"), the live weight it was last judged on, changes so far.
+    std::uint64_t quorum = 1, hysteresis = 0;
+    std::string quorum_state;
+    std::uint64_t live_weight = 0, quorum_transitions = 0;
     std::uint64_t active_conns = 0, inactive_conns = 0, packets = 0, bytes = 0;
     std::vector<real_server_row> real_servers;
 };

@@ -229,7 +229,23 @@ result<std::unique_ptr<script_manager>> script_manager::make(const config::confi
             m->notify_["GROUP " + g.name] = std::move(n);
         }
     }
+    for (const auto& vs : cfg.virtual_servers) {
+        const std::string who = vs.where.to_string() + ": virtual_server " + vs.name;
+        quorum_scripts q{notify_line(env, vs.quorum_up, who + ": quorum_up"),
+                         notify_line(env, vs.quorum_down, who + ": quorum_down")};
+        if (q.up || q.down) {
+            m->quorum_[quorum_channel(vs.service.vip, vs.service.port, vs.service.proto)] =
+                std::move(q);
+        }
+    }
     return m;
+}
+
+std::string script_manager::quorum_channel(net::ipv4_addr vip, std::uint16_t port,
+                                           lb::protocol proto) {
+    // keepalived's FMT_VS: "[10.0.0.1]:tcp:80".
+    return "VS [" + vip.to_string() + "]:" + std::string(lb::protocol_name(proto)) + ":" +
+           std::to_string(port);
 }
 
 namespace {
@@ -286,6 +302,14 @@ std::string script_manager::signature(const config::config& cfg) {
         words(out, gr.members);
         tracks_sig(out, gr.track_scripts);
         notify_sig(out, gr.notify);
+    }
+    for (const auto& vs : cfg.virtual_servers) {
+        if (!vs.quorum_up.empty() || !vs.quorum_down.empty()) {
+            out +=
+                "Q " + quorum_channel(vs.service.vip, vs.service.port, vs.service.proto) + '\x1e';
+            command_sig(out, vs.quorum_up);
+            command_sig(out, vs.quorum_down);
+        }
     }
     return out;
 }
@@ -435,6 +459,18 @@ void script_manager::rs_notify(usec now, const std::string& channel, const std::
     }
     std::vector<exec::notify_action> acts;
     dispatcher_.submit(channel, std::move(cmds), now, acts);
+    log_notify(acts);
+}
+
+void script_manager::quorum(usec now, const std::string& channel, bool up) {
+    auto it = quorum_.find(channel);
+    if (it == quorum_.end()) {
+        return;
+    }
+    std::vector<exec::notify_action> acts;
+    dispatcher_.submit(channel,
+                       exec::updown_commands(it->second.up, it->second.down, up, notify_timeout),
+                       now, acts);
     log_notify(acts);
 }
 

@@ -53,7 +53,7 @@ class script_manager {
     // instances again while it reruns.
     static std::string signature(const config::config& cfg);
 
-    bool empty() const { return tracked_ == 0 && notify_.empty(); }
+    bool empty() const { return tracked_ == 0 && notify_.empty() && quorum_.empty(); }
 
     // Starts due runs, collects ended ones; appends what instances must do.
     // Runs of the shared runner that are not this manager's (MISC_CHECK)
@@ -71,6 +71,12 @@ class script_manager {
                 std::uint8_t priority);
     // notify_master_rx_lower_pri of an instance (configured words only).
     void master_rx_lower_pri(usec now, const std::string& instance);
+    // A virtual server's quorum gained / lost: its quorum_up / quorum_down
+    // (configured words only, keepalived's do_vs_notifies()), in order on the
+    // channel "VS <vs>"; `vs` as keepalived writes it, "[10.0.0.1]:tcp:80".
+    void quorum(usec now, const std::string& vs, bool up);
+    // The channel name of that virtual server's quorum scripts.
+    static std::string quorum_channel(net::ipv4_addr vip, std::uint16_t port, lb::protocol proto);
 
     // keepalived's real_server notify_up / notify_down (check_parser.c;
     // ipwrapper.c do_rs_notifies()), each prepared as every keepalived
@@ -136,6 +142,11 @@ class script_manager {
         std::string last; // "UP" / "DOWN": the last transition submitted
     };
     std::map<std::string, rs_notify_scripts, std::less<>> rs_notify_;
+    // Per virtual server channel ("VS [10.0.0.1]:tcp:80"): quorum_up, quorum_down.
+    struct quorum_scripts {
+        std::optional<exec::script_line> up, down;
+    };
+    std::map<std::string, quorum_scripts, std::less<>> quorum_;
     std::vector<exec::finished> done_;
 };
 

@@ -173,7 +173,8 @@ TEST(KeepalivedTables, UnsupportedKeywordsAreWarnedWhereTheTablesSay) {
             ++checked;
         }
     }
-    EXPECT_GT(checked, 80u);
+    EXPECT_GT(checked,
+              60u); // the loop ran (73 unsupported keywords after quorum, track_file, rs notify)
     std::filesystem::remove_all(dir);
 }
 

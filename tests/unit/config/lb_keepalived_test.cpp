@@ -392,22 +392,24 @@ const warning_case warning_cases[] = {
      "F:11:5: virtual_server 10.0.0.9 80: sorry_server_inhibit is not supported by vipgate (not "
      "needed: vipgate's sorry server is never scheduled while a real server is eligible)",
      1},
-    {"quorum", vs_open + "    quorum 2\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: quorum is not supported by vipgate (no quorum", 1},
-    {"quorum_up", vs_open + "    quorum_up /bin/true\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: quorum_up is not supported by vipgate (no quorum "
-     "scripts)",
+    // keepalived's quorum checks (check_data.c): lowered, with a warning.
+    {"quorum_above_total", vs_open + "    quorum 5\n    real_server 10.1.0.5 80 { weight 2 }\n}\n",
+     "F:10:12: virtual_server 10.0.0.9 80: quorum: 5 exceeds the total weight of the real servers "
+     "(2); 2 used, as keepalived does",
      1},
-    {"quorum_down", vs_open + "    quorum_down /bin/true\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: quorum_down is not supported", 1},
-    {"hysteresis", vs_open + "    hysteresis 1\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: hysteresis is not supported by vipgate (no quorum)", 1},
+    {"hysteresis_not_below_quorum",
+     vs_open + "    quorum 2\n    hysteresis 2\n    real_server 10.1.0.5 80 { weight 3 }\n}\n",
+     "F:11:16: virtual_server 10.0.0.9 80: hysteresis: 2 is not below the quorum (2); 1 used, as "
+     "keepalived does",
+     1},
     {"alpha", vs_open + "    alpha\n}\n",
      "F:10:5: virtual_server 10.0.0.9 80: alpha is not supported by vipgate (real servers start "
      "as up, keepalived's default)",
      1},
     {"omega", vs_open + "    omega\n}\n",
-     "F:10:5: virtual_server 10.0.0.9 80: omega is not supported", 1},
+     "F:10:5: virtual_server 10.0.0.9 80: omega is not supported by vipgate (quorum_down and "
+     "notify_down are not run at shutdown); ignored",
+     1},
     {"vs_smtp_alert", vs_open + "    smtp_alert on\n}\n",
      "F:10:5: virtual_server 10.0.0.9 80: smtp_alert is not supported by vipgate (no e-mail)", 1},
     {"ha_suspend", vs_open + "    ha_suspend\n}\n",
@@ -543,6 +545,11 @@ struct error_case {
 };
 
 const error_case error_cases[] = {
+    {"quorum_zero", vs_open + "    quorum 0\n}\n", "F:10:12: virtual_server 10.0.0.9 80: quorum"},
+    {"hysteresis_negative", vs_open + "    hysteresis -1\n}\n",
+     "F:10:16: virtual_server 10.0.0.9 80: hysteresis"},
+    {"quorum_up_no_command", vs_open + "    quorum_up\n}\n",
+     "F:10:5: virtual_server 10.0.0.9 80: quorum_up has no command"},
     {"sorry_no_address", vs_open + "    sorry_server\n}\n",
      "F:10:5: virtual_server 10.0.0.9 80: sorry_server needs an address and an optional port; "
      "expected sorry_server IP [PORT]"},
@@ -807,6 +814,34 @@ TEST(KeepalivedLb, SorryServerIsImported) {
         EXPECT_EQ(s->port, port) << line;
         EXPECT_EQ(count_containing(r->warnings, "sorry_server"), 0u) << joined(r->warnings);
     }
+}
+
+// quorum, hysteresis, quorum_up / quorum_down "CMD ARGS" [USER [GROUP]]
+// (man keepalived.conf, virtual_server).
+TEST(KeepalivedLb, QuorumAndItsScriptsAreImported) {
+    temp_dir dir;
+    const std::string path = dir.write(
+        "keepalived.conf", "vrrp_instance VI_1 {\n    interface ext0\n    virtual_router_id 1\n"
+                           "    virtual_ipaddress { 10.0.0.9 }\n}\n" +
+                               vs_open +
+                               "    quorum 3\n    hysteresis 1\n"
+                               "    quorum_up \"/bin/echo up 10.0.0.9\" nobody nogroup\n"
+                               "    quorum_down /bin/false\n"
+                               "    real_server 10.1.0.5 80 { weight 2 }\n"
+                               "    real_server 10.1.0.6 80 { weight 2 }\n}\n");
+    auto r = import_keepalived(path, base());
+    ASSERT_TRUE(r.ok()) << r.message();
+    ASSERT_EQ(r->virtual_servers.size(), 1u);
+    const auto& vs = r->virtual_servers[0];
+    EXPECT_EQ(vs.quorum.quorum, 3u);
+    EXPECT_EQ(vs.quorum.hysteresis, 1u);
+    EXPECT_EQ(vs.quorum_up.argv, (std::vector<std::string>{"/bin/echo", "up", "10.0.0.9"}));
+    EXPECT_EQ(vs.quorum_up.user, "nobody");
+    EXPECT_EQ(vs.quorum_up.group, "nogroup");
+    EXPECT_EQ(vs.quorum_down.argv, (std::vector<std::string>{"/bin/false"}));
+    EXPECT_EQ(vs.quorum_down.user, "");
+    EXPECT_EQ(count_containing(r->warnings, "quorum"), 0u) << joined(r->warnings);
+    EXPECT_EQ(count_containing(r->warnings, "hysteresis"), 0u) << joined(r->warnings);
 }
 
 TEST(KeepalivedLb, YamlServicesTakePartInTheChecks) {

@@ -131,6 +131,40 @@ TEST(LbYaml, SorryServer) {
     }
 }
 
+// quorum, hysteresis, quorum_up, quorum_down (keepalived's names); the
+// quorum checks lower what could never work, with a warning at the value.
+TEST(LbYaml, Quorum) {
+    auto r = load_string(one_vs + "        weight: 3\n      - {address: 10.1.0.6, weight: 2}\n" +
+                         "    quorum: 4\n    hysteresis: 1\n"
+                         "    quorum_up: \"/bin/echo up  now\"\n    quorum_down: /bin/false\n");
+    ASSERT_TRUE(r.ok()) << r.message();
+    EXPECT_TRUE(r->warnings.empty()) << all_warnings(*r);
+    const auto& vs = r->virtual_servers[0];
+    EXPECT_EQ(vs.quorum.quorum, 4u);
+    EXPECT_EQ(vs.quorum.hysteresis, 1u);
+    EXPECT_EQ(vs.quorum_up.argv, (std::vector<std::string>{"/bin/echo", "up", "now"}));
+    EXPECT_EQ(vs.quorum_down.argv, (std::vector<std::string>{"/bin/false"}));
+
+    auto d = load_string(one_vs);
+    ASSERT_TRUE(d.ok()) << d.message();
+    EXPECT_EQ(d->virtual_servers[0].quorum.quorum, 1u) << "keepalived's default";
+    EXPECT_EQ(d->virtual_servers[0].quorum.hysteresis, 0u);
+    EXPECT_TRUE(d->virtual_servers[0].quorum_up.empty());
+
+    auto high = load_string(one_vs + "    quorum: 9\n    hysteresis: 9\n");
+    ASSERT_TRUE(high.ok()) << high.message();
+    EXPECT_EQ(high->virtual_servers[0].quorum.quorum, 1u);
+    EXPECT_EQ(high->virtual_servers[0].quorum.hysteresis, 0u);
+    const std::string w = all_warnings(*high);
+    EXPECT_NE(w.find("virtual_servers[0].quorum: 9 exceeds the total weight of the real servers "
+                     "(1); 1 used, as keepalived does"),
+              std::string::npos)
+        << w;
+    EXPECT_NE(w.find("virtual_servers[0].hysteresis: 9 is not below the quorum (1); 0 used"),
+              std::string::npos)
+        << w;
+}
+
 TEST(LbYaml, NoSectionsAndEmptySections) {
     auto r = load_string(two_ports + "virtual_servers:\nload_balancing:\nneighbours:\n  static:\n");
     ASSERT_TRUE(r.ok()) << r.message();
@@ -468,6 +502,10 @@ struct error_case {
 };
 
 const error_case error_cases[] = {
+    {"quorum_zero", one_vs + "    quorum: 0\n", "virtual_servers[0].quorum"},
+    {"hysteresis_text", one_vs + "    hysteresis: lots\n", "virtual_servers[0].hysteresis"},
+    {"quorum_up_empty", one_vs + "    quorum_up: \"  \"\n",
+     "virtual_servers[0].quorum_up: has no command"},
     {"sorry_server_no_address", one_vs + "    sorry_server: {port: 80}\n",
      "virtual_servers[0].sorry_server"},
     {"sorry_server_is_a_real_server", one_vs + "    sorry_server: {address: 10.1.0.5}\n",
