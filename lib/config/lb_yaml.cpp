@@ -535,8 +535,11 @@ void add_quorum_fields(std::vector<field<vs_entry>>& f) {
                 out.cfg.quorum.hysteresis = static_cast<std::uint32_t>(*v);
             }
         }});
-    for (auto [key, member] : {std::pair{"quorum_up", &virtual_server_config::quorum_up},
-                               std::pair{"quorum_down", &virtual_server_config::quorum_down}}) {
+    for (auto [key, member_binding] :
+         {std::pair{"quorum_up", &virtual_server_config::quorum_up},
+          std::pair{"quorum_down", &virtual_server_config::quorum_down}}) {
+        // A structured binding cannot be captured before C++20 in clang (the fuzz build).
+        const auto member = member_binding;
         f.push_back(field<vs_entry>{
             key, std::string(misc_path_expected),
             [member](diagnostics& d, const YAML::Node& n, const std::string& p, vs_entry& out) {
